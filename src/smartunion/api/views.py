@@ -1,0 +1,228 @@
+"""/api/v1: thin endpoints that validate input, call one service or scoped query, and shape the answer."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router, Schema
+
+from smartunion.accounts import services as account_services
+from smartunion.api import errors
+from smartunion.api.auth import BearerToken
+from smartunion.api.errors import ApiError
+from smartunion.api.schemas import (
+    EmployerIn,
+    EmployerOut,
+    EmployerPatch,
+    ErrorOut,
+    OrgIn,
+    OrgOut,
+    OrgPatch,
+    TokenIn,
+    TokenOut,
+)
+from smartunion.core import codes
+from smartunion.core.pii import mask_phone
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Employer, Organisation
+from smartunion.orgs.queries import get_visible_or_404, search_orgs, visible_employers, visible_orgs
+
+api = NinjaAPI(
+    title="智慧工会开放接口",
+    version="1",
+    description="SmartUnion REST API。错误统一返回 {code, message, fields}。",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+errors.install(api)
+bearer = BearerToken()
+MAX_PAGE_SIZE = 100
+
+
+class PageParams(Schema):
+    page: int = 1
+    page_size: int = 20
+    q: str = ""
+
+
+def paginate(queryset, params: PageParams, serialize) -> dict:
+    if params.page < 1 or not (1 <= params.page_size <= MAX_PAGE_SIZE):
+        raise ApiError(400, "bad_page", f"页码应从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间")
+    start = (params.page - 1) * params.page_size
+    items = [serialize(o) for o in queryset[start: start + params.page_size]]
+    return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
+
+
+# Auth
+
+auth_router = Router(tags=["认证"])
+
+
+@auth_router.post("/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 423: ErrorOut})
+def obtain_token(request, payload: TokenIn):
+    login = (payload.username or payload.phone or "").strip()
+    if not login:
+        raise ApiError(400, "invalid", "请填写用户名或手机号码", {"username": "请填写用户名或手机号码"})
+    try:
+        user = account_services.authenticate_login(login=login, password=payload.password, otp=payload.otp)
+    except account_services.LoginError as exc:
+        status = 423 if exc.code == "locked" else 401
+        raise ApiError(status, exc.code, exc.message) from None
+    token, record = account_services.issue_token(user)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return {
+        "token": token, "expires_at": record.expires_at,
+        "user": {"id": user.pk, "kind": user.kind, "name": str(user)},
+    }
+
+
+# Orgs
+
+orgs_router = Router(tags=["工会组织"], auth=bearer)
+
+
+def org_out(org: Organisation) -> dict:
+    return {
+        "id": org.pk, "name": org.name, "kind": org.kind, "kind_label": org.get_kind_display(),
+        "parent_id": org.parent_id, "depth": org.depth,
+        "region": {"code": org.region.code, "name": org.region.name} if org.region_id else None,
+        "credit_code": org.credit_code, "address": org.address, "latitude": org.latitude,
+        "longitude": org.longitude, "founded_on": org.founded_on, "contact_name": org.contact_name,
+        "contact_phone": mask_phone(org.contact_phone), "status": org.status,
+        "member_count": org.member_count, "subtree_member_count": org.subtree_member_count,
+    }
+
+
+def _org_list(request, queryset, params: PageParams):
+    return paginate(search_orgs(queryset, params.q).select_related("region").order_by("path"), params, org_out)
+
+
+@orgs_router.get("", summary="组织列表（仅限管辖范围）")
+def list_orgs(request, params: Query[PageParams], kind: str = ""):
+    queryset = visible_orgs(request.user)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return _org_list(request, queryset, params)
+
+
+@orgs_router.get("/{org_id}", response={200: OrgOut, 404: ErrorOut}, summary="组织详情")
+def get_org(request, org_id: int):
+    return org_out(get_visible_or_404(Organisation.objects.select_related("region"), request.user, pk=org_id))
+
+
+@orgs_router.get("/{org_id}/children", summary="下级组织")
+def org_children(request, org_id: int, params: Query[PageParams]):
+    parent = get_visible_or_404(Organisation.objects.all(), request.user, pk=org_id)
+    return _org_list(request, Organisation.objects.filter(parent=parent), params)
+
+
+@orgs_router.post("", response={201: OrgOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="新建组织")
+def create_org(request, payload: OrgIn):
+    parent = get_visible_or_404(Organisation.objects.all(), request.user, pk=payload.parent_id)
+    data = payload.dict(exclude={"name", "kind", "parent_id"})
+    org = org_services.org_create(parent=parent, kind=payload.kind, name=payload.name, by=request.user, **data)
+    return 201, org_out(Organisation.objects.select_related("region").get(pk=org.pk))
+
+
+@orgs_router.patch("/{org_id}", response={200: OrgOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+                   summary="修改组织")
+def update_org(request, org_id: int, payload: OrgPatch):
+    org = get_visible_or_404(Organisation.objects.all(), request.user, pk=org_id)
+    org_services.org_update(org, by=request.user, **payload.dict(exclude_unset=True))
+    return org_out(Organisation.objects.select_related("region").get(pk=org.pk))
+
+
+# Employers
+
+employers_router = Router(tags=["用人单位"], auth=bearer)
+
+
+def employer_out(e: Employer) -> dict:
+    return {
+        "id": e.pk, "name": e.name, "normalized_name": e.normalized_name, "credit_code": e.credit_code,
+        "region": {"code": e.region.code, "name": e.region.name}, "industry": e.industry, "size": e.size,
+        "address": e.address, "covering_union_id": e.covering_union_id, "township_union_id": e.township_union_id,
+    }
+
+
+def _union_refs(request, data: dict) -> dict:
+    for key, field in (("covering_union_id", "covering_union"), ("township_union_id", "township_union")):
+        if key in data:
+            pk = data.pop(key)
+            if pk is None:
+                data[field] = None
+                continue
+            union = visible_orgs(request.user).filter(pk=pk).first()
+            if union is None:
+                raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {key: "组织不存在"})
+            data[field] = union
+    return data
+
+
+@employers_router.get("", summary="用人单位列表（仅限管辖范围）")
+def list_employers(request, params: Query[PageParams]):
+    queryset = visible_employers(request.user).select_related("region").order_by("id")
+    if params.q.strip():
+        term = params.q.strip()
+        queryset = queryset.filter(name__contains=term) | queryset.filter(credit_code=term.upper())
+    return paginate(queryset, params, employer_out)
+
+
+@employers_router.get("/{employer_id}", response={200: EmployerOut, 404: ErrorOut}, summary="用人单位详情")
+def get_employer(request, employer_id: int):
+    employer = visible_employers(request.user).select_related("region").filter(pk=employer_id).first()
+    if employer is None:
+        raise ApiError(404, "not_found", "对象不存在")
+    return employer_out(employer)
+
+
+@employers_router.post("", response={201: EmployerOut, 403: ErrorOut, 422: ErrorOut}, summary="登记用人单位")
+def create_employer(request, payload: EmployerIn):
+    data = _union_refs(request, payload.dict())
+    if data.get("covering_union") is None and data.get("township_union") is None:
+        raise ApiError(422, "invalid", "提交的数据有误，请检查后重试",
+                       {"township_union_id": "请至少填写所属工会或属地乡镇（街道）工会"})
+    employer = org_services.employer_create(by=request.user, **data)
+    return 201, employer_out(Employer.objects.select_related("region").get(pk=employer.pk))
+
+
+@employers_router.patch("/{employer_id}", response={200: EmployerOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+                        summary="修改用人单位")
+def update_employer(request, employer_id: int, payload: EmployerPatch):
+    employer = visible_employers(request.user).filter(pk=employer_id).first()
+    if employer is None:
+        raise ApiError(404, "not_found", "对象不存在")
+    data = _union_refs(request, payload.dict(exclude_unset=True))
+    org_services.employer_update(employer, by=request.user, **data)
+    return employer_out(Employer.objects.select_related("region").get(pk=employer.pk))
+
+
+# Reference codes (public, read-only)
+
+codes_router = Router(tags=["代码表"])
+
+
+@codes_router.get("", summary="代码表目录")
+def list_code_tables(request):
+    return [{"table": name, "title": codes.get_table(name)["title"], "standard": codes.get_table(name)["standard"]}
+            for name in codes.TABLES]
+
+
+@codes_router.get("/{table}", response={200: dict, 404: ErrorOut}, summary="代码表内容")
+def get_code_table(request, table: str, parent: str = ""):
+    if table not in codes.TABLES:
+        raise ApiError(404, "not_found", f"代码表“{table}”不存在")
+    data = codes.get_table(table)
+    entries = data["entries"]
+    if parent and table == "regions":
+        entries = codes.region_children(parent)
+    return {"table": table, "title": data["title"], "standard": data["standard"], "entries": entries}
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/orgs", orgs_router)
+api.add_router("/employers", employers_router)
+api.add_router("/codes", codes_router)
+
+
+

@@ -1,0 +1,86 @@
+"""The cadres' console: Django admin themed with django-unfold, every page scoped to the cadre's subtree."""
+
+from django import forms
+from django.urls import reverse_lazy
+from unfold.forms import AuthenticationForm
+from unfold.sites import UnfoldAdminSite
+
+from smartunion.orgs.queries import is_unrestricted, managed_paths
+
+
+class ConsoleLoginForm(AuthenticationForm):
+    """Username + password, plus the TOTP code for accounts that enabled it; lockout messages in Chinese."""
+
+    otp = forms.CharField(label="动态口令（如已启用）", required=False, max_length=6)
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码错误",
+        "inactive": "该账号已停用",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            from django.contrib.auth import authenticate
+
+            self.user_cache = authenticate(self.request, username=username, password=password,
+                                           otp=self.cleaned_data.get("otp", ""))
+            if self.user_cache is None:
+                error = getattr(self.request, "login_error", None)
+                raise forms.ValidationError(error.message if error else "用户名或密码错误", code="invalid_login")
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not (user.is_staff and (is_unrestricted(user) or managed_paths(user))):
+            raise forms.ValidationError("该账号没有管理后台权限", code="no_console")
+
+
+class ConsoleSite(UnfoldAdminSite):
+    site_header = "智慧工会管理后台"
+    site_title = "智慧工会"
+    index_title = "工作台"
+    login_form = ConsoleLoginForm
+
+    def has_permission(self, request):
+        user = request.user
+        return bool(user.is_active and user.is_staff and (is_unrestricted(user) or managed_paths(user)))
+
+
+console_site = ConsoleSite(name="console")
+
+
+def navigation(request):
+    """The sidebar, in Chinese, grouped by what a cadre does."""
+    def link(name):
+        return reverse_lazy(f"console:{name}")
+
+    return [
+        {
+            "title": "组织管理",
+            "items": [
+                {"title": "工会组织", "icon": "account_tree", "link": link("orgs_organisation_changelist")},
+                {"title": "用人单位", "icon": "apartment", "link": link("orgs_employer_changelist")},
+                {"title": "干部职务", "icon": "badge", "link": link("orgs_position_changelist")},
+            ],
+        },
+        {
+            "title": "会员管理",
+            "items": [
+                {"title": "会籍", "icon": "card_membership", "link": link("members_membership_changelist")},
+                {"title": "职工实名信息", "icon": "person", "link": link("members_person_changelist")},
+            ],
+        },
+        {
+            "title": "系统",
+            "items": [
+                {"title": "账号", "icon": "manage_accounts", "link": link("accounts_user_changelist")},
+                {"title": "审计日志", "icon": "history", "link": link("core_auditevent_changelist")},
+                {"title": "消息发件箱", "icon": "outbox", "link": link("core_outboxmessage_changelist"),
+                 "permission": lambda request: request.user.is_superuser},
+            ],
+        },
+    ]

@@ -1,0 +1,337 @@
+"""The demo province: 山东省总工会 with its real cities and counties, synthetic townships, employers, unions,
+cadres and N members. Deterministic for a given seed; rows are built in memory and bulk-inserted with ids
+assigned here, so the materialised paths are known before insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from smartunion.accounts.models import User
+from smartunion.core import codes
+from smartunion.core.audit import log_event
+from smartunion.core.text import normalize_employer_name
+from smartunion.core.validators import make_credit_code, make_id_number
+from smartunion.members.models import Membership, Person
+from smartunion.orgs.models import Employer, Organisation, Position, Region, segment
+from smartunion.orgs.services import recount_members
+from smartunion.portal.models import Channel, Notice
+
+DEMO_PASSWORD = "smartunion-demo"
+PROVINCE = "370000"
+BATCH = 5000
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强文红梅玉兰春燕海波晓东丹丹鹏飞雪梅俊杰子涵浩然欣怡宇轩梓萱思远雨桐"
+TOWN_WORDS = ["城关", "东城", "西城", "南关", "北园", "新华", "文化", "建设", "和平", "解放", "振兴", "兴隆", "龙泉",
+              "凤凰", "青山", "白云", "金水", "光明", "幸福", "长安"]
+FIRM_WORDS = ["鲁华", "齐鲁", "泰山", "黄河", "海岳", "金鼎", "瑞丰", "恒信", "华信", "宏达", "鑫源", "天成", "润和",
+              "博远", "新元", "嘉禾", "东岳", "汇通", "众诚", "安泰", "祥和", "福瑞", "中联", "海纳"]
+FIRM_TRADES = [("C", "机械制造"), ("C", "食品"), ("C", "纺织"), ("E", "建筑工程"), ("F", "商贸"), ("G", "物流"),
+               ("H", "餐饮管理"), ("I", "信息技术"), ("J", "金融服务"), ("K", "物业服务"), ("L", "人力资源"),
+               ("M", "检测技术"), ("O", "家政服务"), ("Q", "医疗管理"), ("P", "教育咨询"), ("C", "化工")]
+FIRM_FORMS = ["有限公司", "有限责任公司", "股份有限公司"]
+GIG_FORMS = {"11": ["顺丰速运", "京东物流", "中通快递"], "12": ["美团", "饿了么"], "13": ["滴滴出行", "曹操出行"],
+             "14": ["货拉拉", "满帮"], "15": ["抖音", "快手"], "16": ["58到家", "天鹅到家"]}
+STREETS = ["经十路", "泉城路", "解放路", "和平路", "文化路", "建设路", "人民路", "黄河路", "长江路", "香港路"]
+
+
+@dataclass
+class SeedReport:
+    orgs: int = 0
+    employers: int = 0
+    members: int = 0
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def members_per_second(self) -> float:
+        return self.members / self.seconds if self.seconds else 0.0
+
+
+class Seeder:
+    def __init__(self, *, members: int, orgs: int | None, seed: int, progress: Callable[[str], None]):
+        self.members = members
+        self.target_orgs = orgs
+        self.rng = random.Random(seed)
+        self.progress = progress
+        self.next_org_id = (Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        self.next_employer_id = (Employer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        self.orgs: list[Organisation] = []
+        self.employers: list[Employer] = []
+        self.hash = make_password(DEMO_PASSWORD)
+        self.report = SeedReport()
+
+    # Orgs
+
+    def org(self, *, name, kind, parent, region=None, **extra) -> Organisation:
+        pk = self.next_org_id
+        self.next_org_id += 1
+        org = Organisation(
+            pk=pk, name=name, kind=kind, parent=parent, region_id=region,
+            path=(parent.path if parent else "") + segment(pk), depth=(parent.depth + 1) if parent else 0,
+            founded_on=dt.date(1950, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 26000)), **extra,
+        )
+        self.orgs.append(org)
+        return org
+
+    def build_tree(self) -> None:
+        counties = [r for r in codes.entries("regions") if r["level"] == "county" and r["code"].startswith("37")]
+        cities = [r for r in codes.entries("regions") if r["level"] == "city" and r["code"].startswith("37")]
+        if self.target_orgs:
+            townships_per_county = 12
+            per_township = self.target_orgs / (len(counties) * townships_per_county)
+            employers_per_township = max(2, math.ceil((per_township - 2) / 0.66))
+        else:
+            townships_per_county, employers_per_township = 4, 6
+        self.root = Organisation.objects.filter(kind=Organisation.Kind.NATIONAL).first() or self.org(
+            name="中华全国总工会", kind=Organisation.Kind.NATIONAL, parent=None)
+        self.province = self.org(name="山东省总工会", kind=Organisation.Kind.PROVINCE, parent=self.root,
+                                 region=PROVINCE, address="山东省济南市历下区")
+        self.cities: dict[str, Organisation] = {}
+        self.counties: dict[str, Organisation] = {}
+        self.townships: list[tuple[Organisation, str]] = []
+        regions: list[Region] = []
+        for city in cities:
+            org = self.org(name=f"{city['name']}总工会", kind=Organisation.Kind.CITY, parent=self.province,
+                           region=city["code"])
+            self.cities[city["code"]] = org
+            for trade in ("教育", "建设"):
+                self.org(name=f"{city['name']}{trade}工会", kind=Organisation.Kind.INDUSTRY, parent=org,
+                         region=city["code"])
+        for county in counties:
+            city = self.cities[county["parent"]]
+            name = county["name"]
+            org = self.org(name=f"{name}总工会", kind=Organisation.Kind.COUNTY, parent=city, region=county["code"])
+            self.counties[county["code"]] = org
+            words = self.rng.sample(TOWN_WORDS, min(townships_per_county, len(TOWN_WORDS)))
+            for i in range(townships_per_county):
+                word = words[i] if i < len(words) else f"第{i + 1}"
+                kind_word = "街道" if name.endswith("区") else "镇"
+                code = f"{county['code']}{i + 1:03d}"
+                regions.append(Region(code=code, name=f"{word}{kind_word}", level=Region.Level.TOWNSHIP,
+                                      parent_id=county["code"]))
+                town = self.org(name=f"{name}{word}{kind_word}工会", kind=Organisation.Kind.TOWNSHIP, parent=org,
+                                region=code)
+                self.townships.append((town, county["code"]))
+        Region.objects.bulk_create(regions, ignore_conflicts=True, batch_size=BATCH)
+        self.progress(f"组织框架：{len(self.cities)} 个市、{len(self.counties)} 个县（区）、{len(self.townships)} 个乡镇（街道）")
+        self.build_employers(employers_per_township)
+
+    def build_employers(self, per_township: int) -> None:
+        seen_names: set[str] = set()
+        total = len(self.townships) * per_township
+        for index, (town, county_code) in enumerate(self.townships):
+            joint = self.org(name=f"{town.name[:-2]}联合工会委员会", kind=Organisation.Kind.JOINT, parent=town,
+                             region=town.region_id)
+            for _ in range(per_township):
+                trade_code, trade = self.rng.choice(FIRM_TRADES)
+                while True:
+                    short = self.rng.choice(FIRM_WORDS) + self.rng.choice(FIRM_WORDS)
+                    name = f"{town.name[: -len('工会')]}{short}{trade}{self.rng.choice(FIRM_FORMS)}"
+                    if name not in seen_names:
+                        seen_names.add(name)
+                        break
+                pk = self.next_employer_id
+                self.next_employer_id += 1
+                credit = make_credit_code(f"91{county_code}MA{pk:07d}"[:17])
+                roll = self.rng.random()
+                employer = Employer(
+                    pk=pk, name=name, normalized_name=normalize_employer_name(name), credit_code=credit,
+                    region_id=county_code, industry=trade_code, township_union=town,
+                    size=self.rng.choice(["micro", "small", "small", "medium", "large"]),
+                    address=f"{town.name[: -len('工会')]}{self.rng.choice(STREETS)}{self.rng.randrange(1, 999)}号",
+                )
+                if roll < 0.6:
+                    union = self.org(name=f"{name}工会委员会", kind=Organisation.Kind.GRASSROOTS, parent=town,
+                                     region=county_code, credit_code=make_credit_code(f"81{county_code}MC{pk:07d}"[:17]),
+                                     address=employer.address,
+                                     latitude=round(34.4 + self.rng.random() * 4, 6),
+                                     longitude=round(114.8 + self.rng.random() * 7.8, 6))
+                    employer.covering_union = union
+                    if self.rng.random() < 0.1:
+                        self.org(name=f"{name}工会第一分会", kind=Organisation.Kind.BRANCH, parent=union,
+                                 region=county_code)
+                elif roll < 0.75:
+                    employer.covering_union = joint
+                self.employers.append(employer)
+            if self.target_orgs and index % 200 == 0:
+                self.progress(f"单位与工会：{len(self.employers)}/{total}")
+        self.flush_orgs()
+
+    def flush_orgs(self) -> None:
+        with transaction.atomic():
+            for i in range(0, len(self.orgs), BATCH):
+                Organisation.objects.bulk_create(self.orgs[i: i + BATCH])
+            for i in range(0, len(self.employers), BATCH):
+                Employer.objects.bulk_create(self.employers[i: i + BATCH])
+        self.report.orgs = len(self.orgs)
+        self.report.employers = len(self.employers)
+        self.progress(f"已写入 {len(self.orgs)} 个组织、{len(self.employers)} 家用人单位")
+
+    # People
+
+    def build_members(self, count: int) -> None:
+        if not count:
+            return
+        ids: set[str] = set()
+        phones: set[str] = set()
+        today = dt.date(2026, 1, 1)
+        member_seq = (Membership.objects.count() or 0) + 1
+        started = time.monotonic()
+        employers = self.employers
+        weights = None  # uniform: each employer equally likely
+        done = 0
+        while done < count:
+            size = min(BATCH, count - done)
+            people, memberships = [], []
+            chosen = self.rng.choices(employers, weights=weights, k=size)
+            for employer in chosen:
+                person = self.person(employer, ids, phones, today)
+                people.append(person)
+            with transaction.atomic():
+                Person.objects.bulk_create(people)
+                for person, employer in zip(people, chosen, strict=True):
+                    union_id = employer.covering_union_id or employer.township_union_id
+                    memberships.append(Membership(
+                        person=person, union_id=union_id, member_number=f"{employer.region_id}{member_seq:09d}",
+                        since=dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)),
+                        provisional=employer.covering_union_id is None,
+                    ))
+                    member_seq += 1
+                Membership.objects.bulk_create(memberships)
+            done += size
+            elapsed = time.monotonic() - started
+            self.progress(f"会员：{done}/{count}（{done * 100 // count}%），{done / elapsed:,.0f} 人/秒")
+        self.report.members = count
+
+    def person(self, employer: Employer, ids: set[str], phones: set[str], today: dt.date) -> Person:
+        rng = self.rng
+        while True:
+            birth = today - dt.timedelta(days=rng.randrange(18 * 365, 60 * 365))
+            id_number = make_id_number(employer.region_id, birth, rng.randrange(0, 1000))
+            if id_number not in ids:
+                ids.add(id_number)
+                break
+        while True:
+            phone = f"1{rng.choice('3456789')}{rng.randrange(0, 10**9):09d}"
+            if phone not in phones:
+                phones.add(phone)
+                break
+        form = rng.choices(["01", "02", "03", "04", "11", "12", "13", "14", "15", "16"],
+                           weights=[70, 5, 6, 5, 3, 4, 3, 2, 1, 1])[0]
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        return Person(
+            name=name, id_number=id_number, sex="1" if int(id_number[16]) % 2 else "2", birth_date=birth,
+            phone=phone, address=employer.address if rng.random() < 0.3 else "",
+            ethnicity="01" if rng.random() < 0.97 else rng.choice(["03", "10", "11"]),
+            education=rng.choice(["21", "31", "40", "60", "70", "14"]),
+            political_status=rng.choice(["13", "13", "13", "03", "01"]), employment_form=form,
+            gig_platform=rng.choice(GIG_FORMS[form]) if form in GIG_FORMS else "", employer=employer,
+        )
+
+    # Accounts and channels
+
+    def cadre(self, username: str, display_name: str, org: Organisation, role: str = Position.Role.ADMINISTRATOR):
+        user = User.objects.create(username=username, display_name=display_name, kind=User.Kind.CADRE,
+                                   is_staff=True, password=self.hash)
+        Position.objects.create(user=user, org=org, role=role, since=dt.date(2024, 1, 1))
+        return user
+
+    def build_accounts(self) -> None:
+        lixia = self.counties["370102"]
+        self.cadre("admin", "省总工会管理员", self.province)
+        self.cadre("jinan", "济南市总工会管理员", self.cities["370100"])
+        self.cadre("qingdao", "青岛市总工会管理员", self.cities["370200"])
+        self.cadre("lixia", "历下区总工会管理员", lixia)
+        accounts = [("admin", "山东省总工会"), ("jinan", "济南市总工会"), ("qingdao", "青岛市总工会"),
+                    ("lixia", "历下区总工会")]
+        # Cadres at every level below: one per remaining city and county, and a reviewer per township.
+        for code, org in self.cities.items():
+            if code not in ("370100", "370200"):
+                self.cadre(f"c{code}", f"{org.name}管理员", org)
+        for code, org in self.counties.items():
+            if code != "370102":
+                self.cadre(f"c{code}", f"{org.name}管理员", org)
+        for town, _ in self.townships[:: max(1, len(self.townships) // 50)]:
+            self.cadre(f"t{town.region_id}", f"{town.name}审核员", town, Position.Role.REVIEWER)
+        # A grassroots chair in 历下区.
+        lixia_unions = Organisation.objects.filter(kind=Organisation.Kind.GRASSROOTS).filter(
+            path__startswith=lixia.path).order_by("path")
+        grassroots = lixia_unions.first()
+        self.cadre("lixia_union", f"{grassroots.name}主席", grassroots, Position.Role.CHAIR)
+        accounts.append(("lixia_union", grassroots.name))
+        # The worker: a member of a grassroots union in 历下区.
+        employer = Employer.objects.filter(covering_union=grassroots).first()
+        person = Person.objects.create(
+            name="张伟", id_number=make_id_number("370102", dt.date(1990, 3, 7), 123), sex="1",
+            birth_date=dt.date(1990, 3, 7), phone="13900000001", address="山东省济南市历下区泉城路1号",
+            ethnicity="01", education="21", political_status="13", employment_form="01", employer=employer,
+        )
+        Membership.objects.create(person=person, union=grassroots, member_number="370102000000001",
+                                  since=dt.date(2020, 5, 1))
+        User.objects.create(username="worker", display_name="张伟", kind=User.Kind.WORKER, phone="13900000001",
+                            person=person, password=self.hash)
+        User.objects.create(username="newcomer", display_name="李娜", kind=User.Kind.WORKER, phone="13900000002",
+                            password=self.hash)
+        accounts += [("worker", f"{grassroots.name} 会员，手机 13900000001"), ("newcomer", "未入会职工，手机 13900000002")]
+        self.report.accounts = accounts
+
+    def build_channels(self) -> None:
+        now = timezone.now()
+        channels = [Channel(org=self.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家",
+                            banner_text="山东省总工会职工服务平台", service_order=["directory", "notices", "me"])]
+        for org in self.cities.values():
+            short = org.name.removesuffix("市总工会")
+            channels.append(Channel(org=org, name=f"{short}工惠", banner_title=f"{short}工惠",
+                                    banner_text=f"{org.name}职工服务频道", service_order=["me", "directory", "notices"]))
+        Channel.objects.bulk_create(channels)
+        notices = []
+        for channel in Channel.objects.all():
+            notices.append(Notice(channel=channel, title=f"{channel.name}上线试运行", pinned=True, published_at=now,
+                                  body="欢迎广大职工使用网上服务。"))
+            notices.append(Notice(channel=channel, title="关于开展职工网上入会的通知",
+                                  published_at=now - dt.timedelta(days=3), body="请尚未入会的职工关注本频道的入会服务。"))
+        Notice.objects.bulk_create(notices)
+
+
+def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, progress=print) -> SeedReport:
+    """Build the demo province. Refuses when 山东省总工会 already exists (re-running `make demo` keeps data)."""
+    started = time.monotonic()
+    if Organisation.objects.filter(kind=Organisation.Kind.PROVINCE, region_id=PROVINCE).exists():
+        raise RuntimeError("演示数据已存在（山东省总工会）。如需重建，请先删除数据库文件（make clean-db）。")
+    seeder = Seeder(members=members, orgs=orgs, seed=seed, progress=progress)
+    seeder.build_tree()
+    seeder.build_accounts()
+    seeder.build_channels()
+    member_started = time.monotonic()
+    seeder.build_members(members)
+    member_seconds = time.monotonic() - member_started
+    progress("正在汇总各组织会员数……")
+    recount_members()
+    reset_sequences()
+    log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
+    seeder.report.seconds = time.monotonic() - started
+    seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
+    return seeder.report
+
+
+def reset_sequences() -> None:
+    """Explicit ids were inserted: move PostgreSQL's sequences past them (SQLite needs nothing)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    sql = connection.ops.sequence_reset_sql(no_style(), [Organisation, Employer])
+    with connection.cursor() as cursor:
+        for statement in sql:
+            cursor.execute(statement)

@@ -1,0 +1,126 @@
+"""Scoped reads. Every cadre-facing list, detail, export and API read starts here.
+
+What a cadre may see is the union of the subtrees of the orgs where they hold a position. An object outside that
+scope behaves exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from smartunion.orgs.models import Employer, Organisation, Position, ancestor_paths, subtree_q
+
+_CACHE_ATTR = "_smartunion_scope_paths"
+
+
+def managed_paths(user, *, roles: tuple[str, ...] | None = None) -> list[str]:
+    """The minimal set of org paths whose subtrees the user manages (no path inside another)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cache_key = (_CACHE_ATTR, roles)
+    cache = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if cache_key in cache:
+        return cache[cache_key]
+    positions = Position.objects.filter(user=user, org__status=Organisation.Status.ACTIVE)
+    if roles is not None:
+        positions = positions.filter(role__in=roles)
+    paths = sorted(set(positions.values_list("org__path", flat=True)))
+    minimal: list[str] = []
+    for path in paths:
+        if not any(path.startswith(kept) for kept in minimal):
+            minimal.append(path)
+    cache[cache_key] = minimal
+    return minimal
+
+
+def clear_scope_cache(user) -> None:
+    user.__dict__.pop(_CACHE_ATTR, None)
+
+
+def is_unrestricted(user) -> bool:
+    """Platform operators (Django superusers) see everything."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def scope_q(user, *, field: str = "path", roles: tuple[str, ...] | None = None) -> Q | None:
+    """A Q restricting `field` (an org path) to the user's scope; None means unrestricted."""
+    if is_unrestricted(user):
+        return None
+    paths = managed_paths(user, roles=roles)
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (subtree_q(p, field) for p in paths))
+
+
+def scoped(queryset: QuerySet, user, *, field: str = "path", roles: tuple[str, ...] | None = None) -> QuerySet:
+    """Restrict a queryset to the user's scope; `field` is the path of the org the rows belong to."""
+    q = scope_q(user, field=field, roles=roles)
+    if q is None:
+        return queryset
+    if not q:  # empty Q from no positions
+        return queryset.none()
+    return queryset.filter(q)
+
+
+def visible_orgs(user) -> QuerySet[Organisation]:
+    return scoped(Organisation.objects.all(), user)
+
+
+def visible_employers(user) -> QuerySet[Employer]:
+    """Employers whose covering union or township union lies in the user's scope."""
+    if is_unrestricted(user):
+        return Employer.objects.all()
+    paths = managed_paths(user)
+    if not paths:
+        return Employer.objects.none()
+    q = reduce(or_, (subtree_q(p, "covering_union__path") | subtree_q(p, "township_union__path") for p in paths))
+    return Employer.objects.filter(q)
+
+
+def in_scope(user, org: Organisation | None, *, roles: tuple[str, ...] | None = None) -> bool:
+    if org is None:
+        return False
+    if is_unrestricted(user):
+        return True
+    return any(org.path.startswith(p) for p in managed_paths(user, roles=roles))
+
+
+def can_manage(user, org: Organisation | None) -> bool:
+    """May the user create and change things in this org (a chair or administrator above or at it)?"""
+    return in_scope(user, org, roles=Position.MANAGING_ROLES)
+
+
+def get_visible_or_404(queryset: QuerySet, user, *, field: str = "path", **lookup):
+    """Fetch one object within scope; outside the scope it is simply not found."""
+    obj = scoped(queryset, user, field=field).filter(**lookup).first()
+    if obj is None:
+        raise Http404("对象不存在")
+    return obj
+
+
+def home_federation(org: Organisation) -> Organisation | None:
+    """The nearest city federation above (or at) an org, else the nearest federation: whose channel a worker sees."""
+    chain = list(Organisation.objects.filter(path__in=ancestor_paths(org.path)).order_by("-depth"))
+    for kind in (Organisation.Kind.CITY, Organisation.Kind.PROVINCE, Organisation.Kind.COUNTY):
+        for ancestor in chain:
+            if ancestor.kind == kind:
+                return ancestor
+    return None
+
+
+def subtree_member_count(org: Organisation) -> int:
+    """From the maintained figure: one row read, whatever the size of the subtree."""
+    return Organisation.objects.filter(pk=org.pk).values_list("subtree_member_count", flat=True).first() or 0
+
+
+def search_orgs(queryset: QuerySet[Organisation], text: str) -> QuerySet[Organisation]:
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if text.isdigit() and len(text) in (6, 9, 12):
+        return queryset.filter(region_id__startswith=text)
+    return queryset.filter(Q(name__contains=text) | Q(credit_code=text.upper()))

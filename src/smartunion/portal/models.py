@@ -1,0 +1,43 @@
+"""The city channel: each federation sets what its workers see on the portal home."""
+
+from django.db import models
+
+from smartunion.orgs.models import Organisation
+
+
+class Channel(models.Model):
+    """A federation's channel on the worker portal (name, banner, notices, order of the service grid)."""
+
+    org = models.OneToOneField(Organisation, verbose_name="所属总工会", on_delete=models.CASCADE,
+                               related_name="channel")
+    name = models.CharField("频道名称", max_length=50)
+    banner_title = models.CharField("横幅标题", max_length=100, blank=True)
+    banner_text = models.CharField("横幅说明", max_length=200, blank=True)
+    service_order = models.JSONField("服务排序", default=list, blank=True,
+                                     help_text="服务代码的顺序，例如 [\"directory\", \"notices\", \"me\"]")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "城市频道"
+        verbose_name_plural = "城市频道"
+
+    def __str__(self):
+        return self.name
+
+
+class Notice(models.Model):
+    """A short notice on a channel's home page."""
+
+    channel = models.ForeignKey(Channel, verbose_name="频道", on_delete=models.CASCADE, related_name="notices")
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("正文", blank=True)
+    published_at = models.DateTimeField("发布时间")
+    pinned = models.BooleanField("置顶", default=False)
+
+    class Meta:
+        verbose_name = "通知公告"
+        verbose_name_plural = "通知公告"
+        ordering = ["-pinned", "-published_at"]
+
+    def __str__(self):
+        return self.title

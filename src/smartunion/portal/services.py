@@ -1,0 +1,57 @@
+"""Which channel a visitor sees, and which services its grid offers (only services that exist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from smartunion.members.models import Membership
+from smartunion.orgs.models import Organisation
+from smartunion.orgs.queries import home_federation
+from smartunion.portal.models import Channel
+
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    name: str
+    icon: str
+    url_name: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+# Every service listed here has a working page; a service is added when it is built, never before.
+SERVICES = {
+    "directory": Service("directory", "找工会", "🏢", "portal:directory"),
+    "notices": Service("notices", "通知公告", "📢", "portal:notices"),
+    "me": Service("me", "我的", "👤", "portal:me"),
+}
+DEFAULT_ORDER = ["directory", "notices", "me"]
+
+
+def channel_for(user) -> Channel | None:
+    """The channel of the federation above the worker's union; the province's channel for everyone else."""
+    org = None
+    if user is not None and user.is_authenticated and user.person_id:
+        membership = (
+            Membership.objects.filter(person_id=user.person_id, status=Membership.Status.ACTIVE)
+            .select_related("union").first()
+        )
+        if membership is not None:
+            org = home_federation(membership.union)
+    if org is None:
+        org = Organisation.objects.filter(kind=Organisation.Kind.PROVINCE).order_by("path").first()
+    if org is None:
+        return None
+    return Channel.objects.filter(org=org).first() or Channel.objects.filter(
+        org__kind=Organisation.Kind.PROVINCE).first()
+
+
+def service_grid(channel: Channel | None) -> list[Service]:
+    order = list(channel.service_order) if channel and channel.service_order else []
+    order += [k for k in DEFAULT_ORDER if k not in order]
+    return [SERVICES[k] for k in order if k in SERVICES]

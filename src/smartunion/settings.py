@@ -1,0 +1,199 @@
+"""The one settings module. Everything a deployment changes comes from the environment.
+
+Shapes (see README): embedded (no DATABASE_URL: SQLite under var/, in-process background work, keys generated into
+var/), production (DATABASE_URL + REDIS_URL + keys supplied by the operator), province scale (the same with
+replicas and several Celery queues).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from smartunion.core.keyring import load_or_create_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+VAR_DIR = Path(os.environ.get("SMARTUNION_VAR_DIR", PROJECT_DIR / "var"))
+DEBUG = env_bool("DEBUG", False)
+EMBEDDED = not os.environ.get("DATABASE_URL")
+# Generating keys into var/ is what the embedded shape does; a production deployment must supply its own.
+GENERATE_KEYS = env_bool("SMARTUNION_GENERATE_KEYS", EMBEDDED or DEBUG)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not GENERATE_KEYS:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production deployments must supply SECRET_KEY "
+            "(or set SMARTUNION_GENERATE_KEYS=1 to keep generated keys under SMARTUNION_VAR_DIR)."
+        )
+    SECRET_KEY = load_or_create_secret_key(VAR_DIR)
+if not DEBUG and (SECRET_KEY.startswith("django-insecure") or SECRET_KEY in {"changeme", "change-me", "secret"}):
+    raise ImproperlyConfigured("SECRET_KEY is a default value; refusing to start with DEBUG off.")
+
+# PII key ring: SMARTUNION_KEYRING (JSON) or SMARTUNION_KEYRING_FILE, else var/keyring.json when generating.
+PII_KEYRING = os.environ.get("SMARTUNION_KEYRING", "")
+PII_KEYRING_FILE = os.environ.get("SMARTUNION_KEYRING_FILE", "" if PII_KEYRING else str(VAR_DIR / "keyring.json"))
+PII_SUITE = os.environ.get("SMARTUNION_PII_SUITE", "aes")  # "aes" (AES-256-GCM + HMAC-SHA256) or "sm" (SM4 + SM3)
+if PII_SUITE not in {"aes", "sm"}:
+    raise ImproperlyConfigured("SMARTUNION_PII_SUITE must be 'aes' or 'sm'.")
+if not PII_KEYRING and not GENERATE_KEYS and not Path(PII_KEYRING_FILE).is_file():
+    raise ImproperlyConfigured(
+        "The PII key ring is missing: set SMARTUNION_KEYRING or SMARTUNION_KEYRING_FILE "
+        "(see docs/deployment.md). Refusing to start without encryption keys."
+    )
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "smartunion.console.apps.ConsoleConfig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "smartunion.core",
+    "smartunion.accounts",
+    "smartunion.orgs",
+    "smartunion.members",
+    "smartunion.portal",
+    "smartunion.api",
+    "smartunion.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "smartunion.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "smartunion.urls"
+WSGI_APPLICATION = "smartunion.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "smartunion.accounts.backends.UsernameOrPhoneBackend",
+]
+LOGIN_URL = "portal:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'smartunion.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work: Celery on Redis when REDIS_URL is set, otherwise run in-process (eagerly).
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic in the embedded shape
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Accounts
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+SMS_SENDER = os.environ.get("SMS_SENDER", "smartunion.core.notifications.LogSmsSender")
+SMS_CODE_TTL_SECONDS = 300
+API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# The console (django-unfold): Chinese menu, grouped by what a cadre does.
+UNFOLD = {
+    "SITE_TITLE": "智慧工会 · 管理后台",
+    "SITE_HEADER": "智慧工会管理后台",
+    "SITE_SYMBOL": "groups",
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "smartunion.console.site.navigation",
+    },
+    "LOGIN": {
+        "form": "smartunion.console.site.ConsoleLoginForm",
+    },
+}

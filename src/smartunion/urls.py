@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from smartunion.api.views import api
+from smartunion.console.site import console_site
+
+urlpatterns = [
+    path("console/", console_site.urls),
+    path("api/v1/", api.urls),
+    path("", include("smartunion.portal.urls")),
+]
+
+handler404 = "smartunion.portal.views.not_found"
+handler500 = "smartunion.portal.views.server_error"
