@@ -153,7 +153,7 @@ def org_change_status(org: Organisation, action: str, *, by, note: str = "") -> 
     if action == "dissolve":
         if Organisation.objects.filter(parent=org).exclude(status=Organisation.Status.DISSOLVED).exists():
             raise ValidationError("该组织还有下级组织，不能撤销")
-        if org.member_count:
+        if Organisation.objects.filter(pk=org.pk, member_count__gt=0).exists():  # fresh, not the caller's copy
             raise ValidationError("该组织还有会员，请先办理会员转出后再撤销")
     return transition(org, action, workflow=ORG_STATUS, by=by, note=note)
 
