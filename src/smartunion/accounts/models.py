@@ -75,6 +75,9 @@ class ApiToken(models.Model):
         verbose_name = "接口令牌"
         verbose_name_plural = "接口令牌"
 
+    def __str__(self):
+        return f"{self.user} 的接口令牌（{self.expires_at:%Y-%m-%d %H:%M} 到期）"
+
 
 class SmsCode(models.Model):
     """A one-time verification code sent by SMS; only its hash is kept."""
@@ -95,3 +98,6 @@ class SmsCode(models.Model):
     class Meta:
         verbose_name = "短信验证码"
         verbose_name_plural = "短信验证码"
+
+    def __str__(self):
+        return f"{self.get_purpose_display()}验证码 #{self.pk}"

@@ -85,6 +85,9 @@ class TransitionLog(AppendOnlyModel):
         ordering = ["id"]
         indexes = [models.Index(fields=["workflow", "object_id"], name="transition_object_idx")]
 
+    def __str__(self):
+        return f"{self.workflow}#{self.object_id} {self.from_state}→{self.to_state}"
+
 
 class OutboxMessage(models.Model):
     """Every outgoing message (SMS, in-app, e-mail) is kept here, whatever the sender did with it."""

@@ -26,12 +26,19 @@ from smartunion.orgs.models import Employer, Organisation, Position, Region, seg
 from smartunion.orgs.services import recount_members
 from smartunion.portal.models import Channel, Notice
 
-DEMO_PASSWORD = "smartunion-demo"
+DEMO_PASSWORD = "smartunion-demo"  # noqa: S105  documented demo password
 PROVINCE = "370000"
 BATCH = 5000
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强文红梅玉兰春燕海波晓东丹丹鹏飞雪梅俊杰子涵浩然欣怡宇轩梓萱思远雨桐"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强文红梅玉兰春燕海波"
+    "晓东丹丹鹏飞雪梅俊杰子涵浩然欣怡宇轩梓萱思远雨桐"
+)
 TOWN_WORDS = ["城关", "东城", "西城", "南关", "北园", "新华", "文化", "建设", "和平", "解放", "振兴", "兴隆", "龙泉",
               "凤凰", "青山", "白云", "金水", "光明", "幸福", "长安"]
 FIRM_WORDS = ["鲁华", "齐鲁", "泰山", "黄河", "海岳", "金鼎", "瑞丰", "恒信", "华信", "宏达", "鑫源", "天成", "润和",
@@ -124,7 +131,8 @@ class Seeder:
                                 region=code)
                 self.townships.append((town, county["code"]))
         Region.objects.bulk_create(regions, ignore_conflicts=True, batch_size=BATCH)
-        self.progress(f"组织框架：{len(self.cities)} 个市、{len(self.counties)} 个县（区）、{len(self.townships)} 个乡镇（街道）")
+        self.progress(f"组织框架：{len(self.cities)} 个市、{len(self.counties)} 个县（区）、"
+                      f"{len(self.townships)} 个乡镇（街道）")
         self.build_employers(employers_per_township)
 
     def build_employers(self, per_township: int) -> None:
@@ -153,7 +161,8 @@ class Seeder:
                 )
                 if roll < 0.6:
                     union = self.org(name=f"{name}工会委员会", kind=Organisation.Kind.GRASSROOTS, parent=town,
-                                     region=county_code, credit_code=make_credit_code(f"81{county_code}MC{pk:07d}"[:17]),
+                                     region=county_code,
+                                     credit_code=make_credit_code(f"81{county_code}MC{pk:07d}"[:17]),
                                      address=employer.address,
                                      latitude=round(34.4 + self.rng.random() * 4, 6),
                                      longitude=round(114.8 + self.rng.random() * 7.8, 6))
@@ -283,7 +292,8 @@ class Seeder:
                             person=person, password=self.hash)
         User.objects.create(username="newcomer", display_name="李娜", kind=User.Kind.WORKER, phone="13900000002",
                             password=self.hash)
-        accounts += [("worker", f"{grassroots.name} 会员，手机 13900000001"), ("newcomer", "未入会职工，手机 13900000002")]
+        accounts += [("worker", f"{grassroots.name} 会员，手机 13900000001"),
+                     ("newcomer", "未入会职工，手机 13900000002")]
         self.report.accounts = accounts
 
     def build_channels(self) -> None:
@@ -293,14 +303,16 @@ class Seeder:
         for org in self.cities.values():
             short = org.name.removesuffix("市总工会")
             channels.append(Channel(org=org, name=f"{short}工惠", banner_title=f"{short}工惠",
-                                    banner_text=f"{org.name}职工服务频道", service_order=["me", "directory", "notices"]))
+                                    banner_text=f"{org.name}职工服务频道",
+                                    service_order=["me", "directory", "notices"]))
         Channel.objects.bulk_create(channels)
         notices = []
         for channel in Channel.objects.all():
             notices.append(Notice(channel=channel, title=f"{channel.name}上线试运行", pinned=True, published_at=now,
                                   body="欢迎广大职工使用网上服务。"))
             notices.append(Notice(channel=channel, title="关于开展职工网上入会的通知",
-                                  published_at=now - dt.timedelta(days=3), body="请尚未入会的职工关注本频道的入会服务。"))
+                                  published_at=now - dt.timedelta(days=3),
+                                  body="请尚未入会的职工关注本频道的入会服务。"))
         Notice.objects.bulk_create(notices)
 
 

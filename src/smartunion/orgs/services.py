@@ -103,7 +103,8 @@ def org_create(*, parent: Organisation | None, kind: str, name: str, by=None, **
         org.path = (parent.path if parent else "") + segment(org.pk)
         org.depth = (parent.depth + 1) if parent else 0
         Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
-        log_event("orgs.organisation.create", actor=by, target=org, data={"kind": kind, "parent": getattr(parent, "pk", None)})
+        log_event("orgs.organisation.create", actor=by, target=org,
+                  data={"kind": kind, "parent": getattr(parent, "pk", None)})
     return org
 
 

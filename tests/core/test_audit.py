@@ -1,0 +1,42 @@
+import pytest
+
+from smartunion.core.audit import log_event
+from smartunion.core.models import AppendOnlyError, AuditEvent
+
+
+@pytest.mark.django_db
+def test_event_records_actor_target_org_and_ip(tree, personas, rf):
+    from smartunion.core.middleware import RequestContextMiddleware
+
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    request.user = personas.city_cadre
+
+    def view(req):
+        return log_event("orgs.organisation.update", target=tree.lixia, data={"fields": ["name"]})
+
+    event = RequestContextMiddleware(view)(request)
+    assert (event.actor_id, event.actor_label, event.action, event.target_type, event.target_id) == (
+        personas.city_cadre.pk, "city_cadre", "orgs.organisation.update", "orgs.organisation", str(tree.lixia.pk))
+    assert (event.org_id, event.org_path, event.ip, event.data) == (
+        tree.lixia.pk, tree.lixia.path, "203.0.113.9", {"fields": ["name"]})
+
+
+@pytest.mark.django_db
+def test_audit_events_cannot_be_changed_or_deleted():
+    event = log_event("core.test.write")
+    event.action = "core.test.other"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "core.test.write"
+
+
+@pytest.mark.django_db
+def test_system_actor_without_request():
+    event = log_event("demo.seed", data={"members": 3})
+    assert (event.actor_id, event.actor_label, event.ip, event.org_id) == (None, "系统", None, None)

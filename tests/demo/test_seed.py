@@ -1,0 +1,78 @@
+import pytest
+from django.core.management import call_command
+
+from smartunion.accounts.models import User
+from smartunion.members.models import Membership, Person
+from smartunion.orgs.models import Employer, Organisation
+from smartunion.orgs.queries import visible_orgs
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        list(Organisation.objects.order_by("pk").values_list("name", "kind", "path")[:400]),
+        list(Person.objects.order_by("pk").values_list("name", "birth_date", "employment_form")),
+        list(Membership.objects.order_by("pk").values_list("member_number", "union__name")),
+    )
+
+
+def test_seed_builds_the_province_with_its_real_cities_and_demo_accounts(capsys):
+    call_command("seed", "--members", "40", "--seed", "7")
+    out = capsys.readouterr().out
+    province = Organisation.objects.get(kind="province")
+    assert province.name == "山东省总工会"
+    cities = set(Organisation.objects.filter(kind="city").values_list("region_id", "name"))
+    assert len(cities) == 16 and ("370100", "济南市总工会") in cities and ("371700", "菏泽市总工会") in cities
+    assert Organisation.objects.filter(kind="county").count() == 136
+    assert Organisation.objects.get(kind="county", region_id="370102").name == "历下区总工会"
+    assert set(User.objects.filter(username__in=["admin", "jinan", "qingdao", "lixia", "worker", "newcomer"])
+               .values_list("username", flat=True)) == {"admin", "jinan", "qingdao", "lixia", "worker", "newcomer"}
+    assert "演示账号（密码均为 smartunion-demo）" in out and "会员：40/40（100%）" in out
+    # 40 synthetic members + the demo worker, all counted in the maintained figure.
+    assert Organisation.objects.get(pk=province.pk).subtree_member_count == 41
+    # Employers of all three kinds: own union, joint union, none.
+    kinds = {e.covering_union.kind if e.covering_union else None for e in Employer.objects.select_related(
+        "covering_union")}
+    assert kinds == {"grassroots", "joint", None}
+    assert Person.objects.filter(employment_form__in=["11", "12", "13", "14", "15", "16"]).exists()
+    jinan = User.objects.get(username="jinan")
+    assert set(visible_orgs(jinan).filter(kind="city").values_list("name", flat=True)) == {"济南市总工会"}
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.person_id is None and newcomer.check_password("smartunion-demo")
+    worker = User.objects.get(username="worker")
+    membership = Membership.objects.get(person=worker.person, status="active")
+    assert membership.union.kind == "grassroots" and membership.union.region_id == "370102"
+
+
+class _Rollback(Exception):
+    pass
+
+
+def seeded_snapshot(seed: int):
+    """Seed inside a savepoint, take a snapshot, roll the savepoint back."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            call_command("seed", "--members", "25", "--seed", str(seed), stdout=open("/dev/null", "w"))
+            result = snapshot()
+            raise _Rollback
+    except _Rollback:
+        return result
+
+
+def test_seed_is_deterministic_for_a_seed():
+    first, second, other = seeded_snapshot(11), seeded_snapshot(11), seeded_snapshot(12)
+    assert [row[:2] for row in first[0]] == [row[:2] for row in second[0]]
+    assert first[1] == second[1] and len(first[1]) == 26
+    assert [u for _, u in first[2]] == [u for _, u in second[2]]
+    assert first[1] != other[1]
+
+
+def test_seed_refuses_to_run_twice():
+    from django.core.management.base import CommandError
+
+    call_command("seed", "--members", "0", stdout=open("/dev/null", "w"))
+    with pytest.raises(CommandError, match="演示数据已存在"):
+        call_command("seed", "--members", "0")
