@@ -377,7 +377,7 @@ class UserAdmin(ScopedAdmin):
 
 @admin.register(Membership, site=console_site)
 class MembershipAdmin(ScopedAdmin):
-    scope_field = "union__path"
+    scope_field = "union_path"
     list_display = ["member_number", "person_name", "union", "since", "status", "provisional"]
     list_filter = ["status", "provisional"]
     search_fields = ["member_number"]
@@ -432,7 +432,7 @@ class PersonAdmin(ScopedAdmin):
         if is_unrestricted(request.user):
             return qs
         memberships = scoped(Membership.objects.filter(person=OuterRef("pk"), status=Membership.Status.ACTIVE),
-                             request.user, field="union__path")
+                             request.user, field="union_path")
         return qs.filter(Exists(memberships))
 
     def has_add_permission(self, request):

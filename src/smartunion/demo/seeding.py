@@ -210,9 +210,10 @@ class Seeder:
             with transaction.atomic():
                 Person.objects.bulk_create(people)
                 for person, employer in zip(people, chosen, strict=True):
-                    union_id = employer.covering_union_id or employer.township_union_id
+                    union = employer.covering_union or employer.township_union
+                    union_id = union.pk
                     memberships.append(Membership(
-                        person=person, union_id=union_id, member_number=f"{employer.region_id}{member_seq:09d}",
+                        person=person, union_id=union_id, union_path=union.path, member_number=f"{employer.region_id}{member_seq:09d}",
                         since=dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)),
                         provisional=employer.covering_union_id is None,
                     ))
@@ -286,7 +287,8 @@ class Seeder:
             birth_date=dt.date(1990, 3, 7), phone="13900000001", address="山东省济南市历下区泉城路1号",
             ethnicity="01", education="21", political_status="13", employment_form="01", employer=employer,
         )
-        Membership.objects.create(person=person, union=grassroots, member_number="370102000000001",
+        Membership.objects.create(person=person, union=grassroots, union_path=grassroots.path,
+                                  member_number="370102000000001",
                                   since=dt.date(2020, 5, 1))
         User.objects.create(username="worker", display_name="张伟", kind=User.Kind.WORKER, phone="13900000001",
                             person=person, password=self.hash)

@@ -67,6 +67,8 @@ class Membership(models.Model):
     ended_on = models.DateField("终止日期", null=True, blank=True)
     # A provisional attachment: held by a township union while the employer has no union of its own.
     provisional = models.BooleanField("挂靠", default=False)
+    # The union's path, copied at insert (orgs do not move), so scoped member lists filter and order on one table.
+    union_path = models.CharField("工会路径", max_length=255, editable=False, default="")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -77,7 +79,10 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["person"], condition=Q(status="active"),
                                     name="membership_one_active_per_person"),
         ]
-        indexes = [models.Index(fields=["union", "status"], name="membership_union_status_idx")]
+        indexes = [
+            models.Index(fields=["union", "status"], name="membership_union_status_idx"),
+            models.Index(fields=["union_path", "id"], name="membership_scope_idx"),
+        ]
 
     def __str__(self):
         return f"{self.member_number} {self.person}"

@@ -79,8 +79,8 @@ def membership_start(*, person: Person, union: Organisation, member_number: str,
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                person=person, union=union, member_number=member_number, since=since or dt.date.today(),
-                provisional=provisional,
+                person=person, union=union, union_path=union.path, member_number=member_number,
+                since=since or dt.date.today(), provisional=provisional,
             )
             adjust_member_count(union, +1)
             log_event("members.membership.start", actor=by, target=membership, org=union)

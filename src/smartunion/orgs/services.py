@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
@@ -173,29 +174,29 @@ def adjust_member_count(org: Organisation, delta: int) -> None:
 
 
 def recount_members() -> int:
-    """Recompute both figures from the memberships (after bulk loads); returns the number of orgs."""
+    """Recompute both figures from the memberships (after bulk loads); returns the number of orgs.
+
+    Set-based, so it stays a handful of statements at 500k orgs: the direct counts in one UPDATE, then the subtree
+    figures level by level from the deepest, each org adding its children's already-final figures.
+    """
     from smartunion.members.models import Membership
 
-    direct = dict(
-        Membership.objects.filter(status=Membership.Status.ACTIVE)
-        .values("union_id")
-        .annotate(n=Count("id"))
-        .values_list("union_id", "n")
+    active = (
+        Membership.objects.filter(union=OuterRef("pk"), status=Membership.Status.ACTIVE)
+        .order_by().values("union").annotate(n=Count("pk")).values("n")
     )
-    rows = list(Organisation.objects.values_list("pk", "path"))
-    totals: dict[str, int] = {}
-    for pk, path in rows:
-        n = direct.get(pk, 0)
-        if n:
-            for ancestor in ancestor_paths(path):
-                totals[ancestor] = totals.get(ancestor, 0) + n
-    updated = [
-        Organisation(pk=pk, member_count=direct.get(pk, 0), subtree_member_count=totals.get(path, 0))
-        for pk, path in rows
-    ]
+    children = (
+        Organisation.objects.filter(parent=OuterRef("pk"))
+        .order_by().values("parent").annotate(s=Sum("subtree_member_count")).values("s")
+    )
     with transaction.atomic():
-        Organisation.objects.bulk_update(updated, ["member_count", "subtree_member_count"], batch_size=2000)
-    return len(rows)
+        total = Organisation.objects.update(member_count=Coalesce(Subquery(active), 0))
+        deepest = Organisation.objects.aggregate(d=Max("depth"))["d"] or 0
+        for depth in range(deepest, -1, -1):
+            Organisation.objects.filter(depth=depth).update(
+                subtree_member_count=F("member_count") + Coalesce(Subquery(children), 0)
+            )
+    return total
 
 
 # Employers
