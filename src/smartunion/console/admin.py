@@ -452,11 +452,14 @@ class PersonAdmin(ScopedAdmin):
         if person is None:
             messages.warning(request, f"ID为“{pk}”的职工不存在。也许它已被删除？")
             return HttpResponseRedirect(reverse("console:index"))
-        if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()
+        if request.method == "POST" and not reason:
+            messages.error(request, "请填写查看原因")
+        elif request.method == "POST":
             membership = person.memberships.filter(status=Membership.Status.ACTIVE).select_related("union").first()
             log_event("members.person.reveal", actor=request.user, target=person,
                       org=membership.union if membership else None,
-                      data={"fields": ["id_number", "phone", "address"], "reason": request.POST.get("reason", "")})
+                      data={"fields": ["id_number", "phone", "address"], "reason": reason[:200]})
             return render(request, "console/reveal.html", {
                 **self.admin_site.each_context(request), "person": person, "revealed": True, "title": "完整信息",
             })
