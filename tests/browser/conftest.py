@@ -85,8 +85,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 class _Chromium:
     """One Playwright driver and one Chromium for the session, stopped after the last browser test.
 
-    While Playwright's sync API is alive it keeps an asyncio loop marked as running in this thread, which makes
-    Django's ORM refuse to run (SynchronousOnlyOperation) and breaks asyncio.run() in later tests. So the
+    While Playwright's sync API is alive it keeps an asyncio loop marked as running in this thread (between calls
+    too), which makes Django's ORM refuse to run (SynchronousOnlyOperation), switches django.db.connections to
+    context-local storage, and breaks asyncio.run() in later tests. So the
     browser is closed as soon as no browser test is left in the run (see pytest_runtest_teardown), and the
     DJANGO_ALLOW_ASYNC_UNSAFE override lives exactly as long as the browser.
     """
@@ -97,11 +98,20 @@ class _Chromium:
         self._saved_env: str | None = None
 
     def start(self, executable: str):
+        from django.db import connections
         from playwright.sync_api import sync_playwright
 
+        # Django keeps its connections in an asgiref Local that is thread-local while no event loop runs in the
+        # thread and context-local once one does. Without pinning, the test code would get fresh
+        # DatabaseWrapper objects instead of the ones the test database was set up on, and those lack
+        # `_test_serialized_contents`, so serialized_rollback silently restores nothing (the regions loaded by
+        # migrations vanish after the first transactional test). Pin the set-up wrappers into the new storage.
+        pinned = [(alias, connections[alias]) for alias in connections]
         self._saved_env = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         self.playwright = sync_playwright().start()
+        for alias, connection in pinned:
+            connections[alias] = connection
         try:
             self.browser = self.playwright.chromium.launch(executable_path=executable, headless=True,
                                                            args=CHROMIUM_ARGS)

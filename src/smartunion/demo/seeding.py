@@ -211,9 +211,9 @@ class Seeder:
                 Person.objects.bulk_create(people)
                 for person, employer in zip(people, chosen, strict=True):
                     union = employer.covering_union or employer.township_union
-                    union_id = union.pk
                     memberships.append(Membership(
-                        person=person, union_id=union_id, union_path=union.path, member_number=f"{employer.region_id}{member_seq:09d}",
+                        person=person, union_id=union.pk, union_path=union.path,
+                        member_number=f"{employer.region_id}{member_seq:09d}",
                         since=dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)),
                         provisional=employer.covering_union_id is None,
                     ))
