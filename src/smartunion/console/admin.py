@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 
 from smartunion.accounts.models import User
 from smartunion.console import excel, imports
@@ -30,6 +30,8 @@ from smartunion.orgs.queries import (
     visible_employers,
     visible_orgs,
 )
+from smartunion.portal import services as portal_services
+from smartunion.portal.models import Channel, Notice
 
 
 class ScopedAdmin(ModelAdmin):
@@ -519,3 +521,67 @@ class OutboxAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# City channels on the worker portal: each federation sets its own.
+
+
+class NoticeInline(TabularInline):
+    model = Notice
+    extra = 1
+    fields = ["title", "body", "published_at", "pinned"]
+
+    # The channel's own right decides; cadres hold no Django model permissions.
+    def has_view_permission(self, request, obj=None):
+        return console_site.has_permission(request)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and can_manage(request.user, obj.org)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is not None and can_manage(request.user, obj.org)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and can_manage(request.user, obj.org)
+
+
+@admin.register(Channel, site=console_site)
+class ChannelAdmin(ScopedAdmin):
+    scope_field = "org__path"
+    list_display = ["name", "org", "banner_title", "updated_at"]
+    search_fields = ["name", "org__name"]
+    fields = ["org", "name", "banner_title", "banner_text", "service_order"]
+    inlines = [NoticeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("org")
+
+    def org_of(self, obj):
+        return obj.org
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "org":
+            kwargs["queryset"] = visible_orgs(request.user).filter(kind__in=Organisation.FEDERATION_KINDS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            portal_services.channel_save(obj, by=request.user, changed=form.changed_data)
+        except ValidationError as exc:
+            raise _FormRejected(exc) from exc
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def save_formset(self, request, form, formset, change):
+        for notice in formset.save(commit=False):
+            portal_services.notice_save(notice, by=request.user, changed=["notice"])
+        for notice in formset.deleted_objects:
+            notice.delete()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _FormRejected as exc:
+            for message in exc.error.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())

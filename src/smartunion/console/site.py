@@ -103,6 +103,12 @@ def navigation(request):
             ],
         },
         {
+            "title": "职工门户",
+            "items": [
+                {"title": "城市频道与公告", "icon": "campaign", "link": link("portal_channel_changelist")},
+            ],
+        },
+        {
             "title": "会员管理",
             "items": [
                 {"title": "会籍", "icon": "card_membership", "link": link("members_membership_changelist")},

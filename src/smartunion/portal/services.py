@@ -55,3 +55,33 @@ def service_grid(channel: Channel | None) -> list[Service]:
     order = list(channel.service_order) if channel and channel.service_order else []
     order += [k for k in DEFAULT_ORDER if k not in order]
     return [SERVICES[k] for k in order if k in SERVICES]
+
+
+def channel_save(channel: Channel, *, by, changed: list[str]) -> Channel:
+    """Save a federation's channel settings (cadres of that federation or above)."""
+    from django.core.exceptions import ValidationError
+
+    from smartunion.core.audit import log_event
+    from smartunion.orgs.queries import can_manage
+
+    if by is not None and not can_manage(by, channel.org):
+        raise PermissionError("您无权设置该频道")
+    if not channel.org.is_federation:
+        raise ValidationError({"org": "只有总工会可以开设城市频道"})
+    unknown = [k for k in channel.service_order if k not in SERVICES]
+    if unknown:
+        raise ValidationError({"service_order": "未知的服务：" + "、".join(unknown) + "；可选：" + "、".join(SERVICES)})
+    channel.save()
+    log_event("portal.channel.save", actor=by, target=channel, org=channel.org, data={"fields": changed})
+    return channel
+
+
+def notice_save(notice, *, by, changed: list[str]):
+    from smartunion.core.audit import log_event
+    from smartunion.orgs.queries import can_manage
+
+    if by is not None and not can_manage(by, notice.channel.org):
+        raise PermissionError("您无权发布该频道的公告")
+    notice.save()
+    log_event("portal.notice.save", actor=by, target=notice, org=notice.channel.org, data={"fields": changed})
+    return notice
