@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smartunion.core.middleware.RequestContextMiddleware",
+    "smartunion.api.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "smartunion.urls"
@@ -98,6 +99,7 @@ AUTHENTICATION_BACKENDS = [
     "smartunion.accounts.backends.UsernameOrPhoneBackend",
 ]
 LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "/console/"  # only Django's own log-in views use it: the console's
 
 TEMPLATES = [
     {

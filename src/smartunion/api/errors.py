@@ -39,6 +39,10 @@ PYDANTIC_MESSAGES = {
 }
 
 
+# Service field names that the API spells differently.
+API_FIELD_NAMES = {"covering_union": "covering_union_id", "township_union": "township_union_id", "parent": "parent_id"}
+
+
 def install(api) -> None:
     def respond(request, status, code, message, fields=None):
         return api.create_response(request, {"code": code, "message": message, "fields": fields or {}},
@@ -58,7 +62,7 @@ def install(api) -> None:
     @api.exception_handler(DjangoValidationError)
     def django_validation_error(request, exc: DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            fields = {name: errs[0].messages[0] for name, errs in exc.error_dict.items()}
+            fields = {API_FIELD_NAMES.get(name, name): errs[0].messages[0] for name, errs in exc.error_dict.items()}
             return respond(request, 422, "invalid", "提交的数据有误，请检查后重试", fields)
         return respond(request, 422, "invalid", exc.messages[0])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 
 from smartunion.accounts import services as account_services
 from smartunion.api import errors
@@ -36,6 +36,7 @@ api = NinjaAPI(
 errors.install(api)
 bearer = BearerToken()
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # beyond this a client should narrow its search; huge offsets overflow the database
 
 
 class PageParams(Schema):
@@ -45,8 +46,8 @@ class PageParams(Schema):
 
 
 def paginate(queryset, params: PageParams, serialize) -> dict:
-    if params.page < 1 or not (1 <= params.page_size <= MAX_PAGE_SIZE):
-        raise ApiError(400, "bad_page", f"页码应从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间")
+    if not (1 <= params.page <= MAX_PAGE) or not (1 <= params.page_size <= MAX_PAGE_SIZE):
+        raise ApiError(400, "bad_page", f"页码应在1到{MAX_PAGE}之间，每页条数应在1到{MAX_PAGE_SIZE}之间")
     start = (params.page - 1) * params.page_size
     items = [serialize(o) for o in queryset[start: start + params.page_size]]
     return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
@@ -121,7 +122,7 @@ def create_org(request, payload: OrgIn):
     parent = get_visible_or_404(Organisation.objects.all(), request.user, pk=payload.parent_id)
     data = payload.dict(exclude={"name", "kind", "parent_id"})
     org = org_services.org_create(parent=parent, kind=payload.kind, name=payload.name, by=request.user, **data)
-    return 201, org_out(Organisation.objects.select_related("region").get(pk=org.pk))
+    return Status(201, org_out(Organisation.objects.select_related("region").get(pk=org.pk)))
 
 
 @orgs_router.patch("/{org_id}", response={200: OrgOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -183,7 +184,7 @@ def create_employer(request, payload: EmployerIn):
         raise ApiError(422, "invalid", "提交的数据有误，请检查后重试",
                        {"township_union_id": "请至少填写所属工会或属地乡镇（街道）工会"})
     employer = org_services.employer_create(by=request.user, **data)
-    return 201, employer_out(Employer.objects.select_related("region").get(pk=employer.pk))
+    return Status(201, employer_out(Employer.objects.select_related("region").get(pk=employer.pk)))
 
 
 @employers_router.patch("/{employer_id}", response={200: EmployerOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},

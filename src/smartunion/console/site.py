@@ -44,6 +44,7 @@ class ConsoleSite(UnfoldAdminSite):
     site_title = "智慧工会"
     index_title = "工作台"
     login_form = ConsoleLoginForm
+    login_template = "console/login.html"
 
     def has_permission(self, request):
         user = request.user

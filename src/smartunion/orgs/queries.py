@@ -122,5 +122,9 @@ def search_orgs(queryset: QuerySet[Organisation], text: str) -> QuerySet[Organis
     if not text:
         return queryset
     if text.isdigit() and len(text) in (6, 9, 12):
-        return queryset.filter(region_id__startswith=text)
+        # A region code stands for its whole area: 370100 (济南市) matches every 3701… region below it.
+        prefix = text[:6].rstrip("0") if len(text) == 6 else text
+        if len(prefix) % 2:
+            prefix += "0"
+        return queryset.filter(region__code__startswith=prefix)
     return queryset.filter(Q(name__contains=text) | Q(credit_code=text.upper()))

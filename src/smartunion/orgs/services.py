@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
+from smartunion.core.forms import check_text_fields
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code, validate_mobile
 from smartunion.core.workflow import Transition, Workflow, transition
@@ -76,6 +77,7 @@ def _clean_org_fields(*, kind: str, values: dict[str, Any]) -> dict[str, Any]:
     founded = values.get("founded_on")
     if isinstance(founded, dt.date) and founded > dt.date.today():
         errors["founded_on"] = "成立日期不能晚于今天"
+    check_text_fields(Organisation, cleaned, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -245,6 +247,11 @@ def _clean_employer_fields(values: dict[str, Any], *, instance: Employer | None 
     township = values.get("township_union")
     if township is not None and township.kind != Organisation.Kind.TOWNSHIP:
         errors["township_union"] = "属地工会应为乡镇（街道）工会"
+    if instance is not None and ("covering_union" in values or "township_union" in values):
+        after = {name: values.get(name, getattr(instance, name)) for name in ("covering_union", "township_union")}
+        if after["covering_union"] is None and after["township_union"] is None:
+            errors["township_union"] = "请至少填写所属工会或属地乡镇（街道）工会"
+    check_text_fields(Employer, cleaned, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned

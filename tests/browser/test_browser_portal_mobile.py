@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from playwright.sync_api import expect
+from tests.conftest import PASSWORD
 
 from smartunion.portal.models import Channel
-from tests.conftest import PASSWORD
 
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
              "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
-SCREENSHOT = "/tmp/portal_mobile.png"
+SCREENSHOT = Path(tempfile.gettempdir()) / "portal_mobile.png"  # /tmp/portal_mobile.png
 
 
 def test_portal_home_on_phone(transactional_db, django_db_serialized_rollback, tree, personas, live_server,
