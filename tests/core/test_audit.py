@@ -5,9 +5,10 @@ from smartunion.core.models import AppendOnlyError, AuditEvent
 
 
 @pytest.mark.django_db
-def test_event_records_actor_target_org_and_ip(tree, personas, rf):
+def test_event_records_actor_target_org_and_ip(tree, personas, rf, settings):
     from smartunion.core.middleware import RequestContextMiddleware
 
+    settings.TRUST_X_FORWARDED_FOR = True
     request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
     request.user = personas.city_cadre
 
@@ -40,3 +41,10 @@ def test_audit_events_cannot_be_changed_or_deleted():
 def test_system_actor_without_request():
     event = log_event("demo.seed", data={"members": 3})
     assert (event.actor_id, event.actor_label, event.ip, event.org_id) == (None, "系统", None, None)
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(rf):
+    from smartunion.core.middleware import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert client_ip(request) == "10.1.2.3"

@@ -36,6 +36,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     totp_secret = EncryptedTextField("动态口令密钥", blank=True, default="")
     totp_enabled = models.BooleanField("启用动态口令", default=False)
+    totp_pending = EncryptedTextField("待确认的动态口令密钥", blank=True, default="")
 
     objects = AccountManager()
 

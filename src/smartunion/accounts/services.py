@@ -94,18 +94,20 @@ def _record_failure(user: User, *, ip: str | None) -> None:
 
 
 def totp_begin(user: User) -> str:
-    """Create a new secret (not yet enabled); returns the otpauth:// URI for the authenticator app."""
-    user.totp_secret = pyotp.random_base32()
-    user.totp_enabled = False
-    user.save(update_fields=["totp_secret", "totp_enabled"])
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.get_username(), issuer_name="智慧工会")
+    """Create a pending secret; the current factor (if any) stays in force until the new one is confirmed.
+
+    Returns the otpauth:// URI for the authenticator app.
+    """
+    user.totp_pending = pyotp.random_base32()
+    user.save(update_fields=["totp_pending"])
+    return pyotp.TOTP(user.totp_pending).provisioning_uri(name=user.get_username(), issuer_name="智慧工会")
 
 
 def totp_confirm(user: User, *, code: str) -> None:
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+    if not user.totp_pending or not pyotp.TOTP(user.totp_pending).verify(code, valid_window=1):
         raise ValidationError("动态口令错误，请重试", code="bad_otp")
-    user.totp_enabled = True
-    user.save(update_fields=["totp_enabled"])
+    user.totp_secret, user.totp_pending, user.totp_enabled = user.totp_pending, "", True
+    user.save(update_fields=["totp_secret", "totp_pending", "totp_enabled"])
     log_event("accounts.user.enable_totp", actor=user, target=user)
 
 
@@ -137,6 +139,7 @@ def check_sms_code(*, phone: str, purpose: str, code: str) -> None:
     """Consume a valid code or raise a ValidationError saying why it is not accepted."""
     idx = phone_index(phone)
     now = timezone.now()
+    wrong = False
     with transaction.atomic():
         sms = (
             SmsCode.objects.select_for_update()
@@ -148,12 +151,16 @@ def check_sms_code(*, phone: str, purpose: str, code: str) -> None:
             raise ValidationError("验证码已过期，请重新获取", code="expired")
         if sms.attempts >= 5:
             raise ValidationError("验证码错误次数过多，请重新获取", code="too_many_attempts")
-        if not hmac.compare_digest(sms.code_hash, _code_hash(idx, (code or "").strip())):
+        if hmac.compare_digest(sms.code_hash, _code_hash(idx, (code or "").strip())):
+            sms.used_at = now
+            sms.save(update_fields=["used_at"])
+        else:
+            # The failed attempt must be counted, so it is committed before the error is raised.
             sms.attempts += 1
             sms.save(update_fields=["attempts"])
-            raise ValidationError("验证码错误", code="bad_code")
-        sms.used_at = now
-        sms.save(update_fields=["used_at"])
+            wrong = True
+    if wrong:
+        raise ValidationError("验证码错误", code="bad_code")
 
 
 def register_worker(*, phone: str, password: str, code: str, display_name: str = "") -> User:

@@ -65,8 +65,10 @@ class ScopedAdmin(ModelAdmin):
         return obj
 
 
-def org_choices_field(request, queryset=None):
-    return visible_orgs(request.user) if queryset is None else queryset
+def scope_root(user):
+    """The top org of the user's scope: where a scope-wide act (an export) is filed in the audit log."""
+    paths = managed_paths(user)
+    return Organisation.objects.filter(path=paths[0]).first() if paths else None
 
 
 # Organisations
@@ -149,7 +151,8 @@ class OrganisationAdmin(ScopedAdmin):
 
     @admin.action(description="导出所选组织（Excel）")
     def export_xlsx(self, request, queryset):
-        log_event("orgs.organisation.export", actor=request.user, data={"count": queryset.count()})
+        log_event("orgs.organisation.export", actor=request.user, org=scope_root(request.user),
+                  data={"count": queryset.count()})
         rows = ((o.pk, o.name, o.get_kind_display(), o.parent_id or "", o.region_id or "", o.credit_code,
                  o.address, o.contact_name, o.founded_on.isoformat() if o.founded_on else "",
                  o.subtree_member_count) for o in queryset.select_related("region").iterator())
@@ -282,7 +285,8 @@ class EmployerAdmin(ScopedAdmin):
 
     @admin.action(description="导出所选单位（Excel）")
     def export_xlsx(self, request, queryset):
-        log_event("orgs.employer.export", actor=request.user, data={"count": queryset.count()})
+        log_event("orgs.employer.export", actor=request.user, org=scope_root(request.user),
+                  data={"count": queryset.count()})
         rows = ((e.pk, e.name, e.credit_code or "", e.region_id, e.industry, e.get_size_display(),
                  e.covering_union_id or "", e.township_union_id or "", e.address) for e in queryset.iterator())
         return excel.workbook_response("用人单位.xlsx", ["编号", *imports.EMPLOYER_COLUMNS], rows)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from smartunion.console.excel import ImportReport, RowError
+from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code
 from smartunion.orgs import services
 from smartunion.orgs.models import Employer, Organisation
@@ -135,6 +136,11 @@ def import_employers(rows, *, by, dry_run: bool) -> ImportReport:
         if errors:
             report.errors.extend(errors)
             return
+        if existing is None and not credit and record.get("单位名称") and record.get("行政区划代码"):
+            # Without a credit code, the same normalised name in the same region is the same employer.
+            existing = Employer.objects.filter(
+                credit_code__isnull=True, region_id=record["行政区划代码"],
+                normalized_name=normalize_employer_name(record["单位名称"])).first()
         fields = {
             "name": record.get("单位名称", ""), "credit_code": credit, "region": record.get("行政区划代码", ""),
             "industry": record.get("行业门类", "").upper(), "size": size, "address": record.get("地址", ""),

@@ -34,9 +34,10 @@ class ConsoleLoginForm(AuthenticationForm):
         return self.cleaned_data
 
     def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if not (user.is_staff and (is_unrestricted(user) or managed_paths(user))):
+        # Ours first: Django's admin form would tell a worker only "wrong password".
+        if user.is_active and not (user.is_staff and (is_unrestricted(user) or managed_paths(user))):
             raise forms.ValidationError("该账号没有管理后台权限", code="no_console")
+        super().confirm_login_allowed(user)
 
 
 class ConsoleSite(UnfoldAdminSite):
@@ -81,7 +82,7 @@ class ConsoleSite(UnfoldAdminSite):
         context = {
             **self.each_context(request), "title": "动态口令（双因素认证）", "enabled": user.totp_enabled,
             "qr": mark_safe(qr_svg(uri)) if uri else None,  # noqa: S308  our own generated SVG
-            "secret": user.totp_secret if uri else "",
+            "secret": user.totp_pending if uri else "",
         }
         return TemplateResponse(request, "console/totp.html", context)
 

@@ -2,6 +2,8 @@
 
 from contextvars import ContextVar
 
+from django.conf import settings
+
 _request: ContextVar = ContextVar("smartunion_request", default=None)
 
 
@@ -12,8 +14,9 @@ def current_request():
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    # Behind nginx the real address is in X-Forwarded-For; the first hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    # Behind nginx the real address is in X-Forwarded-For; trusted only when the deployment says a proxy sets it,
+    # or any client could write what the audit log records.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUST_X_FORWARDED_FOR else ""
     ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
     return ip or None
 

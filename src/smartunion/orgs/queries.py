@@ -12,7 +12,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from smartunion.orgs.models import Employer, Organisation, Position, ancestor_paths, subtree_q
+from smartunion.orgs.models import Employer, Organisation, Position, subtree_q
 
 _CACHE_ATTR = "_smartunion_scope_paths"
 
@@ -100,16 +100,6 @@ def get_visible_or_404(queryset: QuerySet, user, *, field: str = "path", **looku
     if obj is None:
         raise Http404("对象不存在")
     return obj
-
-
-def home_federation(org: Organisation) -> Organisation | None:
-    """The nearest city federation above (or at) an org, else the nearest federation: whose channel a worker sees."""
-    chain = list(Organisation.objects.filter(path__in=ancestor_paths(org.path)).order_by("-depth"))
-    for kind in (Organisation.Kind.CITY, Organisation.Kind.PROVINCE, Organisation.Kind.COUNTY):
-        for ancestor in chain:
-            if ancestor.kind == kind:
-                return ancestor
-    return None
 
 
 def subtree_member_count(org: Organisation) -> int:

@@ -284,12 +284,16 @@ def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
     values = _clean_employer_fields(fields, instance=employer)
     if by is not None and not _employer_in_scope(by, values, employer):
         raise PermissionError("您无权修改该单位")
+    changed = sorted(name for name, value in values.items() if getattr(employer, name) != value)
+    if not changed:
+        return employer  # nothing to write, nothing to audit (re-imports of the same file)
     with transaction.atomic():
-        for name, value in values.items():
-            setattr(employer, name, value)
-        employer.save(update_fields=list(values))
+        for name in changed:
+            setattr(employer, name, values[name])
+        employer.save(update_fields=changed)
         log_event("orgs.employer.update", actor=by, target=employer,
-                  org=employer.covering_union or employer.township_union, data={"fields": sorted(fields)})
+                  org=employer.covering_union or employer.township_union,
+                  data={"fields": [n for n in changed if n != "normalized_name"]})
     return employer
 
 

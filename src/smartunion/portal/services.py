@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from smartunion.members.models import Membership
-from smartunion.orgs.models import Organisation
-from smartunion.orgs.queries import home_federation
+from smartunion.orgs.models import ancestor_paths
 from smartunion.portal.models import Channel
 
 
@@ -34,27 +33,33 @@ DEFAULT_ORDER = ["directory", "notices", "me"]
 
 
 def channel_for(user) -> Channel | None:
-    """The channel of the federation above the worker's union; the province's channel for everyone else."""
-    org = None
+    """The channel of the nearest federation above the worker's union that has one (the city's, else the
+    province's); visitors who are not members see the deployment's top channel."""
     if user is not None and user.is_authenticated and user.person_id:
         membership = (
             Membership.objects.filter(person_id=user.person_id, status=Membership.Status.ACTIVE)
             .select_related("union").first()
         )
         if membership is not None:
-            org = home_federation(membership.union)
-    if org is None:
-        org = Organisation.objects.filter(kind=Organisation.Kind.PROVINCE).order_by("path").first()
-    if org is None:
-        return None
-    return Channel.objects.filter(org=org).first() or Channel.objects.filter(
-        org__kind=Organisation.Kind.PROVINCE).first()
+            channel = (
+                Channel.objects.filter(org__path__in=ancestor_paths(membership.union.path))
+                .select_related("org").order_by("-org__depth").first()
+            )
+            if channel is not None:
+                return channel
+    return Channel.objects.select_related("org").order_by("org__depth", "org__path").first()
 
 
 def service_grid(channel: Channel | None) -> list[Service]:
     order = list(channel.service_order) if channel and channel.service_order else []
-    order += [k for k in DEFAULT_ORDER if k not in order]
-    return [SERVICES[k] for k in order if k in SERVICES]
+    order += DEFAULT_ORDER
+    seen: set[str] = set()
+    grid = []
+    for key in order:
+        if key in SERVICES and key not in seen:
+            seen.add(key)
+            grid.append(SERVICES[key])
+    return grid
 
 
 def channel_save(channel: Channel, *, by, changed: list[str]) -> Channel:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from smartunion.accounts import services as account_services
@@ -37,7 +38,11 @@ def login_view(request):
             form.add_error(None, exc.message)
         else:
             login(request, user, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
-            return redirect(request.GET.get("next") or "portal:me")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                target = "portal:me"
+            return redirect(target)
     return render(request, "portal/login.html", {"form": form})
 
 
@@ -95,7 +100,7 @@ def directory(request):
         kind__in=[Organisation.Kind.GRASSROOTS, Organisation.Kind.JOINT, Organisation.Kind.TOWNSHIP],
         status=Organisation.Status.ACTIVE,
     ).select_related("region").order_by("path")
-    page = None
+    page = None  # no search yet: the template shows the search box only
     if q:
         page = Paginator(search_orgs(queryset, q), 20).get_page(request.GET.get("page"))
     return render(request, "portal/directory.html", {"q": q, "page": page})

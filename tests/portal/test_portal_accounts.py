@@ -1,0 +1,221 @@
+"""Portal log-in (phone + password), 我的, and sign-up with an SMS code."""
+
+import datetime as dt
+import logging
+import re
+
+from django.utils import timezone
+
+from smartunion.accounts.models import SmsCode, User
+from smartunion.core.models import AuditEvent, OutboxMessage
+
+PASSWORD = "correct-horse-42"  # tests/conftest.py
+NEW_PHONE = "13800000002"
+
+
+def form_errors(response):
+    return response.context["form"].non_field_errors()
+
+
+def flash(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+# Log-in and 我的
+
+
+def test_me_for_anonymous_goes_to_the_login_page(client):
+    response = client.get("/me/")
+    assert (response.status_code, response.url) == (302, "/login/?next=/me/")
+
+
+def test_worker_logs_in_with_phone_and_sees_their_membership(client, personas):
+    response = client.post("/login/", {"phone": "13900000001", "password": PASSWORD})
+    assert (response.status_code, response.url) == (302, "/me/")
+    me = client.get("/me/")
+    assert me.status_code == 200
+    html = me.content.decode()
+    assert "<p>所在工会：甲公司工会委员会</p>" in html
+    assert "<p>会员编号：370102000000001</p>" in html
+    assert "<p>入会日期：2020年5月1日</p>" in html
+    assert "手机号码：139****0001" in html
+    assert "13900000001" not in html
+
+
+def test_login_accepts_a_formatted_phone(client, personas):
+    response = client.post("/login/", {"phone": "+86 139-0000-0001", "password": PASSWORD})
+    assert (response.status_code, response.url) == (302, "/me/")
+
+
+def test_login_follows_next_on_the_site(client, personas):
+    response = client.post("/login/?next=/notices/", {"phone": "13900000001", "password": PASSWORD})
+    assert (response.status_code, response.url) == (302, "/notices/")
+
+
+def test_login_does_not_redirect_off_site(client, personas):
+    response = client.post("/login/?next=https://evil.example.com/", {"phone": "13900000001", "password": PASSWORD})
+    assert (response.status_code, response.url) == (302, "/me/")
+
+
+def test_wrong_password_is_refused(client, personas):
+    response = client.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert form_errors(response) == ["用户名或密码错误"]
+    assert '<p class="error">用户名或密码错误</p>' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert User.objects.get(pk=personas.worker.pk).failed_logins == 1
+
+
+def test_unknown_phone_gets_the_same_message(client, personas):
+    response = client.post("/login/", {"phone": "13900000099", "password": PASSWORD})
+    assert form_errors(response) == ["用户名或密码错误"]
+
+
+def test_locked_worker_is_told_how_long(client, personas):
+    for _ in range(5):
+        client.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
+    response = client.post("/login/", {"phone": "13900000001", "password": PASSWORD})
+    assert form_errors(response) == ["登录失败次数过多，账号已锁定，请15分钟后再试"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_blank_form_shows_field_errors(client, db):
+    response = client.post("/login/", {"phone": "", "password": ""})
+    assert response.context["form"].errors == {"phone": ["这个字段是必填项。"], "password": ["这个字段是必填项。"]}
+
+
+def test_member_without_membership_sees_so(client, personas):
+    client.force_login(personas.outsider)
+    html = client.get("/me/").content.decode()
+    assert "您还不是工会会员。" in html
+    assert "手机号码：139****0009" in html
+
+
+def test_logout_is_post_only(client, personas):
+    client.force_login(personas.worker)
+    assert client.get("/logout/").status_code == 405
+    response = client.post("/logout/")
+    assert (response.status_code, response.url) == (302, "/")
+    assert "_auth_user_id" not in client.session
+
+
+# Sign-up
+
+
+def sent_code(phone=NEW_PHONE):
+    message = OutboxMessage.objects.filter(channel="sms").latest("id")
+    assert message.recipient == phone
+    return re.fullmatch(r"【智慧工会】您的验证码是(\d{6})，5分钟内有效。如非本人操作，请忽略。", message.body).group(1)
+
+
+def test_send_code_puts_a_masked_sms_in_the_outbox(client, db):
+    response = client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    assert response.redirect_chain == [("/register/", 302)]
+    assert flash(response) == ["验证码已发送，5分钟内有效"]
+    message = OutboxMessage.objects.get()
+    assert (message.channel, message.recipient_masked, message.status, message.user_id) == (
+        "sms", "138****0002", "pending", None)
+    assert len(sent_code()) == 6
+    sms = SmsCode.objects.get()
+    assert (sms.purpose, sms.attempts, sms.used_at) == ("register", 0, None)
+    assert sent_code() not in sms.code_hash
+
+
+def test_development_sender_delivers_with_the_phone_masked(client, db, django_capture_on_commit_callbacks, caplog):
+    with caplog.at_level(logging.INFO, logger="smartunion.sms"), django_capture_on_commit_callbacks(execute=True):
+        client.post("/register/code/", {"phone": NEW_PHONE})
+    message = OutboxMessage.objects.get()
+    assert message.status == "sent"
+    assert [r.getMessage() for r in caplog.records if r.name == "smartunion.sms"] == [
+        f"SMS to 138****0002: {message.body}"]
+
+
+def test_second_code_within_a_minute_is_refused(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    response = client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    assert flash(response) == ["验证码发送过于频繁，请一分钟后再试"]
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_code_may_be_asked_again_after_a_minute(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    SmsCode.objects.update(created_at=timezone.now() - dt.timedelta(seconds=61))
+    response = client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    assert flash(response) == ["验证码已发送，5分钟内有效"]
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_send_code_rejects_a_bad_phone(client, db):
+    response = client.post("/register/code/", {"phone": "12345"}, follow=True)
+    assert flash(response) == ["手机号码格式不正确，应为11位中国大陆手机号"]
+    assert not OutboxMessage.objects.exists()
+
+
+def test_send_code_is_post_only(client, db):
+    assert client.get("/register/code/").status_code == 405
+
+
+def test_register_creates_a_worker_and_logs_in(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "union-member-2024",
+                                          "display_name": "小王"}, follow=True)
+    assert response.redirect_chain == [("/me/", 302)]
+    assert flash(response) == ["注册成功"]
+    user = User.objects.get(kind=User.Kind.WORKER)
+    assert (user.phone, user.display_name, user.username, user.is_staff, user.person_id) == (
+        NEW_PHONE, "小王", None, False, None)
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert "<h1>小王</h1>" in response.content.decode()
+    assert "您还不是工会会员。" in response.content.decode()
+    assert AuditEvent.objects.filter(action="accounts.user.register", actor=user, target_id=str(user.pk)).count() == 1
+    assert SmsCode.objects.get().used_at is not None
+    # The new account logs in with its phone.
+    client.post("/logout/")
+    login = client.post("/login/", {"phone": NEW_PHONE, "password": "union-member-2024"})
+    assert (login.status_code, login.url) == (302, "/me/")
+
+
+def test_register_with_a_wrong_code(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE})
+    wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024"})
+    assert response.status_code == 200
+    assert form_errors(response) == ["验证码错误"]
+    assert not User.objects.exists()
+
+
+def test_wrong_codes_are_counted(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE})
+    wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
+    client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024"})
+    assert SmsCode.objects.get().attempts == 1
+
+
+def test_register_without_asking_for_a_code(client, db):
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": "123456", "password": "union-member-2024"})
+    assert form_errors(response) == ["验证码已过期，请重新获取"]
+
+
+def test_register_with_an_already_registered_phone(client, personas):
+    response = client.post("/register/", {"phone": "13900000001", "code": "123456",
+                                          "password": "union-member-2024"})
+    assert form_errors(response) == ["该手机号已注册，请直接登录"]
+    assert User.objects.filter(kind=User.Kind.WORKER).count() == 2
+
+
+def test_register_with_a_weak_password(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE})
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "12345678"})
+    assert form_errors(response) == ["这个密码太常见了。", "密码只包含数字。"]
+    assert not User.objects.exists()
+    # The code was not spent on the refused attempt.
+    assert SmsCode.objects.get().used_at is None
+
+
+def test_register_form_field_errors(client, db):
+    response = client.post("/register/", {"phone": "12345"})
+    assert response.context["form"].errors == {
+        "phone": ["手机号码格式不正确，应为11位中国大陆手机号"],
+        "code": ["这个字段是必填项。"],
+        "password": ["这个字段是必填项。"],
+    }

@@ -1,0 +1,138 @@
+"""The portal home: the visitor's channel and the service grid of services that exist."""
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from smartunion.accounts.models import User
+from smartunion.core.validators import make_id_number
+from smartunion.members.services import membership_start, person_upsert
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Organisation
+from smartunion.portal.models import Channel, Notice
+from smartunion.portal.services import SERVICES
+
+
+def tiles(response):
+    return re.findall(r'<a class="tile" href="([^"]+)" data-service="([^"]+)">.*?<span>([^<]+)</span></a>',
+                      response.content.decode())
+
+
+def test_services_are_the_three_built_ones():
+    assert {k: (s.name, s.url) for k, s in SERVICES.items()} == {
+        "directory": ("找工会", "/directory/"),
+        "notices": ("通知公告", "/notices/"),
+        "me": ("我的", "/me/"),
+    }
+
+
+def test_anonymous_home_shows_the_province_channel(client, channels):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["channel"].name == "齐鲁工会"
+    html = response.content.decode()
+    assert "<title>齐鲁工会</title>" in html
+    assert '<a class="brand" href="/">齐鲁工会</a>' in html
+    assert "<h1>山东职工之家</h1>" in html and "<p>全省职工网上服务</p>" in html
+    assert "泉城工会" not in html
+    assert tiles(response) == [("/directory/", "directory", "找工会"), ("/notices/", "notices", "通知公告"),
+                               ("/me/", "me", "我的")]
+
+
+def test_home_without_any_channel_uses_the_defaults(client, tree):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["channel"] is None
+    html = response.content.decode()
+    assert "<title>智慧工会</title>" in html
+    assert "<h1>职工之家 · 网上服务</h1>" in html and "<p>工会服务，一网通办</p>" in html
+    assert "<p class=\"muted\">暂无公告</p>" in html
+    assert [key for _, key, _ in tiles(response)] == ["directory", "notices", "me"]
+
+
+def test_home_on_an_empty_database(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["channel"] is None
+
+
+def test_worker_sees_their_city_channel(client, channels, personas):
+    client.force_login(personas.worker)
+    response = client.get("/")
+    assert response.context["channel"].name == "泉城工会"
+    html = response.content.decode()
+    assert '<a class="brand" href="/">泉城工会</a>' in html
+    assert "<h1>济南职工之家</h1>" in html
+    assert "齐鲁工会" not in html
+
+
+def test_worker_without_a_membership_sees_the_province_channel(client, channels, personas):
+    client.force_login(personas.outsider)
+    assert client.get("/").context["channel"].name == "齐鲁工会"
+
+
+def test_worker_in_a_city_without_a_channel_sees_the_province_channel(client, channels, tree):
+    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
+    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001")
+    user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
+    client.force_login(user)
+    assert client.get("/").context["channel"].name == "齐鲁工会"
+
+
+def test_fallback_is_the_workers_own_province(client, tree):
+    hebei = org_services.org_create(parent=tree.national, kind=Organisation.Kind.PROVINCE, name="河北省总工会",
+                                    region="130000")
+    Channel.objects.create(org=hebei, name="燕赵工会")
+    Channel.objects.create(org=tree.province, name="齐鲁工会")
+    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
+    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001")
+    user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
+    client.force_login(user)
+    assert client.get("/").context["channel"].name == "齐鲁工会"
+
+
+def test_every_tile_link_works_for_a_logged_in_worker(client, channels, personas):
+    client.force_login(personas.worker)
+    links = tiles(client.get("/"))
+    assert len(links) == len(SERVICES)
+    for href, key, name in links:
+        assert SERVICES[key].name == name
+        assert client.get(href).status_code == 200, href
+
+
+def test_channel_service_order_changes_the_tile_order(client, channels, personas):
+    _, jinan = channels
+    jinan.service_order = ["me", "notices"]
+    jinan.save()
+    client.force_login(personas.worker)
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["me", "notices", "directory"]
+
+
+def test_unknown_services_in_the_order_are_left_out(client, channels):
+    province, _ = channels
+    province.service_order = ["payslips", "notices", "legal-aid"]
+    province.save()
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "directory", "me"]
+
+
+def test_a_service_listed_twice_shows_once(client, channels):
+    province, _ = channels
+    province.service_order = ["notices", "notices"]
+    province.save()
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "directory", "me"]
+
+
+def test_home_shows_the_three_latest_notices_of_the_channel(client, channels):
+    province, jinan = channels
+    now = timezone.now()
+    for day in range(1, 6):
+        Notice.objects.create(channel=province, title=f"省公告{day}", published_at=now - dt.timedelta(days=day))
+    Notice.objects.create(channel=province, title="置顶公告", published_at=now - dt.timedelta(days=30), pinned=True)
+    Notice.objects.create(channel=jinan, title="济南公告", published_at=now)
+    response = client.get("/")
+    assert [n.title for n in response.context["notices"]] == ["置顶公告", "省公告1", "省公告2"]
+    html = response.content.decode()
+    assert '<span class="tag">置顶</span>置顶公告' in html
+    assert "济南公告" not in html
+    assert '<a href="/notices/">查看全部</a>' in html
