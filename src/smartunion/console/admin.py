@@ -64,6 +64,29 @@ class ScopedAdmin(ModelAdmin):
     def org_of(self, obj):
         return obj
 
+    def run_service(self, service, /, *args, **kwargs):
+        """Call a service from a form save; its refusals come back to the cadre as messages, not as 500s."""
+        try:
+            return service(*args, **kwargs)
+        except ValidationError as exc:
+            raise _FormRejected(exc) from exc
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _FormRejected as exc:
+            for message in exc.error.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class _FormRejected(Exception):
+    def __init__(self, error: ValidationError):
+        super().__init__(str(error))
+        self.error = error
+
 
 def scope_root(user):
     """The top org of the user's scope: where a scope-wide act (an export) is filed in the audit log."""
@@ -128,26 +151,14 @@ class OrganisationAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data.get(k) for k in org_services.ORG_FIELDS if k in form.cleaned_data}
-        try:
-            if change:
-                org_services.org_update(obj, by=request.user, **data)
-            else:
-                data.pop("name", None)
-                created = org_services.org_create(parent=form.cleaned_data["parent"], kind=form.cleaned_data["kind"],
-                                                  name=form.cleaned_data["name"], by=request.user, **data)
-                obj.pk = created.pk
-        except ValidationError as exc:
-            raise _FormRejected(exc) from exc
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _FormRejected as exc:
-            for message in exc.error.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
+        if change:
+            self.run_service(org_services.org_update, obj, by=request.user, **data)
+        else:
+            data.pop("name", None)
+            created = self.run_service(org_services.org_create, parent=form.cleaned_data["parent"],
+                                       kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
+                                       by=request.user, **data)
+            obj.pk = created.pk
 
     @admin.action(description="导出所选组织（Excel）")
     def export_xlsx(self, request, queryset):
@@ -169,12 +180,6 @@ class OrganisationAdmin(ScopedAdmin):
     def import_view(self, request):
         return _import_page(request, self, title="导入工会组织", columns=imports.ORG_COLUMNS,
                             required=imports.ORG_REQUIRED, runner=imports.import_orgs)
-
-
-class _FormRejected(Exception):
-    def __init__(self, error: ValidationError):
-        super().__init__(str(error))
-        self.error = error
 
 
 class ImportForm(forms.Form):
@@ -264,24 +269,10 @@ class EmployerAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data.get(k) for k in self.fields}
-        try:
-            if change:
-                org_services.employer_update(obj, by=request.user, **data)
-            else:
-                created = org_services.employer_create(by=request.user, **data)
-                obj.pk = created.pk
-        except ValidationError as exc:
-            raise _FormRejected(exc) from exc
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _FormRejected as exc:
-            for message in exc.error.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
+        if change:
+            self.run_service(org_services.employer_update, obj, by=request.user, **data)
+        else:
+            obj.pk = self.run_service(org_services.employer_create, by=request.user, **data).pk
 
     @admin.action(description="导出所选单位（Excel）")
     def export_xlsx(self, request, queryset):
@@ -333,12 +324,8 @@ class PositionAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied("职务不能修改，请撤销后重新任命")
-        try:
-            created = org_services.position_grant(user=obj.user, org=obj.org, role=obj.role, since=obj.since,
-                                                  by=request.user)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        obj.pk = created.pk
+        obj.pk = self.run_service(org_services.position_grant, user=obj.user, org=obj.org, role=obj.role,
+                                  since=obj.since, by=request.user).pk
 
     def delete_model(self, request, obj):
         org_services.position_revoke(obj, by=request.user)
@@ -569,12 +556,7 @@ class ChannelAdmin(ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        try:
-            portal_services.channel_save(obj, by=request.user, changed=form.changed_data)
-        except ValidationError as exc:
-            raise _FormRejected(exc) from exc
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
+        self.run_service(portal_services.channel_save, obj, by=request.user, changed=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         for notice in formset.save(commit=False):
@@ -582,10 +564,3 @@ class ChannelAdmin(ScopedAdmin):
         for notice in formset.deleted_objects:
             notice.delete()
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _FormRejected as exc:
-            for message in exc.error.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())

@@ -57,11 +57,6 @@ class Region(models.Model):
     def __str__(self):
         return f"{self.name}（{self.code}）"
 
-    @property
-    def full_name(self) -> str:
-        names = [codes.label("regions", c) or "" for c in (a["code"] for a in codes.region_ancestors(self.code))]
-        return "".join(names) + self.name
-
 
 class Organisation(models.Model):
     """A union or federation in the tree, from the national federation down to branches."""
