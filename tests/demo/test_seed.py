@@ -76,3 +76,22 @@ def test_seed_refuses_to_run_twice():
     call_command("seed", "--members", "0", stdout=open("/dev/null", "w"))
     with pytest.raises(CommandError, match="演示数据已存在"):
         call_command("seed", "--members", "0")
+
+
+def test_rows_created_after_the_seed_get_fresh_ids():
+    """The seeder assigns ids itself; the database's own sequences must have moved past them (PostgreSQL)."""
+    import datetime as dt
+
+    from smartunion.core.validators import make_id_number
+    from smartunion.members.services import membership_start, person_upsert
+    from smartunion.orgs import services
+
+    call_command("seed", "--members", "30", stdout=open("/dev/null", "w"))
+    town = Organisation.objects.filter(kind="township").first()
+    union = services.org_create(parent=town, kind="grassroots", name="新建工会")
+    person, created = person_upsert(name="新人", id_number=make_id_number("370102", dt.date(1999, 9, 9), 999))
+    membership = membership_start(person=person, union=union, member_number="X-1")
+    assert created is True
+    assert union.pk > Organisation.objects.exclude(pk=union.pk).order_by("-pk").first().pk
+    assert person.pk == Person.objects.order_by("-pk").first().pk
+    assert membership.pk == Membership.objects.order_by("-pk").first().pk

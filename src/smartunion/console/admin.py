@@ -371,6 +371,9 @@ class UserAdmin(ScopedAdmin):
 @admin.register(Membership, site=console_site)
 class MembershipAdmin(ScopedAdmin):
     scope_field = "union_path"
+    # The (union_path, id) index serves this order, so the first page is a short index walk for any scope;
+    # "newest first" would sort the whole scope (4.6 s for a province of 1M members on SQLite).
+    ordering = ["union_path", "id"]
     list_display = ["member_number", "person_name", "union", "since", "status", "provisional"]
     list_filter = ["status", "provisional"]
     search_fields = ["member_number"]

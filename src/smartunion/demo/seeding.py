@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from smartunion.accounts.models import User
-from smartunion.core import codes
+from smartunion.core import codes, pii
 from smartunion.core.audit import log_event
+from smartunion.core.bulk import insert_rows, next_id, reset_sequences
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.members.models import Membership, Person
@@ -189,42 +190,46 @@ class Seeder:
 
     # People
 
+    PERSON_FIELDS = ("id", "name", "id_number", "id_number_index", "sex", "birth_date", "phone", "phone_index",
+                     "address", "ethnicity", "education", "political_status", "employment_form", "gig_platform",
+                     "employer", "created_at")
+    MEMBERSHIP_FIELDS = ("person", "union", "union_path", "member_number", "since", "status", "provisional",
+                         "created_at")
+
     def build_members(self, count: int) -> None:
+        """People and memberships as ready-made rows (ciphertext and blind indexes computed here)."""
         if not count:
             return
         ids: set[str] = set()
         phones: set[str] = set()
         today = dt.date(2026, 1, 1)
-        member_seq = (Membership.objects.count() or 0) + 1
+        member_seq = Membership.objects.count() + 1
+        person_id = next_id(Person)
+        now = timezone.now()
         started = time.monotonic()
-        employers = self.employers
-        weights = None  # uniform: each employer equally likely
         done = 0
         while done < count:
             size = min(BATCH, count - done)
             people, memberships = [], []
-            chosen = self.rng.choices(employers, weights=weights, k=size)
-            for employer in chosen:
-                person = self.person(employer, ids, phones, today)
-                people.append(person)
+            for employer in self.rng.choices(self.employers, k=size):
+                people.append(self.person_row(person_id, employer, ids, phones, today, now))
+                union = employer.covering_union or employer.township_union
+                memberships.append((
+                    person_id, union.pk, union.path, f"{employer.region_id}{member_seq:09d}",
+                    dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)), "active",
+                    employer.covering_union_id is None, now,
+                ))
+                person_id += 1
+                member_seq += 1
             with transaction.atomic():
-                Person.objects.bulk_create(people)
-                for person, employer in zip(people, chosen, strict=True):
-                    union = employer.covering_union or employer.township_union
-                    memberships.append(Membership(
-                        person=person, union_id=union.pk, union_path=union.path,
-                        member_number=f"{employer.region_id}{member_seq:09d}",
-                        since=dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)),
-                        provisional=employer.covering_union_id is None,
-                    ))
-                    member_seq += 1
-                Membership.objects.bulk_create(memberships)
+                insert_rows(Person, self.PERSON_FIELDS, people)
+                insert_rows(Membership, self.MEMBERSHIP_FIELDS, memberships)
             done += size
             elapsed = time.monotonic() - started
             self.progress(f"会员：{done}/{count}（{done * 100 // count}%），{done / elapsed:,.0f} 人/秒")
         self.report.members = count
 
-    def person(self, employer: Employer, ids: set[str], phones: set[str], today: dt.date) -> Person:
+    def person_row(self, pk: int, employer: Employer, ids: set[str], phones: set[str], today: dt.date, now) -> tuple:
         rng = self.rng
         while True:
             birth = today - dt.timedelta(days=rng.randrange(18 * 365, 60 * 365))
@@ -240,13 +245,14 @@ class Seeder:
         form = rng.choices(["01", "02", "03", "04", "11", "12", "13", "14", "15", "16"],
                            weights=[70, 5, 6, 5, 3, 4, 3, 2, 1, 1])[0]
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-        return Person(
-            name=name, id_number=id_number, sex="1" if int(id_number[16]) % 2 else "2", birth_date=birth,
-            phone=phone, address=employer.address if rng.random() < 0.3 else "",
-            ethnicity="01" if rng.random() < 0.97 else rng.choice(["03", "10", "11"]),
-            education=rng.choice(["21", "31", "40", "60", "70", "14"]),
-            political_status=rng.choice(["13", "13", "13", "03", "01"]), employment_form=form,
-            gig_platform=rng.choice(GIG_FORMS[form]) if form in GIG_FORMS else "", employer=employer,
+        address = employer.address if rng.random() < 0.3 else ""
+        return (
+            pk, name, pii.encrypt(id_number), pii.blind_index(id_number, purpose="id_number"),
+            "1" if int(id_number[16]) % 2 else "2", birth, pii.encrypt(phone), pii.blind_index(phone, purpose="phone"),
+            pii.encrypt(address) if address else "",
+            "01" if rng.random() < 0.97 else rng.choice(["03", "10", "11"]),
+            rng.choice(["21", "31", "40", "60", "70", "14"]), rng.choice(["13", "13", "13", "03", "01"]), form,
+            rng.choice(GIG_FORMS[form]) if form in GIG_FORMS else "", employer.pk, now,
         )
 
     # Accounts and channels
@@ -332,20 +338,8 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     member_seconds = time.monotonic() - member_started
     progress("正在汇总各组织会员数……")
     recount_members()
-    reset_sequences()
+    reset_sequences(Organisation, Employer, Person, Membership)
     log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
     return seeder.report
-
-
-def reset_sequences() -> None:
-    """Explicit ids were inserted: move PostgreSQL's sequences past them (SQLite needs nothing)."""
-    if connection.vendor != "postgresql":
-        return
-    from django.core.management.color import no_style
-
-    sql = connection.ops.sequence_reset_sql(no_style(), [Organisation, Employer])
-    with connection.cursor() as cursor:
-        for statement in sql:
-            cursor.execute(statement)

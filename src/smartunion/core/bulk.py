@@ -1,0 +1,49 @@
+"""Fast bulk inserts of rows already in database form, for loads of hundreds of thousands of rows.
+
+Django's bulk_create spends most of its time compiling SQL and preparing each value through the field machinery
+(about 9 of 17 seconds for 30k people in a profile). Loaders that build ciphertext and blind indexes themselves
+use this instead: executemany on SQLite, COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert rows (tuples in `fields` order, values as the database stores them); returns the count."""
+    meta = model._meta
+    columns = [meta.get_field(name).column for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    column_sql = ", ".join(quote(c) for c in columns)
+    rows = list(rows)
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})", rows)  # noqa: S608
+    return len(rows)
+
+
+def next_id(model: type[models.Model]) -> int:
+    """The first free primary key (for loads that assign ids themselves; call reset_sequences afterwards)."""
+    return (model._default_manager.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+
+def reset_sequences(*models_: type[models.Model]) -> None:
+    """Move PostgreSQL's id sequences past explicitly inserted ids (SQLite needs nothing)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+            cursor.execute(statement)
