@@ -93,10 +93,13 @@ class Workflow:
 
 
 def transition(obj, action: str, *, workflow: Workflow, by, note: str = "", data: dict | None = None,
-               changes: dict[str, Any] | None = None):
+               changes: dict[str, Any] | None = None, apply: Callable[[Any], dict[str, Any] | None] | None = None):
     """Perform `action` on `obj` under `workflow`; returns the refreshed object.
 
     `changes` are further field values written together with the state (e.g. a reviewer or a reason).
+    `apply(locked)` runs inside the transaction once the row is locked and the step allowed: the writes the
+    transition stands for (creating a membership on approval...); it may return more field changes. If it raises,
+    nothing of the transition is kept.
     """
     step = workflow.get(action)
     if step.note_required and not note.strip():
@@ -112,9 +115,12 @@ def transition(obj, action: str, *, workflow: Workflow, by, note: str = "", data
             )
         if step.allowed is not None and not step.allowed(by, locked):
             raise TransitionForbidden()
+        changes = dict(changes or {})
+        if apply is not None:
+            changes.update(apply(locked) or {})
         setattr(locked, workflow.field, step.target)
         update_fields = [workflow.field]
-        for name, value in (changes or {}).items():
+        for name, value in changes.items():
             setattr(locked, name, value)
             update_fields.append(name)
         locked.save(update_fields=update_fields)

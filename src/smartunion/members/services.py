@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
+from smartunion.core.calendar import deadline as business_deadline
+from smartunion.core.forms import check_text_fields
+from smartunion.core.notifications import notify_user, queue_sms
 from smartunion.core.pii import blind_index
+from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import (
     id_number_birth_date,
     id_number_sex,
     normalize_id_number,
+    validate_credit_code,
     validate_id_number,
     validate_mobile,
 )
-from smartunion.members.models import Membership, Person
-from smartunion.orgs.models import Organisation
-from smartunion.orgs.services import adjust_member_count
+from smartunion.core.workflow import Transition, TransitionError, Workflow, transition
+from smartunion.members.cards import issue_card
+from smartunion.members.dispatch import dispatch, township_union_for
+from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
+from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths
+from smartunion.orgs.queries import can_manage, in_scope
+from smartunion.orgs.services import adjust_member_count, employer_create
 
 CODED_FIELDS = {
     "ethnicity": ("ethnicity", "民族代码无效"),
@@ -101,3 +112,479 @@ def membership_end(membership: Membership, *, status: str = Membership.Status.EN
         adjust_member_count(locked.union, -1)
         log_event("members.membership.end", actor=by, target=locked, org=locked.union, data={"reason": reason})
     return locked
+
+
+# Join applications ------------------------------------------------------------------------------------------------
+
+MIN_WORKING_AGE, MAX_WORKING_AGE = 16, 65
+REVIEW_ROLES = (Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.REVIEWER)
+
+
+class AlreadyMember(ValidationError):
+    """The applicant is an active member already: they are offered a transfer instead."""
+
+    def __init__(self, membership: Membership):
+        super().__init__(f"您已是“{membership.union.name}”的会员，无需重复入会；如需变更所在工会，请申请会籍转移",
+                         code="already_member")
+        self.membership = membership
+
+
+def review_days_for(union: Organisation) -> int:
+    """The review deadline in working days: the nearest federation above that set one, else the default."""
+    days = (
+        Organisation.objects.filter(path__in=ancestor_paths(union.path), review_days__isnull=False)
+        .order_by("-depth").values_list("review_days", flat=True).first()
+    )
+    return days or settings.JOIN_REVIEW_DAYS
+
+
+def working_age_error(birth: dt.date, today: dt.date) -> str | None:
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    if age < MIN_WORKING_AGE or age > MAX_WORKING_AGE:
+        return f"申请人年龄为{age}周岁，不在劳动年龄范围内（{MIN_WORKING_AGE}至{MAX_WORKING_AGE}周岁）"
+    return None
+
+
+def _clean_join_input(values: dict) -> dict:
+    errors: dict[str, str] = {}
+    cleaned = dict(values)
+    for name, label in (("name", "姓名"), ("id_number", "身份证号码"), ("phone", "手机号码"),
+                        ("employer_name", "工作单位"), ("work_region", "工作地区")):
+        if not str(values.get(name) or "").strip():
+            errors[name] = f"请填写{label}"
+    cleaned["name"] = (values.get("name") or "").strip()
+    cleaned["employer_name"] = (values.get("employer_name") or "").strip()
+    if "id_number" not in errors:
+        try:
+            cleaned["id_number"] = validate_id_number(values["id_number"])
+            age_error = working_age_error(id_number_birth_date(cleaned["id_number"]), dt.date.today())
+            if age_error:
+                errors["id_number"] = age_error
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages[0]
+    if "phone" not in errors:
+        try:
+            cleaned["phone"] = validate_mobile(values["phone"])
+        except ValidationError as exc:
+            errors["phone"] = exc.messages[0]
+    if values.get("employer_credit_code"):
+        try:
+            cleaned["employer_credit_code"] = validate_credit_code(values["employer_credit_code"])
+        except ValidationError as exc:
+            errors["employer_credit_code"] = exc.messages[0]
+    else:
+        cleaned["employer_credit_code"] = ""
+    if "work_region" not in errors:
+        region = values["work_region"]
+        if isinstance(region, str):
+            region = Region.objects.filter(pk=region.strip()).first()
+        if region is None or region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
+            errors["work_region"] = "工作地区应为县（区）或乡镇（街道）的行政区划代码"
+        cleaned["work_region"] = region
+    for field_name, (table, message) in CODED_FIELDS.items():
+        if values.get(field_name) and not codes.is_valid(table, values[field_name]):
+            errors[field_name] = message
+    check_text_fields(JoinApplication, {k: v for k, v in cleaned.items() if isinstance(v, str)}, errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+JOIN_OPTIONAL = ("employer_credit_code", "employment_form", "gig_platform", "education", "political_status",
+                 "ethnicity", "address")
+
+
+def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[JoinApplication, bool]:
+    """Submit a join application; returns (application, created). A pending one for the same person is returned
+    as it is; an active member gets AlreadyMember."""
+    unknown = set(values) - {"name", "id_number", "phone", "employer_name", "work_region", *JOIN_OPTIONAL}
+    if unknown:
+        raise ValidationError({name: "不支持的字段" for name in unknown})
+    source_union = None
+    if source_token:
+        source_union = Organisation.objects.filter(join_token=source_token, status=Organisation.Status.ACTIVE).first()
+        if source_union is None:
+            raise ValidationError({"source_token": "入会二维码无效或已停用，请向工会索取新的二维码"})
+    cleaned = _clean_join_input(values)
+    index = blind_index(cleaned["id_number"], purpose="id_number")
+    person = Person.objects.filter(id_number_index=index).first()
+    if person is not None:
+        membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
+            "union").first()
+        if membership is not None:
+            raise AlreadyMember(membership)
+    pending = JoinApplication.objects.filter(id_number_index=index, status=JoinApplication.Status.PENDING).first()
+    if pending is not None:
+        return pending, False
+    result = dispatch(work_region=cleaned["work_region"], employer_name=cleaned["employer_name"],
+                      employer_credit_code=cleaned["employer_credit_code"],
+                      employment_form=cleaned.get("employment_form", ""),
+                      gig_platform=cleaned.get("gig_platform", ""), source_union=source_union)
+    now = timezone.now()
+    local = timezone.localtime(now)
+    try:
+        with transaction.atomic():
+            application = JoinApplication.objects.create(
+                applicant=applicant if getattr(applicant, "pk", None) else None, source_union=source_union,
+                employer=result.employer, union=result.union, union_path=result.union.path,
+                dispatch_reason=result.reason, dispatch_note=result.note[:300], candidates=result.candidates,
+                deadline=business_deadline(local, review_days_for(result.union)),
+                **{k: cleaned[k] for k in ("name", "id_number", "phone", "employer_name", "work_region",
+                                          "employer_credit_code")},
+                **{k: cleaned.get(k, "") for k in JOIN_OPTIONAL if k != "employer_credit_code"},
+            )
+            log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
+                      data={"dispatch_reason": result.reason})
+            transaction.on_commit(lambda: _notify_union(application.union, subject="新的入会申请",
+                                                        body=f"{application}已分派到本工会：{application.dispatch_note}"))
+    except IntegrityError:
+        # The same person submitted twice at the same moment: the first one stands.
+        return JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING), False
+    return application, True
+
+
+def _notify_union(union: Organisation, *, subject: str, body: str) -> None:
+    """An inbox message to every cadre holding a position in the union."""
+    users = {p.user for p in Position.objects.filter(org=union).select_related("user")}
+    for user in users:
+        notify_user(user, subject=subject, body=body)
+
+
+def can_review(user, application: JoinApplication) -> bool:
+    return in_scope(user, application.union, roles=REVIEW_ROLES)
+
+
+def _reviewer_of(actor, application) -> bool:
+    return can_review(actor, application)
+
+
+def _applicant_of(actor, application) -> bool:
+    return actor is not None and application.applicant_id == getattr(actor, "pk", None)
+
+
+JOIN_WORKFLOW = Workflow(
+    name="members.join_application",
+    field="status",
+    state_labels=dict(JoinApplication.Status.choices),
+    transitions=[
+        Transition("approve", source="pending", target="approved", label="通过", allowed=_reviewer_of),
+        Transition("reject", source="pending", target="rejected", label="不通过", allowed=_reviewer_of,
+                   note_required=True),
+        Transition("forward", source="pending", target="pending", label="转交", allowed=_reviewer_of),
+        Transition("withdraw", source="pending", target="withdrawn", label="撤回", allowed=_applicant_of),
+    ],
+)
+
+
+def approve_join_application(application: JoinApplication, *, by, employer_id: int | None = None,
+                             note: str = "") -> Membership:
+    """Approve: the person (created if new), the membership with its card number, the history row, the card,
+    and a notice to the worker. Approving twice or at once yields one membership."""
+    created: dict = {}
+
+    def apply(locked: JoinApplication):
+        union = locked.union
+        if union.is_federation:
+            raise TransitionError("总工会不直接发展会员，请先转交给乡镇（街道）工会或基层工会", code="forward_first")
+        employer = locked.employer
+        if employer_id is not None:
+            allowed = {c["id"] for c in locked.candidates}
+            employer = Employer.objects.filter(pk=employer_id).first() if employer_id in allowed else None
+            if employer is None:
+                raise TransitionError("请从候选单位中选择", code="bad_candidate")
+        if employer is None:
+            employer = _employer_for_application(locked, union, by=by)
+        person, _ = person_upsert(name=locked.name, id_number=locked.id_number, by=by, phone=locked.phone,
+                                  address=locked.address, employer=employer,
+                                  **{k: getattr(locked, k) for k in ("education", "political_status", "ethnicity",
+                                                                      "employment_form", "gig_platform")})
+        if Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).exists():
+            raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member")
+        card = issue_card(person, union=union, by=by)
+        membership = membership_start(person=person, union=union, member_number=card.number, by=by,
+                                      provisional=union.kind == Organisation.Kind.TOWNSHIP)
+        reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
+        MembershipChange.objects.create(person=person, membership=membership, change_type="01", reason=reason,
+                                        to_union=union, actor=by if getattr(by, "pk", None) else None,
+                                        note=locked.dispatch_note[:200])
+        if membership.provisional:
+            MembershipChange.objects.create(person=person, membership=membership, change_type="08", reason="0801",
+                                            to_union=union, actor=by if getattr(by, "pk", None) else None)
+        if locked.applicant_id and not locked.applicant.person_id:
+            type(locked.applicant).objects.filter(pk=locked.applicant_id, person__isnull=True).update(person=person)
+        created["membership"] = membership
+        return {"membership": membership, "decided_at": timezone.now(),
+                "decided_by": by if getattr(by, "pk", None) else None, "employer": employer}
+
+    application = transition(application, "approve", workflow=JOIN_WORKFLOW, by=by, note=note, apply=apply)
+    membership = created["membership"]
+    _notify_applicant(application, subject="入会申请已通过",
+                      body=f"您已成为“{application.union.name}”的会员，会员卡号{membership.member_number}。")
+    return membership
+
+
+def _employer_for_application(application: JoinApplication, union: Organisation, *, by) -> Employer:
+    """The applicant's employer as the platform will keep it: found by name in the county, else registered
+    under the receiving township union so that a later founding moves its members in one action."""
+    normalized = normalize_employer_name(application.employer_name)
+    county = application.work_region_id[:6]
+    found = Employer.objects.filter(region_id=county, normalized_name=normalized).order_by("id").first()
+    if found is not None:
+        return found
+    township = union if union.kind == Organisation.Kind.TOWNSHIP else None
+    covering = union if union.kind in (Organisation.Kind.GRASSROOTS, Organisation.Kind.JOINT) and \
+        application.dispatch_reason == JoinApplication.Dispatch.SCAN else None
+    return employer_create(name=application.employer_name, region=county,
+                           credit_code=application.employer_credit_code or "",
+                           township_union=township, covering_union=covering)
+
+
+def reject_join_application(application: JoinApplication, *, by, reason: str) -> JoinApplication:
+    reason = (reason or "").strip()
+    application = transition(application, "reject", workflow=JOIN_WORKFLOW, by=by, note=reason,
+                             changes={"reject_reason": reason[:200], "decided_at": timezone.now(),
+                                      "decided_by": by if getattr(by, "pk", None) else None})
+    _notify_applicant(application, subject="入会申请未通过", body=f"您的入会申请未通过，原因：{reason}")
+    return application
+
+
+def forward_join_application(application: JoinApplication, *, by, to: Organisation, note: str = "") -> JoinApplication:
+    """Hand the application to another union: one within the cadre's scope, or back to the township union."""
+    back_to_town = township_union_for(application.work_region, application.employer)
+    if not (can_manage(by, to) or in_scope(by, to, roles=REVIEW_ROLES) or (back_to_town and to.pk == back_to_town.pk)):
+        raise ValidationError({"to": "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"})
+    if to.status != Organisation.Status.ACTIVE:
+        raise ValidationError({"to": "目标工会不是正常状态"})
+    if to.pk == application.union_id:
+        raise ValidationError({"to": "申请已在该工会"})
+    text = f"由“{application.union.name}”转交“{to.name}”" + (f"：{note}" if note else "")
+    application = transition(
+        application, "forward", workflow=JOIN_WORKFLOW, by=by, note=note, data={"to": to.pk},
+        changes={"union": to, "union_path": to.path, "dispatch_reason": JoinApplication.Dispatch.FORWARDED,
+                 "dispatch_note": text[:300],
+                 "deadline": business_deadline(timezone.localtime(), review_days_for(to)),
+                 "overdue_notified_at": None},
+    )
+    _notify_union(to, subject="转交的入会申请", body=f"{application}：{text}")
+    _notify_applicant(application, subject="入会申请已转交", body=f"您的入会申请{text}，请耐心等待审核。")
+    return application
+
+
+def withdraw_join_application(application: JoinApplication, *, by) -> JoinApplication:
+    return transition(application, "withdraw", workflow=JOIN_WORKFLOW, by=by)
+
+
+def _notify_applicant(application: JoinApplication, *, subject: str, body: str) -> None:
+    def send():
+        if application.applicant_id:
+            notify_user(application.applicant, subject=subject, body=body)
+        queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
+
+    transaction.on_commit(send)
+
+
+def overdue_join_applications():
+    return JoinApplication.objects.filter(status=JoinApplication.Status.PENDING, deadline__lt=timezone.now())
+
+
+def notify_overdue_join_applications() -> int:
+    """Flag newly overdue applications to the parent org of the receiving union (run by the scheduler)."""
+    count = 0
+    for application in overdue_join_applications().filter(overdue_notified_at__isnull=True).select_related(
+            "union__parent"):
+        with transaction.atomic():
+            updated = JoinApplication.objects.filter(pk=application.pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=timezone.now())
+            if not updated:
+                continue
+            parent = application.union.parent
+            if parent is not None:
+                transaction.on_commit(lambda a=application, p=parent: _notify_union(
+                    p, subject="入会申请审核超期",
+                    body=f"“{a.union.name}”的{a}已超过审核期限（{timezone.localtime(a.deadline):%Y-%m-%d}），请督促办理。"))
+            log_event("members.join_application.overdue", target=application, org=application.union)
+            count += 1
+    return count
+
+
+# Transfers --------------------------------------------------------------------------------------------------------
+
+
+def _old_union_side(actor, transfer) -> bool:
+    return actor is None or in_scope(actor, transfer.from_union, roles=REVIEW_ROLES)  # None: the scheduler
+
+
+def _new_union_side(actor, transfer) -> bool:
+    return in_scope(actor, transfer.to_union, roles=REVIEW_ROLES)
+
+
+def _member_side(actor, transfer) -> bool:
+    return actor is not None and getattr(actor, "person_id", None) == transfer.person_id
+
+
+TRANSFER_WORKFLOW = Workflow(
+    name="members.transfer",
+    field="status",
+    state_labels=dict(Transfer.Status.choices),
+    transitions=[
+        # The new union may agree before the old one releases; the transfer completes on release.
+        Transition("approve", source="pending", target="approved", label="同意接收", allowed=_new_union_side),
+        Transition("release", source="pending", target="released", label="同意转出", allowed=_old_union_side),
+        Transition("release_and_complete", source="approved", target="completed", label="同意转出",
+                   allowed=_old_union_side),
+        Transition("accept", source="released", target="completed", label="接收", allowed=_new_union_side),
+        Transition("reject", source=("pending", "approved", "released"), target="rejected", label="不同意接收",
+                   allowed=_new_union_side, note_required=True),
+        Transition("cancel", source=("pending", "approved", "released"), target="cancelled", label="撤回",
+                   allowed=_member_side),
+    ],
+)
+
+
+def transfer_request(*, membership: Membership, by, employer_name: str = "", work_region=None,
+                     employer_credit_code: str = "", to_union: Organisation | None = None,
+                     reason: str = "0301") -> Transfer:
+    """A member asks to move. The target is found by the same dispatch as a join application (or named by a
+    cadre of the old union with `to_union`)."""
+    if membership.status != Membership.Status.ACTIVE:
+        raise ValidationError("该会籍不是正常状态，不能转会")
+    if reason and not codes.is_valid("membership_change_reason", reason):
+        raise ValidationError({"reason": "转会原因代码无效"})
+    employer = None
+    if to_union is None:
+        if not (employer_name or "").strip() or work_region is None:
+            raise ValidationError({"employer_name": "请填写新工作单位和工作地区"})
+        if isinstance(work_region, str):
+            work_region = Region.objects.filter(pk=work_region).first()
+            if work_region is None:
+                raise ValidationError({"work_region": "工作地区代码不存在"})
+        result = dispatch(work_region=work_region, employer_name=employer_name,
+                          employer_credit_code=employer_credit_code)
+        to_union, reason_code, note, employer = result.union, result.reason, result.note, result.employer
+    else:
+        reason_code, note = JoinApplication.Dispatch.FORWARDED, f"由经办人指定转入“{to_union.name}”"
+    if to_union.pk == membership.union_id:
+        raise ValidationError({"to_union": "新工会与现所在工会相同，无需转会"})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                membership=membership, person=membership.person, from_union=membership.union,
+                from_path=membership.union.path, to_union=to_union, to_path=to_union.path,
+                to_employer_name=(employer_name or "").strip(), to_employer=employer, dispatch_reason=reason_code,
+                dispatch_note=note[:300], reason=reason, requested_by=by if getattr(by, "pk", None) else None,
+                release_deadline=business_deadline(timezone.localtime(now), settings.TRANSFER_RELEASE_DAYS),
+            )
+            log_event("members.transfer.request", actor=by, target=transfer, org=membership.union,
+                      data={"to": to_union.pk})
+    except IntegrityError:
+        raise ValidationError("该会员已有办理中的转会申请", code="transfer_open") from None
+    transaction.on_commit(lambda: _notify_union(transfer.from_union, subject="会员转出申请",
+                                                body=f"{transfer.person}申请转入“{transfer.to_union.name}”"))
+    transaction.on_commit(lambda: _notify_union(transfer.to_union, subject="会员转入申请",
+                                                body=f"{transfer.person}申请从“{transfer.from_union.name}”转入"))
+    return transfer
+
+
+def _complete_transfer(locked: Transfer, *, by) -> dict:
+    """End the old membership and start the new one with the same number; history rows at both ends."""
+    old = Membership.objects.select_for_update().get(pk=locked.membership_id)
+    if old.status != Membership.Status.ACTIVE:
+        raise TransitionError("原会籍已不是正常状态", code="membership_changed")
+    membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="transfer")
+    actor = by if getattr(by, "pk", None) else None
+    new = membership_start(person=locked.person, union=locked.to_union, member_number=old.member_number, by=by,
+                           provisional=locked.to_union.kind == Organisation.Kind.TOWNSHIP)
+    MembershipChange.objects.create(person=locked.person, membership=old, change_type="03",
+                                    reason=locked.reason or "0301", from_union=locked.from_union,
+                                    to_union=locked.to_union, actor=actor)
+    MembershipChange.objects.create(person=locked.person, membership=new, change_type="02", reason="0201",
+                                    from_union=locked.from_union, to_union=locked.to_union, actor=actor)
+    if locked.to_employer_id:
+        Person.objects.filter(pk=locked.person_id).update(employer=locked.to_employer_id)
+    return {"new_membership": new, "completed_at": timezone.now()}
+
+
+def transfer_approve(transfer: Transfer, *, by) -> Transfer:
+    return transition(transfer, "approve", workflow=TRANSFER_WORKFLOW, by=by)
+
+
+def transfer_release(transfer: Transfer, *, by, note: str = "") -> Transfer:
+    """The old union lets the member go; if the new union already agreed, the transfer completes now."""
+    if transfer.status == Transfer.Status.APPROVED:
+        done = transition(transfer, "release_and_complete", workflow=TRANSFER_WORKFLOW, by=by, note=note,
+                          apply=lambda t: {"released_at": timezone.now(), **_complete_transfer(t, by=by)})
+        _notify_transfer_done(done)
+        return done
+    return transition(transfer, "release", workflow=TRANSFER_WORKFLOW, by=by, note=note,
+                      changes={"released_at": timezone.now()})
+
+
+def transfer_accept(transfer: Transfer, *, by) -> Transfer:
+    done = transition(transfer, "accept", workflow=TRANSFER_WORKFLOW, by=by,
+                      apply=lambda t: _complete_transfer(t, by=by))
+    _notify_transfer_done(done)
+    return done
+
+
+def transfer_reject(transfer: Transfer, *, by, reason: str) -> Transfer:
+    return transition(transfer, "reject", workflow=TRANSFER_WORKFLOW, by=by, note=reason,
+                      changes={"reject_reason": (reason or "").strip()[:200]})
+
+
+def transfer_cancel(transfer: Transfer, *, by) -> Transfer:
+    return transition(transfer, "cancel", workflow=TRANSFER_WORKFLOW, by=by)
+
+
+def _notify_transfer_done(transfer: Transfer) -> None:
+    body = f"您的会籍已由“{transfer.from_union.name}”转入“{transfer.to_union.name}”，会员卡号不变。"
+    user = getattr(transfer.person, "user", None)
+    if user is not None:
+        transaction.on_commit(lambda: notify_user(user, subject="会籍转移已完成", body=body))
+
+
+def release_overdue_transfers() -> int:
+    """The old union's deadline passed without action: release automatically (run by the scheduler)."""
+    count = 0
+    due = Transfer.objects.filter(status__in=[Transfer.Status.PENDING, Transfer.Status.APPROVED],
+                                  release_deadline__lt=timezone.now())
+    for transfer in due:
+        try:
+            transfer_release(transfer, by=None, note="转出期限已过，系统自动同意转出")
+        except TransitionError:
+            continue  # acted on meanwhile
+        count += 1
+    return count
+
+
+# Founding: attached members follow their employer into its new union ------------------------------------------
+
+
+def reattach_members(*, employer: Employer, by) -> int:
+    """Move every member attached to a township union whose employer now has a union into that union, each
+    with a history row and a notice. Returns how many moved."""
+    union = Employer.objects.select_related("covering_union").get(pk=employer.pk).covering_union
+    if union is None:
+        raise ValidationError("该单位尚未建立工会或被联合工会覆盖")
+    attached = list(
+        Membership.objects.select_related("person", "union")
+        .filter(status=Membership.Status.ACTIVE, provisional=True, person__employer=employer,
+                union__kind=Organisation.Kind.TOWNSHIP)
+    )
+    if by is not None and attached and not all(can_manage(by, m.union) or can_manage(by, union) for m in attached):
+        raise PermissionError("您无权办理这些会员的转移")
+    actor = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        for old in attached:
+            membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="founding")
+            new = membership_start(person=old.person, union=union, member_number=old.member_number, by=by)
+            MembershipChange.objects.create(person=old.person, membership=new, change_type="09", reason="0901",
+                                            from_union=old.union, to_union=union, actor=actor,
+                                            note=f"“{employer.name}”建会，会籍由挂靠工会转入本单位工会")
+            user = getattr(old.person, "user", None)
+            if user is not None:
+                transaction.on_commit(lambda u=user: notify_user(
+                    u, subject="会籍已转入本单位工会", body=f"您所在单位已建立工会，您的会籍已转入“{union.name}”。"))
+        log_event("members.membership.reattach", actor=by, target=employer, org=union,
+                  data={"count": len(attached)})
+    return len(attached)

@@ -97,6 +97,15 @@ class Organisation(models.Model):
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = EncryptedTextField("联系电话", blank=True, default="")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Scan-to-join: the token printed in the union's QR poster (/join/?u=<token>).
+    join_token = models.CharField("扫码入会令牌", max_length=32, unique=True, null=True, blank=True, editable=False)
+    # A joint union set up for gig workers lists the employment forms and platforms it takes in.
+    serves_employment_forms = models.JSONField("面向的用工形式", default=list, blank=True,
+                                               help_text="新就业形态联合工会面向的用工形式代码，如 [\"12\"]")
+    serves_platforms = models.JSONField("面向的平台", default=list, blank=True,
+                                        help_text="新就业形态联合工会面向的平台名称，如 [\"美团\"]")
+    # A federation may set its own review deadline for join applications (working days).
+    review_days = models.PositiveSmallIntegerField("入会审核时限（工作日）", null=True, blank=True)
     # Maintained figures: active members of this org, and of its whole subtree.
     member_count = models.PositiveIntegerField("会员数", default=0, editable=False)
     subtree_member_count = models.PositiveIntegerField("下辖会员总数", default=0, editable=False)

@@ -1,0 +1,119 @@
+"""Member card numbers and the card's life: issue, revoke, reissue.
+
+Card number rule (16 digits): the issuing federation's 6-digit GB/T 2260 region code, a 9-digit sequence kept per
+issuing federation, and a Luhn check digit over the first 15 digits. The issuing federation is the city federation
+above the member's union (the province federation where there is no city level). Numbers are never reused: the
+sequence only moves forward, and a lost card is reissued as a new version of the same number.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from smartunion.core.audit import log_event
+from smartunion.members.models import CardSequence, MemberCard, Person
+from smartunion.orgs.models import Organisation, ancestor_paths
+
+SEQUENCE_DIGITS = 9
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn digit that makes `digits + check` valid (ISO/IEC 7812)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # every second digit from the right, starting next to the check digit
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def card_number(region_code: str, sequence: int) -> str:
+    if len(region_code) != 6 or not region_code.isdigit():
+        raise ValueError("region code must be 6 digits")
+    if not 0 < sequence < 10**SEQUENCE_DIGITS:
+        raise ValueError("sequence out of range")
+    body = f"{region_code}{sequence:0{SEQUENCE_DIGITS}d}"
+    return body + luhn_check_digit(body)
+
+
+def issuer_for(union: Organisation) -> Organisation:
+    """The city federation above the union, else the province federation, else the nearest federation."""
+    chain = list(Organisation.objects.filter(path__in=ancestor_paths(union.path)).order_by("-depth"))
+    for kind in (Organisation.Kind.CITY, Organisation.Kind.PROVINCE):
+        for org in chain:
+            if org.kind == kind and org.region_id:
+                return org
+    for org in chain:
+        if org.is_federation and org.region_id:
+            return org
+    raise ValidationError("该工会上级没有设置行政区划的总工会，无法发放会员证")
+
+
+def allocate_numbers(issuer: Organisation, count: int) -> list[str]:
+    """Reserve `count` consecutive card numbers for the issuer (one locked row per issuing federation)."""
+    with transaction.atomic():
+        sequence, _ = CardSequence.objects.select_for_update().get_or_create(org=issuer)
+        first = sequence.last + 1
+        sequence.last += count
+        sequence.save(update_fields=["last"])
+    region = issuer.region_id[:6]
+    return [card_number(region, n) for n in range(first, first + count)]
+
+
+def active_card(person: Person) -> MemberCard | None:
+    return MemberCard.objects.filter(person=person, status=MemberCard.Status.ACTIVE).first()
+
+
+def issue_card(person: Person, *, union: Organisation, by=None) -> MemberCard:
+    """The person's card: the active one if they have it, else a new number (or their old number, re-activated
+    as a new version, when they had a card before)."""
+    existing = active_card(person)
+    if existing is not None:
+        return existing
+    previous = MemberCard.objects.filter(person=person).order_by("-version").first()
+    with transaction.atomic():
+        if previous is not None:
+            card = MemberCard.objects.create(person=person, number=previous.number, version=previous.version + 1,
+                                             issuer=previous.issuer)
+        else:
+            issuer = issuer_for(union)
+            card = MemberCard.objects.create(person=person, number=allocate_numbers(issuer, 1)[0], issuer=issuer)
+        log_event("members.card.issue", actor=by, target=card, org=union, data={"version": card.version})
+    return card
+
+
+def revoke_card(card: MemberCard, *, by=None, reason: str) -> MemberCard:
+    """Make a card (and every QR it produced) invalid, e.g. when a phone with the card is lost."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写作废原因", code="reason_required")
+    with transaction.atomic():
+        locked = MemberCard.objects.select_for_update().get(pk=card.pk)
+        if locked.status != MemberCard.Status.ACTIVE:
+            raise ValidationError("该会员证已作废", code="already_revoked")
+        locked.status = MemberCard.Status.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoke_reason = reason[:100]
+        locked.save(update_fields=["status", "revoked_at", "revoke_reason"])
+        log_event("members.card.revoke", actor=by, target=locked, data={"reason": locked.revoke_reason})
+    return locked
+
+
+def reissue_card(card: MemberCard, *, by=None, reason: str = "挂失补办") -> MemberCard:
+    """Lost card: revoke this version and issue the next version of the same number."""
+    with transaction.atomic():
+        if card.status == MemberCard.Status.ACTIVE:
+            revoke_card(card, by=by, reason=reason)
+        new = MemberCard.objects.create(person=card.person, number=card.number, version=card.version + 1,
+                                        issuer=card.issuer)
+        log_event("members.card.reissue", actor=by, target=new, data={"previous_version": card.version})
+    return new
