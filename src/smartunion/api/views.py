@@ -225,5 +225,13 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/employers", employers_router)
 api.add_router("/codes", codes_router)
 
+from smartunion.api.membership import router as membership_router  # noqa: E402
+
+api.add_router("", membership_router, auth=bearer)
+
+from smartunion.api.cards import router as cards_router  # noqa: E402
+
+api.add_router("", cards_router)
+
 
 

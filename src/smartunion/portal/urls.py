@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smartunion.portal import views
+from smartunion.portal import card_views, views
 
 app_name = "portal"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/code/", views.send_code, name="send_code"),
     path("me/", views.me, name="me"),
+    path("me/card/", card_views.card_page, name="card"),
+    path("me/card/qr/", card_views.card_qr, name="card_qr"),
+    path("me/card/report-lost/", card_views.report_lost, name="card_report_lost"),
     path("directory/", views.directory, name="directory"),
     path("notices/", views.notices, name="notices"),
 ]

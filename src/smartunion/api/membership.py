@@ -1,0 +1,360 @@
+"""/api/v1 join applications, transfers and the worker's own membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from smartunion.api.errors import ApiError
+from smartunion.core.pii import mask_id_number, mask_name, mask_phone
+from smartunion.core.workflow import TransitionError, TransitionForbidden
+from smartunion.members import services
+from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
+from smartunion.orgs.models import Organisation, subtree_q
+from smartunion.orgs.queries import scoped, visible_orgs
+
+router = Router(tags=["入会与会籍"])
+
+
+class JoinIn(Schema):
+    name: str = Field(description="姓名")
+    id_number: str = Field(description="身份证号码")
+    phone: str = Field(description="手机号码")
+    employer_name: str = Field(description="工作单位")
+    work_region: str = Field(description="工作地区：县（区）或乡镇（街道）行政区划代码")
+    employer_credit_code: str = ""
+    employment_form: str = ""
+    gig_platform: str = ""
+    education: str = ""
+    political_status: str = ""
+    ethnicity: str = ""
+    address: str = ""
+    source_token: str = Field("", description="扫码入会：工会入会二维码中的令牌")
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class ApproveIn(Schema):
+    employer_id: int | None = Field(None, description="单位名称匹配到多家时，从候选单位中选定")
+    note: str = ""
+
+
+class ForwardIn(Schema):
+    to: int = Field(description="目标工会编号")
+    note: str = ""
+
+
+class TransferIn(Schema):
+    employer_name: str = ""
+    work_region: str = ""
+    employer_credit_code: str = ""
+    to_union_id: int | None = Field(None, description="经办人可直接指定转入工会")
+    membership_id: int | None = Field(None, description="经办人代会员申请时填写")
+    reason: str = "0301"
+
+
+def _org(org: Organisation | None) -> dict | None:
+    return {"id": org.pk, "name": org.name} if org is not None else None
+
+
+def application_out(a: JoinApplication, *, reveal: bool = False) -> dict:
+    return {
+        "id": a.pk, "status": a.status, "status_label": a.get_status_display(),
+        "name": a.name if reveal else mask_name(a.name),
+        "id_number": mask_id_number(a.id_number), "phone": mask_phone(a.phone),
+        "employer_name": a.employer_name, "work_region": a.work_region_id,
+        "employment_form": a.employment_form, "gig_platform": a.gig_platform,
+        "dispatched_to": _org(a.union), "dispatch_reason": a.dispatch_reason,
+        "dispatch_reason_label": a.get_dispatch_reason_display(), "dispatch_note": a.dispatch_note,
+        "candidates": a.candidates, "submitted_at": a.submitted_at, "deadline": a.deadline,
+        "overdue": a.status == JoinApplication.Status.PENDING and a.deadline < dt.datetime.now(dt.UTC),
+        "decided_at": a.decided_at, "reject_reason": a.reject_reason,
+        "member_number": a.membership.member_number if a.membership_id else None,
+    }
+
+
+def transfer_out(t: Transfer) -> dict:
+    return {
+        "id": t.pk, "status": t.status, "status_label": t.get_status_display(), "person": str(t.person),
+        "from_union": _org(t.from_union), "to_union": _org(t.to_union), "dispatch_reason": t.dispatch_reason,
+        "dispatch_note": t.dispatch_note, "release_deadline": t.release_deadline, "released_at": t.released_at,
+        "completed_at": t.completed_at, "reject_reason": t.reject_reason,
+        "member_number": t.membership.member_number,
+    }
+
+
+def _optional_body(request, schema: type[Schema]) -> Schema:
+    """Actions whose body is optional: an empty POST means the defaults."""
+    import json
+
+    import pydantic
+
+    if not request.body.strip() or not request.content_type.startswith("application/json"):
+        return schema()
+    try:
+        return schema.model_validate(json.loads(request.body))
+    except (ValueError, pydantic.ValidationError):
+        raise ApiError(400, "bad_request", "请求格式不正确") from None
+
+
+def _workflow_errors(call):
+    """Run a workflow action; its refusals become the API's JSON errors."""
+    try:
+        return call()
+    except TransitionForbidden as exc:
+        raise ApiError(403, "forbidden", exc.message) from None
+    except TransitionError as exc:
+        raise ApiError(409, exc.code, exc.message) from None
+
+
+def _queue(user):
+    return scoped(JoinApplication.objects.select_related("union", "membership"), user, field="union_path")
+
+
+def _visible_application(request, application_id: int) -> JoinApplication:
+    """The applicant's own application, or one in the cadre's scope; anything else is not found."""
+    a = JoinApplication.objects.select_related("union", "membership", "applicant").filter(pk=application_id).first()
+    if a is None or not (a.applicant_id == request.user.pk or _queue(request.user).filter(pk=a.pk).exists()):
+        raise ApiError(404, "not_found", "对象不存在")
+    return a
+
+
+@router.post("/join-applications", response={200: dict, 201: dict, 409: dict, 422: dict}, summary="提交入会申请")
+def submit_application(request, payload: JoinIn):
+    data = payload.dict()
+    token = data.pop("source_token")
+    try:
+        application, created = services.join_apply(applicant=request.user, source_token=token, **data)
+    except services.AlreadyMember as exc:
+        raise ApiError(409, "already_member", exc.messages[0], {
+            "membership_id": str(exc.membership.pk), "union": exc.membership.union.name,
+            "transfer": "/api/v1/transfers"}) from None
+    body = application_out(application, reveal=True)
+    return Status(201 if created else 200, body)
+
+
+class QueueParams(Schema):
+    status: str = ""
+    overdue: bool = False
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/join-applications", summary="入会申请审核队列（仅限管辖范围）")
+def list_applications(request, params: Query[QueueParams]):
+    if params.status and params.status not in JoinApplication.Status.values:
+        raise ApiError(400, "bad_status", "状态无效，可选：" + "、".join(JoinApplication.Status.values))
+    if not (1 <= params.page <= 100_000 and 1 <= params.page_size <= 100):
+        raise ApiError(400, "bad_page", "页码应在1到100000之间，每页条数应在1到100之间")
+    queryset = _queue(request.user).order_by("deadline", "id")
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    if params.overdue:
+        queryset = queryset.filter(status=JoinApplication.Status.PENDING, deadline__lt=dt.datetime.now(dt.UTC))
+    start = (params.page - 1) * params.page_size
+    items = [application_out(a) for a in queryset[start: start + params.page_size]]
+    return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
+
+
+@router.get("/join-applications/overdue-counts", summary="各下级组织超期未审核的入会申请数")
+def overdue_counts(request, org_id: int | None = None):
+    """For the given org in scope (default: the cadre's top org), the overdue count of each child subtree."""
+    orgs = visible_orgs(request.user)
+    root = orgs.filter(pk=org_id).first() if org_id else orgs.order_by("depth", "path").first()
+    if root is None:
+        raise ApiError(404, "not_found", "对象不存在")
+    overdue = services.overdue_join_applications()
+    result = []
+    for child in [root, *Organisation.objects.filter(parent=root).order_by("path")]:
+        count = overdue.filter(subtree_q(child.path, "union_path")).count()
+        result.append({"id": child.pk, "name": child.name, "overdue": count})
+    return {"org": _org(root), "total": result[0]["overdue"], "children": result[1:]}
+
+
+@router.get("/join-applications/{application_id}", summary="入会申请详情（申请人本人或受理工会）")
+def get_application(request, application_id: int):
+    a = _visible_application(request, application_id)
+    return application_out(a, reveal=a.applicant_id == request.user.pk)
+
+
+def _review_target(request, application_id: int) -> JoinApplication:
+    a = _queue(request.user).filter(pk=application_id).first()
+    if a is None:
+        raise ApiError(404, "not_found", "对象不存在")
+    return a
+
+
+@router.post("/join-applications/{application_id}/approve", summary="通过入会申请")
+def approve_application(request, application_id: int):
+    a = _review_target(request, application_id)
+    payload = _optional_body(request, ApproveIn)
+    _workflow_errors(lambda: services.approve_join_application(a, by=request.user, employer_id=payload.employer_id,
+                                                               note=payload.note))
+    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+
+
+@router.post("/join-applications/{application_id}/reject", summary="不通过（须填写原因）")
+def reject_application(request, application_id: int, payload: ReasonIn):
+    a = _review_target(request, application_id)
+    if not payload.reason.strip():
+        raise ApiError(422, "invalid", "请填写不通过的原因", {"reason": "请填写原因"})
+    _workflow_errors(lambda: services.reject_join_application(a, by=request.user, reason=payload.reason))
+    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+
+
+@router.post("/join-applications/{application_id}/forward", summary="转交其他工会")
+def forward_application(request, application_id: int, payload: ForwardIn):
+    a = _review_target(request, application_id)
+    to = Organisation.objects.filter(pk=payload.to).first()
+    if to is None:
+        raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to": "组织不存在"})
+    _workflow_errors(lambda: services.forward_join_application(a, by=request.user, to=to, note=payload.note))
+    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+
+
+@router.post("/join-applications/{application_id}/withdraw", summary="申请人撤回")
+def withdraw_application(request, application_id: int):
+    a = _visible_application(request, application_id)
+    _workflow_errors(lambda: services.withdraw_join_application(a, by=request.user))
+    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk), reveal=True)
+
+
+# The worker's own membership
+
+
+def _my_membership(user) -> Membership | None:
+    if not user.person_id:
+        return None
+    return Membership.objects.select_related("union", "person").filter(
+        person_id=user.person_id, status=Membership.Status.ACTIVE).first()
+
+
+@router.get("/me/membership", summary="我的会籍")
+def my_membership(request):
+    membership = _my_membership(request.user)
+    applications = JoinApplication.objects.filter(applicant=request.user).select_related(
+        "union", "membership").order_by("-id")[:5]
+    history = []
+    if request.user.person_id:
+        history = [
+            {"date": c.created_at, "type": c.get_change_type_display(), "reason": c.get_reason_display(),
+             "from_union": c.from_union.name if c.from_union_id else None,
+             "to_union": c.to_union.name if c.to_union_id else None, "note": c.note}
+            for c in MembershipChange.objects.filter(person_id=request.user.person_id).select_related(
+                "from_union", "to_union").order_by("id")
+        ]
+    return {
+        "member": membership is not None,
+        "membership": None if membership is None else {
+            "id": membership.pk, "member_number": membership.member_number, "union": _org(membership.union),
+            "since": membership.since, "provisional": membership.provisional,
+        },
+        "history": history,
+        "applications": [application_out(a, reveal=True) for a in applications],
+    }
+
+
+# Transfers
+
+
+def _transfer_scope(user):
+    from django.db.models import Q
+
+    from smartunion.orgs.queries import scope_q
+
+    q_from, q_to = scope_q(user, field="from_path"), scope_q(user, field="to_path")
+    queryset = Transfer.objects.select_related("person", "from_union", "to_union", "membership")
+    if q_from is None:
+        return queryset
+    mine = Q(person_id=user.person_id) if user.person_id else Q(pk__in=[])
+    return queryset.filter(q_from | q_to | mine)
+
+
+def _visible_transfer(request, transfer_id: int) -> Transfer:
+    t = _transfer_scope(request.user).filter(pk=transfer_id).first()
+    if t is None:
+        raise ApiError(404, "not_found", "对象不存在")
+    return t
+
+
+@router.post("/transfers", response={201: dict, 404: dict, 409: dict, 422: dict}, summary="申请会籍转移")
+def request_transfer(request, payload: TransferIn):
+    if payload.membership_id is not None:
+        membership = scoped(Membership.objects.select_related("union", "person"), request.user,
+                            field="union_path").filter(pk=payload.membership_id, status="active").first()
+    else:
+        membership = _my_membership(request.user)
+    if membership is None:
+        raise ApiError(404, "not_member", "没有可转移的会籍")
+    to_union = None
+    if payload.to_union_id is not None:
+        to_union = visible_orgs(request.user).filter(pk=payload.to_union_id).first()
+        if to_union is None:
+            raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to_union_id": "组织不存在"})
+    try:
+        transfer = services.transfer_request(
+            membership=membership, by=request.user, employer_name=payload.employer_name,
+            work_region=payload.work_region or None, employer_credit_code=payload.employer_credit_code,
+            to_union=to_union, reason=payload.reason)
+    except ValidationError as exc:
+        if getattr(exc, "code", "") == "transfer_open":
+            raise ApiError(409, "transfer_open", exc.messages[0]) from None
+        raise
+    return Status(201, transfer_out(transfer))
+
+
+@router.get("/transfers", summary="会籍转移列表（转出或转入方在管辖范围内，或本人的）")
+def list_transfers(request, status: str = "", page: int = 1, page_size: int = 20):
+    if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
+        raise ApiError(400, "bad_page", "页码应在1到100000之间，每页条数应在1到100之间")
+    queryset = _transfer_scope(request.user).order_by("-id")
+    if status:
+        queryset = queryset.filter(status=status)
+    start = (page - 1) * page_size
+    return {"count": queryset.count(), "page": page, "page_size": page_size,
+            "items": [transfer_out(t) for t in queryset[start: start + page_size]]}
+
+
+@router.get("/transfers/{transfer_id}", summary="会籍转移详情")
+def get_transfer(request, transfer_id: int):
+    return transfer_out(_visible_transfer(request, transfer_id))
+
+
+def _transfer_action(request, transfer_id: int, call) -> dict:
+    t = _visible_transfer(request, transfer_id)
+    _workflow_errors(lambda: call(t))
+    return transfer_out(Transfer.objects.select_related("person", "from_union", "to_union", "membership").get(pk=t.pk))
+
+
+@router.post("/transfers/{transfer_id}/approve", summary="转入方同意接收（转出方同意后即完成）")
+def approve_transfer(request, transfer_id: int):
+    return _transfer_action(request, transfer_id, lambda t: services.transfer_approve(t, by=request.user))
+
+
+@router.post("/transfers/{transfer_id}/release", summary="转出方同意转出")
+def release_transfer(request, transfer_id: int):
+    note = _optional_body(request, ReasonIn).reason
+    return _transfer_action(request, transfer_id, lambda t: services.transfer_release(t, by=request.user, note=note))
+
+
+@router.post("/transfers/{transfer_id}/accept", summary="转入方接收（转出方已同意后）")
+def accept_transfer(request, transfer_id: int):
+    return _transfer_action(request, transfer_id, lambda t: services.transfer_accept(t, by=request.user))
+
+
+@router.post("/transfers/{transfer_id}/reject", summary="转入方不同意（须填写原因）")
+def reject_transfer(request, transfer_id: int, payload: ReasonIn):
+    if not payload.reason.strip():
+        raise ApiError(422, "invalid", "请填写不同意的原因", {"reason": "请填写原因"})
+    return _transfer_action(request, transfer_id,
+                            lambda t: services.transfer_reject(t, by=request.user, reason=payload.reason))
+
+
+@router.post("/transfers/{transfer_id}/cancel", summary="会员撤回转会申请")
+def cancel_transfer(request, transfer_id: int):
+    return _transfer_action(request, transfer_id, lambda t: services.transfer_cancel(t, by=request.user))

@@ -1,0 +1,78 @@
+"""The worker's e-member card: the card page with a QR that card.js refreshes every minute, and reporting it lost."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from smartunion.core.qr import qr_svg
+from smartunion.members import card_tokens, cards
+from smartunion.members.models import MemberCard, Membership
+
+NOT_MEMBER_MESSAGE = "您还不是工会会员"
+
+
+def _membership_and_card(user) -> tuple[Membership | None, MemberCard | None]:
+    """The user's active membership and active card (issued on first view), or (None, None)."""
+    if not user.person_id:
+        return None, None
+    membership = (Membership.objects.filter(person_id=user.person_id, status=Membership.Status.ACTIVE)
+                  .select_related("person", "union").first())
+    if membership is None:
+        return None, None
+    card = cards.active_card(membership.person) or cards.issue_card(membership.person, union=membership.union,
+                                                                     by=user)
+    return membership, card
+
+
+def _qr(membership: Membership, card: MemberCard) -> dict:
+    token = card_tokens.card_token(membership, card)
+    return {"svg": qr_svg(token), "expires_at": card_tokens.token_expiry(token).isoformat()}
+
+
+@never_cache
+@login_required
+def card_page(request):
+    membership, card = _membership_and_card(request.user)
+    context = {"membership": membership, "card": card, "not_member_message": NOT_MEMBER_MESSAGE}
+    if membership is not None:
+        context["qr"] = _qr(membership, card)
+    return render(request, "portal/card.html", context)
+
+
+@never_cache
+@require_GET
+def card_qr(request):
+    """A fresh QR as JSON for card.js; answers JSON (not a log-in redirect) when the session is gone."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "unauthenticated", "message": "登录已失效，请重新登录"}, status=401)
+    membership, card = _membership_and_card(request.user)
+    if membership is None:
+        return JsonResponse({"code": "not_member", "message": NOT_MEMBER_MESSAGE}, status=404)
+    return JsonResponse(_qr(membership, card))
+
+
+@never_cache
+@login_required
+@require_POST
+def report_lost(request):
+    """Revoke the card (every QR it produced stops working) and reissue it under the same number."""
+    if request.POST.get("confirm") != "on":
+        messages.error(request, "请先勾选确认，再办理挂失补办")
+        return redirect("portal:card")
+    membership, card = _membership_and_card(request.user)
+    if membership is None:
+        messages.error(request, NOT_MEMBER_MESSAGE)
+        return redirect("portal:card")
+    try:
+        new = cards.reissue_card(card, by=request.user)
+    except ValidationError as exc:  # e.g. reported lost twice at the same moment
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"挂失补办成功：原二维码已失效，卡号不变，现为第{new.version}版会员证")
+    return redirect("portal:card")

@@ -1,0 +1,143 @@
+"""The membership API paths integrators depend on (issue 3), end to end through HTTP."""
+
+import datetime as dt
+
+import pytest
+
+from smartunion.core.validators import make_id_number
+from smartunion.members.cards import luhn_valid
+from smartunion.members.models import JoinApplication, Membership
+from smartunion.orgs.models import Region
+
+pytestmark = pytest.mark.django_db
+
+NEWCOMER_ID = make_id_number("370102", dt.date(1995, 5, 5), 77)
+
+
+@pytest.fixture
+def town_region(tree):
+    region = Region.objects.create(code="370102001", name="解放路街道", level="township", parent_id="370102")
+    tree.lixia_town.region = region
+    tree.lixia_town.save(update_fields=["region"])
+    return region
+
+
+@pytest.fixture
+def newcomer(tree):
+    from tests.conftest import make_user
+
+    from smartunion.accounts.models import User
+
+    return make_user("newcomer", kind=User.Kind.WORKER, phone="13900000002")
+
+
+def apply(client, **overrides):
+    body = {"name": "李娜", "id_number": NEWCOMER_ID, "phone": "13900000002",
+            "employer_name": "济南新开张科技有限公司", "work_region": "370102001", **overrides}
+    return client.post("/api/v1/join-applications", body, content_type="application/json")
+
+
+def test_apply_is_dispatched_at_once_and_returned_with_the_reason(api, personas, town_region, newcomer):
+    response = apply(api(newcomer))
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["dispatched_to"]["name"], body["dispatch_reason"]) == (
+        "pending", "历下区解放路街道工会", "township")
+    assert body["dispatch_note"] == "所在单位尚未建立工会，由“历下区解放路街道工会”受理，入会后挂靠该工会"
+    again = apply(api(newcomer))
+    assert (again.status_code, again.json()["id"]) == (200, body["id"])
+    assert JoinApplication.objects.count() == 1
+
+
+def test_credit_code_goes_to_the_employers_union(api, personas, town_region, newcomer, tree):
+    response = apply(api(newcomer), employer_name="随便写的名字", employer_credit_code=tree.employer.credit_code)
+    body = response.json()
+    assert (body["dispatched_to"]["name"], body["dispatch_reason"]) == ("甲公司工会委员会", "credit_code")
+
+
+def test_active_member_is_told_so_and_offered_a_transfer(api, personas, town_region):
+    worker_id = personas.worker.person.id_number
+    response = apply(api(personas.worker), id_number=worker_id, phone="13900000001")
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_member"
+    assert response.json()["message"] == "您已是“甲公司工会委员会”的会员，无需重复入会；如需变更所在工会，请申请会籍转移"
+    assert response.json()["fields"]["transfer"] == "/api/v1/transfers"
+
+
+def test_bad_input_is_422_with_chinese_fields(api, personas, town_region, newcomer):
+    response = apply(api(newcomer), id_number="370102199505050771", phone="123", work_region="370100")
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "id_number": "身份证号码校验位错误", "phone": "手机号码格式不正确，应为11位中国大陆手机号",
+        "work_region": "工作地区应为县（区）或乡镇（街道）的行政区划代码"}
+    assert JoinApplication.objects.count() == 0
+
+
+def test_review_queue_approve_and_my_membership(api, personas, town_region, newcomer):
+    application_id = apply(api(newcomer)).json()["id"]
+    county = api(personas.county_cadre)
+    queue = county.get("/api/v1/join-applications?status=pending").json()
+    assert [a["id"] for a in queue["items"]] == [application_id] and queue["count"] == 1
+    assert queue["items"][0]["name"] == "李*" and queue["items"][0]["id_number"].startswith("3701")
+    assert api(personas.other_city_cadre).get("/api/v1/join-applications?status=pending").json()["count"] == 0
+    assert api(personas.other_city_cadre).post(f"/api/v1/join-applications/{application_id}/approve").status_code \
+        == 404
+    approved = county.post(f"/api/v1/join-applications/{application_id}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    number = approved.json()["member_number"]
+    assert len(number) == 16 and number.startswith("370100") and luhn_valid(number)
+    twice = county.post(f"/api/v1/join-applications/{application_id}/approve")
+    assert (twice.status_code, twice.json()["message"]) == (409, "当前状态为“已通过”，不能执行“通过”")
+    assert Membership.objects.filter(member_number=number).count() == 1
+    mine = api(newcomer).get("/api/v1/me/membership").json()
+    assert mine["member"] is True
+    assert (mine["membership"]["member_number"], mine["membership"]["union"]["name"], mine["membership"]["provisional"]) \
+        == (number, "历下区解放路街道工会", True)
+    assert [(h["type"], h["reason"]) for h in mine["history"]] == [("入会", "网上申请入会"), ("挂靠", "单位未建会")]
+
+
+def test_reject_needs_a_reason_shown_to_the_worker(api, personas, town_region, newcomer):
+    application_id = apply(api(newcomer)).json()["id"]
+    county = api(personas.county_cadre)
+    missing = county.post(f"/api/v1/join-applications/{application_id}/reject", {"reason": " "},
+                          content_type="application/json")
+    assert (missing.status_code, missing.json()["fields"]) == (422, {"reason": "请填写原因"})
+    done = county.post(f"/api/v1/join-applications/{application_id}/reject", {"reason": "身份信息与单位不符"},
+                       content_type="application/json")
+    assert done.json()["status"] == "rejected"
+    seen = api(newcomer).get(f"/api/v1/join-applications/{application_id}").json()
+    assert (seen["status_label"], seen["reject_reason"]) == ("未通过", "身份信息与单位不符")
+
+
+def test_forward_to_a_union_in_scope(api, personas, town_region, newcomer, tree):
+    application_id = apply(api(newcomer)).json()["id"]
+    response = api(personas.county_cadre).post(f"/api/v1/join-applications/{application_id}/forward",
+                                               {"to": tree.grassroots.pk, "note": "实为甲公司员工"},
+                                               content_type="application/json")
+    body = response.json()
+    assert (body["dispatched_to"]["name"], body["dispatch_reason"]) == ("甲公司工会委员会", "forwarded")
+    assert body["dispatch_note"] == "由“历下区解放路街道工会”转交“甲公司工会委员会”：实为甲公司员工"
+    refused = api(personas.county_cadre).post(f"/api/v1/join-applications/{application_id}/forward",
+                                              {"to": tree.qd_grassroots.pk}, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["fields"] == {"to": "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"}
+
+
+def test_transfer_release_then_accept_keeps_the_number(api, personas, tree):
+    worker = api(personas.worker)
+    created = worker.post("/api/v1/transfers", {"to_union_id": None, "employer_name": "青岛丙物流有限公司",
+                                                "work_region": "370202"}, content_type="application/json")
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["from_union"]["name"], body["to_union"]["name"], body["status"]) == (
+        "甲公司工会委员会", "丙公司工会委员会", "pending")
+    transfer_id = body["id"]
+    early = api(personas.other_city_cadre).post(f"/api/v1/transfers/{transfer_id}/accept")
+    assert (early.status_code, early.json()["message"]) == (409, "当前状态为“待转出”，不能执行“接收”")
+    assert api(personas.county_cadre).post(f"/api/v1/transfers/{transfer_id}/release").json()["status"] == "released"
+    done = api(personas.other_city_cadre).post(f"/api/v1/transfers/{transfer_id}/accept").json()
+    assert done["status"] == "completed"
+    active = Membership.objects.get(person=personas.worker.person, status="active")
+    assert (active.union_id, active.member_number) == (tree.qd_grassroots.pk, "370102000000001")
+    history = api(personas.worker).get("/api/v1/me/membership").json()["history"]
+    assert [h["type"] for h in history] == ["转出", "转入"]
