@@ -60,7 +60,8 @@ def test_active_member_is_told_so_and_offered_a_transfer(api, personas, town_reg
     response = apply(api(personas.worker), id_number=worker_id, phone="13900000001")
     assert response.status_code == 409
     assert response.json()["code"] == "already_member"
-    assert response.json()["message"] == "您已是“甲公司工会委员会”的会员，无需重复入会；如需变更所在工会，请申请会籍转移"
+    assert response.json()["message"] == (
+        "您已是“甲公司工会委员会”的会员，无需重复入会；如需变更所在工会，请申请会籍转移")
     assert response.json()["fields"]["transfer"] == "/api/v1/transfers"
 
 
@@ -91,8 +92,8 @@ def test_review_queue_approve_and_my_membership(api, personas, town_region, newc
     assert Membership.objects.filter(member_number=number).count() == 1
     mine = api(newcomer).get("/api/v1/me/membership").json()
     assert mine["member"] is True
-    assert (mine["membership"]["member_number"], mine["membership"]["union"]["name"], mine["membership"]["provisional"]) \
-        == (number, "历下区解放路街道工会", True)
+    ours = mine["membership"]
+    assert (ours["member_number"], ours["union"]["name"], ours["provisional"]) == (number, "历下区解放路街道工会", True)
     assert [(h["type"], h["reason"]) for h in mine["history"]] == [("入会", "网上申请入会"), ("挂靠", "单位未建会")]
 
 
