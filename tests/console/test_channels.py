@@ -43,6 +43,6 @@ def test_unknown_service_in_the_order_is_refused(personas, console, channels):
         "notices-TOTAL_FORMS": "0", "notices-INITIAL_FORMS": "0", "notices-MIN_NUM_FORMS": "0",
         "notices-MAX_NUM_FORMS": "1000",
     }, follow=True)
-    assert "未知的服务：lottery；可选：directory、notices、me" in response.content.decode()
+    assert "未知的服务：lottery；可选：join、membership、card、directory、notices、me" in response.content.decode()
     jinan.refresh_from_db()
     assert jinan.service_order == ["me", "directory"]

@@ -19,8 +19,11 @@ def tiles(response):
                       response.content.decode())
 
 
-def test_services_are_the_three_built_ones():
+def test_services_are_the_built_ones():
     assert {k: (s.name, s.url) for k, s in SERVICES.items()} == {
+        "join": ("我要入会", "/join/"),
+        "membership": ("我的会籍", "/me/membership/"),
+        "card": ("会员证", "/me/card/"),
         "directory": ("找工会", "/directory/"),
         "notices": ("通知公告", "/notices/"),
         "me": ("我的", "/me/"),
@@ -36,8 +39,9 @@ def test_anonymous_home_shows_the_province_channel(client, channels):
     assert '<a class="brand" href="/">齐鲁工会</a>' in html
     assert "<h1>山东职工之家</h1>" in html and "<p>全省职工网上服务</p>" in html
     assert "泉城工会" not in html
-    assert tiles(response) == [("/directory/", "directory", "找工会"), ("/notices/", "notices", "通知公告"),
-                               ("/me/", "me", "我的")]
+    assert tiles(response) == [("/join/", "join", "我要入会"), ("/me/membership/", "membership", "我的会籍"),
+                               ("/me/card/", "card", "会员证"), ("/directory/", "directory", "找工会"),
+                               ("/notices/", "notices", "通知公告"), ("/me/", "me", "我的")]
 
 
 def test_home_without_any_channel_uses_the_defaults(client, tree):
@@ -48,7 +52,7 @@ def test_home_without_any_channel_uses_the_defaults(client, tree):
     assert "<title>智慧工会</title>" in html
     assert "<h1>职工之家 · 网上服务</h1>" in html and "<p>工会服务，一网通办</p>" in html
     assert "<p class=\"muted\">暂无公告</p>" in html
-    assert [key for _, key, _ in tiles(response)] == ["directory", "notices", "me"]
+    assert [key for _, key, _ in tiles(response)] == ["join", "membership", "card", "directory", "notices", "me"]
 
 
 def test_home_on_an_empty_database(client, db):
@@ -98,7 +102,7 @@ def test_every_tile_link_works_for_a_logged_in_worker(client, channels, personas
     assert len(links) == len(SERVICES)
     for href, key, name in links:
         assert SERVICES[key].name == name
-        assert client.get(href).status_code == 200, href
+        assert client.get(href, follow=True).status_code == 200, href  # 我要入会 sends a member to 我的会籍
 
 
 def test_channel_service_order_changes_the_tile_order(client, channels, personas):
@@ -106,21 +110,24 @@ def test_channel_service_order_changes_the_tile_order(client, channels, personas
     jinan.service_order = ["me", "notices"]
     jinan.save()
     client.force_login(personas.worker)
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["me", "notices", "directory"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["me", "notices", "join", "membership", "card",
+                                                             "directory"]
 
 
 def test_unknown_services_in_the_order_are_left_out(client, channels):
     province, _ = channels
     province.service_order = ["payslips", "notices", "legal-aid"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "directory", "me"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
+                                                             "me"]
 
 
 def test_a_service_listed_twice_shows_once(client, channels):
     province, _ = channels
     province.service_order = ["notices", "notices"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "directory", "me"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
+                                                             "me"]
 
 
 def test_home_shows_the_three_latest_notices_of_the_channel(client, channels):

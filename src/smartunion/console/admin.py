@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from unfold.admin import ModelAdmin, TabularInline
 
 from smartunion.accounts.models import User
@@ -18,6 +19,8 @@ from smartunion.console import excel, imports
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
 from smartunion.core.models import AuditEvent, OutboxMessage
+from smartunion.core.qr import qr_svg
+from smartunion.members import services as member_services
 from smartunion.members.models import Membership, Person
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Position, Region
@@ -113,7 +116,7 @@ class OrganisationAdmin(ScopedAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["name"]
     autocomplete_fields = ["parent", "region"]
-    readonly_fields = ["breadcrumbs", "member_count", "subtree_member_count", "status"]
+    readonly_fields = ["breadcrumbs", "member_count", "subtree_member_count", "status", "poster_link"]
     actions = ["export_xlsx"]
     change_list_template = "console/import_changelist.html"
 
@@ -174,8 +177,32 @@ class OrganisationAdmin(ScopedAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="orgs_organisation_import"),
+            path("<int:pk>/poster/", self.admin_site.admin_view(self.poster_view), name="orgs_organisation_poster"),
             *super().get_urls(),
         ]
+
+    @admin.display(description="入会二维码")
+    def poster_link(self, obj):
+        if obj.pk is None or obj.kind not in Organisation.MEMBER_KINDS:
+            return "-"
+        return format_html('<a href="{}" target="_blank">打印扫码入会海报</a>',
+                           reverse("console:orgs_organisation_poster", args=[obj.pk]))
+
+    def poster_view(self, request, pk):
+        """The union's scan-to-join poster: a QR and the link, ready to print."""
+        org = visible_orgs(request.user).filter(pk=pk).first()
+        if org is None:
+            messages.warning(request, f"ID为“{pk}”的工会组织不存在。也许它已被删除？")
+            return HttpResponseRedirect(reverse("console:index"))
+        try:
+            token = org_services.org_join_token(org, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return HttpResponseRedirect(reverse("console:orgs_organisation_change", args=[org.pk]))
+        url = request.build_absolute_uri(reverse("portal:join") + f"?u={token}")
+        context = {**self.admin_site.each_context(request), "title": "扫码入会海报", "org": org, "url": url,
+                   "qr": mark_safe(qr_svg(url))}  # noqa: S308  our own generated SVG
+        return TemplateResponse(request, "console/join_poster.html", context)
 
     def import_view(self, request):
         return _import_page(request, self, title="导入工会组织", columns=imports.ORG_COLUMNS,
@@ -246,7 +273,7 @@ class EmployerAdmin(ScopedAdmin):
     list_filter = ["size", "industry"]
     search_fields = ["name", "credit_code"]
     autocomplete_fields = ["region", "covering_union", "township_union"]
-    actions = ["export_xlsx"]
+    actions = ["export_xlsx", "reattach_action"]
     change_list_template = "console/import_changelist.html"
     fields = ["name", "credit_code", "region", "industry", "size", "address", "covering_union", "township_union"]
 
@@ -273,6 +300,19 @@ class EmployerAdmin(ScopedAdmin):
             self.run_service(org_services.employer_update, obj, by=request.user, **data)
         else:
             obj.pk = self.run_service(org_services.employer_create, by=request.user, **data).pk
+
+    @admin.action(description="将挂靠在乡镇（街道）工会的会员转入本单位工会")
+    def reattach_action(self, request, queryset):
+        moved = 0
+        for employer in queryset.select_related("covering_union"):
+            if employer.covering_union is None:
+                messages.warning(request, f"“{employer.name}”尚未建立工会，未办理")
+                continue
+            try:
+                moved += member_services.reattach_members(employer=employer, by=request.user)
+            except (ValidationError, PermissionError) as exc:
+                messages.error(request, f"“{employer.name}”：{exc.messages[0] if hasattr(exc, 'messages') else exc}")
+        messages.success(request, f"已将 {moved} 名挂靠会员转入所在单位工会，并逐一通知本人")
 
     @admin.action(description="导出所选单位（Excel）")
     def export_xlsx(self, request, queryset):
@@ -567,3 +607,4 @@ class ChannelAdmin(ScopedAdmin):
         for notice in formset.deleted_objects:
             notice.delete()
 
+from smartunion.console import membership_admin  # noqa: E402,F401  membership pages

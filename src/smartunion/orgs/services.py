@@ -324,3 +324,21 @@ def position_revoke(position: Position, *, by=None) -> None:
                   data={"user": position.user_id, "role": position.role})
         position.delete()
     clear_scope_cache(position.user)
+
+
+def org_join_token(org: Organisation, *, by=None) -> str:
+    """The union's scan-to-join token, created the first time its poster is printed."""
+    import secrets
+
+    if org.kind not in Organisation.MEMBER_KINDS:
+        raise ValidationError("只有基层工会、联合基层工会、乡镇（街道）工会和分工会可以扫码入会")
+    if org.join_token:
+        return org.join_token
+    token = secrets.token_urlsafe(12)
+    updated = Organisation.objects.filter(pk=org.pk, join_token__isnull=True).update(join_token=token)
+    if updated:
+        org.join_token = token
+        log_event("orgs.organisation.join_token", actor=by, target=org)
+        return token
+    org.refresh_from_db(fields=["join_token"])
+    return org.join_token

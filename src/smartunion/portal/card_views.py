@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,13 +37,20 @@ def _qr(membership: Membership, card: MemberCard) -> dict:
     return {"svg": qr_svg(token), "expires_at": card_tokens.token_expiry(token).isoformat()}
 
 
+def _grouped(number: str) -> str:
+    """3701 0000 0000 0014: easier to read out at a counter."""
+    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
 @never_cache
 @login_required
 def card_page(request):
     membership, card = _membership_and_card(request.user)
     context = {"membership": membership, "card": card, "not_member_message": NOT_MEMBER_MESSAGE}
     if membership is not None:
-        context["qr"] = _qr(membership, card)
+        qr = _qr(membership, card)
+        context.update(qr=qr, qr_expires=dt.datetime.fromisoformat(qr["expires_at"]),
+                       card_number=_grouped(card.number))
     return render(request, "portal/card.html", context)
 
 

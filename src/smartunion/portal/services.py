@@ -25,11 +25,14 @@ class Service:
 
 # Every service listed here has a working page; a service is added when it is built, never before.
 SERVICES = {
+    "join": Service("join", "我要入会", "📝", "portal:join"),
+    "membership": Service("membership", "我的会籍", "🪪", "portal:my_membership"),
+    "card": Service("card", "会员证", "💳", "portal:card"),
     "directory": Service("directory", "找工会", "🏢", "portal:directory"),
     "notices": Service("notices", "通知公告", "📢", "portal:notices"),
     "me": Service("me", "我的", "👤", "portal:me"),
 }
-DEFAULT_ORDER = ["directory", "notices", "me"]
+DEFAULT_ORDER = ["join", "membership", "card", "directory", "notices", "me"]
 
 
 def channel_for(user) -> Channel | None:

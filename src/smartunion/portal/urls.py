@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smartunion.portal import card_views, views
+from smartunion.portal import card_views, membership_views, views
 
 app_name = "portal"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("me/card/report-lost/", card_views.report_lost, name="card_report_lost"),
     path("directory/", views.directory, name="directory"),
     path("notices/", views.notices, name="notices"),
+    path("join/", membership_views.join, name="join"),
+    path("me/membership/", membership_views.my_membership, name="my_membership"),
+    path("me/transfer/", membership_views.transfer, name="transfer"),
+    path("me/applications/<int:pk>/withdraw/", membership_views.withdraw, name="withdraw_application"),
 ]

@@ -1,0 +1,249 @@
+"""Console pages of the membership issue: the review queue, transfers, scan-to-join posters, founding moves."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from smartunion.console.admin import ScopedAdmin, scope_root
+from smartunion.console.site import console_site
+from smartunion.core.pii import mask_id_number, mask_name, mask_phone
+from smartunion.core.workflow import TransitionError, TransitionForbidden
+from smartunion.members import services
+from smartunion.members.models import JoinApplication, Transfer
+from smartunion.orgs.models import Organisation, subtree_q
+from smartunion.orgs.queries import scope_q, visible_orgs
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "是否超期"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", "已超期"), ("0", "未超期")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "1":
+            return queryset.filter(status=JoinApplication.Status.PENDING, deadline__lt=now)
+        if self.value() == "0":
+            return queryset.exclude(status=JoinApplication.Status.PENDING, deadline__lt=now)
+        return queryset
+
+
+class ReviewForm(forms.Form):
+    ACTIONS = [("approve", "通过"), ("reject", "不通过"), ("forward", "转交")]
+    action = forms.ChoiceField(label="审核意见", choices=ACTIONS, widget=forms.RadioSelect)
+    reason = forms.CharField(label="原因 / 说明", required=False, max_length=200,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    employer_id = forms.TypedChoiceField(label="确认所在单位（名称匹配到多家时）", required=False, coerce=int,
+                                         empty_value=None)
+    to = forms.ModelChoiceField(label="转交给", required=False, queryset=Organisation.objects.none())
+
+    def __init__(self, *args, application: JoinApplication, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer_id"].choices = [("", "—")] + [
+            (c["id"], f"{c['name']}（{c['union_name'] or '未建会'}）") for c in application.candidates]
+        county = Organisation.objects.filter(kind=Organisation.Kind.COUNTY,
+                                             region_id=application.work_region_id[:6]).first()
+        targets = visible_orgs(user).filter(kind__in=Organisation.MEMBER_KINDS, status="active")
+        if county is not None:
+            targets = targets.filter(subtree_q(county.path))
+        self.fields["to"].queryset = targets.exclude(pk=application.union_id).order_by("path")[:500]
+        self.fields["to"].queryset = Organisation.objects.filter(
+            pk__in=list(self.fields["to"].queryset.values_list("pk", flat=True))).order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "请填写不通过的原因，该原因将告知申请人")
+        if data.get("action") == "forward" and not data.get("to"):
+            self.add_error("to", "请选择转交的工会")
+        return data
+
+
+@admin.register(JoinApplication, site=console_site)
+class JoinApplicationAdmin(ScopedAdmin):
+    scope_field = "union_path"
+    list_display = ["applicant_name", "employer_name", "union", "dispatch_reason", "submitted_at", "deadline_shown",
+                    "status", "review_link"]
+    list_filter = ["status", OverdueFilter, "dispatch_reason"]
+    search_fields = ["employer_name"]
+    ordering = ["deadline", "id"]
+    readonly_fields = ["applicant_name", "masked_id", "masked_phone", "employer_name", "employer_credit_code",
+                       "work_region", "employment_form", "gig_platform", "union", "dispatch_reason", "dispatch_note",
+                       "candidates_shown", "submitted_at", "deadline", "status", "decided_at", "reject_reason"]
+    fields = readonly_fields
+    change_list_template = "console/joinapplication_changelist.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("union", "work_region")
+
+    def org_of(self, obj):
+        return obj.union
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="申请人")
+    def applicant_name(self, obj):
+        return mask_name(obj.name)
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description="手机号码")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    @admin.display(description="候选单位")
+    def candidates_shown(self, obj):
+        return "、".join(f"{c['name']}（{c['union_name'] or '未建会'}）" for c in obj.candidates) or "-"
+
+    @admin.display(description="审核期限", ordering="deadline")
+    def deadline_shown(self, obj):
+        text = timezone.localtime(obj.deadline).strftime("%Y-%m-%d")
+        if obj.status == JoinApplication.Status.PENDING and obj.deadline < timezone.now():
+            return format_html('<span class="text-red-600 font-semibold">{}（已超期）</span>', text)
+        return text
+
+    @admin.display(description="操作")
+    def review_link(self, obj):
+        if obj.status != JoinApplication.Status.PENDING:
+            return "-"
+        return format_html('<a href="{}">审核</a>', reverse("console:members_joinapplication_review", args=[obj.pk]))
+
+    def changelist_view(self, request, extra_context=None):
+        root = scope_root(request.user)
+        overdue = services.overdue_join_applications()
+        q = scope_q(request.user, field="union_path")
+        mine = overdue.filter(q) if q is not None else overdue
+        breakdown = []
+        if root is not None:
+            for child in Organisation.objects.filter(parent=root).order_by("path")[:50]:
+                n = overdue.filter(subtree_q(child.path, "union_path")).count()
+                if n:
+                    breakdown.append((child.name, n))
+        extra = {"overdue_total": mine.count(), "overdue_breakdown": breakdown, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
+                 name="members_joinapplication_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request, pk):
+        application = self.get_queryset(request).filter(pk=pk).first()
+        if application is None:
+            messages.warning(request, f"ID为“{pk}”的入会申请不存在。也许它已被删除？")
+            return HttpResponseRedirect(reverse("console:index"))
+        form = ReviewForm(request.POST or None, application=application, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "approve":
+                    membership = services.approve_join_application(application, by=request.user,
+                                                                   employer_id=data.get("employer_id"),
+                                                                   note=data.get("reason", ""))
+                    messages.success(request, f"已通过，会员卡号 {membership.member_number}")
+                elif data["action"] == "reject":
+                    services.reject_join_application(application, by=request.user, reason=data["reason"])
+                    messages.success(request, "已不通过，原因已告知申请人")
+                else:
+                    services.forward_join_application(application, by=request.user, to=data["to"],
+                                                      note=data.get("reason", ""))
+                    messages.success(request, f"已转交“{data['to'].name}”")
+            except (TransitionError, TransitionForbidden) as exc:
+                messages.error(request, exc.message)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                return HttpResponseRedirect(reverse("console:members_joinapplication_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "审核入会申请", "application": application,
+                   "form": form, "opts": self.model._meta,
+                   "masked": {"name": mask_name(application.name), "id": mask_id_number(application.id_number),
+                              "phone": mask_phone(application.phone)}}
+        return TemplateResponse(request, "console/join_review.html", context)
+
+
+class TransferActionForm(forms.Form):
+    action = forms.ChoiceField(label="办理", widget=forms.RadioSelect, choices=[])
+    reason = forms.CharField(label="原因 / 说明", required=False, max_length=200)
+
+
+@admin.register(Transfer, site=console_site)
+class TransferAdmin(ScopedAdmin):
+    list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline", "act_link"]
+    list_filter = ["status"]
+    readonly_fields = ["person", "from_union", "to_union", "to_employer_name", "dispatch_reason", "dispatch_note",
+                       "status", "created_at", "release_deadline", "released_at", "completed_at", "reject_reason"]
+    fields = readonly_fields
+    ordering = ["-id"]
+
+    def get_queryset(self, request):
+        queryset = Transfer.objects.select_related("person", "from_union", "to_union")
+        q_from, q_to = scope_q(request.user, field="from_path"), scope_q(request.user, field="to_path")
+        return queryset if q_from is None else queryset.filter(q_from | q_to)
+
+    def org_of(self, obj):
+        return obj.from_union
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="操作")
+    def act_link(self, obj):
+        if obj.status in (Transfer.Status.COMPLETED, Transfer.Status.REJECTED, Transfer.Status.CANCELLED):
+            return "-"
+        return format_html('<a href="{}">办理</a>', reverse("console:members_transfer_act", args=[obj.pk]))
+
+    def get_urls(self):
+        return [path("<int:pk>/act/", self.admin_site.admin_view(self.act_view), name="members_transfer_act"),
+                *super().get_urls()]
+
+    def act_view(self, request, pk):
+        transfer = self.get_queryset(request).filter(pk=pk).first()
+        if transfer is None:
+            messages.warning(request, f"ID为“{pk}”的会籍转移不存在。也许它已被删除？")
+            return HttpResponseRedirect(reverse("console:index"))
+        labels = {"approve": "同意接收", "release": "同意转出", "accept": "接收", "reject": "不同意接收"}
+        available = {t.action for t in services.TRANSFER_WORKFLOW.available(transfer, request.user)}
+        if "release_and_complete" in available:
+            available.add("release")
+        choices = [(a, label) for a, label in labels.items() if a in available]
+        form = TransferActionForm(request.POST or None)
+        form.fields["action"].choices = choices
+        if request.method == "POST" and form.is_valid():
+            action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+            calls = {
+                "approve": lambda: services.transfer_approve(transfer, by=request.user),
+                "release": lambda: services.transfer_release(transfer, by=request.user, note=reason),
+                "accept": lambda: services.transfer_accept(transfer, by=request.user),
+                "reject": lambda: services.transfer_reject(transfer, by=request.user, reason=reason),
+            }
+            try:
+                done = calls[action]()
+            except (TransitionError, TransitionForbidden) as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已办理，当前状态：{done.get_status_display()}")
+                return HttpResponseRedirect(reverse("console:members_transfer_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "办理会籍转移", "transfer": transfer,
+                   "form": form, "opts": self.model._meta, "nothing_to_do": not choices}
+        return TemplateResponse(request, "console/transfer_act.html", context)

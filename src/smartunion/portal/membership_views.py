@@ -1,0 +1,110 @@
+"""Portal pages of the membership issue: 我要入会 (also from a union's QR poster), 我的会籍, 转会."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from smartunion.core.workflow import TransitionError
+from smartunion.members import services
+from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
+from smartunion.orgs.models import Organisation
+from smartunion.portal.membership_forms import JoinForm, TransferForm
+from smartunion.portal.services import channel_for
+
+
+def _active_membership(user):
+    if not user.person_id:
+        return None
+    return Membership.objects.select_related("union").filter(person_id=user.person_id, status="active").first()
+
+
+@login_required
+def join(request):
+    token = request.GET.get("u", "") or request.POST.get("source_token", "")
+    source = Organisation.objects.filter(join_token=token).first() if token else None
+    membership = _active_membership(request.user)
+    if membership is not None:
+        messages.info(request, f"您已是“{membership.union.name}”的会员，如需变更所在工会请申请转会。")
+        return redirect("portal:my_membership")
+    pending = JoinApplication.objects.filter(applicant=request.user, status="pending").first()
+    if pending is not None and request.method == "GET":
+        messages.info(request, "您有一份入会申请正在审核中。")
+        return redirect("portal:my_membership")
+    person = request.user.person
+    initial = {"name": request.user.display_name or (person.name if person else ""), "phone": request.user.phone,
+               "source_token": token}
+    if person is not None:
+        initial.update(name=person.name, id_number=person.id_number, education=person.education,
+                       political_status=person.political_status, employment_form=person.employment_form)
+    form = JoinForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "source_token"}
+        try:
+            _, created = services.join_apply(applicant=request.user,
+                                                       source_token=form.cleaned_data["source_token"], **data)
+        except services.AlreadyMember as exc:
+            messages.info(request, exc.messages[0])
+            return redirect("portal:my_membership")
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors[0])
+            else:
+                form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, "申请已提交" if created else "您已有一份正在审核的申请")
+            return redirect("portal:my_membership")
+    return render(request, "portal/join.html", {"form": form, "source": source, "channel": channel_for(request.user)})
+
+
+@login_required
+def my_membership(request):
+    membership = _active_membership(request.user)
+    history = []
+    if request.user.person_id:
+        history = MembershipChange.objects.filter(person_id=request.user.person_id).select_related(
+            "from_union", "to_union").order_by("-id")[:20]
+    applications = JoinApplication.objects.filter(applicant=request.user).select_related("union").order_by("-id")[:5]
+    transfers = Transfer.objects.filter(person_id=request.user.person_id).select_related(
+        "from_union", "to_union").order_by("-id")[:5] if request.user.person_id else []
+    return render(request, "portal/my_membership.html", {
+        "membership": membership, "history": history, "applications": applications, "transfers": transfers,
+        "channel": channel_for(request.user),
+    })
+
+
+@login_required
+def transfer(request):
+    membership = _active_membership(request.user)
+    if membership is None:
+        messages.info(request, "您还不是工会会员，无法申请转会。")
+        return redirect("portal:my_membership")
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_request(membership=membership, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "转会申请已提交，原工会同意转出、新工会接收后即完成，会员卡号不变。")
+            return redirect("portal:my_membership")
+    return render(request, "portal/transfer.html", {"form": form, "membership": membership,
+                                                    "channel": channel_for(request.user)})
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    application = JoinApplication.objects.filter(pk=pk, applicant=request.user).first()
+    if application is None:
+        messages.error(request, "申请不存在")
+    else:
+        try:
+            services.withdraw_join_application(application, by=request.user)
+            messages.success(request, "申请已撤回")
+        except TransitionError as exc:
+            messages.error(request, exc.message)
+    return redirect("portal:my_membership")

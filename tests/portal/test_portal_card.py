@@ -1,0 +1,151 @@
+"""The portal's e-member card page, its refreshing QR, and reporting a lost card."""
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.staticfiles import finders
+from tests.conftest import console_client
+
+from smartunion.members import card_tokens
+from smartunion.members.models import MemberCard
+from smartunion.portal import card_views
+
+pytestmark = pytest.mark.django_db
+
+NOW = 1_750_000_000
+
+
+def flash(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def worker_client(personas):
+    return console_client(personas.worker)
+
+
+@pytest.fixture
+def token_qr(monkeypatch):
+    """Make the QR 'SVG' carry the token in clear, so a test can verify what the page would show."""
+    monkeypatch.setattr(card_views, "qr_svg", lambda token: f"<svg data-token=\"{token}\"></svg>")
+
+    def token_of(text):
+        return re.search(r'data-token=\\?"([^"\\]+)', text).group(1)
+
+    return token_of
+
+
+def freeze(monkeypatch, at):
+    monkeypatch.setattr(card_tokens, "time", SimpleNamespace(time=lambda: at))
+
+
+def test_anonymous_goes_to_the_login_page(client):
+    response = client.get("/me/card/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/me/card/"
+
+
+def test_worker_sees_their_card_with_a_qr(worker_client):
+    response = worker_client.get("/me/card/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("电子会员证", "张伟", "甲公司工会委员会", "3701 0000 0000 0014", "第1版", "挂失补办",
+                 'name="confirm"', 'data-refresh-url="/me/card/qr/"', 'data-interval="60"'):
+        assert text in html
+    assert '<div id="card-qr"' in html and "<svg" in html
+    # JavaScript only from our own file, deferred; nothing inline.
+    assert '<script src="/static/portal/card.js" defer></script>' in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+    assert "no-store" in response["Cache-Control"]
+    assert MemberCard.objects.get().number == "3701000000000014"
+
+
+def test_the_page_qr_is_a_valid_token(worker_client, token_qr):
+    html = worker_client.get("/me/card/").content.decode()
+    result = card_tokens.verify_token(token_qr(html))
+    assert (result.valid, result.member) == (True, {
+        "name": "张*", "union": "甲公司工会委员会", "card_number": "3701********0014"})
+
+
+def test_qr_endpoint_returns_fresh_json(worker_client, token_qr, monkeypatch):
+    freeze(monkeypatch, NOW)
+    first = worker_client.get("/me/card/qr/")
+    assert first.status_code == 200
+    assert first["Content-Type"] == "application/json"
+    assert "no-store" in first["Cache-Control"]
+    body = first.json()
+    assert set(body) == {"svg", "expires_at"}
+    assert dt.datetime.fromisoformat(body["expires_at"]) == dt.datetime.fromtimestamp(NOW + 120, tz=dt.UTC)
+    freeze(monkeypatch, NOW + 60)
+    second = worker_client.get("/me/card/qr/").json()
+    assert dt.datetime.fromisoformat(second["expires_at"]).timestamp() == NOW + 180
+    assert token_qr(second["svg"]) != token_qr(body["svg"])
+    # The one fetched a minute ago is still valid, so a QR refreshed every 60 s is never out of date.
+    assert card_tokens.verify_token(token_qr(body["svg"]), now=NOW + 60).valid is True
+    assert card_tokens.verify_token(token_qr(second["svg"]), now=NOW + 60).valid is True
+
+
+def test_real_qr_endpoint_svg(worker_client):
+    body = worker_client.get("/me/card/qr/").json()
+    assert body["svg"].startswith("<svg") and body["svg"].endswith("</svg>")
+
+
+def test_non_member_sees_a_message_and_a_link_back(client, personas):
+    outsider = console_client(personas.outsider)
+    response = outsider.get("/me/card/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "您还不是工会会员" in html and 'href="/me/"' in html
+    assert "<svg" not in html and "card.js" not in html
+    qr = outsider.get("/me/card/qr/")
+    assert (qr.status_code, qr.json()) == (404, {"code": "not_member", "message": "您还不是工会会员"})
+    assert MemberCard.objects.count() == 0
+
+
+def test_qr_endpoint_answers_json_when_logged_out(client):
+    response = client.get("/me/card/qr/")
+    assert response.status_code == 401
+    assert response.json() == {"code": "unauthenticated", "message": "登录已失效，请重新登录"}
+
+
+def test_report_lost_needs_the_confirmation(worker_client):
+    worker_client.get("/me/card/")
+    response = worker_client.post("/me/card/report-lost/", follow=True)
+    assert response.redirect_chain == [("/me/card/", 302)]
+    assert flash(response) == ["请先勾选确认，再办理挂失补办"]
+    assert list(MemberCard.objects.values_list("version", "status")) == [(1, "active")]
+
+
+def test_report_lost_revokes_the_old_qr_and_reissues(worker_client, token_qr):
+    old_token = token_qr(worker_client.get("/me/card/").content.decode())
+    response = worker_client.post("/me/card/report-lost/", {"confirm": "on"}, follow=True)
+    assert response.redirect_chain == [("/me/card/", 302)]
+    assert flash(response) == ["挂失补办成功：原二维码已失效，卡号不变，现为第2版会员证"]
+    html = response.content.decode()
+    assert "3701 0000 0000 0014" in html and "第2版" in html
+    assert card_tokens.verify_token(old_token).reason == "revoked"
+    assert card_tokens.verify_token(token_qr(html)).valid is True
+    assert list(MemberCard.objects.order_by("version").values_list("version", "status")) == [
+        (1, "revoked"), (2, "active")]
+
+
+def test_report_lost_is_post_only_and_for_logged_in_users(client, worker_client):
+    assert worker_client.get("/me/card/report-lost/").status_code == 405
+    response = client.post("/me/card/report-lost/", {"confirm": "on"})
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_report_lost_for_a_non_member(personas):
+    outsider = console_client(personas.outsider)
+    response = outsider.post("/me/card/report-lost/", {"confirm": "on"}, follow=True)
+    assert flash(response) == ["您还不是工会会员"]
+
+
+def test_card_js_is_our_own_static_file():
+    path = finders.find("portal/card.js")
+    assert path is not None
+    text = open(path, encoding="utf-8").read()
+    assert "/me/card/qr/" not in text  # the URL comes from the page's data attribute
+    assert "data-refresh-url" in text and "DOMParser" in text
