@@ -208,3 +208,7 @@ UNFOLD = {
 JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days; a federation may set its own
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
+CELERY_IMPORTS = ["smartunion.members.deadline_tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
+}

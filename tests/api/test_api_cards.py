@@ -191,3 +191,32 @@ def test_an_ended_membership_is_reported_by_verify_and_my_card_is_404(api, perso
     assert verify(api(), my_card["token"]).json() == {
         "valid": False, "reason": "not_member", "message": "会籍已终止", "member": None}
     assert api(personas.worker).get("/api/v1/me/card").status_code == 404
+
+
+def test_my_card_when_no_card_can_be_issued_is_409(api, personas, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from smartunion.members import cards
+
+    def no_issuer(union):
+        raise ValidationError("该工会上级没有设置行政区划的总工会，无法发放会员证")
+
+    monkeypatch.setattr(cards, "issuer_for", no_issuer)
+    response = api(personas.worker).get("/api/v1/me/card")
+    assert response.status_code == 409
+    assert response.json() == {"code": "card_unavailable", "message": "该工会上级没有设置行政区划的总工会，无法发放会员证",
+                               "fields": {}}
+
+
+def test_reporting_a_card_lost_twice_at_once_is_409(api, personas, my_card, monkeypatch):
+    """The second of two simultaneous reports finds the card it read already revoked."""
+    from smartunion.members import cards
+    from smartunion.members.models import MemberCard
+
+    stale = MemberCard.objects.get()
+    cards.reissue_card(MemberCard.objects.get(), by=personas.worker)  # the first report
+    monkeypatch.setattr(cards, "active_card", lambda person: stale)  # the second read the card before that
+    response = api(personas.worker).post("/api/v1/me/card/report-lost")
+    assert response.status_code == 409
+    assert response.json() == {"code": "already_revoked", "message": "该会员证已作废", "fields": {}}
+    assert MemberCard.objects.count() == 2

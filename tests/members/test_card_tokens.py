@@ -291,3 +291,24 @@ def test_token_refuses_a_card_of_another_person(member, tree):
 ])
 def test_mask_card_number(number, masked):
     assert mask_card_number(number) == masked
+
+
+def test_member_card_issues_once_and_survives_a_simultaneous_first_issue(personas, monkeypatch):
+    from smartunion.members import cards
+    from smartunion.members.card_tokens import member_card
+
+    assert member_card(personas.outsider) == (None, None)
+    real_issue = cards.issue_card
+
+    def racing_issue(person, **kwargs):
+        real_issue(person, **kwargs)  # another request issued the card a moment ago...
+        monkeypatch.setattr(cards, "active_card", lambda p: None)  # ...after this one looked for it
+        try:
+            return real_issue(person, **kwargs)
+        finally:
+            monkeypatch.undo()
+
+    monkeypatch.setattr(cards, "issue_card", racing_issue)
+    membership, card = member_card(personas.worker)
+    assert (card.number, card.version, card.status) == ("3701000000000014", 1, "active")
+    assert membership.person_id == personas.worker.person_id

@@ -149,3 +149,28 @@ def test_card_js_is_our_own_static_file():
     text = open(path, encoding="utf-8").read()
     assert "/me/card/qr/" not in text  # the URL comes from the page's data attribute
     assert "data-refresh-url" in text and "DOMParser" in text
+
+
+def test_the_expiry_is_shown_in_beijing_time(worker_client, monkeypatch):
+    freeze(monkeypatch, NOW)  # 2025-06-15 15:06:40 UTC; the QR expires 120 s later, 23:08:40 in Beijing
+    html = worker_client.get("/me/card/").content.decode()
+    assert '<time id="card-qr-expiry" datetime="2025-06-15T15:08:40+00:00">23:08:40</time>' in html
+    assert 'data-expires-at="2025-06-15T15:08:40+00:00"' in html
+
+
+def test_a_member_whose_card_cannot_be_issued_sees_why(worker_client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from smartunion.members import cards
+
+    def no_issuer(union):
+        raise ValidationError("该工会上级没有设置行政区划的总工会，无法发放会员证")
+
+    monkeypatch.setattr(cards, "issuer_for", no_issuer)
+    response = worker_client.get("/me/card/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "暂时无法发放电子会员证：该工会上级没有设置行政区划的总工会，无法发放会员证" in html
+    assert "您还不是工会会员" not in html
+    qr = worker_client.get("/me/card/qr/")
+    assert (qr.status_code, qr.json()["code"]) == (409, "card_unavailable")

@@ -4,6 +4,7 @@ card with a fresh QR (bearer), including reporting a lost card."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from ninja import Router, Schema
 from pydantic import Field
@@ -41,15 +42,12 @@ class VerifyOut(Schema):
 
 def member_card_for(user) -> tuple[Membership, MemberCard]:
     """The user's active membership and active card (issued now if the member has none yet), else a 404."""
-    person_id = getattr(user, "person_id", None)
-    membership = None
-    if person_id:
-        membership = (Membership.objects.filter(person_id=person_id, status=Membership.Status.ACTIVE)
-                      .select_related("person", "union").first())
+    try:
+        membership, card = card_tokens.member_card(user)
+    except ValidationError as exc:
+        raise ApiError(409, "card_unavailable", exc.messages[0]) from None
     if membership is None:
         raise ApiError(404, *NOT_MEMBER)
-    card = cards.active_card(membership.person) or cards.issue_card(membership.person, union=membership.union,
-                                                                     by=user)
     return membership, card
 
 
@@ -75,15 +73,22 @@ def card_keys(request):
     }
 
 
-@router.get("/me/card", auth=bearer, response={200: dict, 401: ErrorOut, 404: ErrorOut}, summary="我的电子会员证")
+@router.get("/me/card", auth=bearer, response={200: dict, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+            summary="我的电子会员证")
 def my_card(request):
     return card_out(*member_card_for(request.user))
 
 
-@router.post("/me/card/report-lost", auth=bearer, response={200: dict, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+LOST_RESPONSES = {200: dict, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+@router.post("/me/card/report-lost", auth=bearer, response=LOST_RESPONSES,
              summary="挂失补办（原二维码立即失效，卡号不变）")
 def report_lost(request):
     with transaction.atomic():
         membership, card = member_card_for(request.user)
-        new = cards.reissue_card(card, by=request.user)
+        try:
+            new = cards.reissue_card(card, by=request.user)
+        except ValidationError as exc:  # e.g. reported lost twice at the same moment
+            raise ApiError(409, exc.code or "conflict", exc.messages[0]) from None
     return card_out(membership, new)

@@ -28,9 +28,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.db import IntegrityError
 
 from smartunion.core import pii
 from smartunion.core.pii import mask_name
+from smartunion.members import cards
 from smartunion.members.models import MemberCard, Membership
 
 TOKEN_VERSION = 1
@@ -125,7 +127,7 @@ def signing_key() -> tuple[str, Ed25519PrivateKey]:
 
 
 def verification_key(kid: str) -> Ed25519PublicKey | None:
-    if not kid.isdigit() or len(kid) > 9:
+    if not (kid.isascii() and kid.isdigit()) or len(kid) > 9 or str(int(kid)) != kid:
         return None
     master = pii.keyring().keys.get(int(kid))
     if master is None:
@@ -145,6 +147,30 @@ def public_keys() -> list[dict]:
          "public_key": base64.b64encode(_raw_public(_private_key_from_master(master).public_key())).decode("ascii")}
         for version, master in sorted(ring.keys.items())
     ]
+
+
+# The member's own card ----------------------------------------------------------------------------------------------
+
+
+def member_card(user) -> tuple[Membership | None, MemberCard | None]:
+    """The user's active membership and active card, issuing the card on first use; (None, None) for a user who
+    is not an active member. Raises ValidationError when no card can be issued (no federation with a region)."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return None, None
+    membership = (Membership.objects.filter(person_id=person_id, status=Membership.Status.ACTIVE)
+                  .select_related("person", "union").first())
+    if membership is None:
+        return None, None
+    card = cards.active_card(membership.person)
+    if card is None:
+        try:
+            card = cards.issue_card(membership.person, union=membership.union, by=user)
+        except IntegrityError:  # the same member opened the card twice at once: use the card the other made
+            card = cards.active_card(membership.person)
+            if card is None:
+                raise
+    return membership, card
 
 
 # Signing ------------------------------------------------------------------------------------------------------------

@@ -14,22 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from smartunion.core.qr import qr_svg
 from smartunion.members import card_tokens, cards
+from smartunion.members.card_tokens import member_card
 from smartunion.members.models import MemberCard, Membership
 
 NOT_MEMBER_MESSAGE = "您还不是工会会员"
-
-
-def _membership_and_card(user) -> tuple[Membership | None, MemberCard | None]:
-    """The user's active membership and active card (issued on first view), or (None, None)."""
-    if not user.person_id:
-        return None, None
-    membership = (Membership.objects.filter(person_id=user.person_id, status=Membership.Status.ACTIVE)
-                  .select_related("person", "union").first())
-    if membership is None:
-        return None, None
-    card = cards.active_card(membership.person) or cards.issue_card(membership.person, union=membership.union,
-                                                                     by=user)
-    return membership, card
 
 
 def _qr(membership: Membership, card: MemberCard) -> dict:
@@ -45,8 +33,13 @@ def _grouped(number: str) -> str:
 @never_cache
 @login_required
 def card_page(request):
-    membership, card = _membership_and_card(request.user)
-    context = {"membership": membership, "card": card, "not_member_message": NOT_MEMBER_MESSAGE}
+    card_error = ""
+    try:
+        membership, card = member_card(request.user)
+    except ValidationError as exc:  # a member whose union has no federation that can issue cards yet
+        membership, card, card_error = None, None, exc.messages[0]
+    context = {"membership": membership, "card": card, "card_error": card_error,
+               "not_member_message": NOT_MEMBER_MESSAGE}
     if membership is not None:
         qr = _qr(membership, card)
         context.update(qr=qr, qr_expires=dt.datetime.fromisoformat(qr["expires_at"]),
@@ -60,7 +53,10 @@ def card_qr(request):
     """A fresh QR as JSON for card.js; answers JSON (not a log-in redirect) when the session is gone."""
     if not request.user.is_authenticated:
         return JsonResponse({"code": "unauthenticated", "message": "登录已失效，请重新登录"}, status=401)
-    membership, card = _membership_and_card(request.user)
+    try:
+        membership, card = member_card(request.user)
+    except ValidationError as exc:
+        return JsonResponse({"code": "card_unavailable", "message": exc.messages[0]}, status=409)
     if membership is None:
         return JsonResponse({"code": "not_member", "message": NOT_MEMBER_MESSAGE}, status=404)
     return JsonResponse(_qr(membership, card))
@@ -74,11 +70,11 @@ def report_lost(request):
     if request.POST.get("confirm") != "on":
         messages.error(request, "请先勾选确认，再办理挂失补办")
         return redirect("portal:card")
-    membership, card = _membership_and_card(request.user)
-    if membership is None:
-        messages.error(request, NOT_MEMBER_MESSAGE)
-        return redirect("portal:card")
     try:
+        membership, card = member_card(request.user)
+        if membership is None:
+            messages.error(request, NOT_MEMBER_MESSAGE)
+            return redirect("portal:card")
         new = cards.reissue_card(card, by=request.user)
     except ValidationError as exc:  # e.g. reported lost twice at the same moment
         messages.error(request, exc.messages[0])

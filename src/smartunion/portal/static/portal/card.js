@@ -75,7 +75,7 @@
       })
       .then(function (result) {
         if (!result.ok) {
-          if (result.status === 401 || result.status === 404) {
+          if (result.status === 401 || result.status === 404 || result.status === 409) {
             stop(result.data.message || "无法刷新二维码");
           } else {
             showError(result.data.message || "二维码刷新失败，稍后将自动重试");

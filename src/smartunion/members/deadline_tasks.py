@@ -1,0 +1,10 @@
+"""Scheduled work for the membership deadlines (Celery beat, every 15 minutes)."""
+
+from celery import shared_task
+
+from smartunion.members.services import notify_overdue_join_applications, release_overdue_transfers
+
+
+@shared_task(name="members.check_deadlines")
+def check_deadlines() -> dict:
+    return {"overdue_flagged": notify_overdue_join_applications(), "transfers_released": release_overdue_transfers()}

@@ -1,0 +1,17 @@
+"""`smartunion check-deadlines`: flag overdue join applications and release overdue transfers.
+
+Celery beat runs the same every 15 minutes in production; the embedded shape can run it from cron.
+"""
+
+from django.core.management.base import BaseCommand
+
+from smartunion.members.services import notify_overdue_join_applications, release_overdue_transfers
+
+
+class Command(BaseCommand):
+    help = "检查办理期限：提醒超期未审核的入会申请，自动同意超期未办理的转出。"
+
+    def handle(self, *args, **options):
+        flagged = notify_overdue_join_applications()
+        released = release_overdue_transfers()
+        self.stdout.write(f"超期入会申请已提醒 {flagged} 件；自动转出 {released} 件")
