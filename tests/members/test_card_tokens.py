@@ -23,7 +23,7 @@ from smartunion.members.card_tokens import (
     verify_token,
 )
 from smartunion.members.cards import issue_card, reissue_card, revoke_card
-from smartunion.members.models import Membership
+from smartunion.members.models import MemberCard, Membership
 from smartunion.members.services import membership_end
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +312,4 @@ def test_member_card_issues_once_and_survives_a_simultaneous_first_issue(persona
     membership, card = member_card(personas.worker)
     assert (card.number, card.version, card.status) == ("3701000000000014", 1, "active")
     assert membership.person_id == personas.worker.person_id
+    assert MemberCard.objects.count() == 1

@@ -324,6 +324,50 @@ class Seeder:
         Notice.objects.bulk_create(notices)
 
 
+def build_applications(*, rng: random.Random, progress) -> int:
+    """Pending join applications of every dispatch kind in 历下区 (and one overdue), for the review queue."""
+    from smartunion.members.models import JoinApplication
+    from smartunion.members.services import join_apply
+    from smartunion.orgs.services import employer_create, org_join_token
+
+    lixia = Organisation.objects.get(kind=Organisation.Kind.COUNTY, region_id="370102")
+    towns = list(Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, parent=lixia).order_by("path"))
+    covered = list(Employer.objects.filter(covering_union__kind=Organisation.Kind.GRASSROOTS,
+                                           covering_union__parent__in=towns).select_related("covering_union")[:2])
+    joint = Organisation.objects.filter(kind=Organisation.Kind.JOINT, parent=towns[1]).first()
+    Organisation.objects.filter(pk=joint.pk).update(serves_employment_forms=["11", "12"],
+                                                    serves_platforms=["美团", "饿了么"])
+    for name in ("济南华信科技有限公司", "济南华信科技有限责任公司"):
+        employer_create(name=name, region="370102", township_union=towns[0])
+    scan_union = covered[0].covering_union
+    cases = [
+        {"employer_name": "扫码入会单位", "work_region": towns[0].region_id,
+         "source_token": org_join_token(scan_union)},
+        {"employer_name": "（名称随意）", "work_region": "370102", "employer_credit_code": covered[1].credit_code},
+        {"employer_name": covered[1].name.replace("有限公司", "有限责任公司").replace("股份", ""),
+         "work_region": "370102"},
+        {"employer_name": "济南华信科技", "work_region": towns[0].region_id},
+        {"employer_name": "美团外卖历下配送站", "work_region": towns[1].region_id, "employment_form": "12",
+         "gig_platform": "美团"},
+        {"employer_name": "泉城新开张餐饮店", "work_region": towns[2].region_id},
+        {"employer_name": "历下某新设单位", "work_region": "370102"},
+        {"employer_name": "泉城老字号酒楼", "work_region": towns[3].region_id},
+    ]
+    count = 0
+    for index, case in enumerate(cases):
+        token = case.pop("source_token", "")
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        id_number = make_id_number("370102", dt.date(1988, 1, 1) + dt.timedelta(days=97 * index), 900 + index)
+        application, _ = join_apply(name=name, id_number=id_number, phone=f"1370000{index:04d}",
+                                    source_token=token, **case)
+        count += 1
+    # The last one has waited too long: it shows as overdue in the queue.
+    JoinApplication.objects.filter(pk=application.pk).update(deadline=timezone.now() - dt.timedelta(days=2))
+    progress(f"入会申请：{count} 件待审核（扫码、信用代码、名称、名称多义、新就业形态、挂靠乡镇、县级受理，"
+             "含1件超期）")
+    return count
+
+
 def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, progress=print) -> SeedReport:
     """Build the demo province. Refuses when 山东省总工会 already exists (re-running `make demo` keeps data)."""
     started = time.monotonic()
@@ -338,6 +382,7 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     member_seconds = time.monotonic() - member_started
     progress("正在汇总各组织会员数……")
     recount_members()
+    build_applications(rng=seeder.rng, progress=progress)
     reset_sequences(Organisation, Employer, Person, Membership)
     log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started

@@ -120,7 +120,11 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
                               employer=employer)
     county = county_federation_for(work_region)
     if county is not None:
-        note = f"所在地区暂无乡镇（街道）工会，由“{county.name}”受理"
+        if work_region.level == Region.Level.COUNTY and Organisation.objects.filter(
+                kind=Organisation.Kind.TOWNSHIP, parent=county, status=ACTIVE).exists():
+            note = f"工作地区只填到县（区），由“{county.name}”受理并转交所在乡镇（街道）工会"
+        else:
+            note = f"所在地区暂无乡镇（街道）工会，由“{county.name}”受理"
         return DispatchResult(county, D.COUNTY, note, employer=employer,
                               candidates=[_candidate(e) for e in candidates])
     raise ValidationError({"work_region": "该地区暂未开通网上入会，请联系当地总工会"})
