@@ -204,8 +204,8 @@ def test_my_card_when_no_card_can_be_issued_is_409(api, personas, monkeypatch):
     monkeypatch.setattr(cards, "issuer_for", no_issuer)
     response = api(personas.worker).get("/api/v1/me/card")
     assert response.status_code == 409
-    assert response.json() == {"code": "card_unavailable", "message": "该工会上级没有设置行政区划的总工会，无法发放会员证",
-                               "fields": {}}
+    assert response.json() == {"code": "card_unavailable",
+                               "message": "该工会上级没有设置行政区划的总工会，无法发放会员证", "fields": {}}
 
 
 def test_reporting_a_card_lost_twice_at_once_is_409(api, personas, my_card, monkeypatch):

@@ -104,7 +104,8 @@ def revoke_card(card: MemberCard, *, by=None, reason: str) -> MemberCard:
         locked.revoked_at = timezone.now()
         locked.revoke_reason = reason[:100]
         locked.save(update_fields=["status", "revoked_at", "revoke_reason"])
-        log_event("members.card.revoke", actor=by, target=locked, data={"reason": locked.revoke_reason})
+        log_event("members.card.revoke", actor=by, target=locked, org=_union_of(locked.person),
+                  data={"reason": locked.revoke_reason})
     return locked
 
 
@@ -113,7 +114,21 @@ def reissue_card(card: MemberCard, *, by=None, reason: str = "挂失补办") -> 
     with transaction.atomic():
         if card.status == MemberCard.Status.ACTIVE:
             revoke_card(card, by=by, reason=reason)
-        new = MemberCard.objects.create(person=card.person, number=card.number, version=card.version + 1,
+        elif MemberCard.objects.filter(person=card.person, status=MemberCard.Status.ACTIVE).exists():
+            raise ValidationError("该会员已有有效的会员证", code="already_active")
+        latest = MemberCard.objects.filter(number=card.number).order_by("-version").values_list(
+            "version", flat=True).first()
+        new = MemberCard.objects.create(person=card.person, number=card.number, version=latest + 1,
                                         issuer=card.issuer)
-        log_event("members.card.reissue", actor=by, target=new, data={"previous_version": card.version})
+        log_event("members.card.reissue", actor=by, target=new, org=_union_of(card.person),
+                  data={"previous_version": card.version})
     return new
+
+
+def _union_of(person: Person) -> Organisation | None:
+    """Where a card event is filed in the audit log: the member's current union."""
+    from smartunion.members.models import Membership
+
+    membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
+        "union").first()
+    return membership.union if membership else None
