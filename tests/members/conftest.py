@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.conftest import make_user
 
 from smartunion.accounts.models import User
 from smartunion.core.validators import make_id_number
 from smartunion.members.services import approve_join_application, join_apply
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position, Region
-from tests.conftest import make_user
 
 K = Organisation.Kind
 

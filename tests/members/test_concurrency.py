@@ -16,6 +16,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections
+from tests.members.conftest import join_values, newcomer_id
 
 from smartunion.core.models import TransitionLog
 from smartunion.core.workflow import TransitionError
@@ -31,7 +32,6 @@ from smartunion.members.services import (
     person_upsert,
 )
 from smartunion.orgs.models import Organisation
-from tests.members.conftest import join_values, newcomer_id
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -51,7 +51,7 @@ def run_together(*calls, timeout: float = 30):
         try:
             start.wait(timeout=10)
             results[index] = ("ok", call())
-        except BaseException as exc:  # noqa: BLE001 - the test inspects whatever happened
+        except BaseException as exc:
             results[index] = ("error", exc)
         finally:
             connections.close_all()
@@ -173,11 +173,6 @@ def test_two_applications_of_one_person_approved_at_once_make_one_membership(
                .values_list("member_count", flat=True)) == 2  # the worker of 甲公司 + this one
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: when the person is already registered but has no card (e.g. from a roster import), two concurrent "
-    "approvals both pass the 'already a member?' check and both allocate a card; the second insert of MemberCard "
-    "violates card_one_active_per_person and a raw IntegrityError escapes approve_join_application (a 500), "
-    "instead of the refusal '该职工已是在册会员，不能重复入会'. Only one membership is created."))
 def test_two_approvals_of_a_registered_person_without_a_card(transactional_db, tree, personas, town, town_cadre,
                                                              monkeypatch):
     person_upsert(name="李娜", id_number=newcomer_id())

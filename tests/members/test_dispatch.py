@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from tests.members.conftest import join_values
 
 from smartunion.core.validators import make_credit_code
 from smartunion.members.dispatch import dispatch
@@ -12,14 +13,13 @@ from smartunion.members.services import join_apply
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Region
 
-from tests.members.conftest import join_values
-
 pytestmark = pytest.mark.django_db
 
 K = Organisation.Kind
 D = JoinApplication.Dispatch
 TOWNSHIP_NOTE = "所在单位尚未建立工会，由“历下区解放路街道工会”受理，入会后挂靠该工会"
 COUNTY_NOTE = "所在地区暂无乡镇（街道）工会，由“历下区总工会”受理"
+COUNTY_LEVEL_NOTE = "工作地区只填到县（区），由“历下区总工会”受理并转交所在乡镇（街道）工会"
 JOINT_CODE = make_credit_code("91370102MA0000002")
 
 
@@ -78,8 +78,8 @@ def test_an_unknown_or_suspended_poster_is_refused_and_nothing_is_written(tree, 
 
 def test_credit_code_of_an_employer_with_its_own_union(tree, town):
     result = dispatch(work_region=town, employer_name="随便写的名称", employer_credit_code=tree.employer.credit_code)
-    assert outcome(result) == (
-        "甲公司工会委员会", D.CREDIT_CODE, "统一社会信用代码与“济南甲科技有限公司”一致，由其所属工会“甲公司工会委员会”受理")
+    assert outcome(result) == ("甲公司工会委员会", D.CREDIT_CODE,
+                               "统一社会信用代码与“济南甲科技有限公司”一致，由其所属工会“甲公司工会委员会”受理")
     assert (result.employer, result.candidates) == (tree.employer, [])
 
 
@@ -90,10 +90,10 @@ def test_credit_code_wins_even_when_the_work_region_is_elsewhere(tree, town):
 
 
 def test_credit_code_of_an_employer_covered_by_a_joint_union(tree, town, street_joint):
-    joint, shop = street_joint
+    _joint, shop = street_joint
     result = dispatch(work_region=town, employer_name="戊便利店", employer_credit_code=JOINT_CODE)
-    assert outcome(result) == (
-        "解放路街道联合工会", D.CREDIT_CODE, "统一社会信用代码与“济南戊便利店”一致，由其所属工会“解放路街道联合工会”受理")
+    assert outcome(result) == ("解放路街道联合工会", D.CREDIT_CODE,
+                               "统一社会信用代码与“济南戊便利店”一致，由其所属工会“解放路街道联合工会”受理")
     assert result.employer == shop
 
 
@@ -116,7 +116,7 @@ def test_join_apply_stores_the_dispatch(tree, town, street_joint, submit):
     "济南ABC(历下)软件",                  # no company form at all
 ])
 def test_name_match_ignores_width_brackets_spaces_and_company_form(town, abc, name):
-    union, employer = abc
+    _union, employer = abc
     result = dispatch(work_region=town, employer_name=name)
     assert outcome(result) == (
         "ABC软件公司工会", D.NAME, "单位名称与“济南ABC（历下）软件有限公司”一致，由其所属工会“ABC软件公司工会”受理")
@@ -230,7 +230,7 @@ def test_a_county_region_with_one_township_union_uses_it(tree, town):
 
 def test_a_county_region_with_several_township_unions_goes_to_the_county_federation(tree, second_town):
     result = dispatch(work_region=region("370102"), employer_name="济南新开张科技有限公司")
-    assert outcome(result) == ("历下区总工会", D.COUNTY, COUNTY_NOTE)
+    assert outcome(result) == ("历下区总工会", D.COUNTY, COUNTY_LEVEL_NOTE)
     assert (result.employer, result.candidates) == (None, [])
 
 
@@ -244,8 +244,14 @@ def test_an_ambiguous_name_in_a_county_region_with_several_township_unions(tree,
     first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=second_town)
     second = org_services.employer_create(name="济南丁餐饮有限责任公司", region="370102", township_union=second_town)
     result = dispatch(work_region=region("370102"), employer_name="济南丁餐饮")
-    assert outcome(result) == ("历下区总工会", D.COUNTY, COUNTY_NOTE)
+    assert outcome(result) == ("历下区总工会", D.COUNTY, COUNTY_LEVEL_NOTE)
     assert [c["id"] for c in result.candidates] == [first.pk, second.pk]
+
+
+def test_a_county_region_without_any_township_union_goes_to_the_county_federation(tree):
+    org_services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112")
+    result = dispatch(work_region=region("370112"), employer_name="济南新开张科技有限公司")
+    assert outcome(result) == ("历城区总工会", D.COUNTY, "所在地区暂无乡镇（街道）工会，由“历城区总工会”受理")
 
 
 def test_a_township_region_without_a_township_union_goes_to_the_county_federation(tree, town):
@@ -296,5 +302,5 @@ def test_a_suspended_township_union_falls_through_to_the_county_federation(tree,
 
 
 def test_employers_are_matched_by_their_stored_normalised_name(tree, town, abc):
-    union, employer = abc
+    _union, employer = abc
     assert Employer.objects.get(pk=employer.pk).normalized_name == "济南ABC历下软件"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from tests.members.conftest import NEWCOMER_PHONE, cadre, counts, join_values, luhn_ok, newcomer_id
 
 from smartunion.accounts.models import User
 from smartunion.core.calendar import add_working_days, deadline
@@ -33,7 +34,6 @@ from smartunion.members.services import (
 )
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Position
-from tests.members.conftest import NEWCOMER_PHONE, cadre, counts, join_values, luhn_ok, newcomer_id
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_applicants_outside_working_age_are_refused(tree, town, newcomer, years,
 
 @pytest.mark.parametrize("years", [16, 65])
 def test_the_working_age_bounds_are_included(tree, town, newcomer, years):
-    application, created = join_apply(applicant=newcomer,
+    _application, created = join_apply(applicant=newcomer,
                                       **join_values(id_number=make_id_number("370102", _born_years_ago(years), 6)))
     assert created is True
 
@@ -397,14 +397,14 @@ def ambiguous(tree, town, submit):
 
 
 def test_an_ambiguous_application_is_approved_with_the_chosen_candidate(tree, town_cadre, ambiguous):
-    application, first, second = ambiguous
+    application, _first, second = ambiguous
     membership = approve_join_application(application, by=town_cadre, employer_id=second.pk)
     assert (membership.person.employer, membership.union) == (second, tree.lixia_town)
     assert JoinApplication.objects.get(pk=application.pk).employer == second
 
 
 def test_an_ambiguous_application_refuses_a_non_candidate(tree, town_cadre, ambiguous):
-    application, first, second = ambiguous
+    application, _first, _second = ambiguous
     for employer_id in (tree.employer.pk, 999_999):
         with pytest.raises(TransitionError) as exc:
             approve_join_application(application, by=town_cadre, employer_id=employer_id)
@@ -474,7 +474,8 @@ def test_forward_to_a_union_in_scope(tree, personas, town, town_cadre, submit, d
 def test_forward_without_a_note(tree, personas, town, submit):
     application = submit()
     forward_join_application(application, by=personas.county_cadre, to=tree.grassroots)
-    assert JoinApplication.objects.get(pk=application.pk).dispatch_note == "由“历下区解放路街道工会”转交“甲公司工会委员会”"
+    note = JoinApplication.objects.get(pk=application.pk).dispatch_note
+    assert note == "由“历下区解放路街道工会”转交“甲公司工会委员会”"
 
 
 def test_forward_outside_the_scope_is_refused(tree, personas, town, town_cadre, submit):
@@ -533,9 +534,6 @@ def test_only_the_applicant_may_withdraw(tree, personas, town, town_cadre, newco
     assert exc.value.message == "当前状态为“已撤回”，不能执行“通过”"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _applicant_of compares application.applicant_id (None for an "
-                   "application submitted without an account) with AnonymousUser().pk (None), so an anonymous "
-                   "caller may withdraw any anonymous application")
 def test_an_anonymous_caller_may_not_withdraw_an_anonymous_application(tree, town, submit):
     application = submit(applicant=None)
     with pytest.raises(TransitionForbidden):

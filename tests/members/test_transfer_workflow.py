@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from tests.members.conftest import cadre, counts
 
 from smartunion.core.calendar import deadline
-from smartunion.core.validators import make_id_number
 from smartunion.core.models import OutboxMessage
+from smartunion.core.validators import make_id_number
 from smartunion.core.workflow import TransitionError, TransitionForbidden, history
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
 from smartunion.members.services import (
@@ -30,7 +31,6 @@ from smartunion.members.services import (
 )
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
-from tests.members.conftest import cadre, counts
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +204,9 @@ def test_bad_requests_are_refused(tree, personas, membership):
         ({"employer_name": "青岛丙物流有限公司", "work_region": "379999"}, {"work_region": ["工作地区代码不存在"]}),
         ({"employer_name": " ", "work_region": "370202"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
         ({"employer_name": "青岛丙物流有限公司"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
-        ({"to_union": tree.qd_grassroots, "reason": "9999"}, {"reason": ["转会原因代码无效"]}),
-        ({"employer_name": "某公司", "work_region": "370103"}, {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}),
+        ({"to_union": tree.qd_grassroots, "reason": "9999"}, {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}),
+        ({"employer_name": "某公司", "work_region": "370103"},
+         {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}),
     ]
     for kwargs, errors in cases:
         with pytest.raises(ValidationError) as exc:
@@ -214,14 +215,11 @@ def test_bad_requests_are_refused(tree, personas, membership):
     assert Transfer.objects.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: transfer_request only checks that the reason exists in "
-                   "membership_change_reason, not that it is a 转出 (type 03) reason: '0101' (网上申请入会) is "
-                   "accepted and the completed transfer writes the history row ('03', '0101')")
 def test_the_transfer_reason_must_be_a_transfer_out_reason(tree, personas, membership):
     with pytest.raises(ValidationError) as exc:
         transfer_request(membership=membership, by=personas.county_cadre, to_union=tree.qd_grassroots,
                          reason="0101")
-    assert exc.value.message_dict == {"reason": ["转会原因代码无效"]}
+    assert exc.value.message_dict == {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}
 
 
 def test_an_ended_membership_cannot_transfer(tree, personas, membership):
@@ -338,16 +336,12 @@ def test_a_membership_ended_meanwhile_stops_the_transfer(tree, personas, qd_cadr
     assert not Membership.objects.filter(union=tree.qd_grassroots).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a transfer is dispatched like a join application, so a county-level "
-                   "work region with several township unions sends it to the county federation (历下区总工会); the "
-                   "transfer workflow has no forward step, and accepting it then raises ValidationError "
-                   "'会员只能加入基层工会、联合基层工会、乡镇（街道）工会或分工会' (and the scheduler's "
-                   "release_overdue_transfers raises on it if it was approved), so the member is stuck")
 def test_a_transfer_is_never_addressed_to_a_federation(tree, personas, second_town, qd_grassroots_member):
     membership = qd_grassroots_member
-    transfer = transfer_request(membership=membership, by=None, employer_name="济南新开张科技有限公司",
-                                work_region="370102")
-    assert transfer.to_union.kind in Organisation.MEMBER_KINDS
+    with pytest.raises(ValidationError) as exc:
+        transfer_request(membership=membership, by=None, employer_name="济南新开张科技有限公司", work_region="370102")
+    assert exc.value.message_dict == {"work_region": ["请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"]}
+    assert not Transfer.objects.exists()
 
 
 @pytest.fixture

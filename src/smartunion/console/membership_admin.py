@@ -48,8 +48,12 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, application: JoinApplication, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["employer_id"].choices = [("", "—")] + [
-            (c["id"], f"{c['name']}（{c['union_name'] or '未建会'}）") for c in application.candidates]
+        if application.candidates:
+            self.fields["employer_id"].choices = [("", "请选择申请人所在的单位")] + [
+                (c["id"], f"{c['name']}（{c['union_name'] or '未建会'}）") for c in application.candidates]
+        else:
+            del self.fields["employer_id"]
+        self.fields["to"].empty_label = "请选择要转交的工会"
         county = Organisation.objects.filter(kind=Organisation.Kind.COUNTY,
                                              region_id=application.work_region_id[:6]).first()
         targets = visible_orgs(user).filter(kind__in=Organisation.MEMBER_KINDS, status="active")

@@ -113,6 +113,8 @@ def navigation(request):
         {
             "title": "会员管理",
             "items": [
+                {"title": "入会申请审核", "icon": "how_to_reg", "link": link("members_joinapplication_changelist")},
+                {"title": "会籍转移", "icon": "swap_horiz", "link": link("members_transfer_changelist")},
                 {"title": "会籍", "icon": "card_membership", "link": link("members_membership_changelist")},
                 {"title": "职工实名信息", "icon": "person", "link": link("members_person_changelist")},
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -116,6 +117,7 @@ def membership_end(membership: Membership, *, status: str = Membership.Status.EN
 
 # Join applications ------------------------------------------------------------------------------------------------
 
+log = logging.getLogger(__name__)
 MIN_WORKING_AGE, MAX_WORKING_AGE = 16, 65
 REVIEW_ROLES = (Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.REVIEWER)
 
@@ -259,7 +261,8 @@ def _reviewer_of(actor, application) -> bool:
 
 
 def _applicant_of(actor, application) -> bool:
-    return actor is not None and application.applicant_id == getattr(actor, "pk", None)
+    return (application.applicant_id is not None and getattr(actor, "is_authenticated", False)
+            and application.applicant_id == actor.pk)
 
 
 JOIN_WORKFLOW = Workflow(
@@ -300,7 +303,12 @@ def approve_join_application(application: JoinApplication, *, by, employer_id: i
                                                                       "employment_form", "gig_platform")})
         if Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).exists():
             raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member")
-        card = issue_card(person, union=union, by=by)
+        try:
+            with transaction.atomic():
+                card = issue_card(person, union=union, by=by)
+        except IntegrityError:
+            # Another approval for the same person got there first (their card is being issued right now).
+            raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member") from None
         membership = membership_start(person=person, union=union, member_number=card.number, by=by,
                                       provisional=union.kind == Organisation.Kind.TOWNSHIP)
         reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
@@ -448,8 +456,8 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
     cadre of the old union with `to_union`)."""
     if membership.status != Membership.Status.ACTIVE:
         raise ValidationError("该会籍不是正常状态，不能转会")
-    if reason and not codes.is_valid("membership_change_reason", reason):
-        raise ValidationError({"reason": "转会原因代码无效"})
+    if reason and not (codes.is_valid("membership_change_reason", reason) and reason.startswith("03")):
+        raise ValidationError({"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"})
     employer = None
     if to_union is None:
         if not (employer_name or "").strip() or work_region is None:
@@ -461,6 +469,8 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
         result = dispatch(work_region=work_region, employer_name=employer_name,
                           employer_credit_code=employer_credit_code)
         to_union, reason_code, note, employer = result.union, result.reason, result.note, result.employer
+        if to_union.is_federation:
+            raise ValidationError({"work_region": "请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"})
     else:
         reason_code, note = JoinApplication.Dispatch.FORWARDED, f"由经办人指定转入“{to_union.name}”"
     if to_union.pk == membership.union_id:
@@ -500,6 +510,9 @@ def _complete_transfer(locked: Transfer, *, by) -> dict:
                                     to_union=locked.to_union, actor=actor)
     MembershipChange.objects.create(person=locked.person, membership=new, change_type="02", reason="0201",
                                     from_union=locked.from_union, to_union=locked.to_union, actor=actor)
+    if new.provisional:
+        MembershipChange.objects.create(person=locked.person, membership=new, change_type="08", reason="0801",
+                                        to_union=locked.to_union, actor=actor)
     if locked.to_employer_id:
         Person.objects.filter(pk=locked.person_id).update(employer=locked.to_employer_id)
     return {"new_membership": new, "completed_at": timezone.now()}
@@ -528,8 +541,13 @@ def transfer_accept(transfer: Transfer, *, by) -> Transfer:
 
 
 def transfer_reject(transfer: Transfer, *, by, reason: str) -> Transfer:
-    return transition(transfer, "reject", workflow=TRANSFER_WORKFLOW, by=by, note=reason,
+    done = transition(transfer, "reject", workflow=TRANSFER_WORKFLOW, by=by, note=reason,
                       changes={"reject_reason": (reason or "").strip()[:200]})
+    user = getattr(done.person, "user", None)
+    if user is not None:
+        transaction.on_commit(lambda: notify_user(
+            user, subject="转会申请未获同意", body=f"“{done.to_union.name}”未同意接收，原因：{done.reject_reason}"))
+    return done
 
 
 def transfer_cancel(transfer: Transfer, *, by) -> Transfer:
@@ -553,6 +571,9 @@ def release_overdue_transfers() -> int:
             transfer_release(transfer, by=None, note="转出期限已过，系统自动同意转出")
         except TransitionError:
             continue  # acted on meanwhile
+        except ValidationError:
+            log.exception("automatic release of transfer %s failed", transfer.pk)  # one bad row must not stop the rest
+            continue
         count += 1
     return count
 

@@ -71,6 +71,7 @@ def my_membership(request):
         "from_union", "to_union").order_by("-id")[:5] if request.user.person_id else []
     return render(request, "portal/my_membership.html", {
         "membership": membership, "history": history, "applications": applications, "transfers": transfers,
+        "pending": any(a.status == JoinApplication.Status.PENDING for a in applications),
         "channel": channel_for(request.user),
     })
 
