@@ -14,6 +14,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from smartunion.accounts.models import User  # noqa: E402
+from smartunion.core.pagination import capped_count  # noqa: E402
 from smartunion.members.models import Membership  # noqa: E402
 from smartunion.orgs.models import Organisation, subtree_q  # noqa: E402
 from smartunion.orgs.queries import clear_scope_cache, scoped, subtree_member_count, visible_orgs  # noqa: E402
@@ -70,11 +71,11 @@ def main() -> None:
 
         def member_count(user=user):
             clear_scope_cache(user)
-            return scoped(Membership.objects.all(), user, field="union_path").count()
+            return capped_count(scoped(Membership.objects.all(), user, field="union_path"))
 
         print(f"  {username:<7} orgs {timed(org_page):8.2f} ms   members {timed(member_page):8.2f} ms   "
               f"org search '物流' {timed(org_search, repeat=5):8.2f} ms   "
-              f"member count for the pager {timed(member_count, repeat=3):8.2f} ms")
+              f"capped member count for the pager {timed(member_count, repeat=3):8.2f} ms")
 
 
 if __name__ == "__main__":

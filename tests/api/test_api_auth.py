@@ -100,7 +100,7 @@ def test_worker_token_opens_an_empty_org_list(personas):
     response = bearer(token).get("/api/v1/orgs")
 
     assert response.status_code == 200
-    assert response.json() == {"count": 0, "page": 1, "page_size": 20, "items": []}
+    assert response.json() == {"count": 0, "count_capped": False, "page": 1, "page_size": 20, "items": []}
 
 
 # Refused log-ins

@@ -190,7 +190,7 @@ def test_page_after_the_last_is_empty_with_the_count(api, personas):
     response = api(personas.county_cadre).get("/api/v1/orgs", {"page_size": 2, "page": 3})
 
     assert response.status_code == 200
-    assert response.json() == {"count": 3, "page": 3, "page_size": 2, "items": []}
+    assert response.json() == {"count": 3, "count_capped": False, "page": 3, "page_size": 2, "items": []}
 
 
 def test_page_size_of_100_is_allowed(api, personas):
@@ -439,3 +439,12 @@ def test_patch_with_invalid_values_is_422_and_changes_nothing(api, tree, persona
     assert response.json() == {"code": "invalid", "message": INVALID, "fields": fields}
     tree.lixia_town.refresh_from_db()
     assert (tree.lixia_town.name, tree.lixia_town.region_id) == ("历下区解放路街道工会", "370102")
+
+
+def test_counts_are_capped_at_ten_thousand(monkeypatch, api, personas):
+    from smartunion.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    monkeypatch.setattr(pagination.capped_count, "__defaults__", (2,))
+    body = api(personas.city_cadre).get("/api/v1/orgs").json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (2, True, 4)

@@ -21,6 +21,7 @@ from smartunion.api.schemas import (
     TokenOut,
 )
 from smartunion.core import codes
+from smartunion.core.pagination import capped_count
 from smartunion.core.pii import mask_phone
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation
@@ -50,7 +51,9 @@ def paginate(queryset, params: PageParams, serialize) -> dict:
         raise ApiError(400, "bad_page", f"页码应在1到{MAX_PAGE}之间，每页条数应在1到{MAX_PAGE_SIZE}之间")
     start = (params.page - 1) * params.page_size
     items = [serialize(o) for o in queryset[start: start + params.page_size]]
-    return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
+    count, capped = capped_count(queryset)
+    return {"count": count, "count_capped": capped, "page": params.page, "page_size": params.page_size,
+            "items": items}
 
 
 # Auth

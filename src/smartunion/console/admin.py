@@ -19,6 +19,7 @@ from smartunion.console import excel, imports
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
 from smartunion.core.models import AuditEvent, OutboxMessage
+from smartunion.core.pagination import CappedPaginator
 from smartunion.core.qr import qr_svg
 from smartunion.members import services as member_services
 from smartunion.members.models import Membership, Person
@@ -42,6 +43,7 @@ class ScopedAdmin(ModelAdmin):
 
     list_per_page = 20
     show_full_result_count = False  # a COUNT over a province is a slow page for no reason
+    paginator = CappedPaginator
     scope_field: str | None = "path"
 
     def get_queryset(self, request):
