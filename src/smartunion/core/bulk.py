@@ -47,3 +47,10 @@ def reset_sequences(*models_: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(models_)):
             cursor.execute(statement)
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, let the query planner see the new table sizes (a stale estimate of 2,500 rows for a
+    500k-org subtree made PostgreSQL pick a bitmap scan and sort instead of walking the path index)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

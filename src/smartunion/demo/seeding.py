@@ -19,7 +19,7 @@ from django.utils import timezone
 from smartunion.accounts.models import User
 from smartunion.core import codes, pii
 from smartunion.core.audit import log_event
-from smartunion.core.bulk import insert_rows, next_id, reset_sequences
+from smartunion.core.bulk import insert_rows, next_id, refresh_statistics, reset_sequences
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.members.models import Membership, Person
@@ -384,6 +384,7 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     recount_members()
     build_applications(rng=seeder.rng, progress=progress)
     reset_sequences(Organisation, Employer, Person, Membership)
+    refresh_statistics()
     log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
