@@ -122,3 +122,13 @@ def console_client(user) -> Client:
 @pytest.fixture
 def console():
     return console_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_caches():
+    """Process-local reference caches must not carry one test's orgs into the next."""
+    from smartunion.core.cache import clear_local_caches
+
+    clear_local_caches()
+    yield
+    clear_local_caches()

@@ -205,12 +205,12 @@ def test_the_deadline_across_a_weekend_and_a_holiday(tree, town, submit, monkeyp
 
 def test_review_days_come_from_the_nearest_federation_that_sets_them(tree, town, submit):
     assert review_days_for(tree.lixia_town) == 3
-    Organisation.objects.filter(pk=tree.jinan.pk).update(review_days=5)
+    org_services.org_update(tree.jinan, review_days=5)
     assert [review_days_for(o) for o in (tree.lixia_town, tree.grassroots, tree.lixia, tree.shinan_town)] == [
         5, 5, 5, 3]
     application = submit()
     assert application.deadline == deadline(timezone.localtime(application.submitted_at), 5)
-    Organisation.objects.filter(pk=tree.lixia.pk).update(review_days=2)
+    org_services.org_update(tree.lixia, review_days=2)
     assert review_days_for(tree.lixia_town) == 2
 
 

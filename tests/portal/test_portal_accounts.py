@@ -36,7 +36,7 @@ def test_worker_logs_in_with_phone_and_sees_their_membership(client, personas):
     assert me.status_code == 200
     html = me.content.decode()
     assert "<p>所在工会：甲公司工会委员会</p>" in html
-    assert "<p>会员编号：370102000000001</p>" in html
+    assert "<p>会员卡号：370102000000001</p>" in html
     assert "<p>入会日期：2020年5月1日</p>" in html
     assert "手机号码：139****0001" in html
     assert "13900000001" not in html

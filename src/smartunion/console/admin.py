@@ -108,7 +108,8 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "parent", "region", "credit_code", "address", "latitude", "longitude",
-                  "founded_on", "contact_name", "contact_phone"]
+                  "founded_on", "contact_name", "contact_phone", "review_days", "serves_employment_forms",
+                  "serves_platforms"]
 
 
 @admin.register(Organisation, site=console_site)

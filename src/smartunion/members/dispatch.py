@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 
 from smartunion.core import codes
+from smartunion.core.cache import ttl_cache
 from smartunion.core.text import normalize_employer_name
 from smartunion.members.models import JoinApplication
 from smartunion.orgs.models import Employer, Organisation, Region, subtree_q
@@ -46,28 +47,48 @@ def township_union_for(region: Region, employer: Employer | None = None) -> Orga
     """The township union of a township-level region; for a county-level region, the employer's township union,
     or the only township union of the county when there is just one."""
     if region.level == Region.Level.TOWNSHIP:
-        return Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region_id=region.code,
-                                           status=ACTIVE).order_by("path").first()
+        return _township_of_region(region.code)
     if employer is not None and _active_union(employer.township_union):
         return employer.township_union
-    towns = list(Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region__code__startswith=region.code[:6],
+    return _only_township_of_county(region.code[:6])
+
+
+@ttl_cache(60)
+def _township_of_region(code: str) -> Organisation | None:
+    return Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region_id=code,
+                                       status=ACTIVE).order_by("path").first()
+
+
+@ttl_cache(60)
+def _only_township_of_county(county_code: str) -> Organisation | None:
+    towns = list(Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region__code__startswith=county_code,
                                              status=ACTIVE)[:2])
     return towns[0] if len(towns) == 1 else None
 
 
 def county_federation_for(region: Region) -> Organisation | None:
-    return Organisation.objects.filter(kind=Organisation.Kind.COUNTY, region_id=_county_of(region),
+    return _county_federation(_county_of(region))
+
+
+@ttl_cache(60)
+def _county_federation(county_code: str) -> Organisation | None:
+    return Organisation.objects.filter(kind=Organisation.Kind.COUNTY, region_id=county_code,
                                        status=ACTIVE).order_by("path").first()
+
+
+@ttl_cache(60)
+def _gig_unions(county_code: str) -> list[Organisation]:
+    county = _county_federation(county_code)
+    if county is None:
+        return []
+    joints = Organisation.objects.filter(subtree_q(county.path), kind=Organisation.Kind.JOINT, status=ACTIVE)
+    return list(joints.exclude(serves_employment_forms=[], serves_platforms=[]).order_by("path"))
 
 
 def gig_union_for(region: Region, *, employment_form: str, platform: str) -> Organisation | None:
     """A joint union in the county set up for this gig form or platform."""
-    county = county_federation_for(region)
-    if county is None:
-        return None
-    joints = Organisation.objects.filter(subtree_q(county.path), kind=Organisation.Kind.JOINT, status=ACTIVE)
     # JSON containment is not portable to SQLite; a county has a handful of joint unions, so filter here.
-    for joint in joints.exclude(serves_employment_forms=[], serves_platforms=[]).order_by("path"):
+    for joint in _gig_unions(_county_of(region)):
         if employment_form in (joint.serves_employment_forms or []):
             return joint
         if platform and platform in (joint.serves_platforms or []):

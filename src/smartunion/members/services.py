@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
+from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import deadline as business_deadline
 from smartunion.core.forms import check_text_fields
 from smartunion.core.notifications import notify_user, queue_sms
@@ -133,11 +134,20 @@ class AlreadyMember(ValidationError):
 
 def review_days_for(union: Organisation) -> int:
     """The review deadline in working days: the nearest federation above that set one, else the default."""
-    days = (
-        Organisation.objects.filter(path__in=ancestor_paths(union.path), review_days__isnull=False)
+    return _review_days(union.path) or settings.JOIN_REVIEW_DAYS
+
+
+@ttl_cache(60)
+def _review_days(path: str) -> int | None:
+    return (
+        Organisation.objects.filter(path__in=ancestor_paths(path), review_days__isnull=False)
         .order_by("-depth").values_list("review_days", flat=True).first()
     )
-    return days or settings.JOIN_REVIEW_DAYS
+
+
+@ttl_cache(600)
+def region_by_code(code: str) -> Region | None:
+    return Region.objects.filter(pk=code).first()
 
 
 def working_age_error(birth: dt.date, today: dt.date) -> str | None:
@@ -179,7 +189,7 @@ def _clean_join_input(values: dict) -> dict:
     if "work_region" not in errors:
         region = values["work_region"]
         if isinstance(region, str):
-            region = Region.objects.filter(pk=region.strip()).first()
+            region = region_by_code(region.strip())
         if region is None or region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
             errors["work_region"] = "工作地区应为县（区）或乡镇（街道）的行政区划代码"
         cleaned["work_region"] = region
@@ -235,10 +245,9 @@ def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[Joi
                                           "employer_credit_code")},
                 **{k: cleaned.get(k, "") for k in JOIN_OPTIONAL if k != "employer_credit_code"},
             )
+            # No message per application: the union's queue shows it, and overdue ones are escalated.
             log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
                       data={"dispatch_reason": result.reason})
-            transaction.on_commit(lambda: _notify_union(application.union, subject="新的入会申请",
-                                                        body=f"{application}已分派到本工会：{application.dispatch_note}"))
     except IntegrityError:
         # The same person submitted twice at the same moment: the first one stands.
         return JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING), False

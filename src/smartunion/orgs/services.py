@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
+from smartunion.core.cache import clear_local_caches
 from smartunion.core.forms import check_text_fields
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code, validate_mobile
@@ -35,7 +36,7 @@ ALLOWED_CHILDREN: dict[str, tuple[str, ...]] = {
 }
 
 ORG_FIELDS = ("name", "region", "credit_code", "address", "latitude", "longitude", "founded_on", "contact_name",
-              "contact_phone")
+              "contact_phone", "review_days", "serves_employment_forms", "serves_platforms")
 
 
 def _clean_org_fields(*, kind: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +75,24 @@ def _clean_org_fields(*, kind: str, values: dict[str, Any]) -> dict[str, Any]:
         errors["latitude"] = "纬度应在 -90 到 90 之间"
     if lng is not None and not (-180 <= float(lng) <= 180):
         errors["longitude"] = "经度应在 -180 到 180 之间"
+    for name in ("serves_employment_forms", "serves_platforms"):
+        if name in values:
+            value = values[name] or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors[name] = "应为文字列表"
+            cleaned[name] = value
+    days = values.get("review_days")
+    if days is not None:
+        if kind not in Organisation.FEDERATION_KINDS:
+            errors["review_days"] = "只有总工会可以设置入会审核时限"
+        elif not 1 <= int(days) <= 30:
+            errors["review_days"] = "入会审核时限应为1到30个工作日"
+    for name, table in (("serves_employment_forms", "employment_form"),):
+        bad = [c for c in values.get(name) or [] if not codes.is_valid(table, c)]
+        if bad:
+            errors[name] = "用工形式代码无效：" + "、".join(bad)
+    if (values.get("serves_employment_forms") or values.get("serves_platforms")) and kind != Organisation.Kind.JOINT:
+        errors.setdefault("serves_employment_forms", "只有联合基层工会可以设置面向的新就业形态")
     founded = values.get("founded_on")
     if isinstance(founded, dt.date) and founded > dt.date.today():
         errors["founded_on"] = "成立日期不能晚于今天"
@@ -106,6 +125,8 @@ def org_create(*, parent: Organisation | None, kind: str, name: str, by=None, **
         org.path = (parent.path if parent else "") + segment(org.pk)
         org.depth = (parent.depth + 1) if parent else 0
         Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
+        clear_local_caches()
+        transaction.on_commit(clear_local_caches)
         log_event("orgs.organisation.create", actor=by, target=org,
                   data={"kind": kind, "parent": getattr(parent, "pk", None)})
     return org
@@ -128,6 +149,8 @@ def org_update(org: Organisation, *, by=None, **fields) -> Organisation:
                 setattr(org, name, value)
         if changed:
             org.save(update_fields=list(values))
+            clear_local_caches()
+            transaction.on_commit(clear_local_caches)
             log_event("orgs.organisation.update", actor=by, target=org, data={"fields": sorted(changed)})
     return org
 
@@ -159,7 +182,9 @@ def org_change_status(org: Organisation, action: str, *, by, note: str = "") -> 
             raise ValidationError("该组织还有下级组织，不能撤销")
         if Organisation.objects.filter(pk=org.pk, member_count__gt=0).exists():  # fresh, not the caller's copy
             raise ValidationError("该组织还有会员，请先办理会员转出后再撤销")
-    return transition(org, action, workflow=ORG_STATUS, by=by, note=note)
+    done = transition(org, action, workflow=ORG_STATUS, by=by, note=note)
+    clear_local_caches()
+    return done
 
 
 # Maintained member figures
