@@ -307,12 +307,13 @@ class Seeder:
     def build_channels(self) -> None:
         now = timezone.now()
         channels = [Channel(org=self.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家",
-                            banner_text="山东省总工会职工服务平台", service_order=["directory", "notices", "me"])]
+                            banner_text="山东省总工会职工服务平台",
+                            service_order=["join", "membership", "card", "directory", "notices", "me"])]
         for org in self.cities.values():
             short = org.name.removesuffix("市总工会")
             channels.append(Channel(org=org, name=f"{short}工惠", banner_title=f"{short}工惠",
                                     banner_text=f"{org.name}职工服务频道",
-                                    service_order=["me", "directory", "notices"]))
+                                    service_order=["card", "membership", "join", "directory", "notices", "me"]))
         Channel.objects.bulk_create(channels)
         notices = []
         for channel in Channel.objects.all():
