@@ -204,7 +204,8 @@ def test_bad_requests_are_refused(tree, personas, membership):
         ({"employer_name": "青岛丙物流有限公司", "work_region": "379999"}, {"work_region": ["工作地区代码不存在"]}),
         ({"employer_name": " ", "work_region": "370202"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
         ({"employer_name": "青岛丙物流有限公司"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
-        ({"to_union": tree.qd_grassroots, "reason": "9999"}, {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}),
+        ({"to_union": tree.qd_grassroots, "reason": "9999"},
+         {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}),
         ({"employer_name": "某公司", "work_region": "370103"},
          {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}),
     ]
