@@ -238,3 +238,6 @@ api.add_router("", cards_router)
 
 
 
+from smartunion.api.roster import router as roster_router  # noqa: E402
+
+api.add_router("/roster-imports", roster_router)

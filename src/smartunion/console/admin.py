@@ -611,3 +611,6 @@ class ChannelAdmin(ScopedAdmin):
             notice.delete()
 
 from smartunion.console import membership_admin  # noqa: E402,F401  membership pages
+
+# isort: split
+from smartunion.console import roster_admin  # noqa: E402,F401

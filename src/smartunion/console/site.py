@@ -117,6 +117,7 @@ def navigation(request):
                 {"title": "会籍转移", "icon": "swap_horiz", "link": link("members_transfer_changelist")},
                 {"title": "会籍", "icon": "card_membership", "link": link("members_membership_changelist")},
                 {"title": "职工实名信息", "icon": "person", "link": link("members_person_changelist")},
+                {"title": "名册导入导出", "icon": "upload_file", "link": link("members_rosterimport_changelist")},
             ],
         },
         {
