@@ -587,7 +587,7 @@ def test_with_a_broker_jobs_are_queued_after_the_commit(db, settings, django_cap
     assert (task.calls, task.delayed) == ([], [(7, 8)])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the migrated regions for later tests
 def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, settings, monkeypatch):
     """The upload returns at once; a thread validates, another commits, each closing its connection."""
     settings.ROSTER_IMPORT_THREADS = True
