@@ -24,7 +24,10 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         return 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+            # The raw psycopg cursor bypasses Django's error translation: restore it, so callers can catch
+            # django.db.IntegrityError for a duplicate as they would with executemany.
+            with connection.wrap_database_errors, cursor.cursor.copy(
+                    f"COPY {table} ({column_sql}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -383,8 +383,9 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     member_seconds = time.monotonic() - member_started
     progress("正在汇总各组织会员数……")
     recount_members()
-    build_applications(rng=seeder.rng, progress=progress)
+    # The loader assigned ids itself: move the database's sequences past them before anything inserts normally.
     reset_sequences(Organisation, Employer, Person, Membership)
+    build_applications(rng=seeder.rng, progress=progress)
     refresh_statistics()
     log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
