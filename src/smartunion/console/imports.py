@@ -37,7 +37,7 @@ EMPLOYER_FIELD_COLUMNS = {
 
 
 class _DryRun(Exception):
-    pass
+    """Raised at the end of a dry run to roll the whole file back."""
 
 
 def _errors_of(exc: ValidationError, row: int, columns: dict[str, str]) -> list[RowError]:
@@ -68,7 +68,7 @@ def _run(rows, apply_row, *, dry_run: bool) -> ImportReport:
             if dry_run:
                 raise _DryRun
     except _DryRun:
-        pass
+        return report  # everything was checked, nothing kept
     return report
 
 

@@ -382,7 +382,7 @@ def parse_date(value) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value)  # the common case, in C
         except ValueError:
-            pass
+            value = value.strip()  # not ISO after all: the other formats below decide
     if isinstance(value, float | int) and not isinstance(value, bool):
         if 1 <= value < 2958466:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
