@@ -9,7 +9,7 @@ import secrets
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -217,6 +217,3 @@ def user_for_token(token: str) -> User | None:
     )
     return record.user if record else None
 
-
-def password_matches(user: User, password: str) -> bool:
-    return check_password(password, user.password)

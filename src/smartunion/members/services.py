@@ -265,10 +265,6 @@ def can_review(user, application: JoinApplication) -> bool:
     return in_scope(user, application.union, roles=REVIEW_ROLES)
 
 
-def _reviewer_of(actor, application) -> bool:
-    return can_review(actor, application)
-
-
 def _applicant_of(actor, application) -> bool:
     return (application.applicant_id is not None and getattr(actor, "is_authenticated", False)
             and application.applicant_id == actor.pk)
@@ -279,10 +275,10 @@ JOIN_WORKFLOW = Workflow(
     field="status",
     state_labels=dict(JoinApplication.Status.choices),
     transitions=[
-        Transition("approve", source="pending", target="approved", label="通过", allowed=_reviewer_of),
-        Transition("reject", source="pending", target="rejected", label="不通过", allowed=_reviewer_of,
+        Transition("approve", source="pending", target="approved", label="通过", allowed=can_review),
+        Transition("reject", source="pending", target="rejected", label="不通过", allowed=can_review,
                    note_required=True),
-        Transition("forward", source="pending", target="pending", label="转交", allowed=_reviewer_of),
+        Transition("forward", source="pending", target="pending", label="转交", allowed=can_review),
         Transition("withdraw", source="pending", target="withdrawn", label="撤回", allowed=_applicant_of),
     ],
 )
