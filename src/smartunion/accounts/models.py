@@ -37,6 +37,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     totp_secret = EncryptedTextField("动态口令密钥", blank=True, default="")
     totp_enabled = models.BooleanField("启用动态口令", default=False)
     totp_pending = EncryptedTextField("待确认的动态口令密钥", blank=True, default="")
+    # Real-name binding (实名): the blind index of the ID number this account first applied or was approved
+    # under. One account, one real person: applying under another ID number from this account is refused.
+    real_name_index = models.CharField("实名绑定", max_length=64, null=True, blank=True, editable=False)
+    real_name_bound_at = models.DateTimeField("实名绑定时间", null=True, blank=True, editable=False)
 
     objects = AccountManager()
 
@@ -51,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                                     name="account_unique_phone"),
             models.CheckConstraint(condition=Q(username__isnull=False) | Q(phone_index__isnull=False),
                                    name="account_has_login"),
+            # One real person, one account: an ID number binds at most one account.
+            models.UniqueConstraint(fields=["real_name_index"], condition=Q(real_name_index__isnull=False),
+                                    name="account_unique_real_name"),
         ]
 
     def __str__(self):
@@ -87,6 +94,7 @@ class SmsCode(models.Model):
         REGISTER = "register", "注册"
         LOGIN = "login", "登录"
         RESET = "reset", "重置密码"
+        UNLOCK = "unlock", "解除登录锁定"
 
     phone_index = models.CharField(max_length=64, db_index=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
@@ -95,10 +103,14 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    # Where the request for the code came from: per-IP sending limits count these.
+    ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = "短信验证码"
         verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["ip", "created_at"], name="smscode_ip_time_idx"),
+                   models.Index(fields=["created_at"], name="smscode_time_idx")]
 
     def __str__(self):
         return f"{self.get_purpose_display()}验证码 #{self.pk}"

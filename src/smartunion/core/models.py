@@ -37,8 +37,10 @@ class AuditEvent(AppendOnlyModel):
     """One write or one reveal of personal data: who, what, on what, in which org, from where."""
 
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # DO_NOTHING: deleting an account must not UPDATE audit rows (the database refuses it on PostgreSQL);
+    # the row keeps the id and actor_label.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.DO_NOTHING,
         related_name="+", db_constraint=False,
     )
     actor_label = models.CharField("操作人名称", max_length=150, blank=True)
@@ -47,7 +49,7 @@ class AuditEvent(AppendOnlyModel):
     target_id = models.CharField("对象编号", max_length=64, blank=True)
     target_label = models.CharField("对象", max_length=200, blank=True)
     org = models.ForeignKey(
-        "orgs.Organisation", verbose_name="所属组织", null=True, blank=True, on_delete=models.SET_NULL,
+        "orgs.Organisation", verbose_name="所属组织", null=True, blank=True, on_delete=models.DO_NOTHING,
         related_name="+", db_constraint=False,
     )
     org_path = models.CharField("组织路径", max_length=255, blank=True, db_index=True)
@@ -74,7 +76,7 @@ class TransitionLog(AppendOnlyModel):
     from_state = models.CharField("原状态", max_length=30)
     to_state = models.CharField("新状态", max_length=30)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
         db_constraint=False,
     )
     note = models.TextField("说明", blank=True)
@@ -123,3 +125,28 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.recipient_masked}"
+
+
+class HolidaySchedule(models.Model):
+    """A year's official holiday schedule (the State Council notice) loaded by an operator.
+
+    It takes precedence over the chinesecalendar package and over the estimate from statutory holidays
+    (core.calendar). `holidays` lists every day off of the year's holidays (ISO dates, weekends inside a holiday
+    included); `workdays` lists the make-up workdays that fall on weekends.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    holidays = models.JSONField("放假日期", default=list)
+    workdays = models.JSONField("调休上班日期", default=list, blank=True)
+    source = models.CharField("依据", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+    loaded_at = models.DateTimeField("导入时间", auto_now=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年节假日安排"

@@ -181,6 +181,9 @@ class JoinApplication(models.Model):
 
     applicant = models.ForeignKey("accounts.User", verbose_name="申请账号", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="join_applications")
+    # A cadre filing on a worker's behalf (console or API) is recorded here; the applicant account stays empty.
+    submitted_by = models.ForeignKey("accounts.User", verbose_name="代为申请的经办人", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     name = models.CharField("姓名", max_length=50)
     id_number = EncryptedTextField("身份证号码")
     id_number_index = BlindIndexField(source="id_number", purpose="id_number", normalizer=normalize_id_number,
@@ -212,6 +215,9 @@ class JoinApplication(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
     deadline = models.DateTimeField("审核期限")
+    # The deadline ran into a year whose official holiday schedule is not known: computed from the statutory
+    # holidays alone (see core.calendar), so it may move when the year's schedule is loaded.
+    deadline_estimated = models.BooleanField("期限按预估假期计算", default=False)
     decided_at = models.DateTimeField("办结时间", null=True, blank=True)
     decided_by = models.ForeignKey("accounts.User", verbose_name="审核人", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -265,6 +271,7 @@ class Transfer(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     release_deadline = models.DateTimeField("转出期限")
+    release_deadline_estimated = models.BooleanField("期限按预估假期计算", default=False)
     released_at = models.DateTimeField("转出时间", null=True, blank=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     reject_reason = models.CharField("未同意原因", max_length=200, blank=True)
@@ -316,6 +323,8 @@ class RosterImport(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Written by the running job every few seconds; a job in a running state whose heartbeat is stale died.
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         verbose_name = "会员名册导入"
