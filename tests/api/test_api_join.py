@@ -120,8 +120,9 @@ def test_forward_to_a_union_in_scope(api, personas, town_region, newcomer, tree)
     assert body["dispatch_note"] == "由“历下区解放路街道工会”转交“甲公司工会委员会”：实为甲公司员工"
     refused = api(personas.county_cadre).post(f"/api/v1/join-applications/{application_id}/forward",
                                               {"to": tree.qd_grassroots.pk}, content_type="application/json")
-    assert refused.status_code == 422
-    assert refused.json()["fields"] == {"to": "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"}
+    assert (refused.status_code, refused.json()) == (422, {
+        "code": "invalid", "message": "提交的数据有误，请检查后重试",
+        "fields": {"to": "目标工会不存在或不能转交：只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"}})
 
 
 def test_transfer_release_then_accept_keeps_the_number(api, personas, tree):

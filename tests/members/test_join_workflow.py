@@ -20,6 +20,7 @@ from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.core.workflow import TransitionError, TransitionForbidden, history
 from smartunion.members.models import JoinApplication, MemberCard, Membership, MembershipChange, Person
 from smartunion.members.services import (
+    FORWARD_TARGET_REFUSED,
     JOIN_WORKFLOW,
     AlreadyMember,
     approve_join_application,
@@ -482,7 +483,9 @@ def test_forward_outside_the_scope_is_refused(tree, personas, town, town_cadre, 
     application = submit()
     with pytest.raises(ValidationError) as exc:
         forward_join_application(application, by=town_cadre, to=tree.qd_grassroots)
-    assert exc.value.message_dict == {"to": ["只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"]}
+    assert exc.value.message_dict == {"to": [FORWARD_TARGET_REFUSED]}
+    assert FORWARD_TARGET_REFUSED == ("目标工会不存在或不能转交："
+                                      "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会")
     application = JoinApplication.objects.get(pk=application.pk)
     assert (application.union, application.dispatch_reason) == (tree.lixia_town, D.TOWNSHIP)
     assert log_rows(application) == []
@@ -568,7 +571,7 @@ def test_every_transition_leaves_a_log_row_with_its_states(tree, personas, town,
 def test_an_overdue_application_is_flagged_once_to_the_parent_org(tree, personas, town, town_cadre, submit,
                                                                   django_capture_on_commit_callbacks):
     late = submit(1)
-    on_time = submit(2)
+    on_time = submit(2, applicant=None)
     JoinApplication.objects.filter(pk=late.pk).update(deadline=dt.datetime(2025, 1, 2, 23, 59, 59, tzinfo=SHANGHAI))
     with django_capture_on_commit_callbacks(execute=True):
         assert notify_overdue_join_applications() == 1
@@ -594,11 +597,13 @@ def test_decided_applications_are_never_overdue(tree, town, town_cadre, submit):
     assert notify_overdue_join_applications() == 0
 
 
-def test_the_applicant_account_is_not_relinked(tree, personas, town, town_cadre, submit):
-    # An applicant whose account already has a person keeps it (e.g. a cadre applying for someone else).
+def test_an_account_of_another_person_is_not_relinked_at_approval(tree, personas, town, town_cadre, submit):
+    # An application filed for someone else before accounts were bound (the applicant set directly here): the
+    # membership is made, but the account keeps its own person and does not carry the new member's card.
     other, _ = person_upsert(name="王强", id_number=make_id_number("370102", dt.date(1985, 1, 1), 9))
     helper = User.objects.create(username="helper", kind=User.Kind.WORKER, person=other)
-    application = submit(applicant=helper)
+    application = submit(applicant=None)
+    JoinApplication.objects.filter(pk=application.pk).update(applicant=helper)
     membership = approve_join_application(application, by=town_cadre)
     helper.refresh_from_db()
-    assert (helper.person, membership.person.name) == (other, "李娜")
+    assert (helper.person, helper.real_name_index, membership.person.name) == (other, None, "李娜")

@@ -14,7 +14,7 @@ from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import services
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
 from smartunion.orgs.models import Organisation, subtree_q
-from smartunion.orgs.queries import scoped, visible_orgs
+from smartunion.orgs.queries import in_scope, scoped, visible_orgs
 
 router = Router(tags=["入会与会籍"])
 
@@ -33,6 +33,7 @@ class JoinIn(Schema):
     ethnicity: str = ""
     address: str = ""
     source_token: str = Field("", description="扫码入会：工会入会二维码中的令牌")
+    on_behalf: bool = Field(False, description="工会干部代职工申请（申请不绑定本账号，记录经办人）")
 
 
 class ReasonIn(Schema):
@@ -72,9 +73,12 @@ def application_out(a: JoinApplication, *, reveal: bool = False) -> dict:
         "dispatched_to": _org(a.union), "dispatch_reason": a.dispatch_reason,
         "dispatch_reason_label": a.get_dispatch_reason_display(), "dispatch_note": a.dispatch_note,
         "candidates": a.candidates, "submitted_at": a.submitted_at, "deadline": a.deadline,
+        "deadline_estimated": a.deadline_estimated,
         "overdue": a.status == JoinApplication.Status.PENDING and a.deadline < dt.datetime.now(dt.UTC),
         "decided_at": a.decided_at, "reject_reason": a.reject_reason,
         "member_number": a.membership.member_number if a.membership_id else None,
+        "on_behalf": a.submitted_by_id is not None,
+        "submitted_by": {"id": a.submitted_by.pk, "name": str(a.submitted_by)} if a.submitted_by_id else None,
     }
 
 
@@ -83,6 +87,7 @@ def transfer_out(t: Transfer) -> dict:
         "id": t.pk, "status": t.status, "status_label": t.get_status_display(), "person": str(t.person),
         "from_union": _org(t.from_union), "to_union": _org(t.to_union), "dispatch_reason": t.dispatch_reason,
         "dispatch_note": t.dispatch_note, "release_deadline": t.release_deadline, "released_at": t.released_at,
+        "release_deadline_estimated": t.release_deadline_estimated,
         "completed_at": t.completed_at, "reject_reason": t.reject_reason,
         "member_number": t.membership.member_number,
     }
@@ -113,28 +118,54 @@ def _workflow_errors(call):
 
 
 def _queue(user):
-    return scoped(JoinApplication.objects.select_related("union", "membership"), user, field="union_path")
+    return scoped(JoinApplication.objects.select_related("union", "membership", "submitted_by"), user,
+                  field="union_path")
+
+
+def _own(user, a: JoinApplication) -> bool:
+    """The applicant's own application, or one the cadre filed on someone's behalf."""
+    return user.pk in (a.applicant_id, a.submitted_by_id)
 
 
 def _visible_application(request, application_id: int) -> JoinApplication:
-    """The applicant's own application, or one in the cadre's scope; anything else is not found."""
-    a = JoinApplication.objects.select_related("union", "membership", "applicant").filter(pk=application_id).first()
-    if a is None or not (a.applicant_id == request.user.pk or _queue(request.user).filter(pk=a.pk).exists()):
+    """The applicant's own application (or the cadre's on-behalf one), or one in the cadre's scope; anything else
+    is not found."""
+    a = JoinApplication.objects.select_related("union", "membership", "applicant", "submitted_by").filter(
+        pk=application_id).first()
+    if a is None or not (_own(request.user, a) or _queue(request.user).filter(pk=a.pk).exists()):
         raise ApiError(404, "not_found", "对象不存在")
     return a
 
 
-@router.post("/join-applications", response={200: dict, 201: dict, 409: dict, 422: dict}, summary="提交入会申请")
+def _fresh(a: JoinApplication) -> JoinApplication:
+    return JoinApplication.objects.select_related("union", "membership", "submitted_by").get(pk=a.pk)
+
+
+@router.post("/join-applications", response={200: dict, 201: dict, 403: dict, 409: dict, 422: dict},
+             summary="提交入会申请（工会干部可代职工申请）")
 def submit_application(request, payload: JoinIn):
     data = payload.dict()
     token = data.pop("source_token")
+    on_behalf = data.pop("on_behalf")
+    if on_behalf and not services.may_file_on_behalf(request.user):
+        raise ApiError(403, "forbidden", "只有工会干部（审核员、主席或管理员）可以代为申请入会")
+    who = {"submitted_by": request.user} if on_behalf else {"applicant": request.user}
     try:
-        application, created = services.join_apply(applicant=request.user, source_token=token, **data)
+        application, created = services.join_apply(source_token=token, **who, **data)
     except services.AlreadyMember as exc:
-        raise ApiError(409, "already_member", exc.messages[0], {
-            "membership_id": str(exc.membership.pk), "union": exc.membership.union.name,
-            "transfer": "/api/v1/transfers"}) from None
-    body = application_out(application, reveal=True)
+        fields = {"transfer": "/api/v1/transfers"}
+        if not on_behalf or in_scope(request.user, exc.membership.union):
+            fields.update(membership_id=str(exc.membership.pk), union=exc.membership.union.name)
+        message = ("该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移" if on_behalf
+                   else exc.messages[0])
+        raise ApiError(409, "already_member", message, fields) from None
+    except services.IdentityMismatch as exc:
+        raise ApiError(409, "identity_mismatch", exc.messages[0], {"id_number": exc.messages[0]}) from None
+    if on_behalf and not created and not (_own(request.user, application)
+                                          or _queue(request.user).filter(pk=application.pk).exists()):
+        # Someone else's pending application outside the cadre's scope: say so, show nothing of it.
+        raise ApiError(409, "already_pending", "该职工已有一份正在审核的入会申请，无需重复提交，请等待受理工会审核")
+    body = application_out(application, reveal=_own(request.user, application) or not on_behalf)
     return Status(201 if created else 200, body)
 
 
@@ -176,10 +207,10 @@ def overdue_counts(request, org_id: int | None = None):
     return {"org": _org(root), "total": result[0]["overdue"], "children": result[1:]}
 
 
-@router.get("/join-applications/{application_id}", summary="入会申请详情（申请人本人或受理工会）")
+@router.get("/join-applications/{application_id}", summary="入会申请详情（申请人本人、代为申请的经办人或受理工会）")
 def get_application(request, application_id: int):
     a = _visible_application(request, application_id)
-    return application_out(a, reveal=a.applicant_id == request.user.pk)
+    return application_out(a, reveal=_own(request.user, a))
 
 
 def _review_target(request, application_id: int) -> JoinApplication:
@@ -195,7 +226,7 @@ def approve_application(request, application_id: int):
     payload = _optional_body(request, ApproveIn)
     _workflow_errors(lambda: services.approve_join_application(a, by=request.user, employer_id=payload.employer_id,
                                                                note=payload.note))
-    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+    return application_out(_fresh(a))
 
 
 @router.post("/join-applications/{application_id}/reject", summary="不通过（须填写原因）")
@@ -204,24 +235,25 @@ def reject_application(request, application_id: int, payload: ReasonIn):
     if not payload.reason.strip():
         raise ApiError(422, "invalid", "请填写不通过的原因", {"reason": "请填写原因"})
     _workflow_errors(lambda: services.reject_join_application(a, by=request.user, reason=payload.reason))
-    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+    return application_out(_fresh(a))
 
 
 @router.post("/join-applications/{application_id}/forward", summary="转交其他工会")
 def forward_application(request, application_id: int, payload: ForwardIn):
     a = _review_target(request, application_id)
     to = Organisation.objects.filter(pk=payload.to).first()
-    if to is None:
-        raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to": "组织不存在"})
+    if to is None or not services.may_forward_to(request.user, a, to):
+        # A missing org and one the reviewer may not use get the same answer: no existence oracle.
+        raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to": services.FORWARD_TARGET_REFUSED})
     _workflow_errors(lambda: services.forward_join_application(a, by=request.user, to=to, note=payload.note))
-    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk))
+    return application_out(_fresh(a))
 
 
 @router.post("/join-applications/{application_id}/withdraw", summary="申请人撤回")
 def withdraw_application(request, application_id: int):
     a = _visible_application(request, application_id)
     _workflow_errors(lambda: services.withdraw_join_application(a, by=request.user))
-    return application_out(JoinApplication.objects.select_related("union", "membership").get(pk=a.pk), reveal=True)
+    return application_out(_fresh(a), reveal=True)
 
 
 # The worker's own membership

@@ -6,14 +6,16 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from smartunion.core import codes
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
-from smartunion.core.calendar import deadline as business_deadline
+from smartunion.core.calendar import compute_deadline
 from smartunion.core.forms import check_text_fields
 from smartunion.core.notifications import notify_user, queue_sms
 from smartunion.core.pii import blind_index
@@ -31,7 +33,7 @@ from smartunion.members.cards import issue_card
 from smartunion.members.dispatch import dispatch, township_union_for
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
 from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths
-from smartunion.orgs.queries import can_manage, in_scope
+from smartunion.orgs.queries import can_manage, in_scope, is_unrestricted, managed_paths
 from smartunion.orgs.services import adjust_member_count, employer_create
 
 CODED_FIELDS = {
@@ -132,6 +134,73 @@ class AlreadyMember(ValidationError):
         self.membership = membership
 
 
+IDENTITY_OTHER_PERSON = ("您的账号已实名绑定本人身份，只能为本人申请入会，不能使用他人的身份证号码申请。"
+                         "如需为他人申请入会，请由本人使用自己的账号申请，或请所在单位、乡镇（街道）工会的工会干部代为申请")
+IDENTITY_TAKEN = ("该身份证号码已与其他账号绑定，请使用绑定的账号登录后申请；"
+                  "如需为他人申请入会，请由工会干部代为申请。如有疑问，请联系所在地工会核实")
+
+
+class IdentityMismatch(ValidationError):
+    """One account, one real person: the account is bound to another ID number, or the ID number to another
+    account."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="identity_mismatch")
+
+
+def bound_index(user) -> str | None:
+    """The blind index of the ID number the account is bound to. Accounts approved before binding existed have a
+    person but no index: the person's ID number is their binding (no data migration needed)."""
+    if user.real_name_index:
+        return user.real_name_index
+    if user.person_id:
+        return user.person.id_number_index
+    return None
+
+
+def account_membership(user) -> Membership | None:
+    """The active membership of the real person behind the account (its person, or the person of its binding)."""
+    person_id = user.person_id
+    if person_id is None and user.real_name_index:
+        person_id = Person.objects.filter(id_number_index=user.real_name_index).values_list("pk", flat=True).first()
+    if person_id is None:
+        return None
+    return Membership.objects.filter(person_id=person_id, status=Membership.Status.ACTIVE).select_related(
+        "union").first()
+
+
+def _id_number_taken(user, index: str, person: Person | None) -> bool:
+    """Is this ID number bound to another account (by its binding, or as that account's person)?"""
+    # Two indexed columns of one table: an index scan each, not a join.
+    q = Q(real_name_index=index) | (Q(person_id=person.pk) if person is not None else Q(pk__in=[]))
+    return type(user).objects.filter(q).exclude(pk=user.pk).exists()
+
+
+def _bind(user, index: str) -> bool:
+    """Bind the account to the ID number if it is still unbound; True when this call bound it. The partial unique
+    index on real_name_index settles two accounts racing for one ID number; the condition settles one account
+    racing with two ID numbers."""
+    User = type(user)
+    try:
+        with transaction.atomic():
+            updated = User.objects.filter(pk=user.pk, real_name_index__isnull=True).update(
+                real_name_index=index, real_name_bound_at=timezone.now())
+    except IntegrityError:
+        raise IdentityMismatch(IDENTITY_TAKEN) from None
+    if updated:
+        user.real_name_index = index
+        return True
+    if User.objects.filter(pk=user.pk).values_list("real_name_index", flat=True).first() != index:
+        raise IdentityMismatch(IDENTITY_OTHER_PERSON)
+    return False
+
+
+def may_file_on_behalf(user) -> bool:
+    """Filing a join application for someone else is a cadre act: a reviewer, chair or administrator anywhere."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        is_unrestricted(user) or bool(managed_paths(user, roles=REVIEW_ROLES)))
+
+
 def review_days_for(union: Organisation) -> int:
     """The review deadline in working days: the nearest federation above that set one, else the default."""
     return _review_days(union.path) or settings.JOIN_REVIEW_DAYS
@@ -206,9 +275,22 @@ JOIN_OPTIONAL = ("employer_credit_code", "employment_form", "gig_platform", "edu
                  "ethnicity", "address")
 
 
-def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[JoinApplication, bool]:
+def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **values
+               ) -> tuple[JoinApplication, bool]:
     """Submit a join application; returns (application, created). A pending one for the same person is returned
-    as it is; an active member gets AlreadyMember."""
+    as it is; an active member gets AlreadyMember. The applicant account is bound to the ID number (one account,
+    one real person: IdentityMismatch otherwise); a cadre files for someone else with `submitted_by` instead."""
+    account = applicant if getattr(applicant, "pk", None) else None
+    if submitted_by is not None:
+        if account is not None:
+            raise TypeError("join_apply: an application has an applicant or is filed on behalf, not both")
+        if not may_file_on_behalf(submitted_by):
+            raise PermissionError("只有工会干部（审核员、主席或管理员）可以代为申请入会")
+    elif account is not None:
+        # Whatever ID number it sends, an account whose person is a member already is told so first.
+        membership = account_membership(account)
+        if membership is not None:
+            raise AlreadyMember(membership)
     unknown = set(values) - {"name", "id_number", "phone", "employer_name", "work_region", *JOIN_OPTIONAL}
     if unknown:
         raise ValidationError({name: "不支持的字段" for name in unknown})
@@ -220,6 +302,13 @@ def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[Joi
     cleaned = _clean_join_input(values)
     index = blind_index(cleaned["id_number"], purpose="id_number")
     person = Person.objects.filter(id_number_index=index).first()
+    if account is not None:
+        # Checked before the ID number's own membership: a bound account learns nothing about other people.
+        bound = bound_index(account)
+        if bound is not None and bound != index:
+            raise IdentityMismatch(IDENTITY_OTHER_PERSON)
+        if _id_number_taken(account, index, person):
+            raise IdentityMismatch(IDENTITY_TAKEN)
     if person is not None:
         membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
             "union").first()
@@ -227,6 +316,8 @@ def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[Joi
             raise AlreadyMember(membership)
     pending = JoinApplication.objects.filter(id_number_index=index, status=JoinApplication.Status.PENDING).first()
     if pending is not None:
+        if account is not None and account.real_name_index != index and _bind(account, index):
+            log_event("accounts.user.bind_real_name", actor=account, target=account)
         return pending, False
     result = dispatch(work_region=cleaned["work_region"], employer_name=cleaned["employer_name"],
                       employer_credit_code=cleaned["employer_credit_code"],
@@ -236,18 +327,23 @@ def join_apply(*, applicant=None, source_token: str = "", **values) -> tuple[Joi
     local = timezone.localtime(now)
     try:
         with transaction.atomic():
+            bound_now = account is not None and account.real_name_index != index and _bind(account, index)
             application = JoinApplication.objects.create(
-                applicant=applicant if getattr(applicant, "pk", None) else None, source_union=source_union,
+                applicant=account, submitted_by=submitted_by, source_union=source_union,
                 employer=result.employer, union=result.union, union_path=result.union.path,
                 dispatch_reason=result.reason, dispatch_note=result.note[:300], candidates=result.candidates,
-                deadline=business_deadline(local, review_days_for(result.union)),
+                **compute_deadline(local, review_days_for(result.union)).as_fields("deadline"),
                 **{k: cleaned[k] for k in ("name", "id_number", "phone", "employer_name", "work_region",
                                           "employer_credit_code")},
                 **{k: cleaned.get(k, "") for k in JOIN_OPTIONAL if k != "employer_credit_code"},
             )
             # No message per application: the union's queue shows it, and overdue ones are escalated.
-            log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
-                      data={"dispatch_reason": result.reason})
+            if submitted_by is not None:
+                log_event("members.join_application.submit_on_behalf", actor=submitted_by, target=application,
+                          org=result.union, data={"dispatch_reason": result.reason})
+            else:
+                log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
+                          data={"dispatch_reason": result.reason, "real_name_bound": bound_now})
     except IntegrityError:
         # The same person submitted twice at the same moment: the first one stands.
         return JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING), False
@@ -323,8 +419,11 @@ def approve_join_application(application: JoinApplication, *, by, employer_id: i
         if membership.provisional:
             MembershipChange.objects.create(person=person, membership=membership, change_type="08", reason="0801",
                                             to_union=union, actor=by if getattr(by, "pk", None) else None)
-        if locked.applicant_id and not locked.applicant.person_id:
-            type(locked.applicant).objects.filter(pk=locked.applicant_id, person__isnull=True).update(person=person)
+        # The applicant's account, or (filed on someone's behalf) the account already bound to this ID number.
+        account = locked.applicant if locked.applicant_id else get_user_model().objects.filter(
+            real_name_index=person.id_number_index, person__isnull=True).first()
+        if account is not None:
+            _link_account(account, person)
         created["membership"] = membership
         return {"membership": membership, "decided_at": timezone.now(),
                 "decided_by": by if getattr(by, "pk", None) else None, "employer": employer}
@@ -334,6 +433,22 @@ def approve_join_application(application: JoinApplication, *, by, employer_id: i
     _notify_applicant(application, subject="入会申请已通过",
                       body=f"您已成为“{application.union.name}”的会员，会员卡号{membership.member_number}。")
     return membership
+
+
+def _link_account(user, person: Person) -> bool:
+    """Approval binds the applicant account to the approved person (real name and User.person). An account bound
+    to someone else, or a person bound to another account (applications filed before binding existed), is left
+    as it is: the membership stands, the account does not carry it."""
+    if bound_index(user) not in (None, person.id_number_index):
+        return False
+    try:
+        with transaction.atomic():
+            if user.real_name_index is None:
+                _bind(user, person.id_number_index)
+            type(user).objects.filter(pk=user.pk, person__isnull=True).update(person=person)
+    except (IdentityMismatch, IntegrityError):
+        return False
+    return True
 
 
 def _employer_for_application(application: JoinApplication, union: Organisation, *, by) -> Employer:
@@ -361,11 +476,28 @@ def reject_join_application(application: JoinApplication, *, by, reason: str) ->
     return application
 
 
+# One answer for a target that does not exist and one the reviewer may not use: no existence oracle.
+FORWARD_TARGET_REFUSED = "目标工会不存在或不能转交：只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"
+
+
+def township_union_to_return_to(application: JoinApplication) -> Organisation | None:
+    """The township union of the applicant's work region (and employer): any reviewer may send an application back
+    there, even from outside its scope."""
+    return township_union_for(application.work_region, application.employer)
+
+
+def may_forward_to(by, application: JoinApplication, to: Organisation) -> bool:
+    """An org in the reviewer's review scope, or the township union the application may be returned to."""
+    if in_scope(by, to, roles=REVIEW_ROLES):
+        return True
+    back_to_town = township_union_to_return_to(application)
+    return back_to_town is not None and to.pk == back_to_town.pk
+
+
 def forward_join_application(application: JoinApplication, *, by, to: Organisation, note: str = "") -> JoinApplication:
     """Hand the application to another union: one within the cadre's scope, or back to the township union."""
-    back_to_town = township_union_for(application.work_region, application.employer)
-    if not (can_manage(by, to) or in_scope(by, to, roles=REVIEW_ROLES) or (back_to_town and to.pk == back_to_town.pk)):
-        raise ValidationError({"to": "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会"})
+    if not may_forward_to(by, application, to):
+        raise ValidationError({"to": FORWARD_TARGET_REFUSED})
     if to.status != Organisation.Status.ACTIVE:
         raise ValidationError({"to": "目标工会不是正常状态"})
     if to.pk == application.union_id:
@@ -375,7 +507,7 @@ def forward_join_application(application: JoinApplication, *, by, to: Organisati
         application, "forward", workflow=JOIN_WORKFLOW, by=by, note=note, data={"to": to.pk},
         changes={"union": to, "union_path": to.path, "dispatch_reason": JoinApplication.Dispatch.FORWARDED,
                  "dispatch_note": text[:300],
-                 "deadline": business_deadline(timezone.localtime(), review_days_for(to)),
+                 **compute_deadline(timezone.localtime(), review_days_for(to)).as_fields("deadline"),
                  "overdue_notified_at": None},
     )
     _notify_union(to, subject="转交的入会申请", body=f"{application}：{text}")
@@ -488,7 +620,8 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
                 from_path=membership.union.path, to_union=to_union, to_path=to_union.path,
                 to_employer_name=(employer_name or "").strip(), to_employer=employer, dispatch_reason=reason_code,
                 dispatch_note=note[:300], reason=reason, requested_by=by if getattr(by, "pk", None) else None,
-                release_deadline=business_deadline(timezone.localtime(now), settings.TRANSFER_RELEASE_DAYS),
+                **compute_deadline(timezone.localtime(now),
+                                   settings.TRANSFER_RELEASE_DAYS).as_fields("release_deadline"),
             )
             log_event("members.transfer.request", actor=by, target=transfer, org=membership.union,
                       data={"to": to_union.pk})

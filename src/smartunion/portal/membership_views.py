@@ -24,7 +24,7 @@ def _active_membership(user):
 def join(request):
     token = request.GET.get("u", "") or request.POST.get("source_token", "")
     source = Organisation.objects.filter(join_token=token).first() if token else None
-    membership = _active_membership(request.user)
+    membership = services.account_membership(request.user)
     if membership is not None:
         messages.info(request, f"您已是“{membership.union.name}”的会员，如需变更所在工会请申请转会。")
         return redirect("portal:my_membership")
@@ -38,6 +38,12 @@ def join(request):
     if person is not None:
         initial.update(name=person.name, id_number=person.id_number, education=person.education,
                        political_status=person.political_status, employment_form=person.employment_form)
+    elif request.user.real_name_index:
+        # Bound at an earlier application: offer the name and ID number the account is bound to.
+        earlier = JoinApplication.objects.filter(applicant=request.user,
+                                                 id_number_index=request.user.real_name_index).order_by("-id").first()
+        if earlier is not None:
+            initial.update(name=earlier.name, id_number=earlier.id_number)
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "source_token"}
@@ -47,6 +53,8 @@ def join(request):
         except services.AlreadyMember as exc:
             messages.info(request, exc.messages[0])
             return redirect("portal:my_membership")
+        except services.IdentityMismatch as exc:
+            form.add_error("id_number", exc.messages[0])
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
