@@ -138,7 +138,8 @@ class HolidaySchedule(models.Model):
     year = models.PositiveSmallIntegerField("年份", unique=True)
     holidays = models.JSONField("放假日期", default=list)
     workdays = models.JSONField("调休上班日期", default=list, blank=True)
-    source = models.CharField("依据", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+    source = models.CharField("依据", max_length=200, blank=True,
+                              help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
     loaded_at = models.DateTimeField("导入时间", auto_now=True)
     loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")

@@ -5,3 +5,6 @@ class MembersConfig(AppConfig):
     name = "smartunion.members"
     label = "members"
     verbose_name = "会员"
+
+    def ready(self):
+        from smartunion.members import deadlines  # noqa: F401  recomputes open deadlines when a schedule is loaded
