@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from smartunion.core.validators import (
     CREDIT_CODE_CHARSET,
     PROVINCE_PREFIXES,
+    RESIDENCE_PERMIT_PREFIXES,
     credit_code_check_char,
     id_number_birth_date,
     id_number_check_digit,
     id_number_sex,
+    is_residence_permit,
     make_credit_code,
     make_id_number,
     normalize_credit_code,
@@ -202,9 +204,69 @@ def test_id_number_check_digit_rejects_bad_input(bad):
 
 
 def test_province_prefixes():
-    assert len(PROVINCE_PREFIXES) == 34
-    assert {"11", "37", "44", "65", "71", "81", "82"} <= PROVINCE_PREFIXES
+    assert len(PROVINCE_PREFIXES) == 35
+    assert {"11", "37", "44", "65", "71", "81", "82", "83"} <= PROVINCE_PREFIXES
     assert "99" not in PROVINCE_PREFIXES
+
+
+# Residence permits of Hong Kong, Macao and Taiwan residents (港澳台居民居住证)
+
+
+@pytest.mark.parametrize(("first17", "check"), [
+    ("81000019900101001", "9"),  # Hong Kong resident, male
+    ("82000019851231002", "9"),  # Macao resident, female
+    ("83000020000229003", "1"),  # Taiwan resident, male, born on a leap day
+])
+def test_residence_permits_are_accepted_with_sex_and_birth_date(first17, check):
+    number = first17 + check
+    assert id_number_check_digit(first17) == check
+
+    assert validate_id_number(number, today=FIXED_TODAY) == number
+    assert is_residence_permit(number)
+    assert id_number_birth_date(number) == dt.date(int(first17[6:10]), int(first17[10:12]), int(first17[12:14]))
+    assert id_number_sex(number) == ("1" if int(first17[16]) % 2 else "2")
+
+
+def test_residence_permit_prefixes():
+    assert RESIDENCE_PERMIT_PREFIXES == {"810000": "香港", "820000": "澳门", "830000": "台湾"}
+    assert make_id_number("83", dt.date(1990, 1, 1), 5) == "830000199001010055"
+    assert not is_residence_permit("11010519491231002X")
+
+
+@pytest.mark.parametrize("first17", ["81010219900101001", "82000119900101001", "83100019900101001"])
+def test_other_codes_under_81_82_83_are_refused(first17):
+    # No identity card or permit is issued with any other address code under these prefixes.
+    number = first17 + id_number_check_digit(first17)
+    assert_invalid(validate_id_number, number, "身份证号码的地区码无效", "region", today=FIXED_TODAY)
+    with pytest.raises(ValueError):
+        make_id_number(first17[:6], dt.date(1990, 1, 1), 1)
+
+
+# Abolished county codes stay valid: a number keeps the code of the place that issued it.
+
+
+@pytest.mark.parametrize(("county", "history"), [
+    ("370181", "章丘市, a district of Jinan (370114) since 2016"),
+    ("320107", "南京市下关区, merged into 鼓楼区 in 2013"),
+    ("110103", "北京市崇文区, merged into 东城区 in 2010"),
+    ("310103", "上海市卢湾区, merged into 黄浦区 in 2011"),
+])
+def test_number_from_an_abolished_county_is_valid(county, history):
+    number = make_id_number(county, dt.date(1985, 6, 15), 31)
+    assert number.startswith(county)
+
+    assert validate_id_number(number, today=FIXED_TODAY) == number, history
+    assert id_number_sex(number) == "1"
+    assert id_number_birth_date(number) == dt.date(1985, 6, 15)
+
+
+def test_abolished_county_codes_are_not_in_the_current_region_table():
+    # The validator does not consult the region table: the four counties above are gone from it.
+    from smartunion.core.codes import get_table
+
+    current = {entry["code"] for entry in get_table("regions")["entries"]}
+    assert {"370181", "320107", "110103", "310103"}.isdisjoint(current)
+    assert "370114" in current
 
 
 # ---------------------------------------------------------------------------

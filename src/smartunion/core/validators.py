@@ -3,7 +3,8 @@
 Covered identifiers:
 
 * Resident identity card number (GB 11643-1999, 18 characters, ISO 7064
-  MOD 11-2 check character).
+  MOD 11-2 check character), and the residence permits of Hong Kong, Macao
+  and Taiwan residents, which share its structure.
 * Unified social credit code (GB 32100-2015, 18 characters, MOD 31 check
   character over a 31-symbol alphabet).
 * Mainland China mobile phone number (11 digits, optional +86 / 86 prefix).
@@ -25,10 +26,12 @@ from django.core.exceptions import ValidationError
 __all__ = [
     "CREDIT_CODE_CHARSET",
     "PROVINCE_PREFIXES",
+    "RESIDENCE_PERMIT_PREFIXES",
     "credit_code_check_char",
     "id_number_birth_date",
     "id_number_check_digit",
     "id_number_sex",
+    "is_residence_permit",
     "make_credit_code",
     "make_id_number",
     "normalize_credit_code",
@@ -78,14 +81,24 @@ def _compact(value) -> str:
 # ---------------------------------------------------------------------------
 
 # First two digits of the administrative division code (GB/T 2260): the 31
-# mainland provincial-level divisions plus Taiwan (71), Hong Kong (81) and
-# Macao (82).
+# mainland provincial-level divisions, Taiwan (71), Hong Kong (81) and Macao
+# (82), plus 83, which exists only in the residence permits of Taiwan
+# residents.  Only these two digits are checked: an identity number keeps the
+# county code of the place that issued it for life, so a number from a county
+# abolished or renumbered since (370181 章丘市, now 370114 章丘区; 320107
+# 南京市下关区, merged in 2013) is as valid as it was on the day it was issued.
 PROVINCE_PREFIXES: frozenset[str] = frozenset(
     (
         "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-        "50 51 52 53 54 61 62 63 64 65 71 81 82"
+        "50 51 52 53 54 61 62 63 64 65 71 81 82 83"
     ).split()
 )
+
+# Residence permits for Hong Kong, Macao and Taiwan residents (港澳台居民居住证,
+# issued since 2018) follow GB 11643 with a fixed address code in place of a
+# county: the permit's number starts with one of these, never with another
+# 81/82/83 code.
+RESIDENCE_PERMIT_PREFIXES: dict[str, str] = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
 
 # ISO 7064 MOD 11-2 weights: 2^(18-k) mod 11 for positions k = 1..17.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -136,6 +149,18 @@ def _id_structure(value) -> str:
     return text
 
 
+def _region_ok(code: str) -> bool:
+    """A province prefix; for 81/82/83 (used only by residence permits) exactly the permit's address code."""
+    if code[:2] in ("81", "82", "83"):
+        return code in RESIDENCE_PERMIT_PREFIXES
+    return code[:2] in PROVINCE_PREFIXES
+
+
+def is_residence_permit(value) -> bool:
+    """True for the number of a Hong Kong, Macao or Taiwan resident's residence permit (810000/820000/830000)."""
+    return normalize_id_number(value)[:6] in RESIDENCE_PERMIT_PREFIXES
+
+
 def _parse_birth(text: str) -> _dt.date:
     """Parse digits 7-14 (YYYYMMDD) of a structurally valid number."""
     try:
@@ -148,12 +173,14 @@ def validate_id_number(value, *, today: _dt.date | None = None) -> str:
     """Validate a GB 11643-1999 18-character resident identity number and
     return it normalised.
 
-    Checks, in order: required, length, format, province prefix, birth date
-    (real calendar date within 1900-01-01 .. ``today``), check character.
+    Checks, in order: required, length, format, province prefix (for a
+    residence permit: its exact address code), birth date (real calendar date
+    within 1900-01-01 .. ``today``), check character.  The county part of the
+    address code is deliberately not checked against today's division list.
     ``today`` defaults to ``datetime.date.today()``.
     """
     text = _id_structure(value)
-    if text[:2] not in PROVINCE_PREFIXES:
+    if not _region_ok(text[:6]):
         raise ValidationError(MSG_ID_REGION, code="region")
     birth = _parse_birth(text)
     if today is None:
@@ -195,7 +222,7 @@ def make_id_number(region: str, birth: _dt.date, sequence: int) -> str:
     region = _as_text(region).strip()
     if re.fullmatch(r"[0-9]{2}", region):
         region += "0000"
-    if not re.fullmatch(r"[0-9]{6}", region) or region[:2] not in PROVINCE_PREFIXES:
+    if not re.fullmatch(r"[0-9]{6}", region) or not _region_ok(region):
         raise ValueError(f"invalid region code: {region!r}")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence <= 999:
         raise ValueError(f"sequence must be an int in 0..999, got {sequence!r}")
