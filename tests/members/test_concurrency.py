@@ -16,8 +16,10 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections
+from tests.conftest import make_user
 from tests.members.conftest import join_values, newcomer_id
 
+from smartunion.accounts.models import User
 from smartunion.core.models import TransitionLog
 from smartunion.core.workflow import TransitionError
 from smartunion.members import cards
@@ -201,3 +203,39 @@ def test_the_database_itself_refuses_a_second_active_membership(transactional_db
     assert len(oks) == 1 and len(errors) == 1
     assert isinstance(errors[0], IntegrityError)
     assert Membership.objects.filter(person=person, status="active").count() == 1
+
+
+# One account, one real person ----------------------------------------------------------------------------------
+
+
+def test_two_accounts_racing_for_one_id_number_bind_one(transactional_db, tree, town, monkeypatch):
+    # Both have passed the "is this ID number bound?" check before either binds: the unique constraint decides.
+    first = make_user("racer_one", kind=User.Kind.WORKER, phone="13800006661")
+    second = make_user("racer_two", kind=User.Kind.WORKER, phone="13800006662")
+    gate(monkeypatch, member_services, "dispatch")
+    results = run_together(lambda: join_apply(applicant=first, **join_values()),
+                           lambda: join_apply(applicant=second, **join_values()))
+    oks, errors = split(results)
+    assert len(oks) == 1 and len(errors) == 1, results
+    assert isinstance(errors[0], member_services.IdentityMismatch), repr(errors[0])
+    assert (errors[0].code, errors[0].messages) == ("identity_mismatch", [member_services.IDENTITY_TAKEN])
+    application, created = oks[0]
+    winner = application.applicant
+    assert created is True
+    index = JoinApplication.objects.get().id_number_index
+    assert list(User.objects.filter(real_name_index__isnull=False).values_list("pk", "real_name_index")) == [
+        (winner.pk, index)]
+    assert JoinApplication.objects.count() == 1
+
+
+def test_one_account_racing_with_two_id_numbers_files_one(transactional_db, tree, town, monkeypatch):
+    account = make_user("racer", kind=User.Kind.WORKER, phone="13800006663")
+    gate(monkeypatch, member_services, "dispatch")
+    results = run_together(lambda: join_apply(applicant=account, **join_values(1)),
+                           lambda: join_apply(applicant=account, **join_values(2)))
+    oks, errors = split(results)
+    assert len(oks) == 1 and len(errors) == 1, results
+    assert isinstance(errors[0], member_services.IdentityMismatch), repr(errors[0])
+    assert errors[0].messages == [member_services.IDENTITY_OTHER_PERSON]
+    application = JoinApplication.objects.get()
+    assert User.objects.get(pk=account.pk).real_name_index == application.id_number_index
