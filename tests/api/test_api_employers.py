@@ -76,7 +76,7 @@ def test_detail_has_every_field(api, tree, personas):
 
     assert response.status_code == 200
     assert response.json() == {
-        "id": tree.employer.pk, "name": "济南甲科技有限公司", "normalized_name": "济南甲科技",
+        "id": tree.employer.pk, "name": "济南甲科技有限公司", "normalized_name": "甲科技",
         "credit_code": JIA_CODE, "region": {"code": "370102", "name": "历下区"}, "industry": "", "size": "",
         "address": "", "covering_union_id": tree.grassroots.pk, "township_union_id": tree.lixia_town.pk,
     }
@@ -141,7 +141,7 @@ def test_county_cadre_registers_an_employer_with_every_field(api, tree, personas
     assert response.status_code == 201
     created = Employer.objects.get(credit_code=make_credit_code("91370102MA0000004"))
     assert response.json() == {
-        "id": created.pk, "name": "济南  丁（科技）有限公司", "normalized_name": "济南丁科技",
+        "id": created.pk, "name": "济南  丁（科技）有限公司", "normalized_name": "丁科技",
         "credit_code": make_credit_code("91370102MA0000004"), "region": {"code": "370102", "name": "历下区"},
         "industry": "C", "size": "small", "address": "济南市历下区解放路8号", "covering_union_id": None,
         "township_union_id": tree.lixia_town.pk,
@@ -170,9 +170,10 @@ def test_grassroots_chair_registers_an_employer_covered_by_their_union(api, tree
 
     response = post(api(personas.grassroots_cadre), body)
 
+    # The covering union is theirs; the township union is derived (历下区 has one) without being theirs to name.
     assert response.status_code == 201
     assert (response.json()["normalized_name"], response.json()["covering_union_id"],
-            response.json()["township_union_id"]) == ("甲科技第二分公司", tree.grassroots.pk, None)
+            response.json()["township_union_id"]) == ("甲科技第二分公司", tree.grassroots.pk, tree.lixia_town.pk)
 
 
 @pytest.mark.parametrize("credit_code", [JIA_CODE, JIA_CODE.lower(), f" {JIA_CODE} "],
@@ -209,12 +210,14 @@ def test_union_outside_scope_is_422_organisation_not_found(api, tree, personas, 
     assert Employer.objects.count() == 3
 
 
-def test_employer_without_any_union_is_422(api, personas):
+def test_name_and_region_alone_register_an_employer_under_the_derived_township_union(api, tree, personas):
     response = post(api(personas.county_cadre), {"name": "济南丁科技有限公司", "region": "370102"})
 
-    assert response.status_code == 422
-    assert response.json() == {"code": "invalid", "message": INVALID,
-                               "fields": {"township_union_id": "请至少填写所属工会或属地乡镇（街道）工会"}}
+    assert response.status_code == 201
+    created = Employer.objects.get(pk=response.json()["id"])
+    assert (response.json()["covering_union_id"], response.json()["township_union_id"]) == (None, tree.lixia_town.pk)
+    assert (created.county_code, created.area_path, created.normalized_name) == ("370102", tree.lixia_town.path,
+                                                                                  "丁科技")
 
 
 @pytest.mark.parametrize(("extra", "fields"), [
@@ -265,9 +268,9 @@ def test_patch_updates_name_and_normalized_name(api, tree, personas):
 
     assert response.status_code == 200
     assert (response.json()["name"], response.json()["normalized_name"], response.json()["address"]) == (
-        "济南乙新商贸有限责任公司", "济南乙新商贸", "济南市历下区泉城路1号")
+        "济南乙新商贸有限责任公司", "乙新商贸", "济南市历下区泉城路1号")
     tree.employer_without_union.refresh_from_db()
-    assert tree.employer_without_union.normalized_name == "济南乙新商贸"
+    assert tree.employer_without_union.normalized_name == "乙新商贸"
 
 
 def test_patch_leaves_an_audit_event(api, tree, personas):
@@ -331,12 +334,11 @@ def test_patch_to_a_union_outside_scope_is_422_and_changes_nothing(api, tree, pe
     assert tree.employer.covering_union_id == tree.grassroots.pk
 
 
-def test_patch_cannot_leave_an_employer_without_any_union(api, tree, personas):
+def test_patch_clearing_the_township_union_derives_it_again_from_the_region(api, tree, personas):
     client = api(personas.county_cadre)
 
     response = patch(client, tree.employer.pk, {"covering_union_id": None, "township_union_id": None})
 
-    assert response.status_code == 422
-    assert response.json() == {"code": "invalid", "message": INVALID,
-                               "fields": {"township_union_id": "请至少填写所属工会或属地乡镇（街道）工会"}}
+    assert response.status_code == 200
+    assert (response.json()["covering_union_id"], response.json()["township_union_id"]) == (None, tree.lixia_town.pk)
     assert client.get(f"/api/v1/employers/{tree.employer.pk}").status_code == 200

@@ -287,13 +287,13 @@ def test_employer_import_cannot_take_over_an_employer_out_of_scope(tree, persona
 def test_employer_row_errors(tree, personas, console, excel):
     rows = [
         EMPLOYER_COLUMNS,
-        ["无工会公司", None, "370102", None, None, None, None, None],
+        ["外市无工会公司", None, "370202", None, None, None, None, None],
         ["坏区划公司", None, "999999", "Z", "巨型", None, tree.lixia_town.pk, None],
         ["错工会公司", None, "370102", None, None, tree.lixia_town.pk, tree.grassroots.pk, None],
     ]
     response = console(personas.county_cadre).post(EMPLOYER_IMPORT, {"file": excel.upload(rows)})
     assert _report(response) == (0, 0, 0, [
-        (2, "所属工会编号", "请选择您管辖范围内的所属工会或属地工会"),
+        (2, "行政区划代码", "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"),
         (3, "行政区划代码", "行政区划代码不存在"),
         (3, "行业门类", "行业代码无效（应为 GB/T 4754 门类 A–T）"),
         (3, "规模", "单位规模无效"),

@@ -293,8 +293,9 @@ def test_scan_to_join_with_a_new_employer_registers_it_under_the_scanned_union(t
     application = submit(source_token="poster-jia-0001", employer_name="济南甲科技第二分公司")
     membership = approve_join_application(application, by=personas.grassroots_cadre)
     employer = membership.person.employer
+    # 历下区 has a single township union, so the new employer's township union is derived from its region.
     assert (employer.name, employer.covering_union, employer.township_union) == (
-        "济南甲科技第二分公司", tree.grassroots, None)
+        "济南甲科技第二分公司", tree.grassroots, tree.lixia_town)
 
 
 def test_approval_at_a_gig_joint_union_is_not_provisional(tree, personas, town, gig_joint, submit):

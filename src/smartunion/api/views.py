@@ -182,10 +182,8 @@ def get_employer(request, employer_id: int):
 
 @employers_router.post("", response={201: EmployerOut, 403: ErrorOut, 422: ErrorOut}, summary="登记用人单位")
 def create_employer(request, payload: EmployerIn):
+    # Name and region are enough (as registries hold employers); the township union is derived from the region.
     data = _union_refs(request, payload.dict())
-    if data.get("covering_union") is None and data.get("township_union") is None:
-        raise ApiError(422, "invalid", "提交的数据有误，请检查后重试",
-                       {"township_union_id": "请至少填写所属工会或属地乡镇（街道）工会"})
     employer = org_services.employer_create(by=request.user, **data)
     return Status(201, employer_out(Employer.objects.select_related("region").get(pk=employer.pk)))
 

@@ -153,6 +153,8 @@ class OrganisationAdmin(ScopedAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields += ["kind", "parent"]
+            if not org_services.may_change_region(request.user, obj):
+                fields.append("region")  # a change of region is for a manager above the org
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -284,7 +286,7 @@ class EmployerAdmin(ScopedAdmin):
         return visible_employers(request.user).select_related("region", "covering_union", "township_union")
 
     def org_of(self, obj):
-        return obj.covering_union or obj.township_union
+        return org_services.employer_responsible(obj)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -1,5 +1,9 @@
 """Row-by-row import of orgs and employers from Excel, scoped to the cadre, with a dry run.
 
+Every row goes through the same services as the forms and the API (org_create / org_update / employer_create /
+employer_update), so region containment, the privileged change of an org's region and the derivation of an
+employer's township union apply to imports unchanged. An employer row needs only its name and region.
+
 Each row is applied in its own savepoint, so one bad row is reported and the others go through; a dry run wraps
 the whole file in a transaction that is rolled back. Re-importing the same file changes nothing.
 """
@@ -110,7 +114,7 @@ def import_orgs(rows, *, by, dry_run: bool) -> ImportReport:
         except ValidationError as exc:
             report.errors.extend(_errors_of(exc, number, FIELD_COLUMNS))
         except PermissionError as exc:
-            report.errors.append(RowError(number, "上级组织编号", str(exc)))
+            report.errors.append(RowError(number, FIELD_COLUMNS.get(getattr(exc, "field", "parent")), str(exc)))
 
     return _run(rows, apply_row, dry_run=dry_run)
 
@@ -138,9 +142,10 @@ def import_employers(rows, *, by, dry_run: bool) -> ImportReport:
             return
         if existing is None and not credit and record.get("单位名称") and record.get("行政区划代码"):
             # Without a credit code, the same normalised name in the same region is the same employer.
+            region = record["行政区划代码"]
             existing = Employer.objects.filter(
-                credit_code__isnull=True, region_id=record["行政区划代码"],
-                normalized_name=normalize_employer_name(record["单位名称"])).first()
+                credit_code__isnull=True, county_code=region[:6], region_id=region,
+                normalized_name=normalize_employer_name(record["单位名称"], region=region)).first()
         fields = {
             "name": record.get("单位名称", ""), "credit_code": credit, "region": record.get("行政区划代码", ""),
             "industry": record.get("行业门类", "").upper(), "size": size, "address": record.get("地址", ""),
@@ -161,7 +166,8 @@ def import_employers(rows, *, by, dry_run: bool) -> ImportReport:
         except ValidationError as exc:
             report.errors.extend(_errors_of(exc, number, EMPLOYER_FIELD_COLUMNS))
         except PermissionError as exc:
-            report.errors.append(RowError(number, "所属工会编号", str(exc)))
+            column = EMPLOYER_FIELD_COLUMNS.get(getattr(exc, "field", "covering_union"))
+            report.errors.append(RowError(number, column, str(exc)))
 
     return _run(rows, apply_row, dry_run=dry_run)
 

@@ -155,8 +155,9 @@ class Seeder:
                 credit = make_credit_code(f"91{county_code}MA{pk:07d}"[:17])
                 roll = self.rng.random()
                 employer = Employer(
-                    pk=pk, name=name, normalized_name=normalize_employer_name(name), credit_code=credit,
-                    region_id=county_code, industry=trade_code, township_union=town,
+                    pk=pk, name=name, normalized_name=normalize_employer_name(name, region=county_code),
+                    credit_code=credit, region_id=county_code, county_code=county_code, area_path=town.path,
+                    industry=trade_code, township_union=town,
                     size=self.rng.choice(["micro", "small", "small", "medium", "large"]),
                     address=f"{town.name[: -len('工会')]}{self.rng.choice(STREETS)}{self.rng.randrange(1, 999)}号",
                 )

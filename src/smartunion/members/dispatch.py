@@ -4,7 +4,9 @@ The rules, in order (issue 3):
 1. scan-to-join: the application came from a union's own QR poster or link → that union;
 2. the employer's credit code matches an employer covered by a grassroots or joint union → that union;
 3. the normalised employer name matches one employer in the work region's county → its union
-   (several matches → the township union, with the candidates listed for the reviewer);
+   (several matches → the township union, with the candidates listed for the reviewer). Names are compared by
+   core.text.normalize_employer_name within the county (Employer.county_code), so an employer registered at a
+   township is found from an application that gives only the county, and the other way round;
 4. a gig worker whose county has a joint union for their employment form or platform → that union;
 5. otherwise → the township union of the work region, as a provisional attachment;
 6. a region with no township union → the county federation.
@@ -21,6 +23,7 @@ from smartunion.core.cache import ttl_cache
 from smartunion.core.text import normalize_employer_name
 from smartunion.members.models import JoinApplication
 from smartunion.orgs.models import Employer, Organisation, Region, subtree_q
+from smartunion.orgs.regions import county_federation, only_township_union_of_county, township_union_of_region
 
 D = JoinApplication.Dispatch
 ACTIVE = Organisation.Status.ACTIVE
@@ -47,38 +50,19 @@ def township_union_for(region: Region, employer: Employer | None = None) -> Orga
     """The township union of a township-level region; for a county-level region, the employer's township union,
     or the only township union of the county when there is just one."""
     if region.level == Region.Level.TOWNSHIP:
-        return _township_of_region(region.code)
+        return township_union_of_region(region.code)
     if employer is not None and _active_union(employer.township_union):
         return employer.township_union
-    return _only_township_of_county(region.code[:6])
-
-
-@ttl_cache(60)
-def _township_of_region(code: str) -> Organisation | None:
-    return Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region_id=code,
-                                       status=ACTIVE).order_by("path").first()
-
-
-@ttl_cache(60)
-def _only_township_of_county(county_code: str) -> Organisation | None:
-    towns = list(Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region__code__startswith=county_code,
-                                             status=ACTIVE)[:2])
-    return towns[0] if len(towns) == 1 else None
+    return only_township_union_of_county(region.code[:6])
 
 
 def county_federation_for(region: Region) -> Organisation | None:
-    return _county_federation(_county_of(region))
-
-
-@ttl_cache(60)
-def _county_federation(county_code: str) -> Organisation | None:
-    return Organisation.objects.filter(kind=Organisation.Kind.COUNTY, region_id=county_code,
-                                       status=ACTIVE).order_by("path").first()
+    return county_federation(_county_of(region))
 
 
 @ttl_cache(60)
 def _gig_unions(county_code: str) -> list[Organisation]:
-    county = _county_federation(county_code)
+    county = county_federation(county_code)
     if county is None:
         return []
     joints = Organisation.objects.filter(subtree_q(county.path), kind=Organisation.Kind.JOINT, status=ACTIVE)
@@ -114,9 +98,9 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
 
     candidates: list[Employer] = []
     if employer is None:
-        normalized = normalize_employer_name(employer_name)
+        normalized = normalize_employer_name(employer_name, region=work_region.code)
         matches = list(Employer.objects.select_related("covering_union", "township_union").filter(
-            region_id=_county_of(work_region), normalized_name=normalized).order_by("id")[:10])
+            county_code=_county_of(work_region), normalized_name=normalized).order_by("id")[:10])
         if len(matches) == 1:
             employer = matches[0]
             if _active_union(employer.covering_union):

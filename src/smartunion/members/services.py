@@ -454,9 +454,9 @@ def _link_account(user, person: Person) -> bool:
 def _employer_for_application(application: JoinApplication, union: Organisation, *, by) -> Employer:
     """The applicant's employer as the platform will keep it: found by name in the county, else registered
     under the receiving township union so that a later founding moves its members in one action."""
-    normalized = normalize_employer_name(application.employer_name)
+    normalized = normalize_employer_name(application.employer_name, region=application.work_region_id)
     county = application.work_region_id[:6]
-    found = Employer.objects.filter(region_id=county, normalized_name=normalized).order_by("id").first()
+    found = Employer.objects.filter(county_code=county, normalized_name=normalized).order_by("id").first()
     if found is not None:
         return found
     township = union if union.kind == Organisation.Kind.TOWNSHIP else None

@@ -133,7 +133,12 @@ class Organisation(models.Model):
 
 
 class Employer(models.Model):
-    """A workplace. It may have its own grassroots union, be covered by a joint union, or have none."""
+    """A workplace. It may have its own grassroots union, be covered by a joint union, or have none.
+
+    Registries hold employers by name, region and credit code alone; the township union is then derived from the
+    region (services.employer_create), and `area_path` keeps the org responsible for the area so that scope is one
+    indexed column rather than a join.
+    """
 
     class Size(models.TextChoices):
         MICRO = "micro", "微型（10人以下）"
@@ -142,9 +147,12 @@ class Employer(models.Model):
         LARGE = "large", "大型（1000人以上）"
 
     name = models.CharField("单位名称", max_length=150)
-    normalized_name = models.CharField("规范化名称", max_length=150, db_index=True, editable=False)
+    # core.text.normalize_employer_name(name, region=region): the key dispatch and imports match on, per county.
+    normalized_name = models.CharField("规范化名称", max_length=150, editable=False)
     credit_code = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True, unique=True)
     region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+")
+    # The first six digits of the region: a township-registered employer and a county-level application meet here.
+    county_code = models.CharField("所在县（区）代码", max_length=6, editable=False, default="")
     industry = models.CharField("行业", max_length=1, choices=codes.choices("industry"), blank=True)
     size = models.CharField("规模", max_length=10, choices=Size.choices, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -158,13 +166,16 @@ class Employer(models.Model):
         Organisation, verbose_name="属地乡镇（街道）工会", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="area_employers",
     )
+    # The path of the township union, or (when there is none) of the nearest federation of the region; "" when no
+    # org covers the area yet. Cadres of that org and above see the employer.
+    area_path = models.CharField("属地组织路径", max_length=255, editable=False, default="", db_index=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "用人单位"
         verbose_name_plural = "用人单位"
         ordering = ["id"]
-        indexes = [models.Index(fields=["region", "normalized_name"], name="employer_region_name_idx")]
+        indexes = [models.Index(fields=["county_code", "normalized_name"], name="employer_county_name_idx")]
 
     def __str__(self):
         return self.name

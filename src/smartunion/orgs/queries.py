@@ -71,13 +71,14 @@ def visible_orgs(user) -> QuerySet[Organisation]:
 
 
 def visible_employers(user) -> QuerySet[Employer]:
-    """Employers whose covering union or township union lies in the user's scope."""
+    """Employers whose covering union or whose area (township union, else the region's federation, kept in the
+    employer's own `area_path` column) lies in the user's scope."""
     if is_unrestricted(user):
         return Employer.objects.all()
     paths = managed_paths(user)
     if not paths:
         return Employer.objects.none()
-    q = reduce(or_, (subtree_q(p, "covering_union__path") | subtree_q(p, "township_union__path") for p in paths))
+    q = reduce(or_, (subtree_q(p, "covering_union__path") | subtree_q(p, "area_path") for p in paths))
     return Employer.objects.filter(q)
 
 

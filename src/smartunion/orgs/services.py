@@ -17,8 +17,27 @@ from smartunion.core.forms import check_text_fields
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code, validate_mobile
 from smartunion.core.workflow import Transition, Workflow, transition
-from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths, segment
-from smartunion.orgs.queries import can_manage, clear_scope_cache
+from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths, segment, subtree_q
+from smartunion.orgs.queries import can_manage, clear_scope_cache, is_unrestricted
+from smartunion.orgs.regions import (
+    code_prefix,
+    derived_township_union,
+    federation_for_region,
+    nearest_federation,
+    region_within,
+    regions_related,
+)
+
+
+class ScopeRefused(PermissionError):
+    """A refusal on scope that names the field it concerns (imports report it in that column)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+REGION_CHANGE_REFUSED = "变更组织的行政区划须由上级组织的管理员办理"
 
 # Which kinds may sit under which (a parent of another kind is refused with a clear message).
 ALLOWED_CHILDREN: dict[str, tuple[str, ...]] = {
@@ -117,6 +136,8 @@ def org_create(*, parent: Organisation | None, kind: str, name: str, by=None, **
         if parent.status != Organisation.Status.ACTIVE:
             raise ValidationError({"parent": "上级组织不是正常状态，不能新建下级组织"})
     values = _clean_org_fields(kind=kind, values={"name": name, **fields})
+    if parent is not None and values.get("region") is not None:
+        _check_region_within_federation(values["region"], parent, include_self=True)
     with transaction.atomic():
         org = Organisation(kind=kind, parent=parent, path="", depth=0, **values)
         org.path = f"pending-{id(org)}"
@@ -127,19 +148,85 @@ def org_create(*, parent: Organisation | None, kind: str, name: str, by=None, **
         Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
         clear_local_caches()
         transaction.on_commit(clear_local_caches)
+        _claim_area_employers(org)
         log_event("orgs.organisation.create", actor=by, target=org,
                   data={"kind": kind, "parent": getattr(parent, "pk", None)})
     return org
 
 
+def _check_region_within_federation(region: Region, below: Organisation, *, include_self: bool) -> None:
+    """An org's region lies within that of the nearest federation above it (so no edit can widen a scope)."""
+    federation = nearest_federation(below, include_self=include_self)
+    if federation is not None and not region_within(region.code, federation[0]):
+        _code, region_name, org_name = federation
+        raise ValidationError({"region": f"行政区划应在上级总工会“{org_name}”的区域（{region_name}）内"})
+
+
+def _claim_area_employers(org: Organisation) -> None:
+    """Employers registered before the union of their area existed move to it: a township union takes the
+    employers of its township-level region that have none; a federation takes those whose area is only known
+    further up (or not at all)."""
+    if org.region_id is None or org.status != Organisation.Status.ACTIVE:
+        return
+    if org.kind == Organisation.Kind.TOWNSHIP and org.region.level == Region.Level.TOWNSHIP:
+        if derived_township_union(org.region) == org:
+            Employer.objects.filter(region_id=org.region_id, township_union__isnull=True).update(
+                township_union=org, area_path=org.path)
+    elif org.is_federation and org.region.level != Region.Level.TOWNSHIP:
+        prefix = code_prefix(org.region_id)
+        upper = str(int(prefix) + 1).zfill(len(prefix))
+        Employer.objects.filter(county_code__gte=prefix, county_code__lt=upper, township_union__isnull=True,
+                                area_path__in=["", *ancestor_paths(org.path)[:-1]]).update(area_path=org.path)
+
+
+def may_change_region(user, org: Organisation) -> bool:
+    """Moving an org to another region is for a manager above it: its own cadres could otherwise widen their
+    scope (a city's township union set onto another city's region would receive that city's applications)."""
+    if user is None or is_unrestricted(user):
+        return True
+    return org.parent_id is not None and can_manage(user, org.parent)
+
+
+def _check_region_change(org: Organisation, region: Region | None) -> None:
+    """The new region keeps the org within its federation and its own subtree and employers within it."""
+    if region is None:
+        if org.is_federation and org.region_id is not None:
+            raise ValidationError({"region": "总工会的行政区划不能清空"})
+        return
+    if org.parent_id is not None:
+        _check_region_within_federation(region, org, include_self=False)
+    if org.is_federation:
+        below = set(Organisation.objects.filter(subtree_q(org.path), region__isnull=False).exclude(pk=org.pk)
+                    .values_list("region_id", flat=True).distinct())
+        if any(not region_within(code, region.code) for code in below):
+            raise ValidationError({"region": "下级组织的行政区划不在新的行政区划内，不能变更"})
+        tied = subtree_q(org.path, "area_path") | subtree_q(org.path, "covering_union__path")
+        employers = set(Employer.objects.filter(tied).values_list("region_id", flat=True).distinct())
+        if any(not region_within(code, region.code) for code in employers):
+            raise ValidationError({"region": "所辖用人单位的行政区划不在新的行政区划内，不能变更"})
+    elif org.kind == Organisation.Kind.TOWNSHIP:
+        attached = set(Employer.objects.filter(township_union=org).values_list("region_id", flat=True).distinct())
+        if any(not regions_related(code, region.code) for code in attached):
+            raise ValidationError({"region": "属地用人单位的行政区划与新的行政区划不符，不能变更"})
+
+
 def org_update(org: Organisation, *, by=None, **fields) -> Organisation:
-    """Change an org's own fields (not its place in the tree)."""
+    """Change an org's own fields (not its place in the tree). A new region is a separate, audited act of a
+    manager above the org."""
     if by is not None and not can_manage(by, org):
         raise PermissionError("您无权修改该组织")
     unknown = set(fields) - set(ORG_FIELDS)
     if unknown:
         raise ValidationError({name: "该字段不能修改" for name in unknown})
     values = _clean_org_fields(kind=org.kind, values=fields)
+    old_region = org.region_id
+    region_changes = "region" in values and getattr(values["region"], "pk", None) != old_region
+    if region_changes:
+        if not may_change_region(by, org):
+            raise ScopeRefused(REGION_CHANGE_REFUSED, "region")
+        _check_region_change(org, values["region"])
+    else:
+        values.pop("region", None)
     changed = {}
     with transaction.atomic():
         for name, value in values.items():
@@ -151,7 +238,13 @@ def org_update(org: Organisation, *, by=None, **fields) -> Organisation:
             org.save(update_fields=list(values))
             clear_local_caches()
             transaction.on_commit(clear_local_caches)
-            log_event("orgs.organisation.update", actor=by, target=org, data={"fields": sorted(changed)})
+        if region_changes:
+            log_event("orgs.organisation.change_region", actor=by, target=org,
+                      data={"old": old_region, "new": org.region_id})
+            _claim_area_employers(org)
+        if set(changed) - {"region"}:
+            log_event("orgs.organisation.update", actor=by, target=org,
+                      data={"fields": sorted(set(changed) - {"region"})})
     return org
 
 
@@ -230,6 +323,7 @@ def recount_members() -> int:
 
 
 EMPLOYER_FIELDS = ("name", "credit_code", "region", "industry", "size", "address", "covering_union", "township_union")
+EMPLOYER_SCOPE_REFUSED = "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"
 
 
 def _clean_employer_fields(values: dict[str, Any], *, instance: Employer | None = None) -> dict[str, Any]:
@@ -240,7 +334,6 @@ def _clean_employer_fields(values: dict[str, Any], *, instance: Employer | None 
         if not name:
             errors["name"] = "请填写单位名称"
         cleaned["name"] = name
-        cleaned["normalized_name"] = normalize_employer_name(name)
     if values.get("credit_code"):
         try:
             code = validate_credit_code(values["credit_code"])
@@ -272,43 +365,99 @@ def _clean_employer_fields(values: dict[str, Any], *, instance: Employer | None 
     township = values.get("township_union")
     if township is not None and township.kind != Organisation.Kind.TOWNSHIP:
         errors["township_union"] = "属地工会应为乡镇（街道）工会"
-    if instance is not None and ("covering_union" in values or "township_union" in values):
-        after = {name: values.get(name, getattr(instance, name)) for name in ("covering_union", "township_union")}
-        if after["covering_union"] is None and after["township_union"] is None:
-            errors["township_union"] = "请至少填写所属工会或属地乡镇（街道）工会"
     check_text_fields(Employer, cleaned, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
 
 
-def _employer_in_scope(by, values, employer=None) -> bool:
-    unions = [values.get("covering_union"), values.get("township_union")]
-    if employer is not None:
-        unions += [employer.covering_union, employer.township_union]
-    unions = [u for u in unions if u is not None]
-    return bool(unions) and all(can_manage(by, u) for u in unions)
+def _check_employer_area(*, region: Region, covering: Organisation | None, township: Organisation | None) -> None:
+    """An employer lies within the area of its covering union's federation, and its township union's region and
+    its own are one inside the other (a county-level employer may name the township union of one of its townships)."""
+    errors: dict[str, str] = {}
+    if covering is not None:
+        federation = nearest_federation(covering)
+        if federation is not None and not region_within(region.code, federation[0]):
+            errors["region"] = f"单位所在行政区划应在所属工会“{covering.name}”所在的区域（{federation[1]}）内"
+    if township is not None and township.region_id and not regions_related(region.code, township.region_id):
+        errors["township_union"] = f"属地乡镇（街道）工会“{township.name}”不在单位所在的行政区划内"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _area(region: Region, township: Organisation | None) -> tuple[str, Organisation | None]:
+    """(area_path, the org of that path): the township union, else the nearest federation of the region."""
+    org = township or federation_for_region(region.code)
+    return (org.path if org is not None else ""), org
+
+
+def employer_responsible(employer: Employer) -> Organisation | None:
+    """The org answerable for an employer: its covering union, else its township union, else its area's federation."""
+    if employer.covering_union_id:
+        return employer.covering_union
+    if employer.township_union_id:
+        return employer.township_union
+    return federation_for_region(employer.region_id)
 
 
 def employer_create(*, name: str, region, by=None, **fields) -> Employer:
-    """Register an employer; a cadre may only do so for unions in their own scope."""
+    """Register an employer, as registries hold it (name, region, optional credit code) or with its unions.
+
+    Without a township union one is derived from the region; a cadre may register it only when the org responsible
+    for it (covering union, else township union, else the area's federation) is one they manage."""
+    unknown = set(fields) - set(EMPLOYER_FIELDS)
+    if unknown:
+        raise ValidationError({name: "该字段不能填写" for name in unknown})
     values = _clean_employer_fields({"name": name, "region": region, **fields})
-    if by is not None and not _employer_in_scope(by, values):
-        raise PermissionError("请选择您管辖范围内的所属工会或属地工会")
+    covering, township = values.get("covering_union"), values.get("township_union")
+    _check_employer_area(region=values["region"], covering=covering, township=township)
+    if township is None:
+        township = values["township_union"] = derived_township_union(values["region"])
+    area_path, area_org = _area(values["region"], township)
+    if by is not None:
+        responsible = covering or township or area_org
+        named = [u for u in (covering, fields.get("township_union")) if u is not None]
+        if responsible is None or not all(can_manage(by, org) for org in (responsible, *named)):
+            raise ScopeRefused(EMPLOYER_SCOPE_REFUSED, "covering_union" if named else "region")
+    values.update(normalized_name=normalize_employer_name(values["name"], region=values["region"].code),
+                  county_code=values["region"].code[:6], area_path=area_path)
     with transaction.atomic():
         employer = Employer.objects.create(**values)
-        log_event("orgs.employer.create", actor=by, target=employer,
-                  org=employer.covering_union or employer.township_union)
+        log_event("orgs.employer.create", actor=by, target=employer, org=covering or township or area_org)
     return employer
 
 
 def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
+    """Change an employer. A new region re-derives its township union unless one is named; the cadre must manage
+    the org responsible for it both before and after, and any union they newly name."""
     unknown = set(fields) - set(EMPLOYER_FIELDS)
     if unknown:
         raise ValidationError({name: "该字段不能修改" for name in unknown})
     values = _clean_employer_fields(fields, instance=employer)
-    if by is not None and not _employer_in_scope(by, values, employer):
-        raise PermissionError("您无权修改该单位")
+    region = values.get("region", employer.region)
+    covering = values.get("covering_union", employer.covering_union)
+    region_moves = region.pk != employer.region_id
+    if values.get("township_union") is not None:
+        township = values["township_union"]
+        check_township = township != employer.township_union or region_moves
+    else:
+        if "township_union" in values or region_moves:
+            values["township_union"] = derived_township_union(region)
+        township = values.get("township_union", employer.township_union)
+        check_township = False  # derived from the region, so consistent with it
+    _check_employer_area(region=region, covering=covering if region_moves or covering != employer.covering_union
+                         else None, township=township if check_township else None)
+    area_path, area_org = _area(region, township)
+    if by is not None:
+        newly_named = [fields[f] for f in ("covering_union", "township_union")
+                       if fields.get(f) is not None and fields[f] != getattr(employer, f)]
+        before, after = employer_responsible(employer), covering or township or area_org
+        if not all(org is not None and can_manage(by, org) for org in (before, after, *newly_named)):
+            raise ScopeRefused("您无权修改该单位", "covering_union")
+    values["area_path"] = area_path
+    if "name" in values or region_moves:
+        values["normalized_name"] = normalize_employer_name(values.get("name", employer.name), region=region.code)
+    values["county_code"] = region.code[:6]
     changed = sorted(name for name, value in values.items() if getattr(employer, name) != value)
     if not changed:
         return employer  # nothing to write, nothing to audit (re-imports of the same file)
@@ -316,10 +465,12 @@ def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
         for name in changed:
             setattr(employer, name, values[name])
         employer.save(update_fields=changed)
-        log_event("orgs.employer.update", actor=by, target=employer,
-                  org=employer.covering_union or employer.township_union,
-                  data={"fields": [n for n in changed if n != "normalized_name"]})
+        log_event("orgs.employer.update", actor=by, target=employer, org=covering or township or area_org,
+                  data={"fields": [n for n in changed if n not in DERIVED_EMPLOYER_FIELDS]})
     return employer
+
+
+DERIVED_EMPLOYER_FIELDS = ("normalized_name", "county_code", "area_path")
 
 
 # Positions
