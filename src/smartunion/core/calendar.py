@@ -347,8 +347,11 @@ def load_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = (), 
             log_event("core.holiday_schedule.load", actor=by, target=schedule,
                       data={"year": year, "created": created, "holidays": len(holiday_days),
                             "workdays": len(workday_days), "source": source, "recomputed": recomputed})
+            # Nothing read inside this transaction may outlive it (a caller's transaction may still roll back), and
+            # other threads may have cached the old rows meanwhile.
+            _loaded.cache_clear()
             transaction.on_commit(_loaded.cache_clear)
     except BaseException:
-        _loaded.cache_clear()  # the cache may hold the rolled-back rows
+        _loaded.cache_clear()
         raise
     return ScheduleLoad(schedule, created, recomputed)

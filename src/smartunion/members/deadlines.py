@@ -27,6 +27,11 @@ def _bounds(first_day: dt.date, last_day: dt.date) -> tuple[dt.datetime, dt.date
             dt.datetime.combine(last_day, dt.time.min, tzinfo=tz))
 
 
+def _change(old: dt.datetime, due) -> dict:
+    return {"from": timezone.localtime(old).isoformat(), "to": timezone.localtime(due.at).isoformat(),
+            "estimated": due.estimated}
+
+
 def _last_forwards(ids: list[int]) -> dict[str, dt.datetime]:
     """When each forwarded application was last forwarded: its deadline was counted again from then."""
     last: dict[str, dt.datetime] = {}
@@ -65,7 +70,7 @@ def recompute_join_deadlines(*, first_day: dt.date, last_day: dt.date) -> int:
             fields.append("overdue_notified_at")
         application.save(update_fields=fields)
         log_event("members.join_application.recompute_deadline", target=application, org=application.union,
-                  data={"from": old.isoformat(), "to": due.at.isoformat(), "estimated": due.estimated})
+                  data=_change(old, due))
     return count
 
 
@@ -89,7 +94,7 @@ def recompute_transfer_deadlines(*, first_day: dt.date, last_day: dt.date) -> in
         transfer.release_deadline, transfer.release_deadline_estimated = due.at, due.estimated
         transfer.save(update_fields=["release_deadline", "release_deadline_estimated"])
         log_event("members.transfer.recompute_deadline", target=transfer, org=transfer.from_union,
-                  data={"from": old.isoformat(), "to": due.at.isoformat(), "estimated": due.estimated})
+                  data=_change(old, due))
     return count
 
 
