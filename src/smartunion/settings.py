@@ -212,4 +212,7 @@ DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  #
 CELERY_IMPORTS = ["smartunion.members.deadline_tasks"]
 CELERY_BEAT_SCHEDULE = {
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
+    "stale-background-jobs": {"task": "members.mark_stale_jobs", "schedule": 5 * 60},
 }
+# A running roster job writes a heartbeat at every batch; one silent this long died with its process.
+JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))

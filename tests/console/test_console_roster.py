@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from tests.members.test_roster import (
     CONFLICT,
@@ -278,3 +280,50 @@ def test_an_export_over_the_limit_says_so(tree, personas, committed, console, mo
     response = client.post(MEMBERSHIPS, {"action": "export_selected", "_selected_action": ids, "index": 0},
                            follow=True)
     assert "导出范围内有5名会员，超过单次导出上限3名，请选择更小的范围" in response.content.decode()
+
+
+def make_stale(job, status):
+    RosterImport.objects.filter(pk=job.pk).update(status=status, heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+
+
+def test_a_commit_whose_process_died_shows_failed_and_can_be_resumed(tree, personas, people, console):
+    client = console(personas.grassroots_cadre)
+    job = uploaded(client, tree)
+    make_stale(job, "committing")  # confirmed, then the worker died before writing anything
+    html = client.get(progress_url(job)).content.decode()
+    assert "状态：<strong id=\"roster-status\">失败</strong>" in html
+    assert '<p class="mb-4" id="roster-message">后台任务意外中断，可以继续或重新开始</p>' in html
+    assert 'http-equiv="refresh"' not in html
+    assert "继续导入</button>" in html and "重新校验</button>" not in html
+    assert AuditEvent.objects.filter(action="members.roster.stale", target_id=str(job.pk)).count() == 1
+    # Without the confirmation box nothing happens.
+    response = client.post(f"{LIST}{job.pk}/resume/", follow=True)
+    assert "请勾选确认后再提交" in response.content.decode()
+    assert RosterImport.objects.get(pk=job.pk).status == "failed"
+    assert console(personas.other_city_cadre).post(f"{LIST}{job.pk}/resume/", {"confirm": "1"}).status_code == 404
+    response = client.post(f"{LIST}{job.pk}/resume/", {"confirm": "1"}, follow=True)
+    html = response.content.decode()
+    assert "已继续导入，已写入的部分不会重复写入" in html
+    assert "导入完成：新增3人，更新1人" in html
+    assert Membership.objects.filter(union=tree.grassroots, status="active").count() == 5
+    event = AuditEvent.objects.get(action="members.roster.resume")
+    assert (event.actor, event.target_id) == (personas.grassroots_cadre, str(job.pk))
+    assert client.get(f"{LIST}{job.pk}/resume/").status_code == 405
+
+
+def test_a_dry_run_whose_process_died_can_be_checked_again(tree, personas, people, console, settings):
+    client = console(personas.grassroots_cadre)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # queued until the request's transaction commits: never, here
+    job = uploaded(client, tree)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    make_stale(job, "validating")
+    client.get(LIST)  # the list page notices dead jobs too
+    assert RosterImport.objects.get(pk=job.pk).status == "failed"
+    html = client.get(progress_url(job)).content.decode()
+    assert "重新校验</button>" in html and "继续导入</button>" not in html
+    response = client.post(f"{LIST}{job.pk}/restart/", {"confirm": "1"}, follow=True)
+    html = response.content.decode()
+    assert "已重新开始试运行校验" in html
+    assert "状态：<strong id=\"roster-status\">已校验，待确认</strong>" in html
+    assert "<tr><th class=\"text-left pr-4\">将新增</th><td>3</td></tr>" in html
+    assert AuditEvent.objects.filter(action="members.roster.revalidate", actor=personas.grassroots_cadre).count() == 1

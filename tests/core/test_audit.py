@@ -1,7 +1,8 @@
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from smartunion.core.audit import log_event
-from smartunion.core.models import AppendOnlyError, AuditEvent
+from smartunion.core.models import AppendOnlyError, AuditEvent, TransitionLog
 
 
 @pytest.mark.django_db
@@ -48,3 +49,36 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(rf):
 
     request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert client_ip(request) == "10.1.2.3"
+
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="the append-only triggers exist on PostgreSQL only")
+
+
+@on_postgresql
+@pytest.mark.django_db
+@pytest.mark.parametrize(("table", "statement", "operation"), [
+    ("core_auditevent", "UPDATE core_auditevent SET action = 'x' WHERE id = %s", "UPDATE"),
+    ("core_auditevent", "DELETE FROM core_auditevent WHERE id = %s", "DELETE"),
+    ("core_transitionlog", "UPDATE core_transitionlog SET to_state = 'x' WHERE id = %s", "UPDATE"),
+    ("core_transitionlog", "DELETE FROM core_transitionlog WHERE id = %s", "DELETE"),
+])
+def test_the_database_itself_refuses_to_change_audit_and_history_rows(table, statement, operation):
+    event = log_event("core.test.write")
+    step = TransitionLog.objects.create(workflow="test", object_id="1", action="go", from_state="a", to_state="b")
+    row_id = event.pk if table == "core_auditevent" else step.pk
+    with pytest.raises(DatabaseError, match=f"append-only table {table}: {operation} refused"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [row_id])
+    assert AuditEvent.objects.get(pk=event.pk).action == "core.test.write"
+    assert TransitionLog.objects.get(pk=step.pk).to_state == "b"
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_truncate_still_empties_the_append_only_tables():
+    """The test suite's flush on PostgreSQL is a TRUNCATE; row triggers do not fire for it."""
+    log_event("core.test.write")
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE core_auditevent, core_transitionlog")
+    assert AuditEvent.objects.count() == 0

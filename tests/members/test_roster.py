@@ -28,6 +28,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from tests.members.conftest import luhn_ok
 
@@ -612,3 +613,152 @@ def test_an_export_larger_than_the_limit_is_refused(tree, chair, people, monkeyp
         roster.export_roster(roster.roster_queryset(chair, tree.grassroots), by=chair, org=tree.grassroots)
     assert exc.value.message_dict == {"org": ["导出范围内有2名会员，超过单次导出上限1名，请选择更小的范围"]}
     assert not AuditEvent.objects.filter(action__startswith="members.roster.export").exists()
+
+
+# Jobs that die: heartbeat, stale jobs, restart and resume ---------------------------------------------------------
+
+
+def make_stale(job, status, minutes=11):
+    RosterImport.objects.filter(pk=job.pk).update(
+        status=status, heartbeat_at=timezone.now() - dt.timedelta(minutes=minutes))
+
+
+def test_a_running_job_writes_its_heartbeat(tree, chair, people):
+    started = timezone.now()
+    job = validated(tree, chair)
+    assert started <= job.heartbeat_at <= timezone.now()
+    validated_at = job.heartbeat_at
+    job = roster.request_commit(job, by=chair)
+    assert job.status == "done" and job.heartbeat_at > validated_at
+
+
+def test_a_job_without_a_heartbeat_for_the_stale_period_is_marked_failed(tree, chair, people, settings):
+    settings.JOB_STALE_MINUTES = 10
+    dead, alive, old = validated(tree, chair), validated(tree, chair), validated(tree, chair)
+    make_stale(dead, "committing", minutes=11)
+    make_stale(alive, "validating", minutes=9)
+    # A job from before heartbeats existed: its upload time counts.
+    RosterImport.objects.filter(pk=old.pk).update(status="validating", heartbeat_at=None,
+                                                  created_at=timezone.now() - dt.timedelta(minutes=30))
+    assert roster.mark_stale_jobs() == 2
+    statuses = dict(RosterImport.objects.values_list("pk", "status"))
+    assert (statuses[dead.pk], statuses[alive.pk], statuses[old.pk]) == ("failed", "validating", "failed")
+    dead.refresh_from_db()
+    assert dead.message == "后台任务意外中断，可以继续或重新开始" and dead.finished_at is not None
+    events = AuditEvent.objects.filter(action="members.roster.stale").order_by("id")
+    assert [(e.target_id, e.org_id, e.actor_label, e.data["status"]) for e in events] == [
+        (str(dead.pk), tree.grassroots.pk, "系统", "committing"),
+        (str(old.pk), tree.grassroots.pk, "系统", "validating")]
+    assert roster.mark_stale_jobs() == 0
+    settings.JOB_STALE_MINUTES = 5
+    assert roster.mark_stale_jobs() == 1  # now the 9-minute-old one too
+    assert tasks.mark_stale_jobs() == 0  # the beat task runs the same
+
+
+def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, monkeypatch):
+    real, calls = roster.match_rows, []
+
+    def dies_in_the_second_batch(rows, union, **kwargs):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(rows, union, **kwargs)
+
+    monkeypatch.setattr(roster, "BATCH", 4)
+    monkeypatch.setattr(roster, "match_rows", dies_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        validated(tree, chair)
+    job = RosterImport.objects.get()
+    assert (job.status, job.processed) == ("failed", 4)
+    assert job.message == "校验失败：系统错误，可以重新校验；如仍失败请联系管理员"
+    assert default_storage.exists(job.file.name)
+    assert (roster.can_restart(job), roster.can_resume(job)) == (True, False)
+    before = table_sizes()
+    monkeypatch.setattr(roster, "match_rows", real)
+    job = roster.restart_job(job, by=chair)
+    assert counts_of(job) == ("validated", 11, 11, 100, 3, 1, 1, 5, 1)
+    assert error_tuples(job) == ERRORS
+    assert table_sizes() == before
+    assert not default_storage.exists(job.file.name)
+    event = AuditEvent.objects.get(action="members.roster.revalidate")
+    assert (event.actor, event.target_id, event.org) == (chair, str(job.pk), tree.grassroots)
+    with pytest.raises(roster.ImportStateError):
+        roster.restart_job(job, by=chair)  # only a failed job
+
+
+def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chair, people, monkeypatch):
+    """Write batches of two rows; the second batch raises: the first stays written, the resumed run finds it
+    unchanged and ends with exactly what an uninterrupted commit writes."""
+    monkeypatch.setattr(roster, "WRITE_BATCH", 2)
+    real, calls = roster._Writer.write, []
+
+    def killed_in_the_second_batch(self, plans):
+        calls.append([p.row.name for p in plans])
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(self, plans)
+
+    monkeypatch.setattr(roster._Writer, "write", killed_in_the_second_batch)
+    job = validated(tree, chair)
+    before = table_sizes()
+    with pytest.raises(RuntimeError):
+        roster.request_commit(job, by=chair)
+    job.refresh_from_db()
+    assert calls == [["王芳", "李强"], ["张伟", "赵敏"]]
+    assert (job.status, job.processed) == ("failed", 6)  # 4 rejected rows + the first batch
+    assert job.message == "导入中断：已写入的部分不会重复导入，可以继续导入完成剩余部分；如仍失败请联系管理员"
+    assert table_sizes() == (before[0] + 2, before[1] + 2, before[2] + 2, before[3] + 2)
+    assert (roster.can_resume(job), roster.can_restart(job)) == (True, False)
+
+    monkeypatch.setattr(roster._Writer, "write", real)
+    job = roster.resume_job(job, by=chair)
+    assert counts_of(job) == ("done", 11, 11, 100, 3, 1, 1, 5, 1)
+    assert job.message == "导入完成：新增3人，更新1人"
+    assert table_sizes() == (before[0] + 2, before[1] + 3, before[2] + 2, before[3] + 3)
+    for id_number in (WANG_ID, LI_ID, SUN_ID):
+        person = Person.objects.get(id_number_index=pii.blind_index(id_number, purpose="id_number"))
+        assert Membership.objects.filter(person=person, status="active", union=tree.grassroots).count() == 1
+    assert Person.objects.get(pk=people["zhao"].pk).phone == "13900000022"
+    assert Organisation.objects.get(pk=tree.grassroots.pk).member_count == 5
+    assert [e.data for e in AuditEvent.objects.filter(action="members.roster.commit_batch").order_by("id")] == [
+        {"rows": 2, "created": 2, "updated": 0},  # the first run; the resumed one found those two unchanged
+        {"rows": 2, "created": 0, "updated": 1}, {"rows": 2, "created": 1, "updated": 0}]
+    event = AuditEvent.objects.get(action="members.roster.commit")
+    assert event.data == {"created": 3, "updated": 1, "unchanged": 1, "rejected": 5, "conflicts": 1, "total": 11,
+                          "file_name": "会员名册.xlsx"}
+    resumed = AuditEvent.objects.get(action="members.roster.resume")
+    assert (resumed.actor, resumed.target_id, resumed.data) == (chair, str(job.pk), {"processed": 6, "total": 11})
+    with pytest.raises(roster.ImportStateError):
+        roster.resume_job(job, by=chair)
+
+
+def test_a_stale_commit_that_wakes_up_after_being_resumed_writes_nothing(tree, chair, people, monkeypatch):
+    """The first run stalls after matching (no heartbeat), is marked stale and resumed; the resumed run finishes.
+    When the first run wakes up its heartbeat no longer matches: its batch is rolled back and it stops."""
+    real = roster.allocate_numbers
+    job = validated(tree, chair)
+    before = table_sizes()
+
+    def stall_and_get_taken_over(issuer, count):
+        monkeypatch.setattr(roster, "allocate_numbers", real)
+        make_stale(job, "committing")
+        assert roster.mark_stale_jobs() == 1
+        roster.resume_job(RosterImport.objects.get(pk=job.pk), by=chair)  # runs to the end here
+        return real(issuer, count)
+
+    monkeypatch.setattr(roster, "allocate_numbers", stall_and_get_taken_over)
+    job = roster.request_commit(job, by=chair)
+    assert counts_of(job) == ("done", 11, 11, 100, 3, 1, 1, 5, 1)
+    assert table_sizes() == (before[0] + 2, before[1] + 3, before[2] + 2, before[3] + 3)
+    assert AuditEvent.objects.filter(action="members.roster.commit").count() == 1
+
+
+def test_resume_and_restart_are_for_the_jobs_managers_only(tree, chair, people, personas):
+    job = validated(tree, chair)
+    make_stale(job, "committing")
+    roster.mark_stale_jobs()
+    job.refresh_from_db()
+    with pytest.raises(PermissionError):
+        roster.resume_job(job, by=personas.other_city_cadre)
+    assert RosterImport.objects.get(pk=job.pk).status == "failed"
+    assert not AuditEvent.objects.filter(action__in=["members.roster.resume", "members.roster.revalidate"]).exists()

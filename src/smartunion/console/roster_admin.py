@@ -104,6 +104,8 @@ class RosterImportAdmin(ScopedAdmin):
             path("export/", view(self.export_view), name="members_rosterimport_export"),
             path("<int:pk>/progress/", view(self.progress_view), name="members_rosterimport_progress"),
             path("<int:pk>/commit/", view(require_POST(self.commit_view)), name="members_rosterimport_commit"),
+            path("<int:pk>/resume/", view(require_POST(self.resume_view)), name="members_rosterimport_resume"),
+            path("<int:pk>/restart/", view(require_POST(self.restart_view)), name="members_rosterimport_restart"),
             path("<int:pk>/errors/", view(self.errors_view), name="members_rosterimport_errors"),
             *super().get_urls(),
         ]
@@ -145,13 +147,21 @@ class RosterImportAdmin(ScopedAdmin):
             request, title="上传会员名册", form=form, media=self.media + form.media, columns=roster.COLUMNS,
             required=roster.REQUIRED))
 
+    def changelist_view(self, request, extra_context=None):
+        roster.mark_stale_jobs()  # a job whose process died shows as failed, not as running forever
+        return super().changelist_view(request, extra_context)
+
     def progress_view(self, request, pk):
         job = self._job(request, pk)
+        if job.status in RUNNING and roster.mark_stale_jobs(job_ids=[job.pk]):
+            job.refresh_from_db()
         running = job.status in RUNNING
+        manages = can_manage(request.user, job.union)
         can_commit = (job.status == RosterImport.Status.VALIDATED and bool(job.to_create or job.to_update)
-                      and can_manage(request.user, job.union))
+                      and manages)
         return TemplateResponse(request, "console/roster_progress.html", self._context(
             request, title=f"名册导入：{job.file_name}", job=job, running=running, can_commit=can_commit,
+            can_resume=manages and roster.can_resume(job), can_restart=manages and roster.can_restart(job),
             errors=job.errors[:SHOWN_ERRORS], more_errors=max(len(job.errors), job.rejected + job.conflicts) >
             SHOWN_ERRORS, has_errors=bool(job.errors), dry_run=job.status == RosterImport.Status.VALIDATED))
 
@@ -166,6 +176,28 @@ class RosterImportAdmin(ScopedAdmin):
         else:
             messages.success(request, "已确认导入，正在写入")
         return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
+
+    def _retry(self, request, pk, service, done: str):
+        """继续导入 / 重新校验: both need the confirmation box ticked; the service audits the step."""
+        job = self._job(request, pk)
+        if not request.POST.get("confirm"):
+            messages.error(request, "请勾选确认后再提交")
+        else:
+            try:
+                service(job, by=request.user)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except roster.ImportStateError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, done)
+        return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
+
+    def resume_view(self, request, pk):
+        return self._retry(request, pk, roster.resume_job, "已继续导入，已写入的部分不会重复写入")
+
+    def restart_view(self, request, pk):
+        return self._retry(request, pk, roster.restart_job, "已重新开始试运行校验")
 
     def errors_view(self, request, pk):
         job = self._job(request, pk)

@@ -14,6 +14,11 @@ The flow, each step a background job (members/tasks.py):
   one call per job. A batch that meets someone else's write (a person registered meanwhile) is matched again.
 
 Re-importing the same file finds every row unchanged and writes nothing.
+
+A running job writes ``heartbeat_at`` at each batch (compare-and-set, so a run that lost its job stops). A job whose
+heartbeat is older than JOB_STALE_MINUTES died with its process: ``mark_stale_jobs`` marks it failed. A failed dry
+run is started again from its upload (``restart_job``); a failed commit is resumed (``resume_job``): the rows written
+by its committed batches match again as unchanged, so nobody is written twice.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import logging
 import posixpath
 import re
+import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,16 +37,19 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from xml.etree.ElementTree import ParseError, XMLParser, iterparse
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from smartunion.core import codes, pii
 from smartunion.core.audit import log_event
 from smartunion.core.bulk import insert_rows
+from smartunion.core.forms import clean_name
+from smartunion.core.models import AuditEvent
 from smartunion.core.validators import validate_id_number, validate_mobile
 from smartunion.members.cards import allocate_numbers, issuer_for
 from smartunion.members.models import MemberCard, Membership, MembershipChange, Person, RosterImport
@@ -83,6 +92,10 @@ class WorkbookError(Exception):
 
 class ImportStateError(Exception):
     """The job is not in a state that allows the requested step."""
+
+
+class JobAbandoned(Exception):
+    """The job was marked failed (its heartbeat went stale) or taken over by another run: this run stops."""
 
 
 # Reading .xlsx ------------------------------------------------------------------------------------------------------
@@ -417,13 +430,9 @@ class RowChecker:
         errors: list[tuple[str, str]] = []
         size = len(values)
         cells = {name: (values[i] if -1 < i < size else None) for name, i in self.positions}
-        name = _text(cells["姓名"])
-        if not name:
-            errors.append(("姓名", "请填写姓名"))
-        elif _CONTROL.search(name):
-            errors.append(("姓名", "姓名不能包含控制字符"))
-        elif len(name) > MAX_NAME:
-            errors.append(("姓名", f"姓名不能超过{MAX_NAME}个字"))
+        name, name_problem = clean_name(_text(cells["姓名"]), max_length=MAX_NAME)
+        if name_problem:
+            errors.append(("姓名", name_problem))
         id_number = index = ""
         try:
             id_number = validate_id_number(_text(cells["身份证号码"]), today=self.today)
@@ -647,12 +656,123 @@ def request_commit(job: RosterImport, *, by) -> RosterImport:
     if job.status != RosterImport.Status.VALIDATED or not (job.to_create or job.to_update):
         raise ImportStateError("该导入任务当前不能确认导入：只有校验完成且有需要新增或更新的数据时才能确认")
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.VALIDATED).update(
-        status=RosterImport.Status.COMMITTING, processed=0, message="正在复核数据")
+        status=RosterImport.Status.COMMITTING, processed=0, message="正在复核数据", heartbeat_at=timezone.now())
     if not claimed:
         raise ImportStateError("该导入任务已在处理中")
     from smartunion.members import tasks
 
     tasks.schedule(tasks.roster_commit, job.pk, getattr(by, "pk", None))
+    job.refresh_from_db()
+    return job
+
+
+# Jobs that stopped midway -------------------------------------------------------------------------------------------
+
+STALE_MESSAGE = "后台任务意外中断，可以继续或重新开始"
+RUNNING_STATUSES = (RosterImport.Status.VALIDATING, RosterImport.Status.COMMITTING)
+HEARTBEAT_SECONDS = 5  # between beats outside a write transaction (each write batch beats anyway)
+
+
+class _Heartbeat:
+    """A running job's pulse. Each beat is one compare-and-set of heartbeat_at: a run whose job was marked stale
+    (and perhaps resumed by another run) finds the value changed and stops before writing anything more."""
+
+    def __init__(self, job_id: int, status: str, last):
+        self.job_id, self.status, self.last = job_id, status, last
+        self.beaten = time.monotonic()
+
+    @classmethod
+    def of(cls, job: RosterImport) -> _Heartbeat:
+        return cls(job.pk, job.status, job.heartbeat_at)
+
+    def _owned(self) -> QuerySet[RosterImport]:
+        return RosterImport.objects.filter(pk=self.job_id, status=self.status, heartbeat_at=self.last)
+
+    def beat(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self.beaten < HEARTBEAT_SECONDS:
+            return
+        now = timezone.now()
+        if not self._owned().update(heartbeat_at=now):
+            raise JobAbandoned
+        self.last, self.beaten = now, time.monotonic()
+
+    def fail(self, message: str) -> None:
+        """Mark the job failed, unless another run owns it by now."""
+        self._owned().update(status=RosterImport.Status.FAILED, message=message[:300], finished_at=timezone.now())
+
+
+def _stale_q() -> Q:
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.JOB_STALE_MINUTES)
+    # A job claimed before heartbeats existed has none: its upload time stands in.
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+
+
+def mark_stale_jobs(*, job_ids: list[int] | None = None) -> int:
+    """Mark failed the running jobs whose heartbeat stopped (their process died); returns how many."""
+    candidates = (RosterImport.objects.filter(_stale_q(), status__in=RUNNING_STATUSES).select_related("union")
+                  .order_by("pk"))
+    if job_ids is not None:
+        candidates = candidates.filter(pk__in=job_ids)
+    marked = 0
+    for job in candidates:
+        # The same conditions again in the UPDATE: a job that beat meanwhile is alive after all.
+        if RosterImport.objects.filter(_stale_q(), pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
+                status=RosterImport.Status.FAILED, message=STALE_MESSAGE, finished_at=timezone.now()):
+            logger.warning("roster import %s: no heartbeat since %s, marked failed", job.pk, job.heartbeat_at)
+            log_event("members.roster.stale", target=job, org=job.union,
+                      data={"status": job.status, "processed": job.processed, "total": job.total})
+            marked += 1
+    return marked
+
+
+def can_restart(job: RosterImport) -> bool:
+    """A failed dry run whose upload is still there can run again (the upload goes once the dry run ends)."""
+    return (job.status == RosterImport.Status.FAILED and bool(job.file.name)
+            and default_storage.exists(job.file.name))
+
+
+def can_resume(job: RosterImport) -> bool:
+    """A failed commit can go on: its dry run finished (the upload is gone) and the checked rows are still kept."""
+    return (job.status == RosterImport.Status.FAILED and not (job.file.name and default_storage.exists(job.file.name))
+            and default_storage.exists(_side_file(job, "rows")))
+
+
+def resume_job(job: RosterImport, *, by) -> RosterImport:
+    """Go on with a commit that stopped midway; what its finished batches wrote is found unchanged, not doubled."""
+    if not can_manage(by, job.union):
+        raise PermissionError("您无权继续该导入")
+    if not can_resume(job):
+        raise ImportStateError("该导入任务当前不能继续导入：只有中断的导入才能继续")
+    claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
+        status=RosterImport.Status.COMMITTING, message="正在复核数据", finished_at=None, heartbeat_at=timezone.now())
+    if not claimed:
+        raise ImportStateError("该导入任务已在处理中")
+    log_event("members.roster.resume", actor=by, target=job, org=job.union,
+              data={"processed": job.processed, "total": job.total})
+    from smartunion.members import tasks
+
+    tasks.schedule(tasks.roster_commit, job.pk, getattr(by, "pk", None))
+    job.refresh_from_db()
+    return job
+
+
+def restart_job(job: RosterImport, *, by) -> RosterImport:
+    """Run the dry run of a job that stopped midway again, from its upload; nothing else was written."""
+    if not can_manage(by, job.union):
+        raise PermissionError("您无权重新校验该导入")
+    if not can_restart(job):
+        raise ImportStateError("该导入任务当前不能重新校验：上传的文件已不在，请重新上传")
+    claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
+        status=RosterImport.Status.QUEUED, total=0, processed=0, to_create=0, to_update=0, unchanged=0, rejected=0,
+        conflicts=0, errors=[], message="", finished_at=None, heartbeat_at=None)
+    if not claimed:
+        raise ImportStateError("该导入任务已在处理中")
+    for suffix in ("rows", "errors.json"):  # half-written results of the run that stopped
+        _delete(_side_file(job, suffix))
+    log_event("members.roster.revalidate", actor=by, target=job, org=job.union, data={"file_name": job.file_name})
+    from smartunion.members import tasks
+
+    tasks.schedule(tasks.roster_validate, job.pk)
     job.refresh_from_db()
     return job
 
@@ -691,10 +811,6 @@ def _update(job_id: int, **fields) -> None:
     RosterImport.objects.filter(pk=job_id).update(**fields)
 
 
-def _fail(job_id: int, message: str) -> None:
-    _update(job_id, status=RosterImport.Status.FAILED, message=message[:300], finished_at=timezone.now())
-
-
 class _Tally:
     def __init__(self):
         self.counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, CONFLICT: 0}
@@ -724,32 +840,37 @@ class _Tally:
 def validate_job(job_id: int) -> RosterImport:
     """The dry run: read, check and match every row; store counts and errors; write no member data."""
     claimed = RosterImport.objects.filter(pk=job_id, status=RosterImport.Status.QUEUED).update(
-        status=RosterImport.Status.VALIDATING, message="正在读取文件")
+        status=RosterImport.Status.VALIDATING, message="正在读取文件", heartbeat_at=timezone.now())
     job = RosterImport.objects.select_related("union").get(pk=job_id)
     if not claimed:
         return job  # already run (a redelivered task)
+    heartbeat = _Heartbeat.of(job)
     try:
         issuer_for(job.union)  # a union without an issuing federation cannot get card numbers: say so now
         with default_storage.open(job.file.name, "rb") as stream:
             positions, data = read_roster(stream)
         if not data:
             raise WorkbookError("文件中没有数据行")
-        dry_run(job, positions, data)
+        dry_run(job, positions, data, heartbeat=heartbeat)
+    except JobAbandoned:
+        logger.warning("roster import %s: marked stale or taken over, this dry run stops", job_id)
     except (WorkbookError, ValidationError) as exc:
-        _fail(job_id, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        heartbeat.fail(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         _delete(job.file.name)  # unusable, and personal data: a new upload is needed anyway
     except Exception:
-        # The upload stays for diagnosis (media storage is not public).
+        # The upload stays for diagnosis (media storage is not public) and for "重新校验".
         logger.exception("roster import %s: validation failed", job_id)
-        _fail(job_id, "校验失败：系统错误，请稍后重试或联系管理员")
+        heartbeat.fail("校验失败：系统错误，可以重新校验；如仍失败请联系管理员")
         raise
     job.refresh_from_db()
     return job
 
 
-def dry_run(job: RosterImport, positions: dict[str, int], data: list[tuple[int, list]]) -> None:
+def dry_run(job: RosterImport, positions: dict[str, int], data: list[tuple[int, list]], *,
+            heartbeat: _Heartbeat | None = None) -> None:
     """Check and match rows already read (column positions, [(row number, cell values)]); store the results on
     the job (status validated), the full error list and the encrypted valid rows; delete the upload."""
+    heartbeat = heartbeat or _Heartbeat.of(job)
     total = len(data)
     _update(job.pk, total=total, processed=0, message="正在校验")
     checker = RowChecker(positions, timezone.localdate())
@@ -769,13 +890,16 @@ def dry_run(job: RosterImport, positions: dict[str, int], data: list[tuple[int, 
         batch_errors.sort(key=lambda e: e["row"])
         tally.errors.extend(batch_errors)
         valid.extend(batch_valid)
+        heartbeat.beat()
         _update(job.pk, processed=min(start + BATCH, total), **tally.fields())
-    # The valid rows, encrypted, for the commit; then the plaintext upload goes.
+    # The valid rows, encrypted, for the commit; then the plaintext upload goes. The upload goes after the status:
+    # a failed job without its upload but with its rows is a confirmed commit (can_resume), never a dry run.
     _write_side_file(job, "rows", pii.encrypt(json.dumps(valid, ensure_ascii=False, separators=(",", ":"))))
     _write_side_file(job, "errors.json", json.dumps(tally.errors, ensure_ascii=False))
-    _delete(job.file.name)
+    heartbeat.beat(force=True)
     _update(job.pk, status=RosterImport.Status.VALIDATED, processed=total, errors=tally.errors[:STORED_ERRORS],
             message="校验完成", **tally.fields())
+    _delete(job.file.name)
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -896,24 +1020,40 @@ def commit_job(job_id: int, actor_id: int | None = None) -> RosterImport:
     job = RosterImport.objects.select_related("union", "created_by").get(pk=job_id)
     if job.status != RosterImport.Status.COMMITTING:
         return job
+    heartbeat = _Heartbeat.of(job)
     try:
-        _run_commit(job, actor_id)
+        _run_commit(job, actor_id, heartbeat)
+    except JobAbandoned:
+        logger.warning("roster import %s: marked stale or taken over, this commit stops", job_id)
     except ImportStateError as exc:
-        _fail(job_id, str(exc))
+        heartbeat.fail(str(exc))
     except Exception:
         logger.exception("roster import %s: commit failed", job_id)
-        _fail(job_id, "导入中断：已写入的部分不会重复导入，可重新上传同一文件完成剩余部分；如仍失败请联系管理员")
+        heartbeat.fail("导入中断：已写入的部分不会重复导入，可以继续导入完成剩余部分；如仍失败请联系管理员")
         raise
     job.refresh_from_db()
     return job
 
 
-def _run_commit(job: RosterImport, actor_id: int | None) -> None:
+def _written_before(job: RosterImport) -> tuple[int, int]:
+    """(created, updated) by the batches that earlier runs of this job committed before they stopped."""
+    created = updated = 0
+    for data in AuditEvent.objects.filter(action="members.roster.commit_batch", target_type=job._meta.label_lower,
+                                          target_id=str(job.pk)).values_list("data", flat=True):
+        created += data.get("created", 0)
+        updated += data.get("updated", 0)
+    return created, updated
+
+
+def _run_commit(job: RosterImport, actor_id: int | None, heartbeat: _Heartbeat) -> None:
     from smartunion.accounts.models import User
 
+    _delete(job.file.name)  # normally gone with the dry run; a crash right after it may have left it
     text = _read_side_file(job, "rows")
     if text is None:
         raise ImportStateError("校验结果已失效，请重新上传")
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    before_created, before_updated = _written_before(job)
     rows = [Row(*item) for item in json.loads(pii.decrypt(text))]
     invalid = [e for e in all_errors(job) if e["kind"] == INVALID]
     tally = _Tally()
@@ -923,6 +1063,7 @@ def _run_commit(job: RosterImport, actor_id: int | None) -> None:
     plans: list[Plan] = []
     for start in range(0, len(rows), BATCH):
         plans.extend(match_rows(rows[start: start + BATCH], job.union, cards=True))
+        heartbeat.beat()
     need = sum(1 for p in plans if p.kind == CREATE and p.card is None)
     issuer = issuer_for(job.union)
     writer = _Writer(job, actor_id=actor_id, issuer=issuer, numbers=allocate_numbers(issuer, need) if need else [])
@@ -936,7 +1077,12 @@ def _run_commit(job: RosterImport, actor_id: int | None) -> None:
             try:
                 with transaction.atomic():
                     made, changed = writer.write(chunk)
+                    # In the batch's transaction: a run that lost its job rolls this batch back.
+                    heartbeat.beat(force=True)
                     _update(job.pk, processed=processed + len(chunk))
+                    if made or changed:  # what this batch wrote, for the counts of a run resumed after a crash
+                        log_event("members.roster.commit_batch", actor=actor, target=job, org=job.union,
+                                  data={"rows": len(chunk), "created": made, "updated": changed})
                 break
             except IntegrityError:
                 # Someone registered one of these people (or made them a member) meanwhile: match this batch again.
@@ -953,11 +1099,15 @@ def _run_commit(job: RosterImport, actor_id: int | None) -> None:
     _write_side_file(job, "errors.json", json.dumps(errors, ensure_ascii=False))
     _delete(_side_file(job, "rows"))
     fields = tally.fields()
+    # Rows an earlier run wrote match as unchanged now: they count as what that run did with them.
+    fields["unchanged"] = max(0, fields["unchanged"] - before_created - before_updated)
+    created, updated = created + before_created, updated + before_updated
+    fields.update(to_create=created, to_update=updated)
     counts = {"created": created, "updated": updated, "unchanged": fields["unchanged"],
               "rejected": fields["rejected"], "conflicts": fields["conflicts"]}
+    heartbeat.beat(force=True)
     _update(job.pk, status=RosterImport.Status.DONE, processed=job.total, errors=errors[:STORED_ERRORS],
             finished_at=timezone.now(), message=f"导入完成：新增{created}人，更新{updated}人", **fields)
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     job.refresh_from_db()
     log_event("members.roster.commit", actor=actor, target=job, org=job.union,
               data={**counts, "total": job.total, "file_name": job.file_name})

@@ -31,6 +31,14 @@ def roster_commit(job_id: int, actor_id: int | None = None) -> None:
     commit_job(job_id, actor_id)
 
 
+@shared_task(name="members.mark_stale_jobs")
+def mark_stale_jobs() -> int:
+    """Celery beat: roster jobs whose process died (no heartbeat for JOB_STALE_MINUTES) are marked failed."""
+    from smartunion.members.roster import mark_stale_jobs
+
+    return mark_stale_jobs()
+
+
 def schedule(task, *args) -> None:
     """Run `task` in the background once the current transaction (if any) has committed."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
