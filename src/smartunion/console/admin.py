@@ -102,6 +102,19 @@ def scope_root(user):
 # Organisations
 
 
+class ScopeRefusalAsMessage:
+    """A scope refusal on a field (an org's region, an employer's area) is shown on the form like a validation
+    error, not as a 403 page: the cadre chose a value, and needs to choose another."""
+
+    def run_service(self, service, /, *args, **kwargs):
+        try:
+            return super().run_service(service, *args, **kwargs)
+        except PermissionDenied as exc:
+            if isinstance(exc.__cause__, org_services.ScopeRefused):
+                raise _FormRejected(ValidationError(str(exc.__cause__))) from exc
+            raise
+
+
 class OrganisationForm(forms.ModelForm):
     contact_phone = forms.CharField(label="联系电话", required=False)
 
@@ -113,7 +126,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 @admin.register(Organisation, site=console_site)
-class OrganisationAdmin(ScopedAdmin):
+class OrganisationAdmin(ScopeRefusalAsMessage, ScopedAdmin):
     form = OrganisationForm
     list_display = ["name", "kind", "region", "subtree_members", "children_link", "status"]
     list_filter = ["kind", "status"]
@@ -273,7 +286,7 @@ class RegionAdmin(ModelAdmin):
 
 
 @admin.register(Employer, site=console_site)
-class EmployerAdmin(ScopedAdmin):
+class EmployerAdmin(ScopeRefusalAsMessage, ScopedAdmin):
     list_display = ["name", "credit_code", "region", "covering_union", "township_union", "size"]
     list_filter = ["size", "industry"]
     search_fields = ["name", "credit_code"]
@@ -297,6 +310,9 @@ class EmployerAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("covering_union", "township_union"):
             kwargs["queryset"] = visible_orgs(request.user)
+        if db_field.name == "township_union":
+            kwargs["help_text"] = ("留空则按所在行政区划自动确定：乡镇（街道）级区划的乡镇（街道）工会，"
+                                   "或只有一个乡镇（街道）工会的县（区）")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -608,7 +624,7 @@ class ChannelAdmin(ScopedAdmin):
 
     def save_formset(self, request, form, formset, change):
         for notice in formset.save(commit=False):
-            portal_services.notice_save(notice, by=request.user, changed=["notice"])
+            self.run_service(portal_services.notice_save, notice, by=request.user, changed=["notice"])
         for notice in formset.deleted_objects:
             notice.delete()
 

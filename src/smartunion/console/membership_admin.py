@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +18,8 @@ from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import services
 from smartunion.members.models import JoinApplication, Transfer
 from smartunion.orgs.models import Organisation, subtree_q
-from smartunion.orgs.queries import scope_q, visible_orgs
+from smartunion.orgs.queries import scope_q, scoped
+from smartunion.portal.membership_forms import JoinForm, coded
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -56,12 +57,17 @@ class ReviewForm(forms.Form):
         self.fields["to"].empty_label = "请选择要转交的工会"
         county = Organisation.objects.filter(kind=Organisation.Kind.COUNTY,
                                              region_id=application.work_region_id[:6]).first()
-        targets = visible_orgs(user).filter(kind__in=Organisation.MEMBER_KINDS, status="active")
+        # The targets services.may_forward_to allows: unions in the reviewer's review scope, or back to the
+        # township union. Anything else (missing or not allowed) is the same invalid choice.
+        targets = scoped(Organisation.objects.filter(kind__in=Organisation.MEMBER_KINDS, status="active"), user,
+                         roles=services.REVIEW_ROLES)
         if county is not None:
             targets = targets.filter(subtree_q(county.path))
-        self.fields["to"].queryset = targets.exclude(pk=application.union_id).order_by("path")[:500]
-        self.fields["to"].queryset = Organisation.objects.filter(
-            pk__in=list(self.fields["to"].queryset.values_list("pk", flat=True))).order_by("path")
+        pks = list(targets.exclude(pk=application.union_id).order_by("path").values_list("pk", flat=True)[:500])
+        back_to_town = services.township_union_to_return_to(application)
+        if back_to_town is not None and back_to_town.pk != application.union_id:
+            pks.append(back_to_town.pk)
+        self.fields["to"].queryset = Organisation.objects.filter(pk__in=pks).order_by("path")
 
     def clean(self):
         data = super().clean()
@@ -80,14 +86,30 @@ class JoinApplicationAdmin(ScopedAdmin):
     list_filter = ["status", OverdueFilter, "dispatch_reason"]
     search_fields = ["employer_name"]
     ordering = ["deadline", "id"]
-    readonly_fields = ["applicant_name", "masked_id", "masked_phone", "employer_name", "employer_credit_code",
+class OnBehalfForm(JoinForm):
+    """The join fields, for a cadre filing for a worker (the portal's form without the poster token)."""
+
+    ethnicity = forms.ChoiceField(label="民族", choices=[], required=False)
+    address = forms.CharField(label="住址（选填）", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["source_token"]
+        self.fields["ethnicity"].choices = coded("ethnicity")
+
+
+ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移"
+
+
+    readonly_fields = ["applicant_name", "filed_by", "masked_id", "masked_phone", "employer_name",
+                       "employer_credit_code",
                        "work_region", "employment_form", "gig_platform", "union", "dispatch_reason", "dispatch_note",
                        "candidates_shown", "submitted_at", "deadline", "status", "decided_at", "reject_reason"]
     fields = readonly_fields
     change_list_template = "console/joinapplication_changelist.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("union", "work_region")
+        return super().get_queryset(request).select_related("union", "work_region", "submitted_by")
 
     def org_of(self, obj):
         return obj.union
@@ -109,6 +131,12 @@ class JoinApplicationAdmin(ScopedAdmin):
     @admin.display(description="手机号码")
     def masked_phone(self, obj):
         return mask_phone(obj.phone)
+
+    @admin.display(description="提交方式")
+    def filed_by(self, obj):
+        if obj.submitted_by_id:
+            return f"工会干部代为申请（经办人：{obj.submitted_by}）"
+        return "本人网上申请" if obj.applicant_id else "-"
 
     @admin.display(description="候选单位")
     def candidates_shown(self, obj):
@@ -138,7 +166,8 @@ class JoinApplicationAdmin(ScopedAdmin):
                 n = overdue.filter(subtree_q(child.path, "union_path")).count()
                 if n:
                     breakdown.append((child.name, n))
-        extra = {"overdue_total": mine.count(), "overdue_breakdown": breakdown, **(extra_context or {})}
+        extra = {"overdue_total": mine.count(), "overdue_breakdown": breakdown,
+                 "can_file_on_behalf": services.may_file_on_behalf(request.user), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 
     def get_urls(self):
@@ -153,6 +182,8 @@ class JoinApplicationAdmin(ScopedAdmin):
         if application is None:
             messages.warning(request, f"ID为“{pk}”的入会申请不存在。也许它已被删除？")
             return HttpResponseRedirect(reverse("console:index"))
+            path("on-behalf/", self.admin_site.admin_view(self.on_behalf_view),
+                 name="members_joinapplication_on_behalf"),
         form = ReviewForm(request.POST or None, application=application, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -191,6 +222,39 @@ class TransferActionForm(forms.Form):
 @admin.register(Transfer, site=console_site)
 class TransferAdmin(ScopedAdmin):
     list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline", "act_link"]
+    def on_behalf_view(self, request):
+        """代为申请入会: a cadre files for a worker; the application has no applicant account and records the cadre."""
+        if not services.may_file_on_behalf(request.user):
+            raise PermissionDenied("只有工会干部（审核员、主席或管理员）可以代为申请入会")
+        form = OnBehalfForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                application, created = services.join_apply(submitted_by=request.user, **form.cleaned_data)
+            except services.AlreadyMember:
+                form.add_error("id_number", ON_BEHALF_MEMBER)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors[0])
+                else:
+                    form.add_error(None, exc.messages[0])
+            else:
+                visible = self.get_queryset(request).filter(pk=application.pk).exists()
+                if created:
+                    messages.success(request, f"已代为提交入会申请，由“{application.union.name}”受理")
+                elif visible:
+                    messages.info(request, f"该职工已有一份正在审核的入会申请，由“{application.union.name}”受理")
+                else:
+                    # Someone else's pending application outside the cadre's scope: nothing of it is shown.
+                    messages.info(request, "该职工已有一份正在审核的入会申请，无需重复提交，请等待受理工会审核")
+                if visible:
+                    return HttpResponseRedirect(reverse("console:members_joinapplication_change",
+                                                        args=[application.pk]))
+                return HttpResponseRedirect(reverse("console:members_joinapplication_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "代为申请入会", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "console/join_on_behalf.html", context)
+
     list_filter = ["status"]
     readonly_fields = ["person", "from_union", "to_union", "to_employer_name", "dispatch_reason", "dispatch_note",
                        "status", "created_at", "release_deadline", "released_at", "completed_at", "reject_reason"]

@@ -89,7 +89,8 @@ def _region_entry_code(region: str) -> str | None:
 
 @cache
 def region_name_forms(county: str) -> tuple[str, ...]:
-    """The names of a county, its city and its province, full and short, folded, longest first."""
+    """The names of a county, its city and its province, full and short, folded (longest first, then by code
+    point, so the order is stable)."""
     code = _region_entry_code(county)
     if code is None:
         return ()
@@ -99,7 +100,7 @@ def region_name_forms(county: str) -> tuple[str, ...]:
         if name:
             forms.add(_fold(name))
             forms.add(_fold(short_region_name(name)))
-    return tuple(sorted((f for f in forms if len(f) >= MIN_SHORT), key=len, reverse=True))
+    return tuple(sorted((f for f in forms if len(f) >= MIN_SHORT), key=lambda f: (-len(f), f)))
 
 
 def _strip_company_form(text: str) -> str:
@@ -111,29 +112,29 @@ def _strip_company_form(text: str) -> str:
     return text
 
 
-def _strip_leading_regions(text: str, forms: tuple[str, ...]) -> str:
-    """Remove place names from the front, as many as are written ("山东济南历下…"), never the whole name."""
-    stripped = True
-    while stripped:
-        stripped = False
+def _place_prefix_ends(text: str, forms: tuple[str, ...]) -> set[int]:
+    """Every position up to which the front of `text` is place names only. All readings are kept, since the
+    greedy one can be wrong: "青岛市南…" in 市南区 is 青岛 + 市南, not 青岛市 + "南…"."""
+    ends, frontier = {0}, [0]
+    while frontier:
+        start = frontier.pop()
         for form in forms:
-            if text.startswith(form) and _strip_company_form(text[len(form):]):
-                text = text[len(form):]
-                stripped = True
-                break
-    return text
+            end = start + len(form)
+            if end not in ends and text.startswith(form, start):
+                ends.add(end)
+                frontier.append(end)
+    return ends
+
+
+def _strip_leading_regions(text: str, forms: tuple[str, ...]) -> str:
+    """Remove as many place names from the front as are written ("山东济南历下…"), never the whole name."""
+    ends = [end for end in _place_prefix_ends(text, forms) if _strip_company_form(text[end:])]
+    return text[max(ends):] if ends else text
 
 
 def _only_place_names(text: str, forms: tuple[str, ...]) -> bool:
     text = _DROP.sub("", text)
-    if not text:
-        return False
-    while text:
-        form = next((f for f in forms if text.startswith(f)), None)
-        if form is None:
-            return False
-        text = text[len(form):]
-    return True
+    return bool(text) and len(text) in _place_prefix_ends(text, forms)
 
 
 def normalize_employer_name(name: str, *, region: str) -> str:

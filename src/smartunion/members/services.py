@@ -16,7 +16,7 @@ from smartunion.core import codes
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import compute_deadline
-from smartunion.core.forms import check_text_fields
+from smartunion.core.forms import check_text_fields, clean_name
 from smartunion.core.notifications import notify_user, queue_sms
 from smartunion.core.pii import blind_index
 from smartunion.core.text import normalize_employer_name
@@ -53,9 +53,10 @@ def person_by_id_number(id_number: str) -> Person | None:
 def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Person, bool]:
     """Find the person by ID number or create them; returns (person, created). Sex and birth date are derived."""
     errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "请填写姓名"
+    name, name_problem = clean_name(name)
+    if name_problem:
+        errors["name"] = name_problem
+    check_text_fields(Person, fields, errors)
     try:
         id_number = validate_id_number(id_number)
     except ValidationError as exc:

@@ -79,6 +79,7 @@ def channel_save(channel: Channel, *, by, changed: list[str]) -> Channel:
     unknown = [k for k in channel.service_order if k not in SERVICES]
     if unknown:
         raise ValidationError({"service_order": "未知的服务：" + "、".join(unknown) + "；可选：" + "、".join(SERVICES)})
+    _check_text(channel, ("name", "banner_title", "banner_text"))
     channel.save()
     log_event("portal.channel.save", actor=by, target=channel, org=channel.org, data={"fields": changed})
     return channel
@@ -90,6 +91,19 @@ def notice_save(notice, *, by, changed: list[str]):
 
     if by is not None and not can_manage(by, notice.channel.org):
         raise PermissionError("您无权发布该频道的公告")
+    _check_text(notice, ("title", "body"))
     notice.save()
     log_event("portal.notice.save", actor=by, target=notice, org=notice.channel.org, data={"fields": changed})
     return notice
+
+
+def _check_text(obj, names: tuple[str, ...]) -> None:
+    """Length, control characters and unpaired surrogates of the text fields about to be saved."""
+    from django.core.exceptions import ValidationError
+
+    from smartunion.core.forms import check_text_fields
+
+    errors: dict[str, str] = {}
+    check_text_fields(type(obj), {name: getattr(obj, name) for name in names}, errors)
+    if errors:
+        raise ValidationError(errors)
