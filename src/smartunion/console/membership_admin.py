@@ -78,14 +78,6 @@ class ReviewForm(forms.Form):
         return data
 
 
-@admin.register(JoinApplication, site=console_site)
-class JoinApplicationAdmin(ScopedAdmin):
-    scope_field = "union_path"
-    list_display = ["applicant_name", "employer_name", "union", "dispatch_reason", "submitted_at", "deadline_shown",
-                    "status", "review_link"]
-    list_filter = ["status", OverdueFilter, "dispatch_reason"]
-    search_fields = ["employer_name"]
-    ordering = ["deadline", "id"]
 class OnBehalfForm(JoinForm):
     """The join fields, for a cadre filing for a worker (the portal's form without the poster token)."""
 
@@ -101,6 +93,14 @@ class OnBehalfForm(JoinForm):
 ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移"
 
 
+@admin.register(JoinApplication, site=console_site)
+class JoinApplicationAdmin(ScopedAdmin):
+    scope_field = "union_path"
+    list_display = ["applicant_name", "employer_name", "union", "dispatch_reason", "submitted_at", "deadline_shown",
+                    "status", "review_link"]
+    list_filter = ["status", OverdueFilter, "dispatch_reason"]
+    search_fields = ["employer_name"]
+    ordering = ["deadline", "id"]
     readonly_fields = ["applicant_name", "filed_by", "masked_id", "masked_phone", "employer_name",
                        "employer_credit_code",
                        "work_region", "employment_form", "gig_platform", "union", "dispatch_reason", "dispatch_note",
@@ -124,6 +124,12 @@ ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变
     def applicant_name(self, obj):
         return mask_name(obj.name)
 
+    @admin.display(description="提交方式")
+    def filed_by(self, obj):
+        if obj.submitted_by_id:
+            return f"工会干部代为申请（经办人：{obj.submitted_by}）"
+        return "本人网上申请" if obj.applicant_id else "-"
+
     @admin.display(description="身份证号码")
     def masked_id(self, obj):
         return mask_id_number(obj.id_number)
@@ -131,12 +137,6 @@ ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变
     @admin.display(description="手机号码")
     def masked_phone(self, obj):
         return mask_phone(obj.phone)
-
-    @admin.display(description="提交方式")
-    def filed_by(self, obj):
-        if obj.submitted_by_id:
-            return f"工会干部代为申请（经办人：{obj.submitted_by}）"
-        return "本人网上申请" if obj.applicant_id else "-"
 
     @admin.display(description="候选单位")
     def candidates_shown(self, obj):
@@ -174,6 +174,8 @@ ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变
         return [
             path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
                  name="members_joinapplication_review"),
+            path("on-behalf/", self.admin_site.admin_view(self.on_behalf_view),
+                 name="members_joinapplication_on_behalf"),
             *super().get_urls(),
         ]
 
@@ -182,8 +184,6 @@ ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变
         if application is None:
             messages.warning(request, f"ID为“{pk}”的入会申请不存在。也许它已被删除？")
             return HttpResponseRedirect(reverse("console:index"))
-            path("on-behalf/", self.admin_site.admin_view(self.on_behalf_view),
-                 name="members_joinapplication_on_behalf"),
         form = ReviewForm(request.POST or None, application=application, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -213,15 +213,6 @@ ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变
                               "phone": mask_phone(application.phone)}}
         return TemplateResponse(request, "console/join_review.html", context)
 
-
-class TransferActionForm(forms.Form):
-    action = forms.ChoiceField(label="办理", widget=forms.RadioSelect, choices=[])
-    reason = forms.CharField(label="原因 / 说明", required=False, max_length=200)
-
-
-@admin.register(Transfer, site=console_site)
-class TransferAdmin(ScopedAdmin):
-    list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline", "act_link"]
     def on_behalf_view(self, request):
         """代为申请入会: a cadre files for a worker; the application has no applicant account and records the cadre."""
         if not services.may_file_on_behalf(request.user):
@@ -255,6 +246,15 @@ class TransferAdmin(ScopedAdmin):
                    "opts": self.model._meta}
         return TemplateResponse(request, "console/join_on_behalf.html", context)
 
+
+class TransferActionForm(forms.Form):
+    action = forms.ChoiceField(label="办理", widget=forms.RadioSelect, choices=[])
+    reason = forms.CharField(label="原因 / 说明", required=False, max_length=200)
+
+
+@admin.register(Transfer, site=console_site)
+class TransferAdmin(ScopedAdmin):
+    list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline", "act_link"]
     list_filter = ["status"]
     readonly_fields = ["person", "from_union", "to_union", "to_employer_name", "dispatch_reason", "dispatch_note",
                        "status", "created_at", "release_deadline", "released_at", "completed_at", "reject_reason"]
