@@ -174,14 +174,14 @@ def _id_number_taken(user, index: str, person: Person | None) -> bool:
     """Is this ID number bound to another account (by its binding, or as that account's person)?"""
     # Two indexed columns of one table: an index scan each, not a join.
     q = Q(real_name_index=index) | (Q(person_id=person.pk) if person is not None else Q(pk__in=[]))
-    return type(user).objects.filter(q).exclude(pk=user.pk).exists()
+    return get_user_model().objects.filter(q).exclude(pk=user.pk).exists()
 
 
 def _bind(user, index: str) -> bool:
     """Bind the account to the ID number if it is still unbound; True when this call bound it. The partial unique
     index on real_name_index settles two accounts racing for one ID number; the condition settles one account
     racing with two ID numbers."""
-    User = type(user)
+    User = get_user_model()  # not type(user): a request's user is a lazy wrapper
     try:
         with transaction.atomic():
             updated = User.objects.filter(pk=user.pk, real_name_index__isnull=True).update(
@@ -446,7 +446,7 @@ def _link_account(user, person: Person) -> bool:
         with transaction.atomic():
             if user.real_name_index is None:
                 _bind(user, person.id_number_index)
-            type(user).objects.filter(pk=user.pk, person__isnull=True).update(person=person)
+            get_user_model().objects.filter(pk=user.pk, person__isnull=True).update(person=person)
     except (IdentityMismatch, IntegrityError):
         return False
     return True
