@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 from django.core.exceptions import ValidationError
+from tests.conftest import make_user
 
 from smartunion.core import calendar
 from smartunion.core.calendar import (
@@ -19,12 +20,15 @@ from smartunion.core.calendar import (
     format_date_ranges,
     is_working_day,
     load_holiday_schedule,
+    may_load_holiday_schedules,
     parse_date_entries,
     statutory_holidays,
     working_days_between,
     year_source,
 )
 from smartunion.core.models import AuditEvent, HolidaySchedule
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Organisation, Position
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +261,26 @@ def test_only_operators_and_provincial_federations_may_load(personas):
         with pytest.raises(PermissionError, match="只有平台管理员和省总工会管理员可以维护节假日安排"):
             load_holiday_schedule(year=2027, holidays=["2027-01-01"], by=user)
     assert HolidaySchedule.objects.count() == 0
+
+
+def test_who_may_load_a_schedule(tree, personas):
+    def cadre(name, org, role=Position.Role.ADMINISTRATOR):
+        user = make_user(name)
+        org_services.position_grant(user=user, org=org, role=role)
+        return user
+
+    seamen = org_services.org_create(parent=tree.national, kind=Organisation.Kind.INDUSTRY, name="中国海员建设工会")
+    allowed = {
+        "province_admin": personas.province_admin, "province_chair": cadre("p_chair", tree.province, "chair"),
+        "national_admin": cadre("n_admin", tree.national), "operator": make_user("root", is_superuser=True),
+    }
+    refused = {
+        "province_reviewer": cadre("p_reviewer", tree.province, "reviewer"), "city_admin": personas.city_cadre,
+        "national_industry_admin": cadre("seamen", seamen), "grassroots_chair": personas.grassroots_cadre,
+        "worker": personas.worker, "inactive_operator": make_user("gone", is_superuser=True, is_active=False),
+    }
+    assert {name: may_load_holiday_schedules(user) for name, user in {**allowed, **refused}.items()} == {
+        **dict.fromkeys(allowed, True), **dict.fromkeys(refused, False)}
 
 
 def test_date_entries_read_and_written_as_lines():

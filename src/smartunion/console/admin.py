@@ -632,3 +632,6 @@ from smartunion.console import membership_admin  # noqa: E402,F401  membership p
 
 # isort: split
 from smartunion.console import roster_admin  # noqa: E402,F401
+
+# isort: split
+from smartunion.console import calendar_admin  # noqa: E402,F401  holiday schedules

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from smartunion.console.admin import ScopedAdmin, scope_root
 from smartunion.console.site import console_site
+from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE
 from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import services
@@ -36,6 +37,13 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "0":
             return queryset.exclude(status=JoinApplication.Status.PENDING, deadline__lt=now)
         return queryset
+
+
+def _with_estimate_mark(text, estimated: bool):
+    """A deadline that counted days of a year without an official schedule is marked as such."""
+    if not estimated:
+        return text
+    return format_html('{}<span class="text-orange-700" title="{}">{}</span>', text, ESTIMATED_HINT, ESTIMATED_NOTE)
 
 
 class ReviewForm(forms.Form):
@@ -104,7 +112,7 @@ class JoinApplicationAdmin(ScopedAdmin):
     readonly_fields = ["applicant_name", "filed_by", "masked_id", "masked_phone", "employer_name",
                        "employer_credit_code",
                        "work_region", "employment_form", "gig_platform", "union", "dispatch_reason", "dispatch_note",
-                       "candidates_shown", "submitted_at", "deadline", "status", "decided_at", "reject_reason"]
+                       "candidates_shown", "submitted_at", "deadline_shown", "status", "decided_at", "reject_reason"]
     fields = readonly_fields
     change_list_template = "console/joinapplication_changelist.html"
 
@@ -146,8 +154,8 @@ class JoinApplicationAdmin(ScopedAdmin):
     def deadline_shown(self, obj):
         text = timezone.localtime(obj.deadline).strftime("%Y-%m-%d")
         if obj.status == JoinApplication.Status.PENDING and obj.deadline < timezone.now():
-            return format_html('<span class="text-red-600 font-semibold">{}（已超期）</span>', text)
-        return text
+            text = format_html('<span class="text-red-600 font-semibold">{}（已超期）</span>', text)
+        return _with_estimate_mark(text, obj.deadline_estimated)
 
     @admin.display(description="操作")
     def review_link(self, obj):
@@ -208,6 +216,7 @@ class JoinApplicationAdmin(ScopedAdmin):
             else:
                 return HttpResponseRedirect(reverse("console:members_joinapplication_changelist"))
         context = {**self.admin_site.each_context(request), "title": "审核入会申请", "application": application,
+                   "estimated_note": ESTIMATED_NOTE, "estimated_hint": ESTIMATED_HINT,
                    "form": form, "opts": self.model._meta,
                    "masked": {"name": mask_name(application.name), "id": mask_id_number(application.id_number),
                               "phone": mask_phone(application.phone)}}
@@ -254,10 +263,10 @@ class TransferActionForm(forms.Form):
 
 @admin.register(Transfer, site=console_site)
 class TransferAdmin(ScopedAdmin):
-    list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline", "act_link"]
+    list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline_shown", "act_link"]
     list_filter = ["status"]
     readonly_fields = ["person", "from_union", "to_union", "to_employer_name", "dispatch_reason", "dispatch_note",
-                       "status", "created_at", "release_deadline", "released_at", "completed_at", "reject_reason"]
+                       "status", "created_at", "release_deadline_shown", "released_at", "completed_at", "reject_reason"]
     fields = readonly_fields
     ordering = ["-id"]
 
@@ -274,6 +283,11 @@ class TransferAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="转出期限", ordering="release_deadline")
+    def release_deadline_shown(self, obj):
+        return _with_estimate_mark(timezone.localtime(obj.release_deadline).strftime("%Y-%m-%d"),
+                                   obj.release_deadline_estimated)
 
     @admin.display(description="操作")
     def act_link(self, obj):
@@ -313,5 +327,6 @@ class TransferAdmin(ScopedAdmin):
                 messages.success(request, f"已办理，当前状态：{done.get_status_display()}")
                 return HttpResponseRedirect(reverse("console:members_transfer_changelist"))
         context = {**self.admin_site.each_context(request), "title": "办理会籍转移", "transfer": transfer,
+                   "estimated_note": ESTIMATED_NOTE, "estimated_hint": ESTIMATED_HINT,
                    "form": form, "opts": self.model._meta, "nothing_to_do": not choices}
         return TemplateResponse(request, "console/transfer_act.html", context)

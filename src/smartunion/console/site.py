@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
+from smartunion.core.calendar import may_load_holiday_schedules
 from smartunion.orgs.queries import is_unrestricted, managed_paths
 
 
@@ -126,6 +127,8 @@ def navigation(request):
                 {"title": "账号", "icon": "manage_accounts", "link": link("accounts_user_changelist")},
                 {"title": "审计日志", "icon": "history", "link": link("core_auditevent_changelist")},
                 {"title": "动态口令", "icon": "key", "link": link("totp")},
+                {"title": "节假日安排", "icon": "event", "link": link("core_holidayschedule_changelist"),
+                 "permission": lambda request: may_load_holiday_schedules(request.user)},
                 {"title": "消息发件箱", "icon": "outbox", "link": link("core_outboxmessage_changelist"),
                  "permission": lambda request: request.user.is_superuser},
             ],

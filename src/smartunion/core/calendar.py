@@ -296,16 +296,26 @@ def clean_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = ())
 def may_load_holiday_schedules(user) -> bool:
     """Platform operators and the chairs and administrators of a provincial (or the national) federation."""
     # The calendar sits below orgs; the right to change it is an org role, so the check reads orgs lazily.
-    from smartunion.orgs.models import Organisation, Position
+    from smartunion.orgs.models import SEGMENT, Organisation, Position
+    from smartunion.orgs.queries import managed_paths
 
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return Position.objects.filter(
-        user=user, role__in=Position.MANAGING_ROLES, org__status=Organisation.Status.ACTIVE,
-        org__kind__in=(Organisation.Kind.NATIONAL, Organisation.Kind.PROVINCE),
-    ).exists()
+    # Asked by the sidebar on every console page. The national federation is a root and a provincial one a root or
+    # its child, so a cadre who manages nothing that high up (most of them) needs no query beyond the cached scope.
+    if not any(len(path) <= 2 * SEGMENT for path in managed_paths(user, roles=Position.MANAGING_ROLES)):
+        return False
+    if _MAY_LOAD_ATTR not in user.__dict__:
+        user.__dict__[_MAY_LOAD_ATTR] = Position.objects.filter(
+            user=user, role__in=Position.MANAGING_ROLES, org__status=Organisation.Status.ACTIVE,
+            org__kind__in=(Organisation.Kind.NATIONAL, Organisation.Kind.PROVINCE),
+        ).exists()
+    return user.__dict__[_MAY_LOAD_ATTR]
+
+
+_MAY_LOAD_ATTR = "_smartunion_may_load_holidays"
 
 
 @dataclass(frozen=True)
