@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from smartunion.core.files import private_dir, private_sqlite
 from smartunion.core.keyring import load_or_create_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 VAR_DIR = Path(os.environ.get("SMARTUNION_VAR_DIR", PROJECT_DIR / "var"))
+private_dir(VAR_DIR)  # keys, the embedded database, uploads and backups: the owner's only
 DEBUG = env_bool("DEBUG", False)
 EMBEDDED = not os.environ.get("DATABASE_URL")
 # Generating keys into var/ is what the embedded shape does; a production deployment must supply its own.
@@ -126,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                         "PRAGMA cache_size=-65536;",
         "transaction_mode": "IMMEDIATE",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
+    private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; -wal/-shm follow it
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -157,7 +161,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root in the embedded shape
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = private_dir(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads (rosters hold ID numbers) and the folders made for them: the owner's only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic in the embedded shape
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,6 +194,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+LOG_FILE = os.environ.get("LOG_FILE", "")  # also log to this file (created 0600, reopened after logrotate)
+if LOG_FILE:
+    private_dir(Path(LOG_FILE).parent)
+    LOGGING["handlers"]["file"] = {"class": "smartunion.core.files.PrivateFileHandler", "filename": LOG_FILE,
+                                   "formatter": "plain", "encoding": "utf-8"}
+    LOGGING["root"]["handlers"].append("file")
 
 # The console (django-unfold): Chinese menu, grouped by what a cadre does.
 UNFOLD = {

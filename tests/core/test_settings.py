@@ -1,5 +1,6 @@
 """Production refuses to start without its secrets; the embedded shape generates them under var/."""
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,43 @@ def test_production_starts_with_secret_and_key_ring(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql"
     assert not (tmp_path / "secret_key").exists()
+
+
+MODES = [sys.executable, "-c", """
+import json, logging, os
+os.environ['DJANGO_SETTINGS_MODULE'] = 'smartunion.settings'
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute('CREATE TABLE t (x)')  # the connection stays open: -wal and -shm exist
+name = default_storage.save('roster/2026/01/roster.xlsx', ContentFile(b'PK'))
+logging.getLogger('smartunion').warning('started')
+var, media, log = settings.VAR_DIR, settings.MEDIA_ROOT, settings.LOG_FILE
+paths = {'var': var, 'database': var / 'smartunion.sqlite3', 'wal': var / 'smartunion.sqlite3-wal',
+         'shm': var / 'smartunion.sqlite3-shm', 'keyring': settings.PII_KEYRING_FILE, 'media': media,
+         'upload folder': media / 'roster' / '2026', 'upload': media / name, 'log folder': os.path.dirname(log),
+         'log': log}
+from smartunion.core import pii
+pii.encrypt('x')  # generates the key ring
+print(json.dumps({k: oct(os.stat(p).st_mode & 0o777) for k, p in paths.items()}))
+"""]
+
+
+def test_database_uploads_keys_and_logs_are_readable_by_the_owner_only(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)  # an existing folder is tightened too
+    os.chmod(var, 0o755)  # noqa: S103  the loose mode an older installation has
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "SECRET_KEY", "SMARTUNION_KEYRING", "SMARTUNION_KEYRING_FILE", "MEDIA_ROOT",
+                        "SMARTUNION_GENERATE_KEYS", "DEBUG", "REDIS_URL"}}
+    env.update(SMARTUNION_VAR_DIR=str(var), LOG_FILE=str(tmp_path / "logs" / "smartunion.log"))
+    result = subprocess.run(MODES, env=env, capture_output=True, text=True, timeout=60, umask=0o022)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "var": "0o700", "database": "0o600", "wal": "0o600", "shm": "0o600", "keyring": "0o600", "media": "0o700",
+        "upload folder": "0o700", "upload": "0o600", "log folder": "0o700", "log": "0o600"}
+    assert "WARNING smartunion started" in (tmp_path / "logs" / "smartunion.log").read_text()
