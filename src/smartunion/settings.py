@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "smartunion.portal",
     "smartunion.api",
     "smartunion.demo",
+    "axes",
+    "captcha",
 ]
 
 MIDDLEWARE = [
@@ -92,12 +94,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smartunion.core.middleware.RequestContextMiddleware",
     "smartunion.api.middleware.ApiJsonErrorsMiddleware",
+    # Last, as axes asks: it sees the answer of the log-in view (our lockout callable keeps it as it is).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smartunion.urls"
 WSGI_APPLICATION = "smartunion.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out requests before any password is checked
     "smartunion.accounts.backends.UsernameOrPhoneBackend",
 ]
 LOGIN_URL = "portal:login"
@@ -180,10 +185,35 @@ SECURE_REFERRER_POLICY = "same-origin"
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)  # set when behind nginx that sets the header
 
 # Accounts
-LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+# Log-in throttling (django-axes, database handler; tiers explained in accounts/lockout.py).
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))  # per login from one IP
+LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "30"))  # per IP across logins
+LOGIN_ACCOUNT_MAX_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_MAX_FAILURES", "50"))  # per login across IPs
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_HANDLER = "smartunion.accounts.lockout.TieredDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = "smartunion.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "smartunion.accounts.lockout.cool_off"
+AXES_USERNAME_CALLABLE = "smartunion.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "smartunion.core.middleware.client_ip"  # honours TRUST_X_FORWARDED_FOR
+AXES_LOCKOUT_CALLABLE = "smartunion.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # axes would clear the whole IP too; our services clear only (login, IP)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries while locked do not extend the lock
+AXES_ENABLE_ADMIN = False  # the console is our own admin site
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are not kept by IP
+AXES_VERBOSE = False  # no banner at every start; failures are still logged, with the login and IP masked
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "phone", "login", "code", "otp", "captcha_value"]
+# SMS verification codes and their sending limits.
 SMS_SENDER = os.environ.get("SMS_SENDER", "smartunion.core.notifications.LogSmsSender")
 SMS_CODE_TTL_SECONDS = 300
+SMS_RESEND_SECONDS = 60  # per phone and purpose
+SMS_PHONE_HOURLY_LIMIT = int(os.environ.get("SMS_PHONE_HOURLY_LIMIT", "5"))
+SMS_PHONE_DAILY_LIMIT = int(os.environ.get("SMS_PHONE_DAILY_LIMIT", "10"))
+SMS_IP_DAILY_LIMIT = int(os.environ.get("SMS_IP_DAILY_LIMIT", "50"))  # a factory's dormitory shares one address
+SMS_DAILY_TOTAL_LIMIT = int(os.environ.get("SMS_DAILY_TOTAL_LIMIT", "20000"))
+SMS_CAPTCHA_AFTER = int(os.environ.get("SMS_CAPTCHA_AFTER", "3"))  # sends from one IP in 24 h, then a captcha
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5  # minutes
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
 
 LOGGING = {
@@ -192,7 +222,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},  # one INFO line per log-in otherwise
 }
 LOG_FILE = os.environ.get("LOG_FILE", "")  # also log to this file (created 0600, reopened after logrotate)
 if LOG_FILE:

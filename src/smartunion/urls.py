@@ -6,6 +6,7 @@ from smartunion.console.site import console_site
 urlpatterns = [
     path("console/", console_site.urls),
     path("api/v1/", api.urls),
+    path("captcha/", include("captcha.urls")),  # challenge images, served by us
     path("", include("smartunion.portal.urls")),
 ]
 

@@ -1,10 +1,11 @@
-"""accounts.services directly: lockout, TOTP, SMS codes, worker sign-up and API tokens."""
+"""accounts.services directly: log-in, TOTP, SMS codes, sign-up and API tokens (throttling: test_lockout.py)."""
 
 import datetime as dt
 import re
 
 import pyotp
 import pytest
+from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -40,67 +41,6 @@ def test_unknown_login_is_bad_credentials(personas):
     assert refused(login="nobody", password=PASSWORD) == ("bad_credentials", "用户名或密码错误")
     assert refused(login="", password=PASSWORD) == ("bad_credentials", "用户名或密码错误")
     assert refused(login="13900000099", password=PASSWORD) == ("bad_credentials", "用户名或密码错误")
-
-
-def test_failures_are_counted_and_the_fifth_locks(personas):
-    user = personas.city_cadre
-    for count in range(1, 5):
-        assert refused(login="city_cadre", password="wrong", ip="10.0.0.7") == ("bad_credentials", "用户名或密码错误")
-        assert (fresh(user).failed_logins, fresh(user).locked_until) == (count, None)
-    before = timezone.now()
-    assert refused(login="city_cadre", password="wrong", ip="10.0.0.7") == ("bad_credentials", "用户名或密码错误")
-    locked = fresh(user)
-    assert locked.failed_logins == 0
-    assert before + dt.timedelta(minutes=15) <= locked.locked_until <= timezone.now() + dt.timedelta(minutes=15)
-    event = AuditEvent.objects.get(action="accounts.user.lock")
-    assert (event.actor_id, event.actor_label, event.target_id, event.ip) == (None, "系统", str(user.pk), "10.0.0.7")
-    # While locked, the right password is refused too and no further failure is counted.
-    code, message = refused(login="city_cadre", password=PASSWORD)
-    assert (code, message) == ("locked", "登录失败次数过多，账号已锁定，请15分钟后再试")
-    assert fresh(user).locked_until == locked.locked_until
-
-
-def test_success_resets_the_failure_count(personas):
-    user = personas.city_cadre
-    for _ in range(4):
-        refused(login="city_cadre", password="wrong")
-    assert fresh(user).failed_logins == 4
-    authenticate_login(login="city_cadre", password=PASSWORD)
-    assert fresh(user).failed_logins == 0
-    # Four more failures are again not enough to lock.
-    for _ in range(4):
-        refused(login="city_cadre", password="wrong")
-    assert (fresh(user).failed_logins, fresh(user).locked_until) == (4, None)
-
-
-def test_failures_of_one_account_do_not_lock_another(personas):
-    for _ in range(5):
-        refused(login="city_cadre", password="wrong")
-    assert authenticate_login(login="county_cadre", password=PASSWORD) == personas.county_cadre
-
-
-@pytest.mark.parametrize(("left", "minutes"), [
-    (dt.timedelta(minutes=14, seconds=59), 15),
-    (dt.timedelta(minutes=10, seconds=30), 11),
-    (dt.timedelta(minutes=1, seconds=30), 2),
-    (dt.timedelta(seconds=30), 1),
-])
-def test_lock_message_rounds_the_time_left_up(left, minutes, personas):
-    User.objects.filter(pk=personas.city_cadre.pk).update(locked_until=timezone.now() + left)
-    assert refused(login="city_cadre", password=PASSWORD) == (
-        "locked", f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试")
-
-
-def test_expired_lock_lets_the_user_in_and_is_cleared(personas):
-    User.objects.filter(pk=personas.city_cadre.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
-    assert authenticate_login(login="city_cadre", password=PASSWORD) == personas.city_cadre
-    assert fresh(personas.city_cadre).locked_until is None
-
-
-def test_expired_lock_with_a_wrong_password_counts_afresh(personas):
-    User.objects.filter(pk=personas.city_cadre.pk).update(locked_until=timezone.now() - dt.timedelta(minutes=1))
-    assert refused(login="city_cadre", password="wrong") == ("bad_credentials", "用户名或密码错误")
-    assert fresh(personas.city_cadre).failed_logins == 1
 
 
 def test_inactive_user_is_refused_like_a_wrong_password(personas):
@@ -143,13 +83,14 @@ def test_login_with_totp(personas):
     services.totp_confirm(user, code=pyotp.TOTP(user.totp_pending).now())
     assert fresh(user).totp_enabled is True
     assert refused(login="county_cadre", password=PASSWORD) == ("otp_required", "请输入动态口令")
-    assert fresh(user).failed_logins == 0
+    # Being asked for the second factor is no failed attempt.
+    assert not AccessAttempt.objects.exists()
     wrong = f"{(int(pyotp.TOTP(user.totp_secret).now()) + 500000) % 1000000:06d}"
     assert refused(login="county_cadre", password=PASSWORD, otp=wrong) == ("bad_otp", "动态口令错误")
-    assert fresh(user).failed_logins == 1
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [(f"user:{user.pk}", 1)]
     assert authenticate_login(login="county_cadre", password=PASSWORD,
                               otp=pyotp.TOTP(user.totp_secret).now()) == user
-    assert fresh(user).failed_logins == 0
+    assert not AccessAttempt.objects.exists()
 
 
 def test_totp_secret_is_stored_encrypted(personas):
@@ -184,14 +125,15 @@ def test_send_code_queues_a_masked_sms(db):
     assert message.body == f"【智慧工会】您的验证码是{_code()}，5分钟内有效。如非本人操作，请忽略。"
 
 
-def test_one_code_per_minute_per_phone_and_purpose(db):
-    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
+def test_one_code_per_minute_per_phone_and_purpose(personas):
+    phone = "13900000001"  # the worker's: codes for every purpose are sent
+    services.send_sms_code(phone=phone, purpose=SmsCode.Purpose.REGISTER)
     with pytest.raises(ValidationError) as exc:
-        services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
+        services.send_sms_code(phone=phone, purpose=SmsCode.Purpose.REGISTER)
     assert exc.value.messages == ["验证码发送过于频繁，请一分钟后再试"]
     # Another purpose or another phone is not throttled.
-    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.RESET)
-    services.send_sms_code(phone="13800000003", purpose=SmsCode.Purpose.REGISTER)
+    services.send_sms_code(phone=phone, purpose=SmsCode.Purpose.RESET)
+    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
     assert OutboxMessage.objects.count() == 3
 
 
@@ -205,10 +147,10 @@ def test_a_valid_code_is_consumed_once(db):
     assert exc.value.messages == ["验证码已过期，请重新获取"]
 
 
-def test_a_code_is_bound_to_its_purpose(db):
-    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.RESET)
+def test_a_code_is_bound_to_its_purpose(personas):
+    services.send_sms_code(phone="13900000001", purpose=SmsCode.Purpose.RESET)
     with pytest.raises(ValidationError) as exc:
-        services.check_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER, code=_code())
+        services.check_sms_code(phone="13900000001", purpose=SmsCode.Purpose.REGISTER, code=_code())
     assert exc.value.messages == ["验证码已过期，请重新获取"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -149,8 +150,7 @@ def test_failures_below_the_limit_are_401_and_do_not_lock(personas):
     response = obtain({"username": "county_cadre", "password": PASSWORD})
 
     assert response.status_code == 200
-    personas.county_cadre.refresh_from_db()
-    assert (personas.county_cadre.failed_logins, personas.county_cadre.locked_until) == (0, None)
+    assert not AccessAttempt.objects.exists()
 
 
 def test_the_failure_that_reaches_the_limit_is_still_reported_as_bad_credentials(personas):
@@ -191,6 +191,29 @@ def test_failures_by_phone_lock_the_worker_for_both_ways_of_logging_in(personas)
     assert (by_username.status_code, by_username.json()) == (423, LOCKED)
 
 
+def test_lock_applies_to_one_address_only(personas):
+    for _ in range(5):
+        obtain({"username": "county_cadre", "password": "wrong"})
+
+    elsewhere = Client(REMOTE_ADDR="10.0.0.8").post(TOKEN_URL, {"username": "county_cadre", "password": PASSWORD},
+                                                    content_type="application/json")
+
+    assert elsewhere.status_code == 200
+
+
+@pytest.mark.parametrize("unknown", [{"username": "nobody"}, {"phone": "13900000002"}],
+                         ids=["unknown-username", "unknown-phone"])
+def test_unknown_account_is_locked_exactly_like_a_known_one(personas, unknown):
+    known = [obtain({"username": "county_cadre", "password": p}) for p in ["wrong"] * 5 + [PASSWORD]]
+    other = [Client(REMOTE_ADDR="10.0.0.8").post(TOKEN_URL, {**unknown, "password": p},
+                                                 content_type="application/json")
+             for p in ["wrong"] * 5 + [PASSWORD]]
+
+    assert [(r.status_code, r.content) for r in known] == [(r.status_code, r.content) for r in other]
+    assert [r.status_code for r in other] == [401] * 5 + [423]
+    assert other[-1].json() == LOCKED
+
+
 def test_lock_applies_only_to_the_failing_account(personas):
     for _ in range(5):
         obtain({"username": "county_cadre", "password": "wrong"})
@@ -201,7 +224,7 @@ def test_lock_applies_only_to_the_failing_account(personas):
 def test_log_in_works_again_once_the_lock_has_expired(personas):
     for _ in range(5):
         obtain({"username": "county_cadre", "password": "wrong"})
-    User.objects.filter(pk=personas.county_cadre.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=15, seconds=1))
 
     assert obtain({"username": "county_cadre", "password": PASSWORD}).status_code == 200
 

@@ -4,6 +4,8 @@ import datetime as dt
 import logging
 import re
 
+from axes.models import AccessAttempt
+from django.test import Client
 from django.utils import timezone
 
 from smartunion.accounts.models import SmsCode, User
@@ -60,15 +62,31 @@ def test_login_does_not_redirect_off_site(client, personas):
 def test_wrong_password_is_refused(client, personas):
     response = client.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
     assert response.status_code == 200
-    assert form_errors(response) == ["用户名或密码错误"]
-    assert '<p class="error">用户名或密码错误</p>' in response.content.decode()
+    assert form_errors(response) == ["手机号或密码错误"]
+    assert '<p class="error">手机号或密码错误</p>' in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert User.objects.get(pk=personas.worker.pk).failed_logins == 1
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [
+        (f"user:{personas.worker.pk}", 1)]
 
 
 def test_unknown_phone_gets_the_same_message(client, personas):
     response = client.post("/login/", {"phone": "13900000099", "password": PASSWORD})
-    assert form_errors(response) == ["用户名或密码错误"]
+    assert form_errors(response) == ["手机号或密码错误"]
+
+
+def _same_page(response, phone):
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return html.replace(f'value="{phone}"', 'value=""').encode()
+
+
+def test_unknown_phone_gets_byte_identical_pages_including_the_lock(personas):
+    known, unknown = Client(REMOTE_ADDR="10.0.0.7"), Client(REMOTE_ADDR="10.0.0.8")
+    for password in ["wrong-password"] * 5 + [PASSWORD]:
+        a = known.post("/login/", {"phone": "13900000001", "password": password})
+        b = unknown.post("/login/", {"phone": "13900000099", "password": password})
+        assert (a.status_code, form_errors(a)) == (b.status_code, form_errors(b))
+        assert _same_page(a, "13900000001") == _same_page(b, "13900000099")
+    assert form_errors(b) == ["登录失败次数过多，账号已锁定，请15分钟后再试"]
 
 
 def test_locked_worker_is_told_how_long(client, personas):

@@ -32,8 +32,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("可登录管理后台", default=False)
     is_active = models.BooleanField("启用", default=True)
     date_joined = models.DateTimeField("注册时间", auto_now_add=True)
-    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     totp_secret = EncryptedTextField("动态口令密钥", blank=True, default="")
     totp_enabled = models.BooleanField("启用动态口令", default=False)
     totp_pending = EncryptedTextField("待确认的动态口令密钥", blank=True, default="")

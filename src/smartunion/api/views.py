@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Schema, Status
 
-from smartunion.accounts import services as account_services
 from smartunion.api import errors
+from smartunion.api.accounts import router as auth_router
 from smartunion.api.auth import BearerToken
 from smartunion.api.errors import ApiError
 from smartunion.api.schemas import (
@@ -17,8 +16,6 @@ from smartunion.api.schemas import (
     OrgIn,
     OrgOut,
     OrgPatch,
-    TokenIn,
-    TokenOut,
 )
 from smartunion.core import codes
 from smartunion.core.pagination import capped_count
@@ -54,30 +51,6 @@ def paginate(queryset, params: PageParams, serialize) -> dict:
     count, capped = capped_count(queryset)
     return {"count": count, "count_capped": capped, "page": params.page, "page_size": params.page_size,
             "items": items}
-
-
-# Auth
-
-auth_router = Router(tags=["认证"])
-
-
-@auth_router.post("/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 423: ErrorOut})
-def obtain_token(request, payload: TokenIn):
-    login = (payload.username or payload.phone or "").strip()
-    if not login:
-        raise ApiError(400, "invalid", "请填写用户名或手机号码", {"username": "请填写用户名或手机号码"})
-    try:
-        user = account_services.authenticate_login(login=login, password=payload.password, otp=payload.otp)
-    except account_services.LoginError as exc:
-        status = 423 if exc.code == "locked" else 401
-        raise ApiError(status, exc.code, exc.message) from None
-    token, record = account_services.issue_token(user)
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    return {
-        "token": token, "expires_at": record.expires_at,
-        "user": {"id": user.pk, "kind": user.kind, "name": str(user)},
-    }
 
 
 # Orgs

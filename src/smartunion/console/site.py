@@ -24,13 +24,14 @@ class ConsoleLoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username is not None and password:
-            from django.contrib.auth import authenticate
+            from smartunion.accounts.services import LoginError, authenticate_login
 
-            self.user_cache = authenticate(self.request, username=username, password=password,
-                                           otp=self.cleaned_data.get("otp", ""))
-            if self.user_cache is None:
-                error = getattr(self.request, "login_error", None)
-                raise forms.ValidationError(error.message if error else "用户名或密码错误", code="invalid_login")
+            # Through the accounts service, as the portal and the API: axes throttling, the same answers.
+            try:
+                self.user_cache = authenticate_login(login=username, password=password,
+                                                     otp=self.cleaned_data.get("otp", ""), request=self.request)
+            except LoginError as exc:
+                raise forms.ValidationError(exc.message, code="invalid_login") from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 

@@ -1,4 +1,5 @@
-"""The workers' mobile portal: home (city channel), log-in and sign-up, 我的, the union directory, notices."""
+"""The workers' mobile portal: home (city channel), log-in (password or SMS code), sign-up, password reset, unlock,
+我的, the union directory, notices."""
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -6,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from smartunion.accounts import services as account_services
@@ -15,7 +17,14 @@ from smartunion.core.middleware import client_ip
 from smartunion.members.models import Membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
-from smartunion.portal.forms import LoginForm, RegisterForm, SmsCodeForm
+from smartunion.portal.forms import (
+    LoginForm,
+    PasswordResetForm,
+    RegisterForm,
+    SmsCodeForm,
+    SmsLoginForm,
+    UnlockForm,
+)
 from smartunion.portal.models import Notice
 from smartunion.portal.services import channel_for, service_grid
 
@@ -28,22 +37,74 @@ def home(request):
     })
 
 
+PORTAL_BACKEND = "smartunion.accounts.backends.UsernameOrPhoneBackend"
+# Where each kind of code is asked for, and what the person is told once it is asked. For log-in, reset and unlock
+# the answer is the same whether or not the phone or login is registered.
+CODE_PAGES = {
+    SmsCode.Purpose.REGISTER: ("portal:register", "验证码已发送，5分钟内有效"),
+    SmsCode.Purpose.LOGIN: ("portal:login", "如该手机号已注册，验证码已发送，5分钟内有效"),
+    SmsCode.Purpose.RESET: ("portal:password_reset", "如该手机号已注册，验证码已发送，5分钟内有效"),
+    SmsCode.Purpose.UNLOCK: ("portal:unlock", "如该账号已绑定手机，验证码已发送，5分钟内有效"),
+}
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _captcha(request) -> dict | None:
+    """A challenge for the code form once this network has asked for a few codes."""
+    if not account_services.captcha_required(client_ip(request)):
+        return None
+    key, image_url = account_services.new_captcha()
+    return {"key": key, "image_url": image_url}
+
+
+def _login_page(request, form, sms_form, status=200):
+    return render(request, "portal/login.html", {"form": form, "sms_form": sms_form, "captcha": _captcha(request)},
+                  status=status)
+
+
+def _refusal(exc: account_services.LoginError) -> str:
+    # The portal logs in by phone, so it names the phone; the answer is the same for unregistered phones.
+    return "手机号或密码错误" if exc.code == "bad_credentials" else exc.message
+
+
+def _signed_in(request, user):
+    login(request, user, backend=PORTAL_BACKEND)
+    return redirect(_safe_next(request, "portal:me"))
+
+
 def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = account_services.authenticate_login(
-                login=form.cleaned_data["phone"], password=form.cleaned_data["password"], ip=client_ip(request))
+                login=form.cleaned_data["phone"], password=form.cleaned_data["password"], request=request)
         except account_services.LoginError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, _refusal(exc))
         else:
-            login(request, user, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-                target = "portal:me"
-            return redirect(target)
-    return render(request, "portal/login.html", {"form": form})
+            return _signed_in(request, user)
+    return _login_page(request, form, SmsLoginForm())
+
+
+@require_POST
+def sms_login_view(request):
+    """Log-in with a code sent for purpose `login`, on the same throttling as the password form."""
+    sms_form = SmsLoginForm(request.POST)
+    if sms_form.is_valid():
+        try:
+            user = account_services.sms_login(phone=sms_form.cleaned_data["phone"], code=sms_form.cleaned_data["code"],
+                                              request=request)
+        except account_services.LoginError as exc:
+            sms_form.add_error(None, exc.message)
+        else:
+            return _signed_in(request, user)
+    return _login_page(request, LoginForm(), sms_form)
 
 
 @require_POST
@@ -63,25 +124,66 @@ def register(request):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            login(request, user, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
+            login(request, user, backend=PORTAL_BACKEND)
             messages.success(request, "注册成功")
             return redirect("portal:me")
-    return render(request, "portal/register.html", {"form": form})
+    return render(request, "portal/register.html", {"form": form, "captcha": _captcha(request)})
 
 
 @require_POST
 def send_code(request):
+    """Ask for an SMS code for any purpose; the answer goes back to the page the code is for."""
     form = SmsCodeForm(request.POST)
+    purpose = request.POST.get("purpose") or SmsCode.Purpose.REGISTER
+    page, sent = CODE_PAGES.get(purpose, CODE_PAGES[SmsCode.Purpose.REGISTER])
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            account_services.send_sms_code(phone=form.cleaned_data["phone"], purpose=SmsCode.Purpose.REGISTER)
+            account_services.send_sms_code(phone=data["phone"], purpose=data["purpose"] or SmsCode.Purpose.REGISTER,
+                                           ip=client_ip(request), captcha_key=data["captcha_key"],
+                                           captcha_value=data["captcha_value"])
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
-            messages.success(request, "验证码已发送，5分钟内有效")
+            messages.success(request, sent)
     else:
-        messages.error(request, form.errors["phone"][0])
-    return redirect("portal:register")
+        field = next(iter(form.errors))
+        messages.error(request, form.errors[field][0] if field != "purpose" else "验证码用途不正确")
+    target = reverse(page)
+    nxt = _safe_next(request, "")
+    return redirect(f"{target}?{urlencode({'next': nxt})}" if nxt else target)
+
+
+def password_reset(request):
+    """忘记密码: phone + `reset` code + new password; the account's lock is lifted too."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.reset_password(phone=form.cleaned_data["phone"], code=form.cleaned_data["code"],
+                                            password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "密码已重置，请用新密码登录")
+            return redirect("portal:login")
+    return render(request, "portal/password_reset.html", {"form": form, "captcha": _captcha(request)})
+
+
+def unlock(request):
+    """The account holder lifts a log-in lock with an `unlock` SMS code or their TOTP (linked from the console)."""
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.unlock_account(login=form.cleaned_data["login"], code=form.cleaned_data["code"],
+                                            otp=form.cleaned_data["otp"], request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, "账号已解锁，请重新登录")
+            return redirect(_safe_next(request, "portal:login"))
+    return render(request, "portal/unlock.html", {"form": form, "captcha": _captcha(request),
+                                                  "next": _safe_next(request, "")})
 
 
 @login_required

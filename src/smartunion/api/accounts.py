@@ -1,0 +1,195 @@
+"""/api/v1/auth: log-in by password or SMS code, sign-up, password reset, unlock, SMS codes and their captcha.
+
+The same services as the portal, so the same throttling (django-axes) and the same SMS limits apply. Answers for
+unknown logins and unregistered phones are the same as for known ones.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
+from ninja import Field, Router, Schema, Status
+
+from smartunion.accounts import services
+from smartunion.accounts.models import SmsCode
+from smartunion.api.errors import ApiError
+from smartunion.api.schemas import ErrorOut, TokenIn, TokenOut
+from smartunion.core.middleware import client_ip
+from smartunion.core.validators import validate_mobile
+
+router = Router(tags=["认证"])
+
+INVALID = "提交的数据有误，请检查后重试"
+RATE_LIMITED = {"too_frequent", "phone_hourly_limit", "phone_daily_limit", "ip_daily_limit", "daily_total_limit",
+                "throttled"}
+# Which request field a service's ValidationError code is about.
+FIELD_OF_CODE = {
+    "required": "phone", "format": "phone",
+    "expired": "code", "too_many_attempts": "code", "bad_code": "code",
+    "bad_otp": "otp", "bad_purpose": "purpose", "bad_captcha": "captcha_value",
+    "login_required": "login", "code_required": "code",
+}
+
+
+class SmsCodeIn(Schema):
+    phone: str = Field("", description="手机号码（解锁时也可填用户名，或用 login）")
+    login: str = Field("", description="解锁时的用户名或手机号码")
+    purpose: Literal["register", "login", "reset", "unlock"] = Field(
+        ..., description="register 注册，login 验证码登录，reset 重置密码，unlock 解除登录锁定")
+    captcha_key: str = Field("", description="同一网络多次获取验证码后须填写：GET /auth/captcha 返回的 key")
+    captcha_value: str = Field("", description="图形验证码上的字符")
+
+
+class SmsCodeOut(Schema):
+    sent: bool = Field(..., description="始终为 true：未注册的手机号不会收到短信，但回答相同")
+    resend_after: int = Field(..., description="多少秒后可再次获取")
+
+
+class CaptchaOut(Schema):
+    key: str
+    image_url: str = Field(..., description="图形验证码图片，位于本服务器（相对地址）")
+
+
+class RegisterIn(Schema):
+    phone: str
+    code: str = Field(..., description="用途为 register 的短信验证码")
+    password: str
+    display_name: str = Field("", max_length=50, description="称呼（选填）")
+
+
+class SmsLoginIn(Schema):
+    phone: str
+    code: str = Field(..., description="用途为 login 的短信验证码")
+    otp: str = Field("", description="已启用动态口令的账号须填写")
+
+
+class PasswordResetIn(Schema):
+    phone: str
+    code: str = Field(..., description="用途为 reset 的短信验证码")
+    password: str = Field(..., description="新密码")
+
+
+class PasswordResetOut(Schema):
+    reset: bool
+
+
+class UnlockIn(Schema):
+    login: str = Field(..., description="被锁定的用户名或手机号码")
+    code: str = Field("", description="用途为 unlock 的短信验证码（发送到该账号绑定的手机）")
+    otp: str = Field("", description="或：动态口令")
+
+
+class UnlockOut(Schema):
+    unlocked: bool
+
+
+def _invalid(exc: ValidationError, status: int = 422) -> ApiError:
+    """A service's refusal as an API error on the field it is about."""
+    code = exc.error_list[0].code if hasattr(exc, "error_list") else exc.code
+    message = " ".join(exc.messages)
+    if code in RATE_LIMITED:
+        return ApiError(429, "too_many_requests", message)
+    if code == "captcha_required":
+        return ApiError(428, "captcha_required", message, {"captcha_value": message})
+    if code == "exists":
+        return ApiError(409, "exists", message)
+    field = FIELD_OF_CODE.get(code or "", "password" if (code or "").startswith("password") else None)
+    return ApiError(status, "invalid", message, {field: message} if field else {})
+
+
+def _phone(value: str) -> str:
+    try:
+        return validate_mobile(value)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", exc.messages[0], {"phone": exc.messages[0]}) from None
+
+
+def _token_body(request, user) -> dict:
+    token, record = services.issue_token(user)
+    # As a session log-in would: last_login is updated, axes sees the success.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return {"token": token, "expires_at": record.expires_at,
+            "user": {"id": user.pk, "kind": user.kind, "name": str(user)}}
+
+
+def _login_refused(exc: services.LoginError) -> ApiError:
+    return ApiError(423 if exc.code == "locked" else 401, exc.code, exc.message)
+
+
+@router.post("/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 423: ErrorOut},
+             summary="用户名或手机号 + 密码登录，换取访问令牌")
+def obtain_token(request, payload: TokenIn):
+    login = (payload.username or payload.phone or "").strip()
+    if not login:
+        raise ApiError(400, "invalid", "请填写用户名或手机号码", {"username": "请填写用户名或手机号码"})
+    try:
+        user = services.authenticate_login(login=login, password=payload.password, otp=payload.otp, request=request)
+    except services.LoginError as exc:
+        raise _login_refused(exc) from None
+    return _token_body(request, user)
+
+
+@router.get("/captcha", response={200: CaptchaOut}, summary="获取图形验证码")
+def get_captcha(request):
+    key, image_url = services.new_captcha()
+    return {"key": key, "image_url": image_url}
+
+
+@router.post("/sms-codes", response={202: SmsCodeOut, 422: ErrorOut, 428: ErrorOut, 429: ErrorOut},
+             summary="发送短信验证码（注册、登录、重置密码、解锁）")
+def send_sms_code(request, payload: SmsCodeIn):
+    ip = client_ip(request)
+    try:
+        if payload.purpose == SmsCode.Purpose.UNLOCK:
+            services.send_unlock_code(login=payload.login or payload.phone, ip=ip, captcha_key=payload.captcha_key,
+                                      captcha_value=payload.captcha_value)
+        else:
+            services.send_sms_code(phone=_phone(payload.phone), purpose=payload.purpose, ip=ip,
+                                   captcha_key=payload.captcha_key, captcha_value=payload.captcha_value)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    return Status(202, {"sent": True, "resend_after": settings.SMS_RESEND_SECONDS})
+
+
+@router.post("/register", response={201: TokenOut, 409: ErrorOut, 422: ErrorOut}, summary="手机号注册（职工）")
+def register(request, payload: RegisterIn):
+    try:
+        user = services.register_worker(phone=_phone(payload.phone), password=payload.password, code=payload.code,
+                                        display_name=payload.display_name.strip())
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    return Status(201, _token_body(request, user))
+
+
+@router.post("/sms-login", response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 423: ErrorOut},
+             summary="手机号 + 短信验证码登录")
+def sms_login(request, payload: SmsLoginIn):
+    phone = _phone(payload.phone)
+    try:
+        user = services.sms_login(phone=phone, code=payload.code, otp=payload.otp, request=request)
+    except services.LoginError as exc:
+        raise _login_refused(exc) from None
+    return _token_body(request, user)
+
+
+@router.post("/password-reset", response={200: PasswordResetOut, 422: ErrorOut},
+             summary="用短信验证码重置密码（同时解除登录锁定）")
+def password_reset(request, payload: PasswordResetIn):
+    try:
+        services.reset_password(phone=_phone(payload.phone), code=payload.code, password=payload.password)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    return {"reset": True}
+
+
+@router.post("/unlock", response={200: UnlockOut, 422: ErrorOut, 429: ErrorOut},
+             summary="用短信验证码或动态口令解除登录锁定")
+def unlock(request, payload: UnlockIn):
+    try:
+        services.unlock_account(login=payload.login, code=payload.code, otp=payload.otp, request=request)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    return {"unlocked": True}
