@@ -342,3 +342,74 @@ def test_patch_clearing_the_township_union_derives_it_again_from_the_region(api,
     assert response.status_code == 200
     assert (response.json()["covering_union_id"], response.json()["township_union_id"]) == (None, tree.lixia_town.pk)
     assert client.get(f"/api/v1/employers/{tree.employer.pk}").status_code == 200
+
+
+# Regions: an employer is registered only where its cadre answers for it
+
+
+SCOPE_REFUSED = {"code": "forbidden", "message": "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会",
+                 "fields": {}}
+
+
+@pytest.mark.parametrize(("persona", "region"), [
+    ("city_cadre", "370202"), ("county_cadre", "370202"), ("county_cadre", "370103"),
+    ("other_city_cadre", "370102"), ("grassroots_cadre", "370102"),
+])
+def test_registering_under_a_region_out_of_scope_is_403(api, personas, persona, region):
+    response = post(api(getattr(personas, persona)), {"name": "越权物流有限公司", "region": region})
+
+    assert response.status_code == 403
+    assert response.json() == SCOPE_REFUSED
+    assert Employer.objects.count() == 3
+
+
+def test_a_city_cadre_registers_in_a_county_without_a_union(api, tree, personas):
+    response = post(api(personas.city_cadre), {"name": "济南壬机械有限公司", "region": "370103"})
+
+    assert response.status_code == 201
+    assert (response.json()["covering_union_id"], response.json()["township_union_id"]) == (None, None)
+    assert Employer.objects.get(pk=response.json()["id"]).area_path == tree.jinan.path
+
+
+def test_an_employer_outside_its_covering_unions_area_is_422(api, tree, personas):
+    body = {"name": "青岛甲科技有限公司", "region": "370202", "covering_union_id": tree.grassroots.pk}
+
+    response = post(api(personas.city_cadre), body)
+
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": INVALID, "fields": {
+        "region": "单位所在行政区划应在所属工会“甲公司工会委员会”所在的区域（历下区）内"}}
+
+
+def test_patch_of_the_region_into_another_city_is_refused(api, tree, personas):
+    client = api(personas.city_cadre)
+
+    refused = patch(client, tree.employer_without_union.pk, {"region": "370202"})
+
+    # 市南区's township union would answer for it: not the 济南 cadre's to hand over.
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "您无权修改该单位"
+    assert Employer.objects.get(pk=tree.employer_without_union.pk).region_id == "370102"
+
+
+# No existence oracle on union ids
+
+
+@pytest.mark.parametrize(("persona", "key", "hidden"), [
+    ("county_cadre", "covering_union_id", "qd_grassroots"),
+    ("county_cadre", "township_union_id", "shinan_town"),
+    ("grassroots_cadre", "township_union_id", "lixia_town"),
+    ("other_city_cadre", "covering_union_id", "grassroots"),
+])
+def test_union_ids_out_of_scope_read_like_missing_ones(api, tree, personas, persona, key, hidden):
+    client = api(getattr(personas, persona))
+    missing, hidden_id = missing_id() + 10_000_000, getattr(tree, hidden).pk
+    own = {"county_cadre": tree.employer, "grassroots_cadre": tree.employer, "other_city_cadre": tree.qd_employer}
+    for region in ("370102", "370202"):
+        body = {"name": "济南丁科技有限公司", "region": region}
+        absent, present = post(client, {**body, key: missing}), post(client, {**body, key: hidden_id})
+        assert (present.status_code, present.content) == (422, absent.content)
+    employer_id = own[persona].pk
+    absent, present = patch(client, employer_id, {key: missing}), patch(client, employer_id, {key: hidden_id})
+    assert (present.status_code, present.content) == (422, absent.content)
+    assert Employer.objects.count() == 3

@@ -448,3 +448,106 @@ def test_counts_are_capped_at_ten_thousand(monkeypatch, api, personas):
     monkeypatch.setattr(pagination.capped_count, "__defaults__", (2,))
     body = api(personas.city_cadre).get("/api/v1/orgs").json()
     assert (body["count"], body["count_capped"], len(body["items"])) == (2, True, 4)
+
+
+# Regions: an org stays within its federation, and only a manager above it moves it
+
+
+FORBIDDEN_REGION = {"code": "forbidden", "message": "变更组织的行政区划须由上级组织的管理员办理", "fields": {}}
+
+
+@pytest.fixture
+def quancheng(db):
+    from smartunion.orgs.models import Region
+
+    return Region.objects.create(code="370102002000", name="泉城路街道", level=Region.Level.TOWNSHIP,
+                                 parent_id="370102")
+
+
+@pytest.mark.parametrize(("persona", "target", "region"), [
+    ("county_cadre", "lixia", "370102002000"),      # their own county federation
+    ("grassroots_cadre", "grassroots", "370102"),   # their own union, even to the same county
+    ("other_city_cadre", "qingdao", "370100"),
+])
+def test_patch_of_the_region_by_the_orgs_own_admin_is_403(api, tree, personas, quancheng, persona, target, region):
+    org = getattr(tree, target)
+    before = org.region_id
+    if before == region:
+        region = "370102002000"
+
+    response = patch(api(getattr(personas, persona)), f"/api/v1/orgs/{org.pk}", {"region": region})
+
+    assert response.status_code == 403
+    assert response.json() == FORBIDDEN_REGION
+    org.refresh_from_db()
+    assert org.region_id == before
+    assert not AuditEvent.objects.filter(action="orgs.organisation.change_region").exists()
+
+
+def test_patch_of_the_region_by_the_manager_above_is_audited(api, tree, personas, quancheng):
+    response = patch(api(personas.county_cadre), f"/api/v1/orgs/{tree.lixia_town.pk}", {"region": "370102002000"})
+
+    assert response.status_code == 200
+    assert response.json()["region"] == {"code": "370102002000", "name": "泉城路街道"}
+    event = AuditEvent.objects.get(action="orgs.organisation.change_region", target_id=str(tree.lixia_town.pk))
+    assert (event.actor_id, event.org_id, event.data) == (
+        personas.county_cadre.pk, tree.lixia_town.pk, {"old": "370102", "new": "370102002000"})
+    assert not AuditEvent.objects.filter(action="orgs.organisation.update", target_id=str(tree.lixia_town.pk)).exists()
+
+
+@pytest.mark.parametrize(("persona", "target", "region", "message"), [
+    ("city_cadre", "lixia_town", "370202", "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"),
+    ("city_cadre", "lixia", "370202", "行政区划应在上级总工会“济南市总工会”的区域（济南市）内"),
+    ("province_admin", "jinan", "370200", "下级组织的行政区划不在新的行政区划内，不能变更"),
+    ("province_admin", "lixia", "370203", "行政区划应在上级总工会“济南市总工会”的区域（济南市）内"),
+])
+def test_patch_of_the_region_into_another_city_is_422(api, tree, personas, persona, target, region, message):
+    org = getattr(tree, target)
+    before = org.region_id
+
+    response = patch(api(getattr(personas, persona)), f"/api/v1/orgs/{org.pk}", {"region": region})
+
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": INVALID, "fields": {"region": message}}
+    org.refresh_from_db()
+    assert org.region_id == before
+
+
+@pytest.mark.parametrize(("persona", "parent", "kind", "region", "message"), [
+    ("county_cadre", "lixia_town", "grassroots", "370202", "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"),
+    ("county_cadre", "lixia", "township", "370203", "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"),
+    ("city_cadre", "jinan", "county", "370202", "行政区划应在上级总工会“济南市总工会”的区域（济南市）内"),
+    ("other_city_cadre", "qingdao", "county", "370102", "行政区划应在上级总工会“青岛市总工会”的区域（青岛市）内"),
+])
+def test_create_under_another_citys_region_is_422(api, tree, personas, persona, parent, kind, region, message):
+    before = Organisation.objects.count()
+    body = {"name": "越界工会", "kind": kind, "parent_id": getattr(tree, parent).pk, "region": region}
+
+    response = post(api(getattr(personas, persona)), "/api/v1/orgs", body)
+
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": INVALID, "fields": {"region": message}}
+    assert Organisation.objects.count() == before
+
+
+# No existence oracle: another object's id out of scope is answered byte for byte like a missing one
+
+
+@pytest.mark.parametrize(("persona", "hidden"), [
+    ("county_cadre", "shinan_town"), ("county_cadre", "jinan"), ("other_city_cadre", "grassroots"),
+    ("grassroots_cadre", "lixia_town"), ("city_cadre", "province"),
+])
+def test_parent_and_children_ids_out_of_scope_read_like_missing_ones(api, tree, personas, persona, hidden):
+    client = api(getattr(personas, persona))
+    hidden_id, missing = getattr(tree, hidden).pk, missing_id()
+    for kind in ("grassroots", "branch", "county"):  # whatever the kind rule would say about the real parent
+        absent = post(client, "/api/v1/orgs", new_grassroots(tree, parent_id=missing, kind=kind))
+        present = post(client, "/api/v1/orgs", new_grassroots(tree, parent_id=hidden_id, kind=kind))
+        assert (present.status_code, present.content) == (absent.status_code, absent.content) == (404, absent.content)
+    for suffix in ("", "/children"):
+        absent = client.get(f"/api/v1/orgs/{missing}{suffix}")
+        present = client.get(f"/api/v1/orgs/{hidden_id}{suffix}")
+        assert (present.status_code, present.content) == (404, absent.content)
+        absent = patch(client, f"/api/v1/orgs/{missing}", {"region": "370202"})
+        present = patch(client, f"/api/v1/orgs/{hidden_id}", {"region": "370202"})
+        assert (present.status_code, present.content) == (404, absent.content)

@@ -192,3 +192,193 @@ def test_workers_are_sent_to_the_console_login(name, who, personas, console):
 def test_worker_cannot_open_the_console_index(personas, console):
     response = console(personas.worker).get("/console/")
     assert (response.status_code, response.url) == (302, "/console/login/?next=/console/")
+
+
+# Regions: a cadre cannot widen their scope by editing an org's or an employer's region (issue 6)
+
+
+@pytest.fixture
+def township_regions(db):
+    from smartunion.orgs.models import Region
+
+    for code, name in (("370102002000", "泉城路街道"), ("370202001000", "八大关街道")):
+        Region.objects.create(code=code, name=name, level=Region.Level.TOWNSHIP, parent_id=code[:6])
+
+
+def change_form_data(client, org) -> dict:
+    """What the change form would post back unchanged."""
+    response = client.get(reverse("console:orgs_organisation_change", args=[org.pk]))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {"_save": "1"}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def post_change(client, org, **changes):
+    data = {**change_form_data(client, org), **changes}
+    return client.post(reverse("console:orgs_organisation_change", args=[org.pk]), data, follow=True)
+
+
+@pytest.mark.parametrize(("who", "target", "region", "message"), [
+    ("city_cadre", "lixia_town", "370202", "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"),
+    ("city_cadre", "lixia", "370202", "行政区划应在上级总工会“济南市总工会”的区域（济南市）内"),
+    ("county_cadre", "lixia_town", "370202001000", "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"),
+    ("province_admin", "jinan", "370200", "下级组织的行政区划不在新的行政区划内，不能变更"),
+])
+def test_region_edits_across_cities_are_refused(who, target, region, message, tree, personas, township_regions,
+                                                console, messages_of):
+    from smartunion.orgs.models import Organisation
+
+    org = getattr(tree, target)
+    response = post_change(console(getattr(personas, who)), org, region=region)
+    assert messages_of(response) == [message]
+    assert Organisation.objects.get(pk=org.pk).region_id == org.region_id
+
+
+def test_the_orgs_own_admin_sees_its_region_read_only_and_cannot_change_it(tree, personas, console):
+    from smartunion.orgs.models import Organisation
+
+    client = console(personas.county_cadre)
+    data = change_form_data(client, tree.lixia)
+    assert "region" not in data
+    response = client.post(reverse("console:orgs_organisation_change", args=[tree.lixia.pk]),
+                           {**data, "region": "370112"}, follow=True)
+    assert response.status_code == 200
+    assert Organisation.objects.get(pk=tree.lixia.pk).region_id == "370102"
+    assert "region" in change_form_data(client, tree.lixia_town)  # 解放路街道工会 is below them: theirs to move
+
+
+def test_the_manager_above_changes_the_region_and_it_is_audited(tree, personas, township_regions, console):
+    from smartunion.core.models import AuditEvent
+    from smartunion.orgs.models import Organisation
+
+    post_change(console(personas.county_cadre), tree.lixia_town, region="370102002000")
+    assert Organisation.objects.get(pk=tree.lixia_town.pk).region_id == "370102002000"
+    event = AuditEvent.objects.get(action="orgs.organisation.change_region")
+    assert (event.actor_id, event.target_id, event.data) == (
+        personas.county_cadre.pk, str(tree.lixia_town.pk), {"old": "370102", "new": "370102002000"})
+
+
+@pytest.mark.parametrize(("who", "parent", "kind", "region"), [
+    ("city_cadre", "jinan", "county", "370202"),
+    ("county_cadre", "lixia", "township", "370202001000"),
+    ("other_city_cadre", "shinan_town", "grassroots", "370102"),
+])
+def test_creating_an_org_under_another_citys_region_is_refused(who, parent, kind, region, tree, personas,
+                                                               township_regions, console, messages_of):
+    from smartunion.orgs.models import Organisation
+
+    before = Organisation.objects.count()
+    response = console(getattr(personas, who)).post(
+        reverse("console:orgs_organisation_add"),
+        {"name": "越界工会", "kind": kind, "parent": getattr(tree, parent).pk, "region": region, "_save": "1"},
+        follow=True)
+    assert messages_of(response)[0].startswith("行政区划应在上级总工会“")
+    assert Organisation.objects.count() == before
+
+
+@pytest.mark.parametrize(("who", "region"), [("city_cadre", "370202"), ("county_cadre", "370103"),
+                                             ("other_city_cadre", "370102")])
+def test_creating_an_employer_under_another_citys_region_is_refused(who, region, tree, personas, console,
+                                                                    messages_of):
+    from smartunion.orgs.models import Employer
+
+    response = console(getattr(personas, who)).post(
+        reverse("console:orgs_employer_add"), {"name": "越权物流有限公司", "region": region, "_save": "1"}, follow=True)
+    assert messages_of(response) == ["您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"]
+    assert Employer.objects.count() == 3
+
+
+def test_an_employer_is_registered_by_name_and_region_alone(tree, personas, console):
+    from smartunion.orgs.models import Employer
+
+    response = console(personas.county_cadre).post(
+        reverse("console:orgs_employer_add"), {"name": "济南丁科技有限公司", "region": "370102", "_save": "1"})
+    assert response.status_code == 302
+    created = Employer.objects.get(name="济南丁科技有限公司")
+    assert (created.covering_union, created.township_union) == (None, tree.lixia_town)
+
+
+# No existence oracle in the console: ids and names out of scope answer exactly like missing ones
+
+
+AUTOCOMPLETES = [("organisation", "parent"), ("employer", "covering_union"), ("employer", "township_union")]
+
+
+@pytest.mark.parametrize(("model", "field"), AUTOCOMPLETES)
+@pytest.mark.parametrize(("hidden", "absent"), [
+    ("市南区八大湖街道工会", "市南区不存在的街道工会"), ("丙公司", "丁公司"), ("370202", "370299"),
+    ("370202000", "370299000"),
+])
+def test_autocomplete_of_orgs_out_of_scope_is_empty_like_missing_ones(model, field, hidden, absent, personas,
+                                                                      console):
+    client = console(personas.city_cadre)
+    url = f"/console/autocomplete/?app_label=orgs&model_name={model}&field_name={field}&term="
+    shown, missing = client.get(url + hidden), client.get(url + absent)
+    assert (shown.status_code, shown.content) == (200, missing.content)
+    assert shown.json()["results"] == []
+
+
+@pytest.mark.parametrize("field", ["covering_union", "township_union"])
+def test_employer_form_union_ids_out_of_scope_read_like_missing_ones(field, tree, personas, console):
+    from smartunion.orgs.models import Employer
+
+    client = console(personas.county_cadre)
+    url = reverse("console:orgs_employer_add")
+    body = {"name": "济南丁科技有限公司", "region": "370102", "_save": "1"}
+    hidden_id = (tree.qd_grassroots if field == "covering_union" else tree.shinan_town).pk
+    hidden = client.post(url, {**body, field: hidden_id})
+    missing = client.post(url, {**body, field: 987654})
+    assert hidden.status_code == missing.status_code == 200
+    assert hidden.context["adminform"].form.errors == missing.context["adminform"].form.errors == {
+        field: ["选择一个有效的选项： 该选择不在可用的选项中。"]}
+    assert tree.qd_grassroots.name not in hidden.content.decode()
+    assert Employer.objects.count() == 3
+
+
+def test_org_form_parent_out_of_scope_reads_like_a_missing_one(tree, personas, console):
+    client = console(personas.county_cadre)
+    url = reverse("console:orgs_organisation_add")
+    body = {"name": "越权工会", "kind": "grassroots", "_save": "1"}
+    hidden = client.post(url, {**body, "parent": tree.shinan_town.pk})
+    missing = client.post(url, {**body, "parent": 987654})
+    assert hidden.context["adminform"].form.errors == missing.context["adminform"].form.errors
+
+
+def test_children_filter_of_an_org_out_of_scope_reads_like_a_missing_one(tree, personas, console):
+    client = console(personas.county_cadre)
+    hidden = changelist(client, "orgs_organisation", f"?parent__id__exact={tree.shinan_town.pk}")
+    missing = changelist(client, "orgs_organisation", "?parent__id__exact=987654")
+    assert list(hidden.result_list) == list(missing.result_list) == []
+
+
+# Edits in scope are kept (the admin form writes onto the object before the service sees it)
+
+
+def test_an_org_edit_in_scope_is_saved_and_audited(tree, personas, console):
+    from smartunion.core.models import AuditEvent
+    from smartunion.orgs.models import Organisation
+
+    post_change(console(personas.county_cadre), tree.lixia_town, name="解放路街道总工会", address="解放路1号")
+    saved = Organisation.objects.get(pk=tree.lixia_town.pk)
+    assert (saved.name, saved.address) == ("解放路街道总工会", "解放路1号")
+    assert AuditEvent.objects.get(action="orgs.organisation.update").data == {"fields": ["address", "name"]}
+
+
+def test_an_employer_edit_in_scope_is_saved_and_audited(tree, personas, console):
+    from smartunion.core.models import AuditEvent
+    from smartunion.orgs.models import Employer
+
+    client = console(personas.county_cadre)
+    url = reverse("console:orgs_employer_change", args=[tree.employer.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    response = client.post(url, {**data, "name": "濟南甲科技股份有限公司", "address": "解放路3号", "_save": "1"})
+    assert response.status_code == 302
+    saved = Employer.objects.get(pk=tree.employer.pk)
+    assert (saved.name, saved.normalized_name, saved.address) == ("濟南甲科技股份有限公司", "甲科技", "解放路3号")
+    assert AuditEvent.objects.get(action="orgs.employer.update").data == {"fields": ["address", "name"]}

@@ -304,3 +304,64 @@ def test_a_suspended_township_union_falls_through_to_the_county_federation(tree,
 def test_employers_are_matched_by_their_stored_normalised_name(tree, town, abc):
     _union, employer = abc
     assert Employer.objects.get(pk=employer.pk).normalized_name == "ABC软件"
+
+
+# Names as people write them, and townships against counties (issue 6) -----------------------------------------
+
+
+@pytest.fixture
+def township_employer(tree, town):
+    """甲科技's sister firm registered by the registry at the township level (解放路街道), with its own union."""
+    union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="庚科技工会", region="370102")
+    employer = org_services.employer_create(name="济南庚科技有限公司", region=town.code, covering_union=union)
+    return union, employer
+
+
+@pytest.mark.parametrize("name", [
+    "济南庚科技有限公司", "山东省济南市庚科技有限公司", "濟南庚科技有限公司", "庚科技（济南）有限公司",
+    "庚 科技 有限 公司", "庚科技股份有限公司", "山东济南历下庚科技", "【历下】庚科技有限责任公司",
+])
+@pytest.mark.parametrize("work_region", ["370102001", "370102"])
+def test_a_township_registered_employer_is_found_however_the_name_and_region_are_written(
+        township_employer, name, work_region):
+    union, employer = township_employer
+    result = dispatch(work_region=region(work_region), employer_name=name)
+    assert (result.union, result.reason, result.employer) == (union, D.NAME, employer)
+
+
+@pytest.mark.parametrize("name", ["ＡＢＣ软件有限公司", "abc软件", "山东ＡＢＣ（历下）軟件有限公司"])
+def test_full_width_letters_case_and_traditional_characters(town, abc, name):
+    union, employer = abc
+    result = dispatch(work_region=town, employer_name=name)
+    assert (result.union, result.reason, result.employer) == (union, D.NAME, employer)
+
+
+def test_a_county_registered_employer_is_found_from_a_township_application(tree, town):
+    # 乙 is registered at 历下区 (county level); the worker gives the township 解放路街道.
+    result = dispatch(work_region=town, employer_name="濟南乙商貿有限公司")
+    assert (result.union, result.reason, result.employer) == (tree.lixia_town, D.TOWNSHIP,
+                                                              tree.employer_without_union)
+
+
+def test_an_employer_in_another_county_is_not_matched_by_its_name(tree, town, township_employer):
+    result = dispatch(work_region=region("370202"), employer_name="济南庚科技有限公司")
+    assert (result.union.name, result.reason, result.employer) == ("市南区八大湖街道工会", D.TOWNSHIP, None)
+
+
+def test_a_township_registered_employer_without_a_union_is_attached_to_its_township_union(tree, town, second_town):
+    shop = org_services.employer_create(name="济南辛便利店", region=town.code)
+    assert shop.township_union == tree.lixia_town
+    # From the county level (two township unions in 历下区) the employer's own township union still receives it.
+    result = dispatch(work_region=region("370102"), employer_name="辛便利店")
+    assert (result.union, result.reason, result.employer) == (tree.lixia_town, D.TOWNSHIP, shop)
+
+
+def test_name_matching_uses_the_county_and_name_index(tree, town):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        dispatch(work_region=town, employer_name="济南新开张科技有限公司")
+    sql = next(q["sql"] for q in queries.captured_queries if '"normalized_name" =' in q["sql"])
+    assert '"orgs_employer"."county_code" = \'370102\'' in sql
+    assert '"orgs_employer"."normalized_name" = \'新开张科技\'' in sql

@@ -173,7 +173,8 @@ class OrganisationAdmin(ScopeRefusalAsMessage, ScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data.get(k) for k in org_services.ORG_FIELDS if k in form.cleaned_data}
         if change:
-            self.run_service(org_services.org_update, obj, by=request.user, **data)
+            # The form has already written its values onto `obj`: the service compares against the stored row.
+            self.run_service(org_services.org_update, Organisation.objects.get(pk=obj.pk), by=request.user, **data)
         else:
             data.pop("name", None)
             created = self.run_service(org_services.org_create, parent=form.cleaned_data["parent"],
@@ -318,7 +319,8 @@ class EmployerAdmin(ScopeRefusalAsMessage, ScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data.get(k) for k in self.fields}
         if change:
-            self.run_service(org_services.employer_update, obj, by=request.user, **data)
+            # The form has already written its values onto `obj`: the service compares against the stored row.
+            self.run_service(org_services.employer_update, Employer.objects.get(pk=obj.pk), by=request.user, **data)
         else:
             obj.pk = self.run_service(org_services.employer_create, by=request.user, **data).pk
 
