@@ -274,3 +274,17 @@ def qd_member_id(tree, personas):
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246),
                               phone="13700000002", employer=tree.qd_employer)
     return membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001").pk
+
+
+def test_on_behalf_for_a_member_names_the_union_only_within_the_cadres_scope(api, personas, town_region):
+    worker_id = personas.worker.person.id_number
+    member_id = str(personas.worker.person.memberships.get().pk)
+    inside = apply(api(personas.county_cadre), on_behalf=True, id_number=worker_id, name="张伟")
+    assert (inside.status_code, inside.json()) == (409, {
+        "code": "already_member", "message": "该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移",
+        "fields": {"transfer": "/api/v1/transfers", "membership_id": member_id, "union": "甲公司工会委员会"}})
+    outside = apply(api(personas.other_city_cadre), on_behalf=True, id_number=worker_id, name="张伟")
+    assert (outside.status_code, outside.json()) == (409, {
+        "code": "already_member", "message": "该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移",
+        "fields": {"transfer": "/api/v1/transfers"}})
+    assert JoinApplication.objects.count() == 0
