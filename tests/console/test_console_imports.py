@@ -326,3 +326,41 @@ def test_exported_orgs_import_back_unchanged(tree, personas, console, excel):
     # 历下区总工会's parent (济南) is above the county cadre; the other two rows are theirs and unchanged.
     assert _report(response) == (0, 0, 2, [(2, "上级组织编号", f"组织编号 {tree.jinan.pk} 不存在或不在您的管辖范围内")],
                                  False)
+
+
+# Regions through imports: the same rules as the forms and the API
+
+
+def test_import_refuses_a_region_outside_the_federation(tree, personas, console, excel):
+    rows = [ORG_COLUMNS, ["越界工会", "基层工会", tree.lixia_town.pk, "370202", None, None, None, None]]
+    response = console(personas.county_cadre).post(ORG_IMPORT, {"file": excel.upload(rows)})
+    message = "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"
+    assert _report(response) == (0, 0, 0, [(2, "行政区划代码", message)], False)
+    assert _names(tree.lixia_town) == ["甲公司工会委员会"]
+
+
+def test_import_cannot_change_the_region_of_the_importers_own_org(tree, personas, console, excel):
+    from tests.conftest import make_user
+
+    from smartunion.orgs.models import Position, Region
+    from smartunion.orgs.services import position_grant
+
+    Region.objects.create(code="370102002000", name="泉城路街道", level=Region.Level.TOWNSHIP, parent_id="370102")
+    chair = make_user("jia_chair")
+    position_grant(user=chair, org=tree.grassroots, role=Position.Role.CHAIR)
+    position_grant(user=chair, org=tree.lixia_town, role=Position.Role.REVIEWER)  # sees the parent, manages only 甲
+    rows = [ORG_COLUMNS, ["甲公司工会委员会", "基层工会", tree.lixia_town.pk, "370102002000", None, "甲公司3楼", None,
+                          None]]
+    response = console(chair).post(ORG_IMPORT, {"file": excel.upload(rows)})
+    assert _report(response) == (0, 0, 0, [(2, "行政区划代码", "变更组织的行政区划须由上级组织的管理员办理")], False)
+    assert (Organisation.objects.get(pk=tree.grassroots.pk).region_id, AuditEvent.objects.filter(
+        action__in=["orgs.organisation.change_region", "orgs.organisation.update"]).count()) == ("370102", 0)
+
+
+def test_employer_rows_need_only_name_and_region(tree, personas, console, excel):
+    rows = [["单位名称", "行政区划代码"], ["济南壬商贸有限公司", "370102"], ["濟南壬商貿有限公司", "370102"]]
+    response = console(personas.county_cadre).post(EMPLOYER_IMPORT, {"file": excel.upload(rows)})
+    # The second row is the same employer written in traditional characters: found by its key, not registered twice.
+    assert _report(response)[:4] == (1, 1, 0, [])
+    created = Employer.objects.get(normalized_name="壬商贸")
+    assert (created.name, created.credit_code, created.township_union) == ("濟南壬商貿有限公司", None, tree.lixia_town)
