@@ -1,0 +1,191 @@
+"""Portal: log-in by SMS code, 忘记密码, self-service unlock, and the captcha before repeated code requests."""
+
+import re
+
+import pyotp
+import pytest
+from axes.models import AccessAttempt
+from captcha.models import CaptchaStore
+from django.test import Client
+
+from smartunion.accounts.models import SmsCode
+from smartunion.accounts.services import totp_begin, totp_confirm
+from smartunion.core.models import AuditEvent, OutboxMessage
+
+PASSWORD = "correct-horse-42"  # tests/conftest.py
+
+
+@pytest.fixture(autouse=True)
+def _policy(settings):
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_LOCKOUT_MINUTES = 15
+    settings.SMS_CAPTCHA_AFTER = 3
+
+
+def flash(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def last_code():
+    return re.search(r"验证码是(\d{6})", OutboxMessage.objects.filter(channel="sms").latest("id").body).group(1)
+
+
+def lock_worker(client):
+    for _ in range(5):
+        client.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
+    response = client.post("/login/", {"phone": "13900000001", "password": PASSWORD})
+    assert response.context["form"].non_field_errors() == ["登录失败次数过多，账号已锁定，请15分钟后再试"]
+
+
+# Log-in by SMS code
+
+
+def test_login_page_offers_sms_login_reset_and_unlock(client, db):
+    html = client.get("/login/").content.decode()
+    assert '<a href="/password-reset/">忘记密码</a>' in html
+    assert '<a href="/unlock/">账号被锁定？</a>' in html
+    assert '<input type="hidden" name="purpose" value="login">' in html
+    assert '<form method="post" action="/login/sms/" novalidate>' in html
+    assert 'id="sms_phone"' in html and 'id="id_phone"' in html
+
+
+def test_worker_logs_in_with_an_sms_code(client, personas):
+    response = client.post("/sms-code/", {"phone": "13900000001", "purpose": "login"}, follow=True)
+    assert response.redirect_chain == [("/login/", 302)]
+    assert flash(response) == ["如该手机号已注册，验证码已发送，5分钟内有效"]
+    response = client.post("/login/sms/?next=/notices/", {"phone": "13900000001", "code": last_code()})
+    assert (response.status_code, response.url) == (302, "/notices/")
+    assert client.session["_auth_user_id"] == str(personas.worker.pk)
+
+
+def test_an_unregistered_phone_is_told_the_same_and_gets_nothing(client, personas):
+    response = client.post("/sms-code/", {"phone": "13900000099", "purpose": "login"}, follow=True)
+    assert flash(response) == ["如该手机号已注册，验证码已发送，5分钟内有效"]
+    assert not OutboxMessage.objects.exists()
+    response = client.post("/login/sms/", {"phone": "13900000099", "code": "123456"})
+    assert response.context["sms_form"].non_field_errors() == ["验证码错误"]
+
+
+def test_a_wrong_sms_code_is_refused_on_the_page(client, personas):
+    client.post("/sms-code/", {"phone": "13900000001", "purpose": "login"})
+    wrong = f"{(int(last_code()) + 1) % 1000000:06d}"
+    response = client.post("/login/sms/", {"phone": "13900000001", "code": wrong})
+    assert response.status_code == 200
+    assert response.context["sms_form"].non_field_errors() == ["验证码错误"]
+    assert '<p class="error">验证码错误</p>' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sms_login_is_post_only(client, db):
+    assert client.get("/login/sms/").status_code == 405
+
+
+# 忘记密码
+
+
+def test_reset_password_then_log_in(client, personas):
+    lock_worker(client)
+    response = client.post("/sms-code/", {"phone": "13900000001", "purpose": "reset"}, follow=True)
+    assert response.redirect_chain == [("/password-reset/", 302)]
+    assert flash(response) == ["如该手机号已注册，验证码已发送，5分钟内有效"]
+    response = client.post("/password-reset/", {"phone": "13900000001", "code": last_code(),
+                                                "password": "brand-new-pass-9"}, follow=True)
+    assert response.redirect_chain == [("/login/", 302)]
+    assert flash(response) == ["密码已重置，请用新密码登录"]
+    assert AuditEvent.objects.filter(action="accounts.user.reset_password", actor=personas.worker).count() == 1
+    # The lock went with the old password.
+    response = client.post("/login/", {"phone": "13900000001", "password": "brand-new-pass-9"})
+    assert (response.status_code, response.url) == (302, "/me/")
+
+
+def test_reset_with_a_weak_password_shows_why(client, personas):
+    client.post("/sms-code/", {"phone": "13900000001", "purpose": "reset"})
+    response = client.post("/password-reset/", {"phone": "13900000001", "code": last_code(), "password": "12345678"})
+    assert response.context["form"].non_field_errors() == ["这个密码太常见了。", "密码只包含数字。"]
+
+
+def test_reset_page_shows_its_forms(client, db):
+    html = client.get("/password-reset/").content.decode()
+    assert "<h1>忘记密码</h1>" in html
+    assert '<input type="hidden" name="purpose" value="reset">' in html
+
+
+# Unlock
+
+
+def test_worker_unlocks_with_an_sms_code(client, personas):
+    lock_worker(client)
+    response = client.post("/sms-code/", {"phone": "worker", "purpose": "unlock"}, follow=True)
+    assert response.redirect_chain == [("/unlock/", 302)]
+    assert flash(response) == ["如该账号已绑定手机，验证码已发送，5分钟内有效"]
+    response = client.post("/unlock/", {"login": "worker", "code": last_code()}, follow=True)
+    assert response.redirect_chain == [("/login/", 302)]
+    assert flash(response) == ["账号已解锁，请重新登录"]
+    assert not AccessAttempt.objects.exists()
+    response = client.post("/login/", {"phone": "13900000001", "password": PASSWORD})
+    assert (response.status_code, response.url) == (302, "/me/")
+
+
+def test_asking_to_unlock_an_unknown_login_reads_the_same(client, personas):
+    response = client.post("/sms-code/", {"phone": "no_such_cadre", "purpose": "unlock"}, follow=True)
+    assert flash(response) == ["如该账号已绑定手机，验证码已发送，5分钟内有效"]
+    assert not OutboxMessage.objects.exists()
+    response = client.post("/unlock/", {"login": "no_such_cadre", "code": "123456"})
+    assert response.context["form"].non_field_errors() == ["验证码错误"]
+
+
+def test_cadre_unlocks_with_totp_and_goes_back_to_the_console(client, personas):
+    cadre = personas.county_cadre
+    totp_begin(cadre)
+    totp_confirm(cadre, code=pyotp.TOTP(cadre.totp_pending).now())
+    cadre.refresh_from_db()
+    page = client.get("/unlock/?next=/console/login/")
+    assert '<input type="hidden" name="next" value="/console/login/">' in page.content.decode()
+    response = client.post("/unlock/", {"login": "county_cadre", "otp": pyotp.TOTP(cadre.totp_secret).now(),
+                                        "next": "/console/login/"})
+    assert (response.status_code, response.url) == (302, "/console/login/")
+
+
+def test_unlock_does_not_redirect_off_site(client, personas):
+    client.post("/sms-code/", {"phone": "worker", "purpose": "unlock"})
+    response = client.post("/unlock/", {"login": "worker", "code": last_code(), "next": "https://evil.example.com/"})
+    assert (response.status_code, response.url) == (302, "/login/")
+
+
+def test_unlock_without_code_or_otp(client, personas):
+    response = client.post("/unlock/", {"login": "worker"})
+    assert response.context["form"].non_field_errors() == ["请填写短信验证码或动态口令"]
+
+
+# The captcha on the code forms
+
+
+def test_register_page_shows_the_captcha_after_three_codes_and_accepts_it(personas):
+    client = Client(REMOTE_ADDR="10.0.0.7")
+    assert "图形验证码" not in client.get("/register/").content.decode()
+    for n in range(3):
+        client.post("/register/code/", {"phone": f"1380000001{n}"})
+    page = client.get("/register/")
+    html = page.content.decode()
+    key = re.search(r'name="captcha_key" value="([0-9a-f]{40})"', html).group(1)
+    assert f'<img class="captcha" src="/captcha/image/{key}/" alt="图形验证码" width="120" height="40">' in html
+
+    response = client.post("/register/code/", {"phone": "13800000002"}, follow=True)
+    assert flash(response) == ["请先输入图形验证码"]
+    response = client.post("/register/code/", {"phone": "13800000002", "captcha_key": key,
+                                               "captcha_value": "nope"}, follow=True)
+    assert flash(response) == ["图形验证码错误，请重新输入"]
+    key = re.search(r'name="captcha_key" value="([0-9a-f]{40})"', response.content.decode()).group(1)
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    response = client.post("/register/code/", {"phone": "13800000002", "captcha_key": key,
+                                               "captcha_value": answer}, follow=True)
+    assert flash(response) == ["验证码已发送，5分钟内有效"]
+    assert SmsCode.objects.filter(ip="10.0.0.7").count() == 4
+    # Another network sees no captcha.
+    assert "图形验证码" not in Client(REMOTE_ADDR="10.0.0.8").get("/register/").content.decode()
+
+
+def test_an_unknown_purpose_is_refused(client, db):
+    response = client.post("/sms-code/", {"phone": "13800000002", "purpose": "spam"}, follow=True)
+    assert flash(response) == ["验证码用途不正确"]
+    assert not SmsCode.objects.exists()
