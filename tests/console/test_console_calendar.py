@@ -87,9 +87,13 @@ def test_bad_dates_are_shown_on_the_form_and_nothing_is_loaded(operator, console
     assert HolidaySchedule.objects.get().holidays == ["2027-01-01"]
 
 
-def test_the_provincial_federation_may_use_the_page_a_city_cadre_may_not(personas, console):
+def test_the_provincial_federation_may_use_the_page_a_city_cadre_may_not(personas, console, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI))
     province = console(personas.province_admin)
-    assert province.get(LIST).status_code == 200
+    response = province.get(LIST)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "2027年尚无官方节假日安排，涉及该年的期限按法定节假日预估（标注“按预估假期计算”）；国务院办公厅通知发布后请在此导入"]
     assert "节假日安排" in province.get("/console/").content.decode()
     city = console(personas.city_cadre)
     assert city.get(LIST).status_code == 403

@@ -6,14 +6,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from smartunion.console.admin import ScopedAdmin
 from smartunion.console.site import console_site
 from smartunion.core.calendar import (
+    Source,
     clean_holiday_schedule,
     format_date_ranges,
     load_holiday_schedule,
     may_load_holiday_schedules,
+    year_source,
 )
 from smartunion.core.models import HolidaySchedule
 
@@ -22,10 +26,10 @@ RANGE_HELP = "每行一个日期或一段日期，如 2027-01-01 或 2027-02-05~
 
 class HolidayScheduleForm(forms.ModelForm):
     holidays_text = forms.CharField(
-        label="放假日期", widget=forms.Textarea(attrs={"rows": 10}),
+        label="放假日期", widget=UnfoldAdminTextareaWidget(attrs={"rows": 10}),
         help_text=f"{RANGE_HELP}。按通知填写全部放假日期，假期中的周六、周日也写上")
     workdays_text = forms.CharField(
-        label="调休上班日期", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label="调休上班日期", required=False, widget=UnfoldAdminTextareaWidget(attrs={"rows": 4}),
         help_text="通知中需要上班的周六、周日，每行一个，如 2027-02-20")
 
     class Meta:
@@ -90,6 +94,15 @@ class HolidayScheduleAdmin(ScopedAdmin):
     @admin.display(description="调休上班天数")
     def workday_count(self, obj):
         return len(obj.workdays)
+
+    def changelist_view(self, request, extra_context=None):
+        # What the operator is here for: this year's and next year's deadlines resting on an estimate.
+        this_year = timezone.localdate().year
+        for year in (this_year, this_year + 1) if self.has_view_permission(request) else ():
+            if year_source(year) is Source.ESTIMATE:
+                messages.warning(request, f"{year}年尚无官方节假日安排，涉及该年的期限按法定节假日预估"
+                                          f"（标注“按预估假期计算”）；国务院办公厅通知发布后请在此导入")
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
