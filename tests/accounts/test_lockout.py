@@ -314,3 +314,14 @@ def test_a_password_reset_lifts_the_lock(personas):
     services.reset_password(phone="13900000001", code=code, password="brand-new-pass-9")
     assert rows() == []
     assert attempt("worker", "brand-new-pass-9", ip="10.0.0.7") == personas.worker
+
+
+def test_a_trusted_forwarded_address_is_throttled_and_a_malformed_one_ignored(personas, settings):
+    from django.test import Client
+
+    settings.TRUST_X_FORWARDED_FOR = True
+    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 127.0.0.1")
+    proxied.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
+    Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address").post(
+        "/login/", {"phone": "13900000001", "password": "wrong-password"})
+    assert rows() == [(f"user:{personas.worker.pk}", "10.9.9.9", 1), (f"user:{personas.worker.pk}", "127.0.0.1", 1)]

@@ -21,6 +21,7 @@ clear and unknown logins are counted exactly like known ones.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
@@ -32,6 +33,7 @@ from django.db.models import Q, Sum
 from django.http import JsonResponse
 from django.utils import timezone
 
+from smartunion.core.middleware import client_ip
 from smartunion.core.pii import blind_index
 from smartunion.core.validators import validate_mobile
 
@@ -60,6 +62,17 @@ def lockout_subject(login: str) -> str:
 
 
 # Settings callables (settings.py names them, so tests that change LOGIN_* settings take effect at once)
+
+
+def request_ip(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE, and the address SMS limits count: core's client_ip (X-Forwarded-For when trusted),
+    but never a malformed value, which would also fail PostgreSQL's inet columns."""
+    for candidate in (client_ip(request), request.META.get("REMOTE_ADDR") if request is not None else None):
+        try:
+            return str(ipaddress.ip_address((candidate or "").strip()))
+        except ValueError:
+            continue
+    return None
 
 
 def axes_username(request, credentials) -> str | None:

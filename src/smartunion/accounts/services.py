@@ -21,7 +21,7 @@ from django.utils import timezone
 from smartunion.accounts import lockout
 from smartunion.accounts.models import ApiToken, SmsCode, User
 from smartunion.core.audit import log_event
-from smartunion.core.middleware import client_ip, current_request
+from smartunion.core.middleware import current_request
 from smartunion.core.notifications import queue_sms
 from smartunion.core.pii import blind_index
 from smartunion.core.validators import validate_mobile
@@ -178,7 +178,7 @@ def unlock_account(*, login: str, code: str = "", otp: str = "", request: HttpRe
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         raise
     lockout.reset_login(key, lockout.key_for_unknown(login), lockout.UNLOCK_PREFIX + key)
-    log_event("accounts.user.unlock", actor=user, target=user, ip=client_ip(request),
+    log_event("accounts.user.unlock", actor=user, target=user, ip=lockout.request_ip(request),
               data={"method": "totp" if otp else "sms"})
 
 

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 
 from smartunion.accounts import services
+from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
 from smartunion.api.errors import ApiError
 from smartunion.api.schemas import ErrorOut, TokenIn, TokenOut
-from smartunion.core.middleware import client_ip
 from smartunion.core.validators import validate_mobile
 
 router = Router(tags=["认证"])
@@ -141,7 +141,7 @@ def get_captcha(request):
 @router.post("/sms-codes", response={202: SmsCodeOut, 422: ErrorOut, 428: ErrorOut, 429: ErrorOut},
              summary="发送短信验证码（注册、登录、重置密码、解锁）")
 def send_sms_code(request, payload: SmsCodeIn):
-    ip = client_ip(request)
+    ip = request_ip(request)
     try:
         if payload.purpose == SmsCode.Purpose.UNLOCK:
             services.send_unlock_code(login=payload.login or payload.phone, ip=ip, captcha_key=payload.captcha_key,

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from smartunion.accounts import services as account_services
+from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
-from smartunion.core.middleware import client_ip
 from smartunion.members.models import Membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
@@ -58,7 +58,7 @@ def _safe_next(request, fallback: str) -> str:
 
 def _captcha(request) -> dict | None:
     """A challenge for the code form once this network has asked for a few codes."""
-    if not account_services.captcha_required(client_ip(request)):
+    if not account_services.captcha_required(request_ip(request)):
         return None
     key, image_url = account_services.new_captcha()
     return {"key": key, "image_url": image_url}
@@ -140,7 +140,7 @@ def send_code(request):
         data = form.cleaned_data
         try:
             account_services.send_sms_code(phone=data["phone"], purpose=data["purpose"] or SmsCode.Purpose.REGISTER,
-                                           ip=client_ip(request), captcha_key=data["captcha_key"],
+                                           ip=request_ip(request), captcha_key=data["captcha_key"],
                                            captcha_value=data["captcha_value"])
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
