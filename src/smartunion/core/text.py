@@ -112,13 +112,22 @@ def _strip_company_form(text: str) -> str:
     return text
 
 
+@cache
+def _forms_by_first_character(forms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for form in forms:
+        index.setdefault(form[0], []).append(form)
+    return {first: tuple(group) for first, group in index.items()}
+
+
 def _place_prefix_ends(text: str, forms: tuple[str, ...]) -> set[int]:
     """Every position up to which the front of `text` is place names only. All readings are kept, since the
     greedy one can be wrong: "青岛市南…" in 市南区 is 青岛 + 市南, not 青岛市 + "南…"."""
+    by_first = _forms_by_first_character(forms)
     ends, frontier = {0}, [0]
     while frontier:
         start = frontier.pop()
-        for form in forms:
+        for form in by_first.get(text[start:start + 1], ()):
             end = start + len(form)
             if end not in ends and text.startswith(form, start):
                 ends.add(end)
