@@ -302,3 +302,8 @@ def test_the_data_migration_recomputes_names_counties_and_areas(tree, townships)
         tree.qd_employer.pk: ("丙物流", "370202", tree.shinan_town.path),
         town_employer.pk: ("庚科技", "370102", tree.lixia.path),
     }
+
+
+def test_a_name_that_normalisation_lengthens_still_fits_its_column(tree):
+    employer = services.employer_create(name="甲" + "㍿" * 149, region="370102")  # each ㍿ is 株式会社 after NFKC
+    assert Employer.objects.get(pk=employer.pk).normalized_name == "甲" + "株式会社" * 37 + "株"

@@ -385,6 +385,12 @@ def _check_employer_area(*, region: Region, covering: Organisation | None, towns
         raise ValidationError(errors)
 
 
+def _name_key(name: str, region: Region) -> str:
+    # NFKC can lengthen a name ("㈱" → "(株)"): cut to the column so the insert cannot fail (a name that long is
+    # then found by its credit code, not its name).
+    return normalize_employer_name(name, region=region.code)[:Employer._meta.get_field("normalized_name").max_length]
+
+
 def _area(region: Region, township: Organisation | None) -> tuple[str, Organisation | None]:
     """(area_path, the org of that path): the township union, else the nearest federation of the region."""
     org = township or federation_for_region(region.code)
@@ -419,7 +425,7 @@ def employer_create(*, name: str, region, by=None, **fields) -> Employer:
         named = [u for u in (covering, fields.get("township_union")) if u is not None]
         if responsible is None or not all(can_manage(by, org) for org in (responsible, *named)):
             raise ScopeRefused(EMPLOYER_SCOPE_REFUSED, "covering_union" if named else "region")
-    values.update(normalized_name=normalize_employer_name(values["name"], region=values["region"].code),
+    values.update(normalized_name=_name_key(values["name"], values["region"]),
                   county_code=values["region"].code[:6], area_path=area_path)
     with transaction.atomic():
         employer = Employer.objects.create(**values)
@@ -456,7 +462,7 @@ def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
             raise ScopeRefused("您无权修改该单位", "covering_union")
     values["area_path"] = area_path
     if "name" in values or region_moves:
-        values["normalized_name"] = normalize_employer_name(values.get("name", employer.name), region=region.code)
+        values["normalized_name"] = _name_key(values.get("name", employer.name), region)
     values["county_code"] = region.code[:6]
     changed = sorted(name for name, value in values.items() if getattr(employer, name) != value)
     if not changed:
