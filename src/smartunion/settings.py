@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from smartunion.core.files import private_dir, private_sqlite
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "smartunion.members",
     "smartunion.portal",
     "smartunion.api",
+    "ninja",  # API docs from ninja's own static files, not a CDN
     "smartunion.demo",
     "axes",
     "captcha",
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smartunion.core.security.AreaCSPMiddleware",  # Content-Security-Policy on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "smartunion.console.sessions.ConsoleSessionMiddleware",  # console: browser-session cookie, idle sign-out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smartunion.core.middleware.RequestContextMiddleware",
     "smartunion.api.middleware.ApiJsonErrorsMiddleware",
@@ -182,6 +186,41 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+if SESSION_COOKIE_SECURE:  # HTTPS deployments: browsers refuse plain HTTP to this host from then on
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# Behind nginx terminating TLS: trust its X-Forwarded-Proto, so HTTPS requests are known as such (HSTS needs it).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Console sessions end with the browser and after this long without a console request (console/sessions.py);
+# the portal keeps Django's two-week sessions.
+CONSOLE_IDLE_MINUTES = int(os.environ.get("CONSOLE_IDLE_MINUTES", "30"))
+
+# Content-Security-Policy (core/security.py). Portal and API: our own files only, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# The console (django-unfold) as it is: Alpine.js evaluates x-data expressions with Function() ('unsafe-eval'),
+# and unfold's templates and widgets carry inline style attributes and <style> blocks ('unsafe-inline' styles).
+# Still no inline or foreign script.
+CONSOLE_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, "'unsafe-eval'"],
+        "style-src": [SELF, "'unsafe-inline'"],
+    },
+}
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)  # set when behind nginx that sets the header
 
 # Accounts

@@ -90,3 +90,26 @@ def test_database_uploads_keys_and_logs_are_readable_by_the_owner_only(tmp_path)
         "var": "0o700", "database": "0o600", "wal": "0o600", "shm": "0o600", "keyring": "0o600", "media": "0o700",
         "upload folder": "0o700", "upload": "0o600", "log folder": "0o700", "log": "0o600"}
     assert "WARNING smartunion started" in (tmp_path / "logs" / "smartunion.log").read_text()
+
+
+HEADERS = [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='smartunion.settings'; "
+           "django.setup(); from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, "
+           "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE, "
+           "s.CONSOLE_IDLE_MINUTES)"]
+
+
+@pytest.mark.parametrize(("env", "printed"), [
+    ({}, "0 False None False 30"),
+    ({"SECURE_COOKIES": "1"}, "31536000 False None True 30"),
+    ({"SECURE_COOKIES": "1", "SECURE_HSTS_SECONDS": "600", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+      "TRUST_X_FORWARDED_PROTO": "1", "CONSOLE_IDLE_MINUTES": "15"},
+     "600 True ('HTTP_X_FORWARDED_PROTO', 'https') True 15"),
+])
+def test_hsts_and_console_idle_settings_from_the_environment(tmp_path, env, printed):
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DATABASE_URL", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "TRUST_X_FORWARDED_PROTO",
+                                "SECURE_HSTS_INCLUDE_SUBDOMAINS", "CONSOLE_IDLE_MINUTES"}}
+    environment.update(SMARTUNION_VAR_DIR=str(tmp_path), **env)
+    result = subprocess.run(HEADERS, env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == printed
