@@ -41,6 +41,7 @@ UNLOCK_PREFIX = "unlock:"
 
 
 def key_for_user(user) -> str:
+    """The key an account's failures are counted under, whichever of its logins was typed."""
     return f"user:{user.pk}"
 
 
@@ -55,6 +56,7 @@ def key_for_unknown(login: str) -> str:
 
 
 def lockout_subject(login: str) -> str:
+    """The key axes counts the failures of `login` under."""
     from smartunion.accounts.services import find_user
 
     user = find_user(login)
@@ -108,7 +110,7 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def tiers() -> list[tuple[tuple[str, ...], int]]:
-    """(parameters, threshold) in the order of AXES_LOCKOUT_PARAMETERS."""
+    """(parameters, threshold) per tier; the first is the (login, IP) pair that AXES_FAILURE_LIMIT speaks of."""
     return [
         (("username", "ip_address"), settings.LOGIN_MAX_FAILURES),
         (("ip_address",), settings.LOGIN_IP_MAX_FAILURES),
