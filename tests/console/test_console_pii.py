@@ -1,9 +1,23 @@
 """Personal data in the console: masked by default, revealed only on purpose, audited, and only in scope."""
 
+import datetime as dt
+import re
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
+from tests.conftest import make_user
+from tests.members.test_roster import upload as roster_upload
 
+from smartunion.accounts.models import User
+from smartunion.console.site import console_site
 from smartunion.core.models import AuditEvent
+from smartunion.core.notifications import queue_sms
+from smartunion.core.validators import make_id_number
+from smartunion.members import roster
+from smartunion.members.models import RosterImport, Transfer
+from smartunion.members.services import join_apply, person_upsert, transfer_request
+from smartunion.orgs.services import org_update
 
 PERSON_LIST = reverse("console:members_person_changelist")
 
@@ -118,3 +132,150 @@ def test_person_whose_membership_ended_drops_out_of_scope(zhang, tree, personas,
     membership_end(Membership.objects.get(person=zhang), reason="离职")
     cl = console(personas.county_cadre).get(PERSON_LIST).context["cl"]
     assert list(cl.result_list) == []
+
+
+# Every page of the console, as a platform operator, with personal data seeded everywhere it can be ----------------
+
+APPLICANT_ID = make_id_number("370102", dt.date(1995, 6, 1), 31)
+CLEAR = {
+    "worker ID number": "370102199003071238",
+    "worker phone": "13900000001",
+    "worker address": "山东省济南市历下区泉城路188号",
+    "applicant ID number": APPLICANT_ID,
+    "applicant phone": "13800001111",
+    "applicant address": "济南市历下区文化东路66号",
+    "org contact phone": "13700001111",
+    "cadre phone": "13600001111",
+    "sms recipient": "13500001111",
+}
+
+
+@pytest.fixture
+def seeded(tree, personas, settings, tmp_path):
+    """Personal data in every place the console could show it."""
+    settings.ROSTER_IMPORT_THREADS = False
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    worker = personas.worker.person
+    person_upsert(name="张伟", id_number=worker.id_number, address=CLEAR["worker address"])
+    org_update(tree.grassroots, contact_phone=CLEAR["org contact phone"])
+    application, _ = join_apply(name="李娜", id_number=APPLICANT_ID, phone=CLEAR["applicant phone"],
+                                address=CLEAR["applicant address"], employer_name="济南新开张科技有限公司",
+                                work_region="370102")
+    transfer_request(membership=worker.memberships.get(status="active"), by=personas.worker,
+                     to_union=tree.qd_grassroots)
+    User.objects.filter(pk=personas.county_cadre.pk).update(phone=CLEAR["cadre phone"])
+    personas.county_cadre.refresh_from_db()
+    personas.county_cadre.save()  # the phone's blind index
+    queue_sms(phone=CLEAR["sms recipient"], body="您的验证码是 123456")
+    roster.create_job(union=tree.grassroots, upload=roster_upload(), by=personas.grassroots_cadre)
+    return SimpleNamespace(application=application)
+
+
+def console_urls(client, operator) -> list[str]:
+    """Every list page of the console and the change pages of its first ten rows (the seeded data is in them)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/console/")
+    request.user = operator
+    urls = [reverse("console:index"), reverse("console:totp")]
+    for model, model_admin in console_site._registry.items():
+        if not model_admin.has_view_permission(request):
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        urls.append(reverse("console:{}_{}_changelist".format(*info)))
+        for pk in model_admin.get_queryset(request).order_by("pk").values_list("pk", flat=True)[:10]:
+            urls.append(reverse("console:{}_{}_change".format(*info), args=[pk]))
+    return urls
+
+
+def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(seeded, tree, personas, console):
+    operator = make_user("operator", is_superuser=True)
+    client = console(operator)
+    urls = console_urls(client, operator)
+    urls += [
+        reverse("console:members_person_reveal", args=[personas.worker.person_id]),  # before a reason is given
+        reverse("console:members_joinapplication_review", args=[seeded.application.pk]),
+        reverse("console:members_transfer_act", args=[Transfer.objects.get().pk]),
+        reverse("console:members_rosterimport_progress", args=[RosterImport.objects.get().pk]),
+        reverse("console:orgs_organisation_poster", args=[tree.grassroots.pk]),
+    ]
+    assert len(urls) > 30
+    leaks = []
+    for url in urls:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        leaks += [(url, label) for label, value in CLEAR.items() if value in html]
+    assert leaks == []
+    # The masked forms are there instead.
+    html = client.get(reverse("console:orgs_organisation_change", args=[tree.grassroots.pk])).content.decode()
+    assert "137****1111" in html
+
+
+# The org contact phone: masked, replaced by typing, kept when left blank ----------------------------------------
+
+
+def org_form_data(client, org) -> dict:
+    """What the change form posts back when nothing is typed."""
+    form = client.get(reverse("console:orgs_organisation_change", args=[org.pk])).context["adminform"].form
+    return {"_save": "1", **{name: form[name].value() for name in form.fields if form[name].value() is not None}}
+
+
+@pytest.fixture
+def org_with_phone(tree):
+    org_update(tree.lixia_town, contact_phone="13700001111")
+    return tree.lixia_town
+
+
+def stored_phone(org):
+    return type(org).objects.get(pk=org.pk).contact_phone
+
+
+def test_the_contact_phone_is_shown_masked_with_an_empty_replace_input(org_with_phone, personas, console):
+    html = console(personas.county_cadre).get(
+        reverse("console:orgs_organisation_change", args=[org_with_phone.pk])).content.decode()
+    assert "13700001111" not in html
+    assert '<p class="text-sm" id="id_contact_phone_current">当前：137****1111</p>' in html
+    tag = re.search(r'<input type="text" name="contact_phone"[^>]*>', html).group()
+    assert "value=" not in tag and 'placeholder="留空则保持不变；填写则替换"' in tag
+    assert 'name="contact_phone__clear"' in html
+
+
+def test_a_blank_replace_input_keeps_the_phone(org_with_phone, personas, console):
+    client = console(personas.county_cadre)
+    data = org_form_data(client, org_with_phone)
+    assert "contact_phone" not in data
+    client.post(reverse("console:orgs_organisation_change", args=[org_with_phone.pk]),
+                {**data, "contact_name": "王主席"}, follow=True)
+    org = type(org_with_phone).objects.get(pk=org_with_phone.pk)
+    assert (org.contact_name, org.contact_phone) == ("王主席", "13700001111")
+    assert AuditEvent.objects.filter(action="orgs.organisation.update").latest("id").data == {
+        "fields": ["contact_name"]}
+
+
+def test_a_typed_phone_replaces_the_stored_one(org_with_phone, personas, console):
+    client = console(personas.county_cadre)
+    response = client.post(reverse("console:orgs_organisation_change", args=[org_with_phone.pk]),
+                           {**org_form_data(client, org_with_phone), "contact_phone": " 13711112222 "}, follow=True)
+    assert response.status_code == 200
+    assert stored_phone(org_with_phone) == "13711112222"
+    assert AuditEvent.objects.filter(action="orgs.organisation.update").latest("id").data == {
+        "fields": ["contact_phone"]}
+    assert "13711112222" not in response.content.decode()
+
+
+def test_a_bad_phone_is_refused_on_the_field_and_not_echoed(org_with_phone, personas, console):
+    client = console(personas.county_cadre)
+    response = client.post(reverse("console:orgs_organisation_change", args=[org_with_phone.pk]),
+                           {**org_form_data(client, org_with_phone), "contact_phone": "1371111"})
+    errors = response.context["adminform"].form.errors
+    assert errors == {"contact_phone": ["手机号码格式不正确，应为11位中国大陆手机号"]}
+    assert "1371111" not in response.content.decode()
+    assert stored_phone(org_with_phone) == "13700001111"
+
+
+def test_the_clear_box_removes_the_phone(org_with_phone, personas, console):
+    client = console(personas.county_cadre)
+    client.post(reverse("console:orgs_organisation_change", args=[org_with_phone.pk]),
+                {**org_form_data(client, org_with_phone), "contact_phone__clear": "1"}, follow=True)
+    assert stored_phone(org_with_phone) == ""

@@ -16,11 +16,14 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from smartunion.accounts.models import User
 from smartunion.console import excel, imports
+from smartunion.console.pii_fields import MaskedReplaceField, MaskedReplaceFormMixin
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
 from smartunion.core.models import AuditEvent, OutboxMessage
 from smartunion.core.pagination import CappedPaginator
+from smartunion.core.pii import mask_phone
 from smartunion.core.qr import qr_svg
+from smartunion.core.validators import validate_mobile
 from smartunion.members import services as member_services
 from smartunion.members.models import Membership, Person
 from smartunion.orgs import services as org_services
@@ -115,8 +118,8 @@ class ScopeRefusalAsMessage:
             raise
 
 
-class OrganisationForm(forms.ModelForm):
-    contact_phone = forms.CharField(label="联系电话", required=False)
+class OrganisationForm(MaskedReplaceFormMixin, forms.ModelForm):
+    contact_phone = MaskedReplaceField(label="联系电话", mask=mask_phone, normalize=validate_mobile)
 
     class Meta:
         model = Organisation
