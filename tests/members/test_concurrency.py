@@ -239,3 +239,33 @@ def test_one_account_racing_with_two_id_numbers_files_one(transactional_db, tree
     assert errors[0].messages == [member_services.IDENTITY_OTHER_PERSON]
     application = JoinApplication.objects.get()
     assert User.objects.get(pk=account.pk).real_name_index == application.id_number_index
+
+
+def test_a_worker_losing_the_insert_to_an_on_behalf_filing_is_still_bound(transactional_db, tree, town, town_cadre,
+                                                                          monkeypatch):
+    # The cadre's on-behalf insert commits while the worker's transaction is between its binding and its insert:
+    # the worker's insert collides, its transaction (binding included) rolls back, and the binding is written alone.
+    worker = make_user("late_worker", kind=User.Kind.WORKER, phone="13800006664")
+    gate(monkeypatch, member_services, "dispatch")
+    cadre_done = threading.Event()
+    original_bind = member_services._bind
+
+    def bind_after_the_cadre(user, index):
+        assert cadre_done.wait(timeout=10)
+        return original_bind(user, index)
+
+    monkeypatch.setattr(member_services, "_bind", bind_after_the_cadre)
+
+    def cadre_files():
+        try:
+            return join_apply(submitted_by=town_cadre, **join_values())
+        finally:
+            cadre_done.set()
+
+    results = run_together(cadre_files, lambda: join_apply(applicant=worker, **join_values()))
+    oks, errors = split(results)
+    assert errors == [], results
+    (filed, filed_created), (mine, mine_created) = oks
+    assert (filed_created, mine_created, mine.pk) == (True, False, filed.pk)
+    assert User.objects.get(pk=worker.pk).real_name_index == filed.id_number_index
+    assert JoinApplication.objects.get().submitted_by == town_cadre

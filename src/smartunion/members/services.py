@@ -346,8 +346,12 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
                 log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
                           data={"dispatch_reason": result.reason, "real_name_bound": bound_now})
     except IntegrityError:
-        # The same person submitted twice at the same moment: the first one stands.
-        return JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING), False
+        # The same person submitted twice at the same moment: the first one stands (and this account's binding,
+        # rolled back with the insert, is written on its own).
+        pending = JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING)
+        if account is not None and _bind(account, index):
+            log_event("accounts.user.bind_real_name", actor=account, target=account)
+        return pending, False
     return application, True
 
 
