@@ -41,17 +41,22 @@ def lock_worker(client):
 
 
 def test_login_page_offers_sms_login_reset_and_unlock(client, db):
-    html = client.get("/login/").content.decode()
+    html = client.get("/login/?next=/notices/").content.decode()
+    assert '<a href="/login/?by=sms&amp;next=/notices/">短信验证码登录</a>' in html
     assert '<a href="/password-reset/">忘记密码</a>' in html
     assert '<a href="/unlock/">账号被锁定？</a>' in html
-    assert '<input type="hidden" name="purpose" value="login">' in html
-    assert '<form method="post" action="/login/sms/" novalidate>' in html
-    assert 'id="sms_phone"' in html and 'id="id_phone"' in html
+    assert html.count('name="phone"') == 1  # one form at a time
+    sms = client.get("/login/?by=sms&next=/notices/").content.decode()
+    assert '<input type="hidden" name="purpose" value="login">' in sms
+    assert '<form method="post" action="/login/sms/?next=/notices/" novalidate>' in sms
+    assert 'id="sms_phone"' in sms and 'id="id_phone"' not in sms
+    assert '<a href="/login/?next=/notices/">用密码登录</a>' in sms
 
 
 def test_worker_logs_in_with_an_sms_code(client, personas):
     response = client.post("/sms-code/", {"phone": "13900000001", "purpose": "login"}, follow=True)
-    assert response.redirect_chain == [("/login/", 302)]
+    assert response.redirect_chain == [("/login/?by=sms", 302)]
+    assert response.context["by_sms"] is True
     assert flash(response) == ["如该手机号已注册，验证码已发送，5分钟内有效"]
     response = client.post("/login/sms/?next=/notices/", {"phone": "13900000001", "code": last_code()})
     assert (response.status_code, response.url) == (302, "/notices/")

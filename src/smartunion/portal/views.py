@@ -64,9 +64,14 @@ def _captcha(request) -> dict | None:
     return {"key": key, "image_url": image_url}
 
 
-def _login_page(request, form, sms_form, status=200):
-    return render(request, "portal/login.html", {"form": form, "sms_form": sms_form, "captcha": _captcha(request)},
-                  status=status)
+def _login_page(request, form=None, sms_form=None):
+    """The log-in page: the password form, or with ?by=sms (or an SMS form to show again) the SMS-code one."""
+    by_sms = sms_form is not None or request.GET.get("by") == "sms"
+    nxt = _safe_next(request, "")
+    return render(request, "portal/login.html", {
+        "form": form or LoginForm(), "sms_form": sms_form or SmsLoginForm(), "by_sms": by_sms, "next": nxt,
+        "captcha": _captcha(request) if by_sms else None,
+    })
 
 
 def _refusal(exc: account_services.LoginError) -> str:
@@ -89,7 +94,7 @@ def login_view(request):
             form.add_error(None, _refusal(exc))
         else:
             return _signed_in(request, user)
-    return _login_page(request, form, SmsLoginForm())
+    return _login_page(request, form=form)
 
 
 @require_POST
@@ -104,7 +109,7 @@ def sms_login_view(request):
             sms_form.add_error(None, exc.message)
         else:
             return _signed_in(request, user)
-    return _login_page(request, LoginForm(), sms_form)
+    return _login_page(request, sms_form=sms_form)
 
 
 @require_POST
@@ -149,9 +154,11 @@ def send_code(request):
     else:
         field = next(iter(form.errors))
         messages.error(request, form.errors[field][0] if field != "purpose" else "验证码用途不正确")
-    target = reverse(page)
+    query = {"by": "sms"} if purpose == SmsCode.Purpose.LOGIN else {}
     nxt = _safe_next(request, "")
-    return redirect(f"{target}?{urlencode({'next': nxt})}" if nxt else target)
+    if nxt:
+        query["next"] = nxt
+    return redirect(f"{reverse(page)}?{urlencode(query)}" if query else reverse(page))
 
 
 def password_reset(request):
