@@ -17,7 +17,16 @@ from smartunion.accounts import services
 from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
 from smartunion.api.errors import ApiError
-from smartunion.api.schemas import ErrorOut, TokenIn, TokenOut
+from smartunion.api.schemas import (
+    CODE_INPUT,
+    LOGIN_INPUT,
+    OTP_INPUT,
+    PASSWORD_INPUT,
+    PHONE_INPUT,
+    ErrorOut,
+    TokenIn,
+    TokenOut,
+)
 from smartunion.core.validators import validate_mobile
 
 router = Router(tags=["认证"])
@@ -35,12 +44,13 @@ FIELD_OF_CODE = {
 
 
 class SmsCodeIn(Schema):
-    phone: str = Field("", description="手机号码（解锁时也可填用户名，或用 login）")
-    login: str = Field("", description="解锁时的用户名或手机号码")
+    phone: str = Field("", max_length=LOGIN_INPUT, description="手机号码（解锁时也可填用户名，或用 login）")
+    login: str = Field("", max_length=LOGIN_INPUT, description="解锁时的用户名或手机号码")
     purpose: Literal["register", "login", "reset", "unlock"] = Field(
         ..., description="register 注册，login 验证码登录，reset 重置密码，unlock 解除登录锁定")
-    captcha_key: str = Field("", description="同一网络多次获取验证码后须填写：GET /auth/captcha 返回的 key")
-    captcha_value: str = Field("", description="图形验证码上的字符")
+    captcha_key: str = Field("", max_length=CODE_INPUT,
+                             description="同一网络多次获取验证码后须填写：GET /auth/captcha 返回的 key")
+    captcha_value: str = Field("", max_length=OTP_INPUT, description="图形验证码上的字符")
 
 
 class SmsCodeOut(Schema):
@@ -54,22 +64,22 @@ class CaptchaOut(Schema):
 
 
 class RegisterIn(Schema):
-    phone: str
-    code: str = Field(..., description="用途为 register 的短信验证码")
-    password: str
+    phone: str = Field(..., max_length=PHONE_INPUT)
+    code: str = Field(..., max_length=OTP_INPUT, description="用途为 register 的短信验证码")
+    password: str = Field(..., max_length=PASSWORD_INPUT)
     display_name: str = Field("", max_length=50, description="称呼（选填）")
 
 
 class SmsLoginIn(Schema):
-    phone: str
-    code: str = Field(..., description="用途为 login 的短信验证码")
-    otp: str = Field("", description="已启用动态口令的账号须填写")
+    phone: str = Field(..., max_length=PHONE_INPUT)
+    code: str = Field(..., max_length=OTP_INPUT, description="用途为 login 的短信验证码")
+    otp: str = Field("", max_length=OTP_INPUT, description="已启用动态口令的账号须填写")
 
 
 class PasswordResetIn(Schema):
-    phone: str
-    code: str = Field(..., description="用途为 reset 的短信验证码")
-    password: str = Field(..., description="新密码")
+    phone: str = Field(..., max_length=PHONE_INPUT)
+    code: str = Field(..., max_length=OTP_INPUT, description="用途为 reset 的短信验证码")
+    password: str = Field(..., max_length=PASSWORD_INPUT, description="新密码")
 
 
 class PasswordResetOut(Schema):
@@ -77,9 +87,9 @@ class PasswordResetOut(Schema):
 
 
 class UnlockIn(Schema):
-    login: str = Field(..., description="被锁定的用户名或手机号码")
-    code: str = Field("", description="用途为 unlock 的短信验证码（发送到该账号绑定的手机）")
-    otp: str = Field("", description="或：动态口令")
+    login: str = Field(..., max_length=LOGIN_INPUT, description="被锁定的用户名或手机号码")
+    code: str = Field("", max_length=OTP_INPUT, description="用途为 unlock 的短信验证码（发送到该账号绑定的手机）")
+    otp: str = Field("", max_length=OTP_INPUT, description="或：动态口令")
 
 
 class UnlockOut(Schema):

@@ -23,7 +23,7 @@ NOT_MEMBER = ("not_member", "您还不是工会会员")
 
 
 class VerifyIn(Schema):
-    token: str = Field(description="会员证二维码中的令牌")
+    token: str = Field(max_length=card_tokens.MAX_TOKEN_LENGTH, description="会员证二维码中的令牌")
 
 
 class VerifiedMemberOut(Schema):

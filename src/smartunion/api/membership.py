@@ -9,6 +9,17 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from smartunion.api.errors import ApiError
+from smartunion.api.schemas import (
+    ADDRESS_INPUT,
+    CHOICE_INPUT,
+    CODE_INPUT,
+    NOTE_INPUT,
+    PHONE_INPUT,
+    REGION_INPUT,
+    ErrorOut,
+    limit,
+    text,
+)
 from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import services
@@ -20,43 +31,44 @@ router = Router(tags=["入会与会籍"])
 
 
 class JoinIn(Schema):
-    name: str = Field(description="姓名")
-    id_number: str = Field(description="身份证号码")
-    phone: str = Field(description="手机号码")
-    employer_name: str = Field(description="工作单位")
-    work_region: str = Field(description="工作地区：县（区）或乡镇（街道）行政区划代码")
-    employer_credit_code: str = ""
-    employment_form: str = ""
-    gig_platform: str = ""
-    education: str = ""
-    political_status: str = ""
-    ethnicity: str = ""
-    address: str = ""
-    source_token: str = Field("", description="扫码入会：工会入会二维码中的令牌")
+    name: str = text("姓名", limit(JoinApplication, "name"), description="姓名")
+    id_number: str = text("身份证号码", CODE_INPUT, description="身份证号码，或港澳台居民居住证号码")
+    phone: str = text("手机号码", PHONE_INPUT, description="手机号码")
+    employer_name: str = text("工作单位", limit(JoinApplication, "employer_name"), description="工作单位")
+    work_region: str = text("工作地区", REGION_INPUT, description="工作地区：县（区）或乡镇（街道）行政区划代码")
+    employer_credit_code: str = text("单位统一社会信用代码", CODE_INPUT, "")
+    employment_form: str = text("用工形式", CHOICE_INPUT, "")
+    gig_platform: str = text("服务平台", limit(JoinApplication, "gig_platform"), "")
+    education: str = text("学历", CHOICE_INPUT, "")
+    political_status: str = text("政治面貌", CHOICE_INPUT, "")
+    ethnicity: str = text("民族", CHOICE_INPUT, "")
+    address: str = text("住址", ADDRESS_INPUT, "")
+    source_token: str = text("入会二维码令牌", limit(Organisation, "join_token"), "",
+                             description="扫码入会：工会入会二维码中的令牌")
     on_behalf: bool = Field(False, description="工会干部代职工申请（申请不绑定本账号，记录经办人）")
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: str = text("原因", NOTE_INPUT, "")
 
 
 class ApproveIn(Schema):
     employer_id: int | None = Field(None, description="单位名称匹配到多家时，从候选单位中选定")
-    note: str = ""
+    note: str = text("说明", NOTE_INPUT, "")
 
 
 class ForwardIn(Schema):
     to: int = Field(description="目标工会编号")
-    note: str = ""
+    note: str = text("说明", NOTE_INPUT, "")
 
 
 class TransferIn(Schema):
-    employer_name: str = ""
-    work_region: str = ""
-    employer_credit_code: str = ""
+    employer_name: str = text("新工作单位", limit(JoinApplication, "employer_name"), "")
+    work_region: str = text("工作地区", REGION_INPUT, "")
+    employer_credit_code: str = text("单位统一社会信用代码", CODE_INPUT, "")
     to_union_id: int | None = Field(None, description="经办人可直接指定转入工会")
     membership_id: int | None = Field(None, description="经办人代会员申请时填写")
-    reason: str = "0301"
+    reason: str = text("转会原因", CHOICE_INPUT, "0301")
 
 
 def _org(org: Organisation | None) -> dict | None:
@@ -170,7 +182,7 @@ def submit_application(request, payload: JoinIn):
 
 
 class QueueParams(Schema):
-    status: str = ""
+    status: str = text("状态", CHOICE_INPUT, "")
     overdue: bool = False
     page: int = 1
     page_size: int = 20
@@ -192,7 +204,8 @@ def list_applications(request, params: Query[QueueParams]):
     return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
 
 
-@router.get("/join-applications/overdue-counts", summary="各下级组织超期未审核的入会申请数")
+@router.get("/join-applications/overdue-counts", response={200: dict, 404: ErrorOut},
+            summary="各下级组织超期未审核的入会申请数")
 def overdue_counts(request, org_id: int | None = None):
     """For the given org in scope (default: the cadre's top org), the overdue count of each child subtree."""
     orgs = visible_orgs(request.user)
@@ -341,7 +354,7 @@ def request_transfer(request, payload: TransferIn):
 
 
 @router.get("/transfers", summary="会籍转移列表（转出或转入方在管辖范围内，或本人的）")
-def list_transfers(request, status: str = "", page: int = 1, page_size: int = 20):
+def list_transfers(request, status: str = Query("", max_length=CHOICE_INPUT), page: int = 1, page_size: int = 20):
     if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
         raise ApiError(400, "bad_page", "页码应在1到100000之间，每页条数应在1到100之间")
     queryset = _transfer_scope(request.user).order_by("-id")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI, Query, Router, Schema, Status
+from pydantic import Field
 
 from smartunion.api import errors
 from smartunion.api.accounts import router as auth_router
 from smartunion.api.auth import BearerToken
 from smartunion.api.errors import ApiError
 from smartunion.api.schemas import (
+    CHOICE_INPUT,
+    REGION_INPUT,
+    SEARCH_INPUT,
     EmployerIn,
     EmployerOut,
     EmployerPatch,
@@ -40,7 +44,7 @@ MAX_PAGE = 100_000  # beyond this a client should narrow its search; huge offset
 class PageParams(Schema):
     page: int = 1
     page_size: int = 20
-    q: str = ""
+    q: str = Field("", max_length=SEARCH_INPUT)
 
 
 def paginate(queryset, params: PageParams, serialize) -> dict:
@@ -75,7 +79,7 @@ def _org_list(request, queryset, params: PageParams):
 
 
 @orgs_router.get("", summary="组织列表（仅限管辖范围）")
-def list_orgs(request, params: Query[PageParams], kind: str = ""):
+def list_orgs(request, params: Query[PageParams], kind: str = Query("", max_length=CHOICE_INPUT)):
     queryset = visible_orgs(request.user)
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -184,7 +188,7 @@ def list_code_tables(request):
 
 
 @codes_router.get("/{table}", response={200: dict, 404: ErrorOut}, summary="代码表内容")
-def get_code_table(request, table: str, parent: str = ""):
+def get_code_table(request, table: str, parent: str = Query("", max_length=REGION_INPUT)):
     if table not in codes.TABLES:
         raise ApiError(404, "not_found", f"代码表“{table}”不存在")
     data = codes.get_table(table)
