@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer under /api/ is JSON, also the 400 and 500 that the middlewares below produce.
+    "smartunion.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "smartunion.core.security.AreaCSPMiddleware",  # Content-Security-Policy on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -97,7 +99,6 @@ MIDDLEWARE = [
     "smartunion.console.sessions.ConsoleSessionMiddleware",  # console: browser-session cookie, idle sign-out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smartunion.core.middleware.RequestContextMiddleware",
-    "smartunion.api.middleware.ApiJsonErrorsMiddleware",
     # Last, as axes asks: it sees the answer of the log-in view (our lockout callable keeps it as it is).
     "axes.middleware.AxesMiddleware",
 ]

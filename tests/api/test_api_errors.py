@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import include
+from django.urls import path as url
 
 from smartunion.api.errors import TEXT_PATTERN
 from smartunion.orgs.models import Employer, Organisation
@@ -498,3 +500,27 @@ def test_every_string_a_client_sends_has_a_maximum_length(api):
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 walk(media["schema"], f"{method} {path}")
     assert unbounded == []
+
+
+# Errors that no operation produced: Django's own 400 and 500 under /api/ are JSON too
+
+
+def _failing_view(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [url("api/v1/boom", _failing_view), url("", include("smartunion.urls"))]
+
+
+@pytest.mark.urls(__name__)
+def test_server_error_under_the_api_is_json(lenient_api, db):
+    response = lenient_api().get("/api/v1/boom")
+
+    assert (response.status_code, response.json()) == (500, {
+        "code": "server_error", "message": "服务暂时出现问题，请稍后再试", "fields": {}})
+
+
+def test_disallowed_host_under_the_api_is_a_json_400(lenient_api, db):
+    response = lenient_api().get("/api/v1/codes", HTTP_HOST="evil.example")
+
+    assert (response.status_code, response.json()) == (400, BAD_REQUEST)

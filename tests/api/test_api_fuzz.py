@@ -10,12 +10,15 @@ cases, then MAX_EXAMPLES generated ones, seeded by the operation). A request fai
   required field, a character rule): the OpenAPI must say what the endpoint really accepts. Business refusals
   (an unknown region code, a wrong check digit) are allowed.
 
-The whole run is one database transaction per operation, rolled back by pytest-django; writes that the fuzzer
-makes (orgs, employers, join applications) pile up only within that operation.
+Each operation runs in one database transaction, rolled back by pytest-django: what the fuzzer writes (orgs,
+employers, approvals) piles up only within that operation. The cadre run starts from the `tree` and `personas`
+fixtures plus three pending join applications and a pending transfer, and small generated ids are mapped onto
+those objects, so that the workflows are reached and not only their 404s.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -34,6 +37,9 @@ from schemathesis.specs.openapi.checks import (
 
 from smartunion.accounts.services import issue_token
 from smartunion.api.errors import PYDANTIC_MESSAGES
+from smartunion.core.validators import make_id_number
+from smartunion.members import services
+from smartunion.members.models import Membership
 
 MAX_EXAMPLES = 15
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -100,8 +106,56 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           errors_are_our_json, schema_rules_agree]
 
 
+# Ids of the seeded objects, by the name of the parameter or field that refers to one. Small generated ids are
+# mapped onto them so that the fuzzer reaches the workflows (approve, forward, release...) and not only 404s.
+SEEDED: dict[str, list[int]] = {}
+ORG_REFERENCES = ("org_id", "parent_id", "to", "to_union_id", "covering_union_id", "township_union_id", "union_id")
+
+
 @pytest.fixture
-def cadre_headers(personas):
+def seeded(tree, personas):
+    """Pending join applications at a grassroots union and at a township union, and a pending transfer."""
+    applications = [
+        services.join_apply(name=name, id_number=make_id_number("370102", dt.date(1990, 1, 1 + i), 11 + i),
+                            phone=f"1380000{i:04d}", employer_name=employer, work_region="370102")[0]
+        for i, (name, employer) in enumerate([("王芳", "济南甲科技有限公司"), ("李强", "济南乙商贸有限公司"),
+                                              ("赵敏", "济南新开张科技有限公司")])
+    ]
+    membership = Membership.objects.get(person__user=personas.worker)
+    transfer = services.transfer_request(membership=membership, by=personas.worker, to_union=tree.qd_grassroots)
+    orgs = [tree.grassroots.pk, tree.lixia_town.pk, tree.lixia.pk, tree.qd_grassroots.pk, tree.province.pk]
+    SEEDED.update({
+        "application_id": [a.pk for a in applications], "transfer_id": [transfer.pk],
+        "employer_id": [tree.employer.pk, tree.employer_without_union.pk, tree.qd_employer.pk],
+        "membership_id": [membership.pk], **{name: orgs for name in ORG_REFERENCES},
+    })
+    yield SEEDED
+    SEEDED.clear()
+
+
+def _seeded_ids(values):
+    if isinstance(values, dict):
+        for name, value in values.items():
+            known = SEEDED.get(name)
+            if known and type(value) is int and 0 <= value < 2 * len(known):
+                values[name] = known[value % len(known)]
+    return values
+
+
+def map_path_parameters(context, path_parameters):
+    return _seeded_ids(path_parameters)
+
+
+def map_query(context, query):
+    return _seeded_ids(query)
+
+
+def map_body(context, body):
+    return _seeded_ids(body)
+
+
+@pytest.fixture
+def cadre_headers(seeded, personas):
     token, _ = issue_token(personas.province_admin)
     return {"Authorization": f"Bearer {token}"}
 
@@ -113,6 +167,9 @@ def test_anonymous(case):
     case.call_and_validate(checks=CHECKS)
 
 
+@schema.hooks.apply(map_path_parameters)
+@schema.hooks.apply(map_query)
+@schema.hooks.apply(map_body)
 @schema.parametrize()
 @FUZZ
 def test_province_cadre(case, cadre_headers):
