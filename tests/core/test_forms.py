@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from smartunion.core.forms import check_text_fields, clean_name, field_limit, name_error, text_error
@@ -111,3 +113,41 @@ def test_check_text_fields_applies_the_name_rule_to_the_fields_named():
     errors = {}
     check_text_fields(JoinApplication, {"employer_name": "12306"}, errors, names=frozenset())
     assert errors == {}
+
+
+# The services that take text from people call these checks: a few of them, end to end
+
+
+def test_person_upsert_refuses_an_unreadable_name(db):
+    from django.core.exceptions import ValidationError
+
+    from smartunion.core.validators import make_id_number
+    from smartunion.members.services import person_upsert
+
+    with pytest.raises(ValidationError) as excinfo:
+        person_upsert(name="\u200b", id_number=make_id_number("370102", dt.date(1990, 1, 1), 1), address="路\x00")
+
+    assert excinfo.value.message_dict == {"name": ["姓名不能包含不可见字符"], "address": ["住址不能包含控制字符"]}
+    assert not Person.objects.exists()
+
+
+def test_channel_and_notice_text_is_checked(tree, personas):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from smartunion.portal.models import Channel, Notice
+    from smartunion.portal.services import channel_save, notice_save
+
+    channel = Channel(org=tree.jinan, name="😀", banner_text="说明\x07")
+    with pytest.raises(ValidationError) as excinfo:
+        channel_save(channel, by=personas.city_cadre, changed=["name"])
+    assert excinfo.value.message_dict == {"name": ["频道名称应包含汉字或字母"],
+                                          "banner_text": ["横幅说明不能包含控制字符"]}
+    assert not Channel.objects.exists()
+
+    channel.name, channel.banner_text = "泉城职工", "第一行\n第二行"
+    channel_save(channel, by=personas.city_cadre, changed=["name"])
+    notice = Notice(channel=channel, title="通知", body="正" * 20_001, published_at=timezone.now())
+    with pytest.raises(ValidationError) as excinfo:
+        notice_save(notice, by=personas.city_cadre, changed=["notice"])
+    assert excinfo.value.message_dict == {"body": ["正文不能超过20000个字"]}
