@@ -1,27 +1,37 @@
-"""Join submissions per second through the HTTP API on gunicorn, with dispatch, on an already seeded database.
+"""Join submissions per second through the HTTP API, beside the machine's own reference figures, in one run.
 
-    DATABASE_URL=... python bench/join_api.py --requests 4000 --concurrency 16 --workers 2
+    DATABASE_URL=... python bench/join_api.py [--seconds 15] [--connections 8] [--workers 2]
 
-Seed first (bench/run.py, or `smartunion seed --members 1000000 --orgs 500000`). The script creates one worker
-account and token, pre-builds distinct valid applications (ID numbers, township regions and employer names drawn
-from the seeded data, so every dispatch rule is exercised), starts gunicorn on 127.0.0.1, fires the requests from
-client threads with keep-alive connections, and prints requests/s and latency percentiles. Target (issue 3):
-at least 400 submissions/s with p95 under 50 ms on a 2-core machine. The client runs on the same 2 cores.
+Seed first (bench/run.py, or `smartunion seed --members 1000000 --orgs 500000`). The script
+
+1. signs up its applicants first (one account per person, as the real-name rule requires): one worker account
+   with a phone and an API token per request it may send, written in bulk;
+2. pre-builds one distinct valid application per account (ID numbers, township regions and employer names drawn
+   from the seeded data, so every dispatch rule is exercised);
+3. starts gunicorn on 127.0.0.1 (sync workers, as measured in the issue) and drives it with wrk, a C load
+   generator (Debian package `wrk`), for three endpoints in turn:
+   - a no-database endpoint (the machine's ceiling for a Django view),
+   - an authenticated one-object read (GET /api/v1/orgs/{id} as a cadre: token, scope, the org: three queries),
+   - join submissions (POST /api/v1/join-applications, each request a different account and person);
+4. prints requests/s, the latency percentiles wrk reports, the statuses, and the ratio join / one-object read.
+
+Goal (issue 6): join >= 0.5 x the authenticated one-object read, at 1M members, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
-import statistics
+import re
+import shutil
 import subprocess
 import sys
-import threading
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import django
@@ -30,101 +40,187 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartunion.settings")
 django.setup()
 
-from smartunion.accounts.models import User  # noqa: E402
-from smartunion.accounts.services import issue_token  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from smartunion.accounts.models import ApiToken, User  # noqa: E402
+from smartunion.accounts.services import _digest, issue_token  # noqa: E402
 from smartunion.core.validators import make_id_number  # noqa: E402
-from smartunion.orgs.models import Employer, Region  # noqa: E402
+from smartunion.orgs.models import Employer, Organisation, Position, Region  # noqa: E402
 
 PORT = 8765
+PHONE_BASE = 17_000_000_000  # a block of numbers the seeder never hands out
+
+# wrk: every thread walks its own stride of the request file, so no two requests share an account.
+LUA = r"""
+local lines = {}
+local counter = 1
+local threads = {}
+local path, method
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  path, method = args[1], args[2]
+  local stride = tonumber(args[3])
+  local n = 0
+  for line in io.lines(args[4]) do
+    if n % stride == id then table.insert(lines, line) end
+    n = n + 1
+  end
+  statuses = {}
+end
+
+function request()
+  local line = lines[counter]
+  if line == nil then line = lines[#lines] end
+  counter = counter + 1
+  local tab = string.find(line, "\t", 1, true)
+  local token, body = string.sub(line, 1, tab - 1), string.sub(line, tab + 1)
+  local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+  if method == "GET" then body = nil end
+  return wrk.format(method, path, headers, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, count in pairs(s) do
+      io.write(string.format("status %d %d\n", code, count))
+    end
+  end
+end
+"""
 
 
-def build_bodies(count: int, seed: int = 7) -> list[bytes]:
+def sign_up_applicants(count: int) -> list[str]:
+    """`count` worker accounts with phones and tokens, written in bulk; returns the tokens."""
+    User.objects.filter(username__startswith="bench_applicant_").delete()
+    expires = timezone.now() + dt.timedelta(hours=12)
+    users = [User(username=f"bench_applicant_{i}", kind=User.Kind.WORKER, phone=str(PHONE_BASE + i),
+                  password="!") for i in range(count)]  # noqa: S106  unusable password marker
+    tokens = [f"bench-applicant-token-{i:07d}-{random.randrange(10**12):012d}" for i in range(count)]
+    with transaction.atomic():
+        User.objects.filter(phone_index__in=[u._meta.get_field("phone_index").compute(u.phone) for u in users]
+                            ).delete()
+        created = User.objects.bulk_create(users, batch_size=2000)
+        ApiToken.objects.bulk_create(
+            [ApiToken(user=u, digest=_digest(t), expires_at=expires) for u, t in zip(created, tokens, strict=True)],
+            batch_size=2000)
+    return tokens
+
+
+def build_bodies(count: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     towns = list(Region.objects.filter(level="township", code__startswith="37").values_list("code", flat=True))
     employers = list(Employer.objects.order_by("?").values_list("name", "credit_code", "region_id")[:5000])
     bodies = []
     for i in range(count):
-        name, credit, county = rng.choice(employers)
+        name, credit, region = rng.choice(employers)
+        county = region[:6]
         kind = i % 4
         town = next((t for t in towns if t.startswith(county)), rng.choice(towns))
         body = {
-            "name": "测试" + "甲乙丙丁"[i % 4], "phone": f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+            "name": "测试" + "甲乙丙丁"[i % 4], "phone": str(PHONE_BASE + i),
             "id_number": make_id_number(county, dt.date(1970, 1, 1) + dt.timedelta(days=rng.randrange(12000)),
                                         rng.randrange(1000)),
             "employer_name": name if kind < 2 else f"新开张{i}号店", "work_region": town,
         }
-        if kind == 0:
+        if kind == 0 and credit:
             body["employer_credit_code"] = credit
         if kind == 3:
             body["employment_form"] = "12"
             body["gig_platform"] = "美团"
-        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+        bodies.append(json.dumps(body, ensure_ascii=False))
     return bodies
+
+
+def cadre_token() -> tuple[str, int]:
+    """A city cadre's token and an org in their subtree (the one-object read)."""
+    position = Position.objects.select_related("org", "user").filter(org__kind=Organisation.Kind.CITY).first()
+    if position is None:
+        sys.exit("no city cadre: seed the database first")
+    org = Organisation.objects.filter(path__startswith=position.org.path, depth=position.org.depth + 2).first()
+    token, _ = issue_token(position.user)
+    return token, (org or position.org).pk
+
+
+def wrk(path: str, method: str, lines: list[str], *, seconds: int, connections: int, threads: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        script, data = Path(tmp) / "bench.lua", Path(tmp) / "requests.tsv"
+        script.write_text(LUA)
+        data.write_text("\n".join(lines) + "\n")
+        out = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script),
+             f"http://127.0.0.1:{PORT}", "--", path, method, str(threads), str(data)],
+            capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    pct = {q: m.group(1) for q in ("50%", "90%", "99%") if (m := re.search(rf"{q}\s+(\S+)", out))}
+    statuses: dict[int, int] = {}
+    for code, count in re.findall(r"status (\d+) (\d+)", out):
+        statuses[int(code)] = statuses.get(int(code), 0) + int(count)
+    return {"rate": rate, "total": total, "pct": pct, "statuses": statuses}
+
+
+def report(label: str, result: dict) -> None:
+    pct = "  ".join(f"p{q[:-1]} {v}" for q, v in result["pct"].items())
+    print(f"  {label:<44} {result['rate']:>8,.0f}/s   {pct}   statuses {dict(sorted(result['statuses'].items()))}",
+          flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--applicants", type=int, default=12_000)
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
 
-    user, _ = User.objects.get_or_create(username="bench_worker", defaults={"kind": User.Kind.WORKER})
-    token, _ = issue_token(user)
-    bodies = build_bodies(args.requests)
+    members = connection.cursor().execute("SELECT COUNT(*) FROM members_membership").fetchone()[0]
+    print(f"{connection.vendor}: {members:,} memberships in the database", flush=True)
+    started = time.perf_counter()
+    tokens = sign_up_applicants(args.applicants)
+    bodies = build_bodies(args.applicants)
+    print(f"  signed up {len(tokens):,} applicants with tokens in {time.perf_counter() - started:.1f} s", flush=True)
+    cadre, org_id = cadre_token()
+
     env = dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "smartunion.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(args.workers),
-         "-k", "gthread", "--threads", "4", "--log-level", "warning"], env=env, cwd=ROOT)
+         "-k", "sync", "--log-level", "warning"], env=env, cwd=ROOT)
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/api/v1/codes/sex")
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/codes/sex", timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.2)
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        lock = threading.Lock()
-        queue = list(reversed(bodies))
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-
-        def client():
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            while True:
-                with lock:
-                    if not queue:
-                        break
-                    body = queue.pop()
-                started = time.perf_counter()
-                conn.request("POST", "/api/v1/join-applications", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    statuses[response.status] = statuses.get(response.status, 0) + 1
-            conn.close()
-
-        threads = [threading.Thread(target=client) for _ in range(args.concurrency)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        seconds = time.perf_counter() - started
+        common = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}
+        ceiling = wrk("/api/v1/codes/sex", "GET", ["-\t-"] * 10, **common)
+        report("no-database endpoint (GET /api/v1/codes/sex)", ceiling)
+        read = wrk(f"/api/v1/orgs/{org_id}", "GET", [f"{cadre}\t-"] * 10, **common)
+        report(f"authenticated one-object read (GET /orgs/{org_id})", read)
+        join = wrk("/api/v1/join-applications", "POST",
+                   [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)], **common)
+        report("join submissions (POST /join-applications)", join)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))]  # noqa: E731
-    from django.db import connection
-
-    rate = len(latencies) / seconds
-    print(f"{connection.vendor}: {len(latencies)} join submissions in {seconds:.1f} s = {rate:,.0f}/s "
-          f"(gunicorn {args.workers} workers x 4 threads, {args.concurrency} client threads)")
-    print(f"latency ms: p50 {p(0.5):.1f}  p95 {p(0.95):.1f}  p99 {p(0.99):.1f}  mean {statistics.mean(latencies):.1f}")
-    print(f"statuses: {dict(sorted(statuses.items()))}  (target: >= 400/s, p95 < 50 ms)")
+    if join["total"] > len(tokens):
+        print(f"  !!! {join['total']:,} join requests but only {len(tokens):,} applicants: raise --applicants")
+    ratio = join["rate"] / read["rate"] if read["rate"] else 0
+    print(f"  ratio join / one-object read = {ratio:.2f}  (goal >= 0.5)", flush=True)
 
 
 if __name__ == "__main__":
