@@ -28,6 +28,8 @@ from smartunion.orgs.models import Organisation, subtree_q
 from smartunion.orgs.queries import in_scope, scoped, visible_orgs
 
 router = Router(tags=["入会与会籍"])
+# A workflow action: refused (403) or not possible in the current state (409) besides not found.
+ACTION = {200: dict, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 class JoinIn(Schema):
@@ -153,7 +155,7 @@ def _fresh(a: JoinApplication) -> JoinApplication:
     return JoinApplication.objects.select_related("union", "membership", "submitted_by").get(pk=a.pk)
 
 
-@router.post("/join-applications", response={200: dict, 201: dict, 403: dict, 409: dict, 422: dict},
+@router.post("/join-applications", response={200: dict, 201: dict, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
              summary="提交入会申请（工会干部可代职工申请）")
 def submit_application(request, payload: JoinIn):
     data = payload.dict()
@@ -233,7 +235,7 @@ def _review_target(request, application_id: int) -> JoinApplication:
     return a
 
 
-@router.post("/join-applications/{application_id}/approve", summary="通过入会申请")
+@router.post("/join-applications/{application_id}/approve", response=ACTION, summary="通过入会申请")
 def approve_application(request, application_id: int):
     a = _review_target(request, application_id)
     payload = _optional_body(request, ApproveIn)
@@ -242,7 +244,7 @@ def approve_application(request, application_id: int):
     return application_out(_fresh(a))
 
 
-@router.post("/join-applications/{application_id}/reject", summary="不通过（须填写原因）")
+@router.post("/join-applications/{application_id}/reject", response=ACTION, summary="不通过（须填写原因）")
 def reject_application(request, application_id: int, payload: ReasonIn):
     a = _review_target(request, application_id)
     if not payload.reason.strip():
@@ -251,7 +253,7 @@ def reject_application(request, application_id: int, payload: ReasonIn):
     return application_out(_fresh(a))
 
 
-@router.post("/join-applications/{application_id}/forward", summary="转交其他工会")
+@router.post("/join-applications/{application_id}/forward", response=ACTION, summary="转交其他工会")
 def forward_application(request, application_id: int, payload: ForwardIn):
     a = _review_target(request, application_id)
     to = Organisation.objects.filter(pk=payload.to).first()
@@ -262,7 +264,7 @@ def forward_application(request, application_id: int, payload: ForwardIn):
     return application_out(_fresh(a))
 
 
-@router.post("/join-applications/{application_id}/withdraw", summary="申请人撤回")
+@router.post("/join-applications/{application_id}/withdraw", response=ACTION, summary="申请人撤回")
 def withdraw_application(request, application_id: int):
     a = _visible_application(request, application_id)
     _workflow_errors(lambda: services.withdraw_join_application(a, by=request.user))
@@ -327,7 +329,7 @@ def _visible_transfer(request, transfer_id: int) -> Transfer:
     return t
 
 
-@router.post("/transfers", response={201: dict, 404: dict, 409: dict, 422: dict}, summary="申请会籍转移")
+@router.post("/transfers", response={201: dict, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}, summary="申请会籍转移")
 def request_transfer(request, payload: TransferIn):
     if payload.membership_id is not None:
         membership = scoped(Membership.objects.select_related("union", "person"), request.user,
@@ -376,23 +378,23 @@ def _transfer_action(request, transfer_id: int, call) -> dict:
     return transfer_out(Transfer.objects.select_related("person", "from_union", "to_union", "membership").get(pk=t.pk))
 
 
-@router.post("/transfers/{transfer_id}/approve", summary="转入方同意接收（转出方同意后即完成）")
+@router.post("/transfers/{transfer_id}/approve", response=ACTION, summary="转入方同意接收（转出方同意后即完成）")
 def approve_transfer(request, transfer_id: int):
     return _transfer_action(request, transfer_id, lambda t: services.transfer_approve(t, by=request.user))
 
 
-@router.post("/transfers/{transfer_id}/release", summary="转出方同意转出")
+@router.post("/transfers/{transfer_id}/release", response=ACTION, summary="转出方同意转出")
 def release_transfer(request, transfer_id: int):
     note = _optional_body(request, ReasonIn).reason
     return _transfer_action(request, transfer_id, lambda t: services.transfer_release(t, by=request.user, note=note))
 
 
-@router.post("/transfers/{transfer_id}/accept", summary="转入方接收（转出方已同意后）")
+@router.post("/transfers/{transfer_id}/accept", response=ACTION, summary="转入方接收（转出方已同意后）")
 def accept_transfer(request, transfer_id: int):
     return _transfer_action(request, transfer_id, lambda t: services.transfer_accept(t, by=request.user))
 
 
-@router.post("/transfers/{transfer_id}/reject", summary="转入方不同意（须填写原因）")
+@router.post("/transfers/{transfer_id}/reject", response=ACTION, summary="转入方不同意（须填写原因）")
 def reject_transfer(request, transfer_id: int, payload: ReasonIn):
     if not payload.reason.strip():
         raise ApiError(422, "invalid", "请填写不同意的原因", {"reason": "请填写原因"})
@@ -400,6 +402,6 @@ def reject_transfer(request, transfer_id: int, payload: ReasonIn):
                             lambda t: services.transfer_reject(t, by=request.user, reason=payload.reason))
 
 
-@router.post("/transfers/{transfer_id}/cancel", summary="会员撤回转会申请")
+@router.post("/transfers/{transfer_id}/cancel", response=ACTION, summary="会员撤回转会申请")
 def cancel_transfer(request, transfer_id: int):
     return _transfer_action(request, transfer_id, lambda t: services.transfer_cancel(t, by=request.user))
