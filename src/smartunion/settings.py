@@ -222,7 +222,11 @@ CONSOLE_CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, "'unsafe-inline'"],
     },
 }
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)  # set when behind nginx that sets the header
+# How many reverse proxies in front of us append to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for): the
+# client address is the entry that many places from the right; anything further left was written by the client.
+# "1"/"true" = one proxy; "0"/unset = use REMOTE_ADDR only.
+_forwarded = os.environ.get("TRUST_X_FORWARDED_FOR", "0").strip().lower()
+TRUST_X_FORWARDED_FOR = 1 if _forwarded in {"true", "yes", "on"} else int(_forwarded or 0) if _forwarded.isdigit() else 0
 
 # Accounts
 # Log-in throttling (django-axes, database handler; tiers explained in accounts/lockout.py).

@@ -319,8 +319,8 @@ def test_a_password_reset_lifts_the_lock(personas):
 def test_a_trusted_forwarded_address_is_throttled_and_a_malformed_one_ignored(personas, settings):
     from django.test import Client
 
-    settings.TRUST_X_FORWARDED_FOR = True
-    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 127.0.0.1")
+    settings.TRUST_X_FORWARDED_FOR = 1
+    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.9.9.9")
     proxied.post("/login/", {"phone": "13900000001", "password": "wrong-password"})
     Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address").post(
         "/login/", {"phone": "13900000001", "password": "wrong-password"})

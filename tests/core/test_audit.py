@@ -9,8 +9,9 @@ from smartunion.core.models import AppendOnlyError, AuditEvent, TransitionLog
 def test_event_records_actor_target_org_and_ip(tree, personas, rf, settings):
     from smartunion.core.middleware import RequestContextMiddleware
 
-    settings.TRUST_X_FORWARDED_FOR = True
-    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    settings.TRUST_X_FORWARDED_FOR = 1
+    # The client claimed 198.51.100.7; nginx appended the address it really saw.
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
     request.user = personas.city_cadre
 
     def view(req):
@@ -49,6 +50,21 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(rf):
 
     request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert client_ip(request) == "10.1.2.3"
+
+
+@pytest.mark.parametrize(("proxies", "header", "expected"), [
+    (1, "203.0.113.9", "203.0.113.9"),
+    (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a spoofed entry on the left is not believed
+    (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),  # CDN then nginx
+    (2, "203.0.113.9", "10.1.2.3"),  # fewer entries than proxies: the header was not set by them
+    (1, "not-an-address", "10.1.2.3"),
+    (1, "", "10.1.2.3"),
+])
+def test_forwarded_for_counts_trusted_proxies_from_the_right(rf, settings, proxies, header, expected):
+    from smartunion.core.middleware import client_ip
+
+    settings.TRUST_X_FORWARDED_FOR = proxies
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR=header)) == expected
 
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",

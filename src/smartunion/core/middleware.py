@@ -1,5 +1,6 @@
 """Keeps the current request's actor and client IP where the audit log can find them."""
 
+import ipaddress
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -12,13 +13,25 @@ def current_request():
 
 
 def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind TRUST_X_FORWARDED_FOR trusted proxies the X-Forwarded-For
+    entry that many places from the right. Entries further left are whatever the client wrote (nginx appends to
+    the header it received), so trusting the left-most would let anyone choose the address that throttling and
+    the audit log record. A malformed value is never returned."""
     if request is None:
         return None
-    # Behind nginx the real address is in X-Forwarded-For; trusted only when the deployment says a proxy sets it,
-    # or any client could write what the audit log records.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUST_X_FORWARDED_FOR else ""
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    candidates = []
+    proxies = int(settings.TRUST_X_FORWARDED_FOR or 0)
+    if proxies:
+        forwarded = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+        if len(forwarded) >= proxies:
+            candidates.append(forwarded[-proxies])
+    candidates.append(request.META.get("REMOTE_ADDR") or "")
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 class RequestContextMiddleware:
