@@ -226,7 +226,7 @@ CONSOLE_CONTENT_SECURITY_POLICY = {
 # client address is the entry that many places from the right; anything further left was written by the client.
 # "1"/"true" = one proxy; "0"/unset = use REMOTE_ADDR only.
 _forwarded = os.environ.get("TRUST_X_FORWARDED_FOR", "0").strip().lower()
-TRUST_X_FORWARDED_FOR = 1 if _forwarded in {"true", "yes", "on"} else int(_forwarded or 0) if _forwarded.isdigit() else 0
+TRUST_X_FORWARDED_FOR = 1 if _forwarded in {"true", "yes", "on"} else int(_forwarded) if _forwarded.isdigit() else 0
 
 # Accounts
 # Log-in throttling (django-axes, database handler; tiers explained in accounts/lockout.py).

@@ -245,3 +245,22 @@ def test_a_cadres_own_application_binds_the_cadre(tree, town, town_cadre):
     # Filing for others stays open to the cadre, and does not touch the binding.
     assert join_apply(submitted_by=town_cadre, **join_values(2))[1] is True
     assert binding(town_cadre) == (index_of(1), True)
+
+
+def test_the_binding_survives_a_switch_to_the_sm_suite_and_rotation(tree, town, settings, tmp_path):
+    """The binding is a blind index like any other: rotate-keys recomputes it from the encrypted ID number, so
+    after a switch of suite the bound account is still refused another person and still finds its own."""
+    from django.core.management import call_command
+
+    account = make_user("bound_worker", kind=User.Kind.WORKER, phone="13911112222")
+    join_apply(applicant=account, **join_values(1))
+    settings.PII_SUITE = "sm"
+    call_command("rotate_keys", stdout=open(tmp_path / "out.txt", "w"))
+    account = User.objects.get(pk=account.pk)
+    assert account.real_name_id_number == newcomer_id(1)
+    assert account.real_name_index == index_of(1)  # now the SM3 index of the same number
+    with pytest.raises(IdentityMismatch) as refused:
+        join_apply(applicant=account, **join_values(2))
+    assert refused.value.messages == [IDENTITY_OTHER_PERSON]
+    again, created = join_apply(applicant=account, **join_values(1))
+    assert created is False and again.id_number == newcomer_id(1)

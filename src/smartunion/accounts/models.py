@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from smartunion.core.pii import BlindIndexField, EncryptedTextField, mask_phone
-from smartunion.core.validators import validate_mobile
+from smartunion.core.validators import normalize_id_number, validate_mobile
 
 
 class AccountManager(UserManager):
@@ -37,7 +37,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     totp_pending = EncryptedTextField("待确认的动态口令密钥", blank=True, default="")
     # Real-name binding (实名): the blind index of the ID number this account first applied or was approved
     # under. One account, one real person: applying under another ID number from this account is refused.
-    real_name_index = models.CharField("实名绑定", max_length=64, null=True, blank=True, editable=False)
+    # The ID number is kept encrypted beside its index so that rotate-keys (and a switch to the SM suite, whose
+    # index differs) can recompute the binding like every other blind index.
+    real_name_id_number = EncryptedTextField("实名身份证号码", blank=True, default="", editable=False)
+    real_name_index = BlindIndexField("实名绑定", source="real_name_id_number", purpose="id_number",
+                                      normalizer=normalize_id_number, null=True, blank=True)
     real_name_bound_at = models.DateTimeField("实名绑定时间", null=True, blank=True, editable=False)
 
     objects = AccountManager()

@@ -177,7 +177,7 @@ def _id_number_taken(user, index: str, person: Person | None) -> bool:
     return get_user_model().objects.filter(q).exclude(pk=user.pk).exists()
 
 
-def _bind(user, index: str) -> bool:
+def _bind(user, index: str, id_number: str) -> bool:
     """Bind the account to the ID number if it is still unbound; True when this call bound it. The partial unique
     index on real_name_index settles two accounts racing for one ID number; the condition settles one account
     racing with two ID numbers."""
@@ -185,7 +185,7 @@ def _bind(user, index: str) -> bool:
     try:
         with transaction.atomic():
             updated = User.objects.filter(pk=user.pk, real_name_index__isnull=True).update(
-                real_name_index=index, real_name_bound_at=timezone.now())
+                real_name_id_number=id_number, real_name_index=index, real_name_bound_at=timezone.now())
     except IntegrityError:
         raise IdentityMismatch(IDENTITY_TAKEN) from None
     if updated:
@@ -317,7 +317,7 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
             raise AlreadyMember(membership)
     pending = JoinApplication.objects.filter(id_number_index=index, status=JoinApplication.Status.PENDING).first()
     if pending is not None:
-        if account is not None and account.real_name_index != index and _bind(account, index):
+        if account is not None and account.real_name_index != index and _bind(account, index, cleaned["id_number"]):
             log_event("accounts.user.bind_real_name", actor=account, target=account)
         return pending, False
     result = dispatch(work_region=cleaned["work_region"], employer_name=cleaned["employer_name"],
@@ -328,7 +328,8 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
     local = timezone.localtime(now)
     try:
         with transaction.atomic():
-            bound_now = account is not None and account.real_name_index != index and _bind(account, index)
+            bound_now = (account is not None and account.real_name_index != index
+                         and _bind(account, index, cleaned["id_number"]))
             application = JoinApplication.objects.create(
                 applicant=account, submitted_by=submitted_by, source_union=source_union,
                 employer=result.employer, union=result.union, union_path=result.union.path,
@@ -349,7 +350,7 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
         # The same person submitted twice at the same moment: the first one stands (and this account's binding,
         # rolled back with the insert, is written on its own).
         pending = JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING)
-        if account is not None and _bind(account, index):
+        if account is not None and _bind(account, index, cleaned["id_number"]):
             log_event("accounts.user.bind_real_name", actor=account, target=account)
         return pending, False
     return application, True
@@ -449,7 +450,7 @@ def _link_account(user, person: Person) -> bool:
     try:
         with transaction.atomic():
             if user.real_name_index is None:
-                _bind(user, person.id_number_index)
+                _bind(user, person.id_number_index, person.id_number)
             get_user_model().objects.filter(pk=user.pk, person__isnull=True).update(person=person)
     except (IdentityMismatch, IntegrityError):
         return False
