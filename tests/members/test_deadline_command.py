@@ -24,7 +24,7 @@ def test_command_flags_overdue_applications_and_releases_overdue_transfers(tree,
     Transfer.objects.filter(pk=transfer.pk).update(release_deadline=past)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("check-deadlines")
-    assert capsys.readouterr().out.strip() == "超期入会申请已提醒 1 件；自动转出 1 件"
+    assert capsys.readouterr().out.strip() == "超期入会申请已提醒 1 件；自动转出 1 件；意外中断的导入任务 0 个"
     assert Transfer.objects.get(pk=transfer.pk).status == "released"
     assert JoinApplication.objects.get(pk=application.pk).overdue_notified_at is not None
     # The township union (the only one of the county) received it; its parent, 历下区总工会, is told.

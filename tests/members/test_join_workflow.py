@@ -298,6 +298,19 @@ def test_scan_to_join_with_a_new_employer_registers_it_under_the_scanned_union(t
         "济南甲科技第二分公司", tree.grassroots, tree.lixia_town)
 
 
+def test_a_poster_scanned_by_a_worker_of_another_city_registers_the_employer_where_it_is(tree, personas, town,
+                                                                                          submit):
+    """Qingdao's poster, a worker whose new employer is in Jinan: approved by Qingdao; the employer is registered
+    in 历下区 without being tied to Qingdao's union, which the region rules would refuse."""
+    Organisation.objects.filter(pk=tree.qd_grassroots.pk).update(join_token="poster-bing-0001")
+    application = submit(source_token="poster-bing-0001", employer_name="济南新开张科技有限公司")
+    membership = approve_join_application(application, by=personas.other_city_cadre)
+    employer = membership.person.employer
+    assert (membership.union, employer.name, employer.region_id) == (tree.qd_grassroots, "济南新开张科技有限公司",
+                                                                     "370102")
+    assert (employer.covering_union, employer.township_union) == (None, tree.lixia_town)
+
+
 def test_approval_at_a_gig_joint_union_is_not_provisional(tree, personas, town, gig_joint, submit):
     application = submit(employment_form="12", gig_platform="美团", employer_name="美团外卖骑手")
     assert (application.union, application.dispatch_reason) == (gig_joint, D.GIG)

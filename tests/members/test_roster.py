@@ -28,6 +28,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from tests.members.conftest import luhn_ok
@@ -653,6 +654,9 @@ def test_a_job_without_a_heartbeat_for_the_stale_period_is_marked_failed(tree, c
     settings.JOB_STALE_MINUTES = 5
     assert roster.mark_stale_jobs() == 1  # now the 9-minute-old one too
     assert tasks.mark_stale_jobs() == 0  # the beat task runs the same
+    make_stale(alive, "validating", minutes=30)
+    call_command("check-deadlines", stdout=io.StringIO())  # cron in the embedded shape, which has no beat
+    assert RosterImport.objects.get(pk=alive.pk).status == "failed"
 
 
 def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, monkeypatch):

@@ -223,6 +223,22 @@ def test_the_transfer_reason_must_be_a_transfer_out_reason(tree, personas, membe
     assert exc.value.message_dict == {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}
 
 
+@pytest.mark.parametrize("target", ["lixia", "jinan", "dissolved"])
+def test_a_named_target_must_be_an_active_union_that_takes_members(tree, personas, membership, target):
+    from smartunion.orgs.services import org_create
+
+    to = getattr(tree, target, None)
+    if target == "dissolved":
+        to = org_create(parent=tree.shinan_town, kind="grassroots", name="丁公司工会委员会", region="370202")
+        Organisation.objects.filter(pk=to.pk).update(status="dissolved")
+        to.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        transfer_request(membership=membership, by=personas.province_admin, to_union=to)
+    assert exc.value.message_dict == {"to_union": [
+        "转入工会应为正常状态的基层工会、联合基层工会、乡镇（街道）工会或分工会"]}
+    assert Transfer.objects.count() == 0
+
+
 def test_an_ended_membership_cannot_transfer(tree, personas, membership):
     ended = membership_end(membership, reason="退休")
     with pytest.raises(ValidationError) as exc:

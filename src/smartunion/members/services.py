@@ -34,6 +34,7 @@ from smartunion.members.dispatch import dispatch, township_union_for
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
 from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths
 from smartunion.orgs.queries import can_manage, in_scope, is_unrestricted, managed_paths
+from smartunion.orgs.regions import nearest_federation, region_within, regions_related
 from smartunion.orgs.services import adjust_member_count, employer_create
 
 CODED_FIELDS = {
@@ -468,6 +469,14 @@ def _employer_for_application(application: JoinApplication, union: Organisation,
     township = union if union.kind == Organisation.Kind.TOWNSHIP else None
     covering = union if union.kind in (Organisation.Kind.GRASSROOTS, Organisation.Kind.JOINT) and \
         application.dispatch_reason == JoinApplication.Dispatch.SCAN else None
+    # A poster scanned by someone who works elsewhere (a union's QR travels): the employer is registered where it
+    # is, without tying it to a union of another area, which the region rules would refuse.
+    if covering is not None:
+        federation = nearest_federation(covering)
+        if federation is not None and not region_within(county, federation[0]):
+            covering = None
+    if township is not None and township.region_id and not regions_related(county, township.region_id):
+        township = None
     return employer_create(name=application.employer_name, region=county,
                            credit_code=application.employer_credit_code or "",
                            township_union=township, covering_union=covering)
@@ -615,6 +624,9 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
         if to_union.is_federation:
             raise ValidationError({"work_region": "请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"})
     else:
+        if to_union.kind not in Organisation.MEMBER_KINDS or to_union.status != Organisation.Status.ACTIVE:
+            raise ValidationError(
+                {"to_union": "转入工会应为正常状态的基层工会、联合基层工会、乡镇（街道）工会或分工会"})
         reason_code, note = JoinApplication.Dispatch.FORWARDED, f"由经办人指定转入“{to_union.name}”"
     if to_union.pk == membership.union_id:
         raise ValidationError({"to_union": "新工会与现所在工会相同，无需转会"})
