@@ -248,13 +248,13 @@ def test_a_worker_losing_the_insert_to_an_on_behalf_filing_is_still_bound(transa
     worker = make_user("late_worker", kind=User.Kind.WORKER, phone="13800006664")
     gate(monkeypatch, member_services, "dispatch")
     cadre_done = threading.Event()
-    original_bind = member_services._bind
+    original_bind = member_services._bind_in_transaction
 
-    def bind_after_the_cadre(user, index):
+    def bind_after_the_cadre(user, index, id_number):
         assert cadre_done.wait(timeout=10)
-        return original_bind(user, index)
+        return original_bind(user, index, id_number)
 
-    monkeypatch.setattr(member_services, "_bind", bind_after_the_cadre)
+    monkeypatch.setattr(member_services, "_bind_in_transaction", bind_after_the_cadre)
 
     def cadre_files():
         try:

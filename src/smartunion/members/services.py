@@ -182,13 +182,19 @@ def _bind(user, index: str, id_number: str) -> bool:
     """Bind the account to the ID number if it is still unbound; True when this call bound it. The partial unique
     index on real_name_index settles two accounts racing for one ID number; the condition settles one account
     racing with two ID numbers."""
-    User = get_user_model()  # not type(user): a request's user is a lazy wrapper
     try:
         with transaction.atomic():
-            updated = User.objects.filter(pk=user.pk, real_name_index__isnull=True).update(
-                real_name_id_number=id_number, real_name_index=index, real_name_bound_at=timezone.now())
+            return _bind_in_transaction(user, index, id_number)
     except IntegrityError:
         raise IdentityMismatch(IDENTITY_TAKEN) from None
+
+
+def _bind_in_transaction(user, index: str, id_number: str) -> bool:
+    """_bind for a caller whose own transaction turns an IntegrityError into IDENTITY_TAKEN (no savepoint: two
+    fewer round trips on the join path)."""
+    User = get_user_model()  # not type(user): a request's user is a lazy wrapper
+    updated = User.objects.filter(pk=user.pk, real_name_index__isnull=True).update(
+        real_name_id_number=id_number, real_name_index=index, real_name_bound_at=timezone.now())
     if updated:
         user.real_name_index = index
         return True
@@ -309,28 +315,29 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
         bound = bound_index(account)
         if bound is not None and bound != index:
             raise IdentityMismatch(IDENTITY_OTHER_PERSON)
-        if _id_number_taken(account, index, person):
+        # A registered person may be held by another account (linked before bindings existed); a new person's ID
+        # number can only be held by another account's binding, which the unique index refuses when we bind.
+        if person is not None and _id_number_taken(account, index, person):
             raise IdentityMismatch(IDENTITY_TAKEN)
     if person is not None:
         membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
             "union").first()
         if membership is not None:
             raise AlreadyMember(membership)
-    pending = JoinApplication.objects.filter(id_number_index=index, status=JoinApplication.Status.PENDING).first()
-    if pending is not None:
-        if account is not None and account.real_name_index != index and _bind(account, index, cleaned["id_number"]):
-            log_event("accounts.user.bind_real_name", actor=account, target=account)
-        return pending, False
     result = dispatch(work_region=cleaned["work_region"], employer_name=cleaned["employer_name"],
                       employer_credit_code=cleaned["employer_credit_code"],
                       employment_form=cleaned.get("employment_form", ""),
                       gig_platform=cleaned.get("gig_platform", ""), source_union=source_union)
-    now = timezone.now()
-    local = timezone.localtime(now)
+    local = timezone.localtime(timezone.now())
+    # One transaction without savepoints; the step tells which unique index refused: the binding (the ID number
+    # is another account's) or the application (this person has a pending one: it stands, and is returned).
+    step = "bind"
+    previous_index = account.real_name_index if account is not None else None
     try:
         with transaction.atomic():
             bound_now = (account is not None and account.real_name_index != index
-                         and _bind(account, index, cleaned["id_number"]))
+                         and _bind_in_transaction(account, index, cleaned["id_number"]))
+            step = "insert"
             application = JoinApplication.objects.create(
                 applicant=account, submitted_by=submitted_by, source_union=source_union,
                 employer=result.employer, union=result.union, union_path=result.union.path,
@@ -348,10 +355,14 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
                 log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
                           data={"dispatch_reason": result.reason, "real_name_bound": bound_now})
     except IntegrityError:
-        # The same person submitted twice at the same moment: the first one stands (and this account's binding,
-        # rolled back with the insert, is written on its own).
+        if account is not None:
+            account.real_name_index = previous_index  # the binding rolled back with the transaction
+        if step == "bind":
+            raise IdentityMismatch(IDENTITY_TAKEN) from None
+        # A pending application of this person exists (submitted earlier, or at the same moment): it stands. This
+        # account's binding, rolled back with the insert, is written on its own.
         pending = JoinApplication.objects.get(id_number_index=index, status=JoinApplication.Status.PENDING)
-        if account is not None and _bind(account, index, cleaned["id_number"]):
+        if account is not None and account.real_name_index != index and _bind(account, index, cleaned["id_number"]):
             log_event("accounts.user.bind_real_name", actor=account, target=account)
         return pending, False
     return application, True
