@@ -236,7 +236,7 @@ def _tidy_input(node, components: dict, seen: set[str]) -> None:
         node.setdefault("minLength", 1)  # an empty upload is no file at all
     if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
         # Undeclared fields are ignored, but their text is checked like the rest (CheckedJsonParser).
-        node["additionalProperties"] = {"type": ["string", "number", "boolean", "null"], "pattern": TEXT_PATTERN}
+        node["additionalProperties"] = {"$ref": "#/components/schemas/AnyJson"}
         node["propertyNames"] = {"pattern": TEXT_PATTERN}
     if "default" in node and node["default"] is None and not _nullable(node):
         del node["default"]
@@ -258,6 +258,15 @@ def add_error_responses(schema: dict) -> dict:
         "properties": {"code": {"title": "Code", "type": "string"}, "message": {"title": "Message", "type": "string"},
                        "fields": {"title": "Fields", "type": "object",
                                   "additionalProperties": {"type": "string"}, "default": {}}},
+    })
+    components.setdefault("AnyJson", {
+        "title": "AnyJson", "description": "任意 JSON 值，其中的文字不含控制字符",
+        "anyOf": [
+            {"type": "string", "pattern": TEXT_PATTERN}, {"type": ["number", "boolean", "null"]},
+            {"type": "array", "items": {"$ref": "#/components/schemas/AnyJson"}},
+            {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN},
+             "additionalProperties": {"$ref": "#/components/schemas/AnyJson"}},
+        ],
     })
     error_body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
     for item in schema.get("paths", {}).values():
