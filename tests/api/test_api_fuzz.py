@@ -7,8 +7,8 @@ cases, then MAX_EXAMPLES generated ones, seeded by the operation). A request fai
 * its status code is not declared for the operation, its content type or its body does not match the declaration;
 * a 4xx is not our JSON error {code, message (Chinese), fields};
 * a request that the schema says is valid is refused for a reason the schema itself states (a type, a length, a
-  required field, a character rule): the OpenAPI must say what the endpoint really accepts. Business refusals
-  (an unknown region code, a wrong check digit) are allowed.
+  required field, a character rule), or one that breaks the schema is accepted: the OpenAPI must say what the
+  endpoint really accepts. Business refusals (an unknown region code, a wrong check digit) are allowed.
 
 Each operation runs in one database transaction, rolled back by pytest-django: what the fuzzer writes (orgs,
 employers, approvals) piles up only within that operation. The cadre run starts from the `tree` and `personas`
@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -103,7 +104,7 @@ def schema_rules_agree(ctx, response, case):
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          errors_are_our_json, schema_rules_agree]
+          negative_data_rejection, errors_are_our_json, schema_rules_agree]
 
 
 # Ids of the seeded objects, by the name of the parameter or field that refers to one. Small generated ids are
