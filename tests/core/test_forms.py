@@ -151,3 +151,21 @@ def test_channel_and_notice_text_is_checked(tree, personas):
     with pytest.raises(ValidationError) as excinfo:
         notice_save(notice, by=personas.city_cadre, changed=["notice"])
     assert excinfo.value.message_dict == {"body": ["正文不能超过20000个字"]}
+
+
+@pytest.mark.parametrize(("name", "errors"), [
+    ("张伟", []),
+    ("😀", [("姓名", "姓名应包含汉字或字母")]),
+    ("\u200b", [("姓名", "姓名不能包含不可见字符")]),
+    ("张" * 51, [("姓名", "姓名不能超过50个字")]),
+    ("  ", [("姓名", "请填写姓名")]),
+])
+def test_roster_rows_use_the_same_name_rule(name, errors):
+    from smartunion.core.validators import make_id_number
+    from smartunion.members.roster import COLUMNS, RowChecker
+
+    checker = RowChecker({column: i for i, column in enumerate(COLUMNS)}, dt.date(2025, 6, 1))
+    row, found = checker.check(2, [name, make_id_number("370102", dt.date(1990, 1, 1), 5)])
+
+    assert found == errors
+    assert (row is None) == bool(errors)
