@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.members.conftest import NEWCOMER_PHONE, cadre, counts, join_values, luhn_ok, newcomer_id
 
 from smartunion.accounts.models import User
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import add_working_days, deadline
 from smartunion.core.models import OutboxMessage, TransitionLog
 from smartunion.core.validators import make_credit_code, make_id_number
@@ -355,7 +356,8 @@ def test_nothing_but_history_after_approval(tree, town, town_cadre, newcomer, su
 
 def test_a_cadre_outside_the_scope_may_not_approve(tree, personas, town, submit):
     application = submit()
-    for outsider in (personas.other_city_cadre, personas.grassroots_cadre, personas.outsider, None):
+    for outsider in (personas.other_city_cadre, personas.grassroots_cadre, personas.outsider, AnonymousUser(),
+                     SYSTEM):
         with pytest.raises(TransitionForbidden) as exc:
             approve_join_application(application, by=outsider)
         assert (exc.value.message, exc.value.code) == ("您没有执行此操作的权限", "forbidden")
@@ -540,7 +542,7 @@ def test_forward_to_the_same_union_or_a_suspended_one_is_refused(tree, personas,
 
 def test_only_the_applicant_may_withdraw(tree, personas, town, town_cadre, newcomer, submit):
     application = submit()
-    for other in (town_cadre, personas.outsider, personas.worker, None):
+    for other in (town_cadre, personas.outsider, personas.worker, AnonymousUser(), SYSTEM):
         with pytest.raises(TransitionForbidden):
             withdraw_join_application(application, by=other)
     withdrawn = withdraw_join_application(application, by=newcomer)
@@ -621,3 +623,33 @@ def test_an_account_of_another_person_is_not_relinked_at_approval(tree, personas
     membership = approve_join_application(application, by=town_cadre)
     helper.refresh_from_db()
     assert (helper.person, helper.real_name_index, membership.person.name) == (other, None, "李娜")
+
+
+def test_a_step_without_a_named_actor_is_refused_not_unchecked(tree, town, submit):
+    """by=None used to mean "the system, skip the check"; now a write must name its actor (a user, or SYSTEM)."""
+    application = submit()
+    with pytest.raises(TypeError) as exc:
+        approve_join_application(application, by=None)
+    assert str(exc.value) == "by= is required: pass the acting user, or smartunion.core.actors.SYSTEM for a job"
+    assert (JoinApplication.objects.get(pk=application.pk).status, log_rows(application)) == ("pending", [])
+
+
+def test_notices_are_written_with_the_step_and_delivered_after_commit(tree, town, town_cadre, submit,
+                                                                     django_capture_on_commit_callbacks):
+    application = submit()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        approve_join_application(application, by=town_cadre)
+        # The outbox rows exist inside the approval's transaction: a rollback would take them too.
+        assert list(OutboxMessage.objects.values_list("channel", "status")) == [("sms", "pending"),
+                                                                                 ("inbox", "sent")]
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    assert OutboxMessage.objects.get(channel="sms").status == "sent"  # delivered once committed
+
+
+def test_a_failed_approval_leaves_no_notice(tree, town, town_cadre, submit):
+    application = submit(employer_name="济南甲科技有限公司")
+    with pytest.raises(TransitionError):
+        approve_join_application(application, by=town_cadre, employer_id=999_999)  # not a candidate
+    assert OutboxMessage.objects.count() == 0

@@ -7,12 +7,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from tests.members.conftest import cadre, counts
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import deadline
-from smartunion.core.models import OutboxMessage
+from smartunion.core.models import AuditEvent, OutboxMessage
 from smartunion.core.validators import make_id_number
 from smartunion.core.workflow import TransitionError, TransitionForbidden, history
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
@@ -135,8 +137,28 @@ def test_approve_first_then_release_completes_on_release(tree, personas, qd_cadr
     assert (new.union, new.member_number, done.new_membership) == (tree.qd_grassroots, NUMBER, new)
     assert list(MembershipChange.objects.values_list("change_type", "reason", "actor")) == [
         ("03", "0301", personas.grassroots_cadre.pk), ("02", "0201", personas.grassroots_cadre.pk)]
-    assert log_rows(done) == [("approve", "pending", "approved"), ("release_and_complete", "approved", "completed")]
+    assert log_rows(done) == [("approve", "pending", "approved"), ("release", "approved", "completed")]
     assert counts(tree.grassroots, tree.qd_grassroots) == [(0, 0), (1, 1)]
+
+
+def test_release_reads_the_locked_state_not_the_callers_copy(tree, personas, qd_cadre, membership, requested):
+    """The old union's screen still shows 待转出 while the new union has just agreed: the release completes it."""
+    stale = Transfer.objects.get(pk=requested.pk)
+    transfer_approve(requested, by=qd_cadre)
+    assert stale.status == "pending"
+    done = transfer_release(stale, by=personas.grassroots_cadre)
+    assert (done.status, log_rows(done)[-1]) == ("completed", ("release", "approved", "completed"))
+    assert Membership.objects.get(person=personas.worker.person, status="active").union == tree.qd_grassroots
+
+
+def test_every_step_is_in_the_audit_log_of_both_ends(tree, personas, qd_cadre, membership, requested):
+    transfer_approve(requested, by=qd_cadre)
+    transfer_release(requested, by=personas.grassroots_cadre)
+    events = AuditEvent.objects.filter(action__startswith="members.transfer.").order_by("id")
+    assert [(e.action, e.org_path, e.also_org_path) for e in events] == [
+        ("members.transfer.request", tree.grassroots.path, tree.qd_grassroots.path),
+        ("members.transfer.approve", tree.grassroots.path, tree.qd_grassroots.path),
+        ("members.transfer.release", tree.grassroots.path, tree.qd_grassroots.path)]
 
 
 def test_reject_needs_a_reason(tree, personas, qd_cadre, membership, requested):
@@ -170,7 +192,7 @@ def test_the_member_may_cancel_until_it_completes(tree, personas, qd_cadre, memb
         transfer_approve(requested, by=qd_cadre)
     elif step == "released":
         transfer_release(requested, by=personas.grassroots_cadre)
-    for other in (personas.grassroots_cadre, qd_cadre, personas.outsider, None):
+    for other in (personas.grassroots_cadre, qd_cadre, personas.outsider, AnonymousUser(), SYSTEM):
         with pytest.raises(TransitionForbidden):
             transfer_cancel(requested, by=other)
     cancelled = transfer_cancel(requested, by=personas.worker)

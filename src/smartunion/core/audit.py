@@ -16,10 +16,13 @@ def log_event(
     actor=None,
     target: models.Model | None = None,
     org=None,
+    also_org=None,
     data: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event. `action` is dotted: "<app>.<entity>.<verb>", e.g. "orgs.organisation.create"."""
+    """Append one audit event. `action` is dotted: "<app>.<entity>.<verb>", e.g. "orgs.organisation.create".
+
+    `org` files it in that org's log; `also_org` in a second org's too (the other end of a transfer)."""
     request = current_request()
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         if request.user.is_authenticated:
@@ -37,6 +40,7 @@ def log_event(
         target_label=str(target)[:200] if target is not None else "",
         org=org,
         org_path=getattr(org, "path", "") or "",
+        also_org_path=getattr(also_org, "path", "") or "",
         data=data or {},
         ip=ip,
     )

@@ -53,6 +53,9 @@ class AuditEvent(AppendOnlyModel):
         related_name="+", db_constraint=False,
     )
     org_path = models.CharField("组织路径", max_length=255, blank=True, db_index=True)
+    # A second org whose cadres must see the event too: the other end of a transfer, the union a join
+    # application was forwarded from.
+    also_org_path = models.CharField("相关组织路径", max_length=255, blank=True, db_index=True)
     data = models.JSONField("详情", default=dict, blank=True)
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
 

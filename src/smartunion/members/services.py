@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,9 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from smartunion.core import codes
+from smartunion.core.actors import SYSTEM, is_system, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import compute_deadline
+from smartunion.core.errors import DomainError
 from smartunion.core.forms import check_text_fields, clean_name
 from smartunion.core.notifications import notify_user, queue_sms
 from smartunion.core.pii import blind_index
@@ -28,7 +31,7 @@ from smartunion.core.validators import (
     validate_id_number,
     validate_mobile,
 )
-from smartunion.core.workflow import Transition, TransitionError, Workflow, transition
+from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
 from smartunion.members.cards import issue_card
 from smartunion.members.dispatch import dispatch, township_union_for
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
@@ -384,15 +387,80 @@ def _applicant_of(actor, application) -> bool:
             and application.applicant_id == actor.pk)
 
 
+def _approve(locked: JoinApplication, step: Step) -> dict:
+    """The writes approval stands for: the person (created if new), the card and its number, the membership,
+    the history rows, and the applicant's account linked. Approving twice or at once yields one membership."""
+    by = step.by
+    union = locked.union
+    if union.is_federation:
+        raise TransitionError("总工会不直接发展会员，请先转交给乡镇（街道）工会或基层工会", code="forward_first")
+    employer = locked.employer
+    employer_id = step.data.get("employer_id")
+    if employer_id is not None:
+        allowed = {c["id"] for c in locked.candidates}
+        employer = Employer.objects.filter(pk=employer_id).first() if employer_id in allowed else None
+        if employer is None:
+            raise TransitionError("请从候选单位中选择", code="bad_candidate")
+    if employer is None:
+        employer = _employer_for_application(locked, union, by=by)
+    person, _ = person_upsert(name=locked.name, id_number=locked.id_number, by=by, phone=locked.phone,
+                              address=locked.address, employer=employer,
+                              **{k: getattr(locked, k) for k in ("education", "political_status", "ethnicity",
+                                                                  "employment_form", "gig_platform")})
+    if Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).exists():
+        raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member")
+    try:
+        with transaction.atomic():
+            card = issue_card(person, union=union, by=by)
+    except IntegrityError:
+        # Another approval for the same person got there first (their card is being issued right now).
+        raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member") from None
+    membership = membership_start(person=person, union=union, member_number=card.number, by=by,
+                                  provisional=union.kind == Organisation.Kind.TOWNSHIP)
+    reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
+    MembershipChange.objects.create(person=person, membership=membership, change_type="01", reason=reason,
+                                    to_union=union, actor=user_or_none(by), note=locked.dispatch_note[:200])
+    if membership.provisional:
+        MembershipChange.objects.create(person=person, membership=membership, change_type="08", reason="0801",
+                                        to_union=union, actor=user_or_none(by))
+    # The applicant's account, or (filed on someone's behalf) the account already bound to this ID number.
+    account = locked.applicant if locked.applicant_id else get_user_model().objects.filter(
+        real_name_index=person.id_number_index, person__isnull=True).first()
+    if account is not None:
+        _link_account(account, person)
+    return {"membership": membership, "decided_at": timezone.now(), "decided_by": user_or_none(by),
+            "employer": employer}
+
+
+def _tell_applicant(subject: str, body: Callable[[JoinApplication, Step], str]):
+    """An effect: the applicant's inbox (if they have an account) and an SMS, written with the step."""
+    def effect(application: JoinApplication, step: Step) -> None:
+        _notify_applicant(application, subject=subject, body=body(application, step))
+    return effect
+
+
+def _tell_receiving_union(application: JoinApplication, step: Step) -> None:
+    _notify_union(application.union, subject="转交的入会申请", body=f"{application}：{application.dispatch_note}")
+
+
 JOIN_WORKFLOW = Workflow(
     name="members.join_application",
     field="status",
     state_labels=dict(JoinApplication.Status.choices),
+    # A forwarded application shows in the log of the union it left and the one it reached.
+    org_of=lambda application: application.union,
     transitions=[
-        Transition("approve", source="pending", target="approved", label="通过", allowed=can_review),
+        Transition("approve", source="pending", target="approved", label="通过", allowed=can_review,
+                   apply=_approve,
+                   effects=(_tell_applicant("入会申请已通过", lambda a, step: (
+                       f"您已成为“{a.union.name}”的会员，会员卡号{a.membership.member_number}。")),)),
         Transition("reject", source="pending", target="rejected", label="不通过", allowed=can_review,
-                   note_required=True),
-        Transition("forward", source="pending", target="pending", label="转交", allowed=can_review),
+                   note_required=True,
+                   effects=(_tell_applicant("入会申请未通过", lambda a, step: (
+                       f"您的入会申请未通过，原因：{step.note}")),)),
+        Transition("forward", source="pending", target="pending", label="转交", allowed=can_review,
+                   effects=(_tell_receiving_union, _tell_applicant("入会申请已转交", lambda a, step: (
+                       f"您的入会申请{a.dispatch_note}，请耐心等待审核。")))),
         Transition("withdraw", source="pending", target="withdrawn", label="撤回", allowed=_applicant_of),
     ],
 )
@@ -400,57 +468,9 @@ JOIN_WORKFLOW = Workflow(
 
 def approve_join_application(application: JoinApplication, *, by, employer_id: int | None = None,
                              note: str = "") -> Membership:
-    """Approve: the person (created if new), the membership with its card number, the history row, the card,
-    and a notice to the worker. Approving twice or at once yields one membership."""
-    created: dict = {}
-
-    def apply(locked: JoinApplication):
-        union = locked.union
-        if union.is_federation:
-            raise TransitionError("总工会不直接发展会员，请先转交给乡镇（街道）工会或基层工会", code="forward_first")
-        employer = locked.employer
-        if employer_id is not None:
-            allowed = {c["id"] for c in locked.candidates}
-            employer = Employer.objects.filter(pk=employer_id).first() if employer_id in allowed else None
-            if employer is None:
-                raise TransitionError("请从候选单位中选择", code="bad_candidate")
-        if employer is None:
-            employer = _employer_for_application(locked, union, by=by)
-        person, _ = person_upsert(name=locked.name, id_number=locked.id_number, by=by, phone=locked.phone,
-                                  address=locked.address, employer=employer,
-                                  **{k: getattr(locked, k) for k in ("education", "political_status", "ethnicity",
-                                                                      "employment_form", "gig_platform")})
-        if Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).exists():
-            raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member")
-        try:
-            with transaction.atomic():
-                card = issue_card(person, union=union, by=by)
-        except IntegrityError:
-            # Another approval for the same person got there first (their card is being issued right now).
-            raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member") from None
-        membership = membership_start(person=person, union=union, member_number=card.number, by=by,
-                                      provisional=union.kind == Organisation.Kind.TOWNSHIP)
-        reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
-        MembershipChange.objects.create(person=person, membership=membership, change_type="01", reason=reason,
-                                        to_union=union, actor=by if getattr(by, "pk", None) else None,
-                                        note=locked.dispatch_note[:200])
-        if membership.provisional:
-            MembershipChange.objects.create(person=person, membership=membership, change_type="08", reason="0801",
-                                            to_union=union, actor=by if getattr(by, "pk", None) else None)
-        # The applicant's account, or (filed on someone's behalf) the account already bound to this ID number.
-        account = locked.applicant if locked.applicant_id else get_user_model().objects.filter(
-            real_name_index=person.id_number_index, person__isnull=True).first()
-        if account is not None:
-            _link_account(account, person)
-        created["membership"] = membership
-        return {"membership": membership, "decided_at": timezone.now(),
-                "decided_by": by if getattr(by, "pk", None) else None, "employer": employer}
-
-    application = transition(application, "approve", workflow=JOIN_WORKFLOW, by=by, note=note, apply=apply)
-    membership = created["membership"]
-    _notify_applicant(application, subject="入会申请已通过",
-                      body=f"您已成为“{application.union.name}”的会员，会员卡号{membership.member_number}。")
-    return membership
+    """Approve (JOIN_WORKFLOW's approve step does the writes); returns the new membership."""
+    data = {"employer_id": employer_id} if employer_id is not None else {}
+    return transition(application, "approve", workflow=JOIN_WORKFLOW, by=by, note=note, data=data).membership
 
 
 def _link_account(user, person: Person) -> bool:
@@ -495,11 +515,9 @@ def _employer_for_application(application: JoinApplication, union: Organisation,
 
 def reject_join_application(application: JoinApplication, *, by, reason: str) -> JoinApplication:
     reason = (reason or "").strip()
-    application = transition(application, "reject", workflow=JOIN_WORKFLOW, by=by, note=reason,
-                             changes={"reject_reason": reason[:200], "decided_at": timezone.now(),
-                                      "decided_by": by if getattr(by, "pk", None) else None})
-    _notify_applicant(application, subject="入会申请未通过", body=f"您的入会申请未通过，原因：{reason}")
-    return application
+    return transition(application, "reject", workflow=JOIN_WORKFLOW, by=by, note=reason,
+                      changes={"reject_reason": reason[:200], "decided_at": timezone.now(),
+                               "decided_by": user_or_none(by)})
 
 
 # One answer for a target that does not exist and one the reviewer may not use: no existence oracle.
@@ -536,8 +554,6 @@ def forward_join_application(application: JoinApplication, *, by, to: Organisati
                  **compute_deadline(timezone.localtime(), review_days_for(to)).as_fields("deadline"),
                  "overdue_notified_at": None},
     )
-    _notify_union(to, subject="转交的入会申请", body=f"{application}：{text}")
-    _notify_applicant(application, subject="入会申请已转交", body=f"您的入会申请{text}，请耐心等待审核。")
     return application
 
 
@@ -546,12 +562,10 @@ def withdraw_join_application(application: JoinApplication, *, by) -> JoinApplic
 
 
 def _notify_applicant(application: JoinApplication, *, subject: str, body: str) -> None:
-    def send():
-        if application.applicant_id:
-            notify_user(application.applicant, subject=subject, body=body)
-        queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
-
-    transaction.on_commit(send)
+    """Inbox and SMS rows, written in the caller's transaction (the SMS is delivered after it commits)."""
+    if application.applicant_id:
+        notify_user(application.applicant, subject=subject, body=body)
+    queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
 
 
 def overdue_join_applications():
@@ -570,10 +584,10 @@ def notify_overdue_join_applications() -> int:
                 continue
             parent = application.union.parent
             if parent is not None:
-                transaction.on_commit(lambda a=application, p=parent: _notify_union(
-                    p, subject="入会申请审核超期",
-                    body=f"“{a.union.name}”的{a}已超过审核期限（{timezone.localtime(a.deadline):%Y-%m-%d}），请督促办理。"))
-            log_event("members.join_application.overdue", target=application, org=application.union)
+                _notify_union(parent, subject="入会申请审核超期",
+                              body=f"“{application.union.name}”的{application}已超过审核期限"
+                                   f"（{timezone.localtime(application.deadline):%Y-%m-%d}），请督促办理。")
+            log_event("members.join_application.overdue", actor=SYSTEM, target=application, org=application.union)
             count += 1
     return count
 
@@ -582,7 +596,7 @@ def notify_overdue_join_applications() -> int:
 
 
 def _old_union_side(actor, transfer) -> bool:
-    return actor is None or in_scope(actor, transfer.from_union, roles=REVIEW_ROLES)  # None: the scheduler
+    return is_system(actor) or in_scope(actor, transfer.from_union, roles=REVIEW_ROLES)  # SYSTEM: the deadline job
 
 
 def _new_union_side(actor, transfer) -> bool:
@@ -590,22 +604,70 @@ def _new_union_side(actor, transfer) -> bool:
 
 
 def _member_side(actor, transfer) -> bool:
-    return actor is not None and getattr(actor, "person_id", None) == transfer.person_id
+    return getattr(actor, "is_authenticated", False) and getattr(actor, "person_id", None) == transfer.person_id
 
+
+def _stamp_release(transfer: Transfer, step: Step) -> dict:
+    return {"released_at": timezone.now()}
+
+
+def _complete_transfer(locked: Transfer, step: Step) -> dict:
+    """End the old membership and start the new one with the same number; history rows at both ends."""
+    by = step.by
+    old = Membership.objects.select_for_update().get(pk=locked.membership_id)
+    if old.status != Membership.Status.ACTIVE:
+        raise TransitionError("原会籍已不是正常状态", code="membership_changed")
+    membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="transfer")
+    actor = user_or_none(by)
+    new = membership_start(person=locked.person, union=locked.to_union, member_number=old.member_number, by=by,
+                           provisional=locked.to_union.kind == Organisation.Kind.TOWNSHIP)
+    MembershipChange.objects.create(person=locked.person, membership=old, change_type="03",
+                                    reason=locked.reason or "0301", from_union=locked.from_union,
+                                    to_union=locked.to_union, actor=actor)
+    MembershipChange.objects.create(person=locked.person, membership=new, change_type="02", reason="0201",
+                                    from_union=locked.from_union, to_union=locked.to_union, actor=actor)
+    if new.provisional:
+        MembershipChange.objects.create(person=locked.person, membership=new, change_type="08", reason="0801",
+                                        to_union=locked.to_union, actor=actor)
+    if locked.to_employer_id:
+        Person.objects.filter(pk=locked.person_id).update(employer=locked.to_employer_id)
+    return {"new_membership": new, "completed_at": timezone.now()}
+
+
+def _release_and_complete(locked: Transfer, step: Step) -> dict:
+    return {**_stamp_release(locked, step), **_complete_transfer(locked, step)}
+
+
+def _tell_member(subject: str, body: Callable[[Transfer, Step], str]):
+    """An effect: the member's inbox, if their account is linked."""
+    def effect(transfer: Transfer, step: Step) -> None:
+        user = getattr(transfer.person, "user", None)
+        if user is not None:
+            notify_user(user, subject=subject, body=body(transfer, step))
+    return effect
+
+
+_TRANSFER_DONE = _tell_member("会籍转移已完成", lambda t, step: (
+    f"您的会籍已由“{t.from_union.name}”转入“{t.to_union.name}”，会员卡号不变。"))
 
 TRANSFER_WORKFLOW = Workflow(
     name="members.transfer",
     field="status",
     state_labels=dict(Transfer.Status.choices),
+    org_of=lambda transfer: (transfer.from_union, transfer.to_union),  # both ends see every step
     transitions=[
-        # The new union may agree before the old one releases; the transfer completes on release.
+        # The new union may agree before the old one releases; the release then completes the transfer.
         Transition("approve", source="pending", target="approved", label="同意接收", allowed=_new_union_side),
-        Transition("release", source="pending", target="released", label="同意转出", allowed=_old_union_side),
-        Transition("release_and_complete", source="approved", target="completed", label="同意转出",
-                   allowed=_old_union_side),
-        Transition("accept", source="released", target="completed", label="接收", allowed=_new_union_side),
+        Transition("release", source="pending", target="released", label="同意转出", allowed=_old_union_side,
+                   apply=_stamp_release),
+        Transition("release", source="approved", target="completed", label="同意转出", allowed=_old_union_side,
+                   apply=_release_and_complete, effects=(_TRANSFER_DONE,)),
+        Transition("accept", source="released", target="completed", label="接收", allowed=_new_union_side,
+                   apply=_complete_transfer, effects=(_TRANSFER_DONE,)),
         Transition("reject", source=("pending", "approved", "released"), target="rejected", label="不同意接收",
-                   allowed=_new_union_side, note_required=True),
+                   allowed=_new_union_side, note_required=True,
+                   effects=(_tell_member("转会申请未获同意", lambda t, step: (
+                       f"“{t.to_union.name}”未同意接收，原因：{t.reject_reason}")),)),
         Transition("cancel", source=("pending", "approved", "released"), target="cancelled", label="撤回",
                    allowed=_member_side),
     ],
@@ -653,36 +715,14 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
                                    settings.TRANSFER_RELEASE_DAYS).as_fields("release_deadline"),
             )
             log_event("members.transfer.request", actor=by, target=transfer, org=membership.union,
-                      data={"to": to_union.pk})
+                      also_org=to_union, data={"to": to_union.pk})
+            _notify_union(transfer.from_union, subject="会员转出申请",
+                          body=f"{transfer.person}申请转入“{transfer.to_union.name}”")
+            _notify_union(transfer.to_union, subject="会员转入申请",
+                          body=f"{transfer.person}申请从“{transfer.from_union.name}”转入")
     except IntegrityError:
         raise ValidationError("该会员已有办理中的转会申请", code="transfer_open") from None
-    transaction.on_commit(lambda: _notify_union(transfer.from_union, subject="会员转出申请",
-                                                body=f"{transfer.person}申请转入“{transfer.to_union.name}”"))
-    transaction.on_commit(lambda: _notify_union(transfer.to_union, subject="会员转入申请",
-                                                body=f"{transfer.person}申请从“{transfer.from_union.name}”转入"))
     return transfer
-
-
-def _complete_transfer(locked: Transfer, *, by) -> dict:
-    """End the old membership and start the new one with the same number; history rows at both ends."""
-    old = Membership.objects.select_for_update().get(pk=locked.membership_id)
-    if old.status != Membership.Status.ACTIVE:
-        raise TransitionError("原会籍已不是正常状态", code="membership_changed")
-    membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="transfer")
-    actor = by if getattr(by, "pk", None) else None
-    new = membership_start(person=locked.person, union=locked.to_union, member_number=old.member_number, by=by,
-                           provisional=locked.to_union.kind == Organisation.Kind.TOWNSHIP)
-    MembershipChange.objects.create(person=locked.person, membership=old, change_type="03",
-                                    reason=locked.reason or "0301", from_union=locked.from_union,
-                                    to_union=locked.to_union, actor=actor)
-    MembershipChange.objects.create(person=locked.person, membership=new, change_type="02", reason="0201",
-                                    from_union=locked.from_union, to_union=locked.to_union, actor=actor)
-    if new.provisional:
-        MembershipChange.objects.create(person=locked.person, membership=new, change_type="08", reason="0801",
-                                        to_union=locked.to_union, actor=actor)
-    if locked.to_employer_id:
-        Person.objects.filter(pk=locked.person_id).update(employer=locked.to_employer_id)
-    return {"new_membership": new, "completed_at": timezone.now()}
 
 
 def transfer_approve(transfer: Transfer, *, by) -> Transfer:
@@ -690,42 +730,22 @@ def transfer_approve(transfer: Transfer, *, by) -> Transfer:
 
 
 def transfer_release(transfer: Transfer, *, by, note: str = "") -> Transfer:
-    """The old union lets the member go; if the new union already agreed, the transfer completes now."""
-    if transfer.status == Transfer.Status.APPROVED:
-        done = transition(transfer, "release_and_complete", workflow=TRANSFER_WORKFLOW, by=by, note=note,
-                          apply=lambda t: {"released_at": timezone.now(), **_complete_transfer(t, by=by)})
-        _notify_transfer_done(done)
-        return done
-    return transition(transfer, "release", workflow=TRANSFER_WORKFLOW, by=by, note=note,
-                      changes={"released_at": timezone.now()})
+    """The old union lets the member go; if the new union already agreed, the transfer completes now (the
+    locked row's state decides which)."""
+    return transition(transfer, "release", workflow=TRANSFER_WORKFLOW, by=by, note=note)
 
 
 def transfer_accept(transfer: Transfer, *, by) -> Transfer:
-    done = transition(transfer, "accept", workflow=TRANSFER_WORKFLOW, by=by,
-                      apply=lambda t: _complete_transfer(t, by=by))
-    _notify_transfer_done(done)
-    return done
+    return transition(transfer, "accept", workflow=TRANSFER_WORKFLOW, by=by)
 
 
 def transfer_reject(transfer: Transfer, *, by, reason: str) -> Transfer:
-    done = transition(transfer, "reject", workflow=TRANSFER_WORKFLOW, by=by, note=reason,
+    return transition(transfer, "reject", workflow=TRANSFER_WORKFLOW, by=by, note=reason,
                       changes={"reject_reason": (reason or "").strip()[:200]})
-    user = getattr(done.person, "user", None)
-    if user is not None:
-        transaction.on_commit(lambda: notify_user(
-            user, subject="转会申请未获同意", body=f"“{done.to_union.name}”未同意接收，原因：{done.reject_reason}"))
-    return done
 
 
 def transfer_cancel(transfer: Transfer, *, by) -> Transfer:
     return transition(transfer, "cancel", workflow=TRANSFER_WORKFLOW, by=by)
-
-
-def _notify_transfer_done(transfer: Transfer) -> None:
-    body = f"您的会籍已由“{transfer.from_union.name}”转入“{transfer.to_union.name}”，会员卡号不变。"
-    user = getattr(transfer.person, "user", None)
-    if user is not None:
-        transaction.on_commit(lambda: notify_user(user, subject="会籍转移已完成", body=body))
 
 
 def release_overdue_transfers() -> int:
@@ -735,10 +755,10 @@ def release_overdue_transfers() -> int:
                                   release_deadline__lt=timezone.now())
     for transfer in due:
         try:
-            transfer_release(transfer, by=None, note="转出期限已过，系统自动同意转出")
+            transfer_release(transfer, by=SYSTEM, note="转出期限已过，系统自动同意转出")
         except TransitionError:
             continue  # acted on meanwhile
-        except ValidationError:
+        except (ValidationError, DomainError):
             log.exception("automatic release of transfer %s failed", transfer.pk)  # one bad row must not stop the rest
             continue
         count += 1
@@ -771,8 +791,8 @@ def reattach_members(*, employer: Employer, by) -> int:
                                             note=f"“{employer.name}”建会，会籍由挂靠工会转入本单位工会")
             user = getattr(old.person, "user", None)
             if user is not None:
-                transaction.on_commit(lambda u=user: notify_user(
-                    u, subject="会籍已转入本单位工会", body=f"您所在单位已建立工会，您的会籍已转入“{union.name}”。"))
+                notify_user(user, subject="会籍已转入本单位工会",
+                            body=f"您所在单位已建立工会，您的会籍已转入“{union.name}”。")
         log_event("members.membership.reattach", actor=by, target=employer, org=union,
                   data={"count": len(attached)})
     return len(attached)

@@ -259,6 +259,7 @@ ORG_STATUS = Workflow(
     name="orgs.organisation.status",
     field="status",
     state_labels=dict(Organisation.Status.choices),
+    org_of=lambda org: org,
     transitions=[
         Transition("suspend", source="active", target="suspended", label="暂停", allowed=_manager_above,
                    note_required=True),
