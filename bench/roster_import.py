@@ -128,7 +128,7 @@ def ceiling(rows: list[list], union: Organisation) -> float:
             political_status=lookups["政治面貌"][r[5]], employment_form=lookups["用工形式"][r[6]],
             gig_platform=r[7] or "",
         ))
-        memberships.append(Membership(union=union, union_path=union.path, member_number=f"B{n:015d}",
+        memberships.append(Membership(union=union, union_path=union.path, card_number=f"B{n:015d}",
                                       since=dt.date.fromisoformat(r[9]) if r[9] else now_date))
     started = time.perf_counter()
     with transaction.atomic():

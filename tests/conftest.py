@@ -86,7 +86,7 @@ def personas(tree):
 
     person, _ = person_upsert(name="张伟", id_number=make_id_number("370102", dt.date(1990, 3, 7), 123),
                               phone="13900000001", employer=tree.employer)
-    membership_start(person=person, union=tree.grassroots, member_number="370102000000001",
+    membership_start(person=person, union=tree.grassroots, card_number="370102000000001",
                      since=dt.date(2020, 5, 1))
     worker = make_user("worker", kind=User.Kind.WORKER, phone="13900000001", person=person)
     return SimpleNamespace(

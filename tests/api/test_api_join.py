@@ -87,15 +87,15 @@ def test_review_queue_approve_and_my_membership(api, personas, town_region, newc
         == 404
     approved = county.post(f"/api/v1/join-applications/{application_id}/approve")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    number = approved.json()["member_number"]
+    number = approved.json()["card_number"]
     assert len(number) == 16 and number.startswith("370100") and luhn_valid(number)
     twice = county.post(f"/api/v1/join-applications/{application_id}/approve")
     assert (twice.status_code, twice.json()["message"]) == (409, "当前状态为“已通过”，不能执行“通过”")
-    assert Membership.objects.filter(member_number=number).count() == 1
+    assert Membership.objects.filter(card_number=number).count() == 1
     mine = api(newcomer).get("/api/v1/me/membership").json()
     assert mine["member"] is True
     ours = mine["membership"]
-    assert (ours["member_number"], ours["union"]["name"], ours["provisional"]) == (number, "历下区解放路街道工会", True)
+    assert (ours["card_number"], ours["union"]["name"], ours["provisional"]) == (number, "历下区解放路街道工会", True)
     assert [(h["type"], h["reason"]) for h in mine["history"]] == [("入会", "网上申请入会"), ("挂靠", "单位未建会")]
 
 
@@ -142,7 +142,7 @@ def test_transfer_release_then_accept_keeps_the_number(api, personas, tree):
     done = api(personas.other_city_cadre).post(f"/api/v1/transfers/{transfer_id}/accept").json()
     assert done["status"] == "completed"
     active = Membership.objects.get(person=personas.worker.person, status="active")
-    assert (active.union_id, active.member_number) == (tree.qd_grassroots.pk, "370102000000001")
+    assert (active.union_id, active.card_number) == (tree.qd_grassroots.pk, "370102000000001")
     history = api(personas.worker).get("/api/v1/me/membership").json()["history"]
     assert [h["type"] for h in history] == ["转出", "转入"]
 
@@ -273,7 +273,7 @@ def qd_member_id(tree, personas):
     """The membership of a member of 丙公司工会委员会 (青岛): outside every 济南 cadre's scope."""
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246),
                               phone="13700000002", employer=tree.qd_employer)
-    return membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001").pk
+    return membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001").pk
 
 
 def test_on_behalf_for_a_member_names_the_union_only_within_the_cadres_scope(api, personas, town_region):

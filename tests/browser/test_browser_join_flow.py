@@ -143,7 +143,7 @@ def test_join_approve_card_verify(transactional_db, django_db_serialized_rollbac
     membership = Membership.objects.select_related("union").get(person_id=newcomer.person_id,
                                                                  status=Membership.Status.ACTIVE)
     assert membership.union_id == tree.lixia_town.pk and membership.provisional
-    assert membership.member_number == card_number
+    assert membership.card_number == card_number
 
     # 3. Back on the phone: the card page shows the card and its QR; a merchant verifies the QR's token. -----------
     phone.goto(base + "/me/card/")
@@ -169,7 +169,7 @@ def test_join_approve_card_verify(transactional_db, django_db_serialized_rollbac
     expires_at = dt.datetime.fromisoformat(phone.locator("#card-qr").get_attribute("data-expires-at"))
     page_path = phone.locator("#card-qr svg path").first.get_attribute("d")
     card = MemberCard.objects.get(person_id=newcomer.person_id, status=MemberCard.Status.ACTIVE)
-    assert card.number == card_number
+    assert card.card_number == card_number
     exp = int(expires_at.timestamp())
     token = card_tokens.card_token(membership, card, now=exp - card_tokens.TOKEN_TTL_SECONDS)
     assert card_tokens.token_expiry(token) == expires_at

@@ -20,7 +20,7 @@ def qd_member(tree, personas):
     """李娜, a member of 丙公司工会委员会 (青岛): outside every 济南 cadre's scope."""
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246),
                               phone="13700000002", employer=tree.qd_employer)
-    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001",
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001",
                      since=dt.date(2021, 6, 1))
     return person
 

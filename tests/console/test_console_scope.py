@@ -113,7 +113,7 @@ def test_position_changelist(who, personas, qd_member, console):
 @pytest.mark.parametrize("who", PERSONAS)
 def test_membership_changelist(who, personas, qd_member, console):
     cl = changelist(console(getattr(personas, who)), "members_membership")
-    assert {m.member_number for m in cl.result_list} == MEMBERSHIPS[who]
+    assert {m.card_number for m in cl.result_list} == MEMBERSHIPS[who]
     assert len(cl.result_list) == len(MEMBERSHIPS[who])
 
 
@@ -145,8 +145,8 @@ def _objects(tree, personas, qd_member):
         "orgs_employer": (tree.employer, tree.qd_employer, "用人单位"),
         "orgs_position": (personas.county_cadre.positions.get(), personas.other_city_cadre.positions.get(),
                           "干部职务"),
-        "members_membership": (Membership.objects.get(member_number="370102000000001"),
-                               Membership.objects.get(member_number="370202000000001"), "会籍"),
+        "members_membership": (Membership.objects.get(card_number="370102000000001"),
+                               Membership.objects.get(card_number="370202000000001"), "会籍"),
         "members_person": (personas.worker.person, qd_member, "职工"),
         "core_auditevent": (AuditEvent.objects.get(action="orgs.organisation.create", target_label="历下区总工会"),
                             AuditEvent.objects.get(action="orgs.organisation.create", target_label="青岛市总工会"),

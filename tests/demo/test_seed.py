@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from smartunion.accounts.models import User
-from smartunion.members.models import Membership, Person
+from smartunion.members.card_tokens import member_card
+from smartunion.members.cards import card_number, is_card_number
+from smartunion.members.models import CardSequence, Membership, Person
 from smartunion.orgs.models import Employer, Organisation
 from smartunion.orgs.queries import visible_orgs
 
@@ -13,7 +15,7 @@ def snapshot():
     return (
         list(Organisation.objects.order_by("pk").values_list("name", "kind", "path")[:400]),
         list(Person.objects.order_by("pk").values_list("name", "birth_date", "employment_form")),
-        list(Membership.objects.order_by("pk").values_list("member_number", "union__name")),
+        list(Membership.objects.order_by("pk").values_list("card_number", "union__name")),
     )
 
 
@@ -43,6 +45,14 @@ def test_seed_builds_the_province_with_its_real_cities_and_demo_accounts(capsys)
     worker = User.objects.get(username="worker")
     membership = Membership.objects.get(person=worker.person, status="active")
     assert membership.union.kind == "grassroots" and membership.union.region_id == "370102"
+    # One card number: every membership carries a number in the card format of its city's federation, the
+    # sequences continue after them, and the worker's card shows the membership's number.
+    numbers = list(Membership.objects.values_list("card_number", "union__path"))
+    assert len(numbers) == 41 and all(is_card_number(n) for n, _ in numbers)
+    jinan_org = Organisation.objects.get(kind="city", region_id="370100")
+    issued_in_jinan = [n for n, path in numbers if path.startswith(jinan_org.path)]
+    assert sorted(issued_in_jinan)[-1] == card_number("370100", CardSequence.objects.get(org=jinan_org).last)
+    assert member_card(worker)[1].card_number == membership.card_number
 
 
 class _Rollback(Exception):
@@ -90,7 +100,7 @@ def test_rows_created_after_the_seed_get_fresh_ids():
     town = Organisation.objects.filter(kind="township").first()
     union = services.org_create(parent=town, kind="grassroots", name="新建工会")
     person, created = person_upsert(name="新人", id_number=make_id_number("370102", dt.date(1999, 9, 9), 999))
-    membership = membership_start(person=person, union=union, member_number="X-1")
+    membership = membership_start(person=person, union=union, card_number="X-1")
     assert created is True
     assert union.pk > Organisation.objects.exclude(pk=union.pk).order_by("-pk").first().pk
     assert person.pk == Person.objects.order_by("-pk").first().pk

@@ -310,6 +310,6 @@ def test_member_card_issues_once_and_survives_a_simultaneous_first_issue(persona
 
     monkeypatch.setattr(cards, "issue_card", racing_issue)
     membership, card = member_card(personas.worker)
-    assert (card.number, card.version, card.status) == ("3701000000000014", 1, "active")
+    assert (card.card_number, card.version, card.status) == ("3701000000000014", 1, "active")
     assert membership.person_id == personas.worker.person_id
     assert MemberCard.objects.count() == 1

@@ -15,7 +15,7 @@ from smartunion.members.cards import (
     reissue_card,
     revoke_card,
 )
-from smartunion.members.models import CardSequence, MemberCard
+from smartunion.members.models import CardSequence, MemberCard, Membership
 
 
 @pytest.fixture
@@ -81,19 +81,32 @@ def test_allocate_numbers_is_consecutive_per_issuer_and_never_reuses(tree):
 
 def test_issue_card_gives_a_new_number_once_and_then_returns_the_active_card(tree, worker_person):
     card = issue_card(worker_person, union=tree.grassroots)
-    assert (card.number, card.version, card.status, card.issuer_id) == ("3701000000000014", 1, "active", tree.jinan.pk)
+    assert (card.card_number, card.version, card.status, card.issuer_id) == (
+        "3701000000000014", 1, "active", tree.jinan.pk)
     again = issue_card(worker_person, union=tree.grassroots)
     assert again.pk == card.pk
     assert MemberCard.objects.count() == 1
     assert CardSequence.objects.get(org=tree.jinan).last == 1
     event = AuditEvent.objects.get(action="members.card.issue")
-    assert (event.target_id, event.data, event.org_id) == (str(card.pk), {"version": 1}, tree.grassroots.pk)
+    # The fixture's membership carries a number from before the card format: it takes the card's, so the member
+    # sees one number on the card page, in 我的 and in the console.
+    assert (event.target_id, event.data, event.org_id) == (
+        str(card.pk), {"version": 1, "renumbered_from": "370102000000001"}, tree.grassroots.pk)
+    assert Membership.objects.get(person=worker_person, status="active").card_number == "3701000000000014"
+
+
+def test_a_card_takes_the_number_the_membership_already_has(tree, worker_person):
+    Membership.objects.filter(person=worker_person).update(card_number=card_number("370100", 42))
+    card = issue_card(worker_person, union=tree.grassroots)
+    assert (card.card_number, card.issuer) == (card_number("370100", 42), tree.jinan)
+    assert not CardSequence.objects.filter(org=tree.jinan).exists()  # nothing allocated
+    assert AuditEvent.objects.get(action="members.card.issue").data == {"version": 1}
 
 
 def test_reissue_keeps_the_number_bumps_the_version_and_revokes_the_old_card(tree, worker_person, personas):
     old = issue_card(worker_person, union=tree.grassroots)
     new = reissue_card(old, by=personas.worker)
-    assert (new.number, new.version, new.status) == ("3701000000000014", 2, "active")
+    assert (new.card_number, new.version, new.status) == ("3701000000000014", 2, "active")
     old.refresh_from_db()
     assert (old.status, old.revoke_reason) == ("revoked", "挂失补办")
     assert old.revoked_at is not None
@@ -104,7 +117,7 @@ def test_reissue_keeps_the_number_bumps_the_version_and_revokes_the_old_card(tre
     actions = list(AuditEvent.objects.filter(action__startswith="members.card.").order_by("id")
                    .values_list("action", "actor__username", "data"))
     assert actions == [
-        ("members.card.issue", None, {"version": 1}),
+        ("members.card.issue", None, {"version": 1, "renumbered_from": "370102000000001"}),
         ("members.card.revoke", "worker", {"reason": "挂失补办"}),
         ("members.card.reissue", "worker", {"previous_version": 1}),
     ]
@@ -116,7 +129,7 @@ def test_reissuing_twice_counts_up(tree, worker_person):
     third = reissue_card(second)
     assert [(c.version, c.status) for c in MemberCard.objects.order_by("version")] == [
         (1, "revoked"), (2, "revoked"), (3, "active")]
-    assert third.number == first.number
+    assert third.card_number == first.card_number
 
 
 def test_revoke_needs_a_reason_and_happens_once(tree, worker_person):
@@ -135,5 +148,5 @@ def test_issue_after_a_revocation_reactivates_the_same_number_as_the_next_versio
     card = issue_card(worker_person, union=tree.grassroots)
     revoke_card(card, reason="会籍终止")
     again = issue_card(worker_person, union=tree.grassroots)
-    assert (again.number, again.version, again.status) == (card.number, 2, "active")
+    assert (again.card_number, again.version, again.status) == (card.card_number, 2, "active")
     assert CardSequence.objects.get(org=tree.jinan).last == 1

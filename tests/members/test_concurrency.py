@@ -143,7 +143,7 @@ def _two_pending_applications(tree) -> tuple[JoinApplication, JoinApplication]:
 def _returning_member(tree):
     """A former member: a Person with an active card but no active membership."""
     person, _ = person_upsert(name="李娜", id_number=newcomer_id())
-    old = membership_start(person=person, union=tree.qd_grassroots, member_number="OLD-1")
+    old = membership_start(person=person, union=tree.qd_grassroots, card_number="OLD-1")
     cards.issue_card(person, union=tree.qd_grassroots)
     membership_end(old, reason="离职")
 
@@ -195,9 +195,9 @@ def test_the_database_itself_refuses_a_second_active_membership(transactional_db
     person, _ = person_upsert(name="李娜", id_number=newcomer_id())
     results = run_together(
         lambda: Membership.objects.create(person=person, union=tree.grassroots, union_path=tree.grassroots.path,
-                                          member_number="RACE-1", since=dt.date(2026, 1, 1)),
+                                          card_number="RACE-1", since=dt.date(2026, 1, 1)),
         lambda: Membership.objects.create(person=person, union=tree.lixia_town, union_path=tree.lixia_town.path,
-                                          member_number="RACE-2", since=dt.date(2026, 1, 1)),
+                                          card_number="RACE-2", since=dt.date(2026, 1, 1)),
     )
     oks, errors = split(results)
     assert len(oks) == 1 and len(errors) == 1

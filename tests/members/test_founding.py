@@ -54,8 +54,8 @@ def test_attached_members_follow_their_employer_into_its_new_union(tree, town_ca
         old = Membership.objects.get(pk=old.pk)
         assert (old.status, old.union) == ("transferred", tree.lixia_town)
         new = Membership.objects.get(person=old.person, status="active")
-        assert (new.union, new.union_path, new.member_number, new.provisional) == (
-            founded, founded.path, old.member_number, False)
+        assert (new.union, new.union_path, new.card_number, new.provisional) == (
+            founded, founded.path, old.card_number, False)
         assert list(MembershipChange.objects.filter(person=old.person).values_list(
             "change_type", "reason", "from_union", "to_union", "membership", "actor", "note")) == [
             ("01", "0101", None, tree.lixia_town.pk, old.pk, town_cadre.pk,

@@ -239,11 +239,11 @@ def test_approval_at_a_township_union(tree, personas, town, town_cadre, newcomer
     membership = Membership.objects.get(pk=membership.pk)
     assert (membership.union, membership.union_path, membership.status, membership.provisional,
             membership.since) == (tree.lixia_town, tree.lixia_town.path, "active", True, dt.date.today())
-    assert membership.member_number == FIRST_CARD
-    assert (len(membership.member_number), membership.member_number.isdigit(), luhn_ok(membership.member_number)) \
+    assert membership.card_number == FIRST_CARD
+    assert (len(membership.card_number), membership.card_number.isdigit(), luhn_ok(membership.card_number)) \
         == (16, True, True)
     card = MemberCard.objects.get(person=membership.person)
-    assert (card.number, card.version, card.issuer, card.status) == (FIRST_CARD, 1, tree.jinan, "active")
+    assert (card.card_number, card.version, card.issuer, card.status) == (FIRST_CARD, 1, tree.jinan, "active")
 
     person = membership.person
     assert (person.name, person.id_number, person.phone, person.sex, person.birth_date) == (
@@ -325,8 +325,8 @@ def test_approval_at_a_gig_joint_union_is_not_provisional(tree, personas, town, 
 def test_card_numbers_follow_the_sequence_of_the_city_federation(tree, town, approved_member):
     first = approved_member(1)
     second = approved_member(2)
-    assert (first.member_number, second.member_number) == (FIRST_CARD, "3701000000000022")
-    assert luhn_ok(second.member_number)
+    assert (first.card_number, second.card_number) == (FIRST_CARD, "3701000000000022")
+    assert luhn_ok(second.card_number)
 
 
 def test_approving_twice_is_refused(tree, personas, town, town_cadre, submit):
@@ -391,7 +391,7 @@ def test_a_federation_does_not_approve_members_itself(tree, personas, second_tow
 def test_a_person_who_became_a_member_meanwhile_is_not_approved_twice(tree, town, town_cadre, submit):
     application = submit()
     person, _ = person_upsert(name="李娜", id_number=newcomer_id())
-    membership_start(person=person, union=tree.grassroots, member_number="M-ROSTER-1")
+    membership_start(person=person, union=tree.grassroots, card_number="M-ROSTER-1")
     with pytest.raises(TransitionError) as exc:
         approve_join_application(application, by=town_cadre)
     assert (exc.value.message, exc.value.code) == ("该职工已是在册会员，不能重复入会", "already_member")

@@ -41,22 +41,22 @@ def test_bad_input_is_refused_with_every_reason_and_nothing_is_written():
 
 def test_database_allows_one_active_membership_per_person(tree):
     person, _ = person_upsert(name="周涛", id_number=make_id_number("370202", dt.date(1988, 4, 4), 31))
-    membership_start(person=person, union=tree.grassroots, member_number="M1")
+    membership_start(person=person, union=tree.grassroots, card_number="M1")
     with pytest.raises(ValidationError) as exc:
-        membership_start(person=person, union=tree.qd_grassroots, member_number="M2")
+        membership_start(person=person, union=tree.qd_grassroots, card_number="M2")
     assert exc.value.messages == ["该职工已是在册会员，不能重复入会"]
     # Even bypassing the service, the database refuses a second active row.
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(person=person, union=tree.qd_grassroots, member_number="M3",
+        Membership.objects.create(person=person, union=tree.qd_grassroots, card_number="M3",
                                   since=dt.date(2026, 1, 1))
     assert Organisation.objects.get(pk=tree.qd_grassroots.pk).member_count == 0
 
 
 def test_ending_a_membership_frees_the_person_and_updates_the_figures(tree):
     person, _ = person_upsert(name="吴娟", id_number=make_id_number("370102", dt.date(1979, 9, 9), 45))
-    first = membership_start(person=person, union=tree.grassroots, member_number="M10")
+    first = membership_start(person=person, union=tree.grassroots, card_number="M10")
     membership_end(first, status=Membership.Status.TRANSFERRED, reason="工作调动")
-    membership_start(person=person, union=tree.qd_grassroots, member_number="M11")
+    membership_start(person=person, union=tree.qd_grassroots, card_number="M11")
     counts = dict(Organisation.objects.values_list("name", "subtree_member_count"))
     assert (counts["济南市总工会"], counts["青岛市总工会"], counts["山东省总工会"]) == (0, 1, 1)
     with pytest.raises(ValidationError):
@@ -66,5 +66,5 @@ def test_ending_a_membership_frees_the_person_and_updates_the_figures(tree):
 def test_federations_take_no_members(tree):
     person, _ = person_upsert(name="郑勇", id_number=make_id_number("370102", dt.date(1985, 1, 1), 5))
     with pytest.raises(ValidationError) as exc:
-        membership_start(person=person, union=tree.jinan, member_number="M20")
+        membership_start(person=person, union=tree.jinan, card_number="M20")
     assert exc.value.message_dict == {"union": ["会员只能加入基层工会、联合基层工会、乡镇（街道）工会或分工会"]}

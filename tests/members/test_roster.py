@@ -126,12 +126,12 @@ def chair(personas):
 def make_people(tree) -> dict:
     """赵敏 (member here), 李娜 (member in 青岛), 孙杰 (ended membership, card kept), 周涛 (registered, no union)."""
     zhao, _ = person_upsert(name="赵敏", id_number=ZHAO_ID, phone="13900000022", ethnicity="01")
-    membership_start(person=zhao, union=tree.grassroots, member_number="370102000000002", since=dt.date(2019, 1, 1))
+    membership_start(person=zhao, union=tree.grassroots, card_number="370102000000002", since=dt.date(2019, 1, 1))
     lina, _ = person_upsert(name="李娜", id_number=LINA_ID, phone="13700000002", employer=tree.qd_employer)
-    membership_start(person=lina, union=tree.qd_grassroots, member_number="370202000000001")
+    membership_start(person=lina, union=tree.qd_grassroots, card_number="370202000000001")
     sun, _ = person_upsert(name="孙杰", id_number=SUN_ID)
     card = issue_card(sun, union=tree.qd_grassroots)
-    membership_end(membership_start(person=sun, union=tree.qd_grassroots, member_number=card.number))
+    membership_end(membership_start(person=sun, union=tree.qd_grassroots, card_number=card.card_number))
     zhou, _ = person_upsert(name="周涛", id_number=ZHOU_ID)
     return {"zhao": zhao, "lina": lina, "sun": sun, "sun_card": card, "zhou": zhou}
 
@@ -234,15 +234,15 @@ def test_commit_writes_exactly_the_planned_rows(tree, chair, people, personas):
     assert wang.phone_index == pii.blind_index("13800000001", purpose="phone")
     new = Membership.objects.filter(union=tree.grassroots, person__in=[wang]).get()
     card = MemberCard.objects.get(person=wang)
-    assert (new.status, new.since, new.member_number, new.union_path, new.provisional) == (
-        "active", dt.date(2024, 1, 31), card.number, tree.grassroots.path, False)
-    assert card.number.startswith("370100") and luhn_ok(card.number) and card.issuer == tree.jinan
+    assert (new.status, new.since, new.card_number, new.union_path, new.provisional) == (
+        "active", dt.date(2024, 1, 31), card.card_number, tree.grassroots.path, False)
+    assert card.card_number.startswith("370100") and luhn_ok(card.card_number) and card.issuer == tree.jinan
     li = Membership.objects.get(person__name="李强", status="active")
     assert li.since == TODAY
     assert Person.objects.get(pk=li.person_id).gig_platform == "美团"
     # 孙杰 is back with the number on the card he still holds.
     sun = Membership.objects.get(person=people["sun"], status="active")
-    assert (sun.union, sun.member_number, sun.since) == (tree.grassroots, people["sun_card"].number,
+    assert (sun.union, sun.card_number, sun.since) == (tree.grassroots, people["sun_card"].card_number,
                                                           dt.date(2023, 6, 1))
     assert MemberCard.objects.filter(person=people["sun"]).count() == 1
     change = MembershipChange.objects.get(membership=new)
@@ -251,7 +251,7 @@ def test_commit_writes_exactly_the_planned_rows(tree, chair, people, personas):
     # The update: the worker's new phone, index included; nothing else of his moved.
     worker = Person.objects.get(pk=personas.worker.person_id)
     assert (worker.phone, worker.phone_index) == ("13900000011", pii.blind_index("13900000011", purpose="phone"))
-    assert Membership.objects.get(person=worker, status="active").member_number == "370102000000001"
+    assert Membership.objects.get(person=worker, status="active").card_number == "370102000000001"
     # The conflict was never moved; 周涛 keeps his name.
     assert Membership.objects.get(person=people["lina"], status="active").union == tree.qd_grassroots
     assert Person.objects.get(pk=people["zhou"].pk).name == "周涛"
@@ -280,8 +280,8 @@ def test_card_numbers_are_consecutive_and_allocated_in_one_call(tree, chair, mon
     job = roster.request_commit(validated(tree, chair, rows), by=chair)
     assert (job.status, job.to_create) == ("done", 1500)
     assert calls == [1500]
-    numbers = sorted(Membership.objects.filter(union=tree.grassroots).exclude(member_number="370102000000001")
-                     .values_list("member_number", flat=True))
+    numbers = sorted(Membership.objects.filter(union=tree.grassroots).exclude(card_number="370102000000001")
+                     .values_list("card_number", flat=True))
     assert numbers == [card_number("370100", n) for n in range(1, 1501)]  # 济南市总工会 issues them
     assert all(luhn_ok(n) for n in numbers)
     assert Organisation.objects.get(pk=tree.grassroots.pk).member_count == 1501  # with the worker
@@ -309,7 +309,7 @@ def test_a_person_who_joined_another_union_meanwhile_becomes_a_conflict_at_commi
     job = validated(tree, chair, rows)
     assert (job.to_create, job.conflicts) == (2, 0)
     person, _ = person_upsert(name="陈晨", id_number=new_id)
-    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000009")
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000009")
     job = roster.request_commit(job, by=chair)
     assert counts_of(job) == ("done", 2, 2, 100, 1, 0, 0, 0, 1)
     assert error_tuples(job) == [(2, "身份证号码", CONFLICT, "conflict")]
@@ -334,7 +334,7 @@ def test_a_person_registered_meanwhile_is_matched_not_duplicated(tree, chair, mo
     assert person.phone == "13600000001"
     membership = Membership.objects.get(person=person)
     assert membership.union == tree.grassroots
-    assert membership.member_number == MemberCard.objects.get(person=person).number == card_number("370100", 1)
+    assert membership.card_number == MemberCard.objects.get(person=person).card_number == card_number("370100", 1)
 
 
 def test_commit_is_refused_for_another_state_or_an_outsider(tree, chair, people, personas):
@@ -510,7 +510,7 @@ def test_export_is_masked_by_default_and_audited(tree, chair, people):
     content, count = roster.export_roster(roster.roster_queryset(chair, tree.grassroots), by=chair,
                                           org=tree.grassroots)
     rows = _sheet_rows(content)
-    assert rows[0] == ("会员编号", "所在工会", *roster.COLUMNS)
+    assert rows[0] == ("会员卡号", "所在工会", *roster.COLUMNS)
     assert count == len(rows) - 1 == 5
     wang = next(r for r in rows if r[2] == "王芳")
     assert wang[3:] == (WANG_ID[:4] + "**********" + WANG_ID[-4:], "138****0001", "汉族", "大学本科毕业", "群众",

@@ -108,7 +108,7 @@ def test_release_then_accept_completes_the_transfer(tree, personas, qd_cadre, me
     assert (old.status, old.ended_on) == ("transferred", dt.date.today())
     new = Membership.objects.get(person=personas.worker.person, status="active")
     assert done.new_membership == new
-    assert (new.union, new.union_path, new.member_number, new.provisional, new.since) == (
+    assert (new.union, new.union_path, new.card_number, new.provisional, new.since) == (
         tree.qd_grassroots, tree.qd_grassroots.path, NUMBER, False, dt.date.today())
     assert list(MembershipChange.objects.filter(person=personas.worker.person).values_list(
         "change_type", "reason", "from_union", "to_union", "membership", "actor")) == [
@@ -134,7 +134,7 @@ def test_approve_first_then_release_completes_on_release(tree, personas, qd_cadr
     assert (done.status, done.released_at is not None, done.completed_at is not None) == ("completed", True, True)
     assert Membership.objects.get(pk=membership.pk).status == "transferred"
     new = Membership.objects.get(person=personas.worker.person, status="active")
-    assert (new.union, new.member_number, done.new_membership) == (tree.qd_grassroots, NUMBER, new)
+    assert (new.union, new.card_number, done.new_membership) == (tree.qd_grassroots, NUMBER, new)
     assert list(MembershipChange.objects.values_list("change_type", "reason", "actor")) == [
         ("03", "0301", personas.grassroots_cadre.pk), ("02", "0201", personas.grassroots_cadre.pk)]
     assert log_rows(done) == [("approve", "pending", "approved"), ("release", "approved", "completed")]
@@ -276,7 +276,7 @@ def test_a_transfer_to_an_employer_without_a_union_is_a_provisional_attachment(t
     transfer_release(transfer, by=personas.grassroots_cadre)
     transfer_accept(transfer, by=personas.other_city_cadre)
     new = Membership.objects.get(person=personas.worker.person, status="active")
-    assert (new.union, new.member_number, new.provisional) == (tree.shinan_town, NUMBER, True)
+    assert (new.union, new.card_number, new.provisional) == (tree.shinan_town, NUMBER, True)
 
 
 # Deadlines -------------------------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_a_transfer_to_an_employer_without_a_union_is_a_provisional_attachment(t
 
 def test_release_overdue_transfers_releases_once(tree, personas, qd_cadre, membership, requested):
     fresh = transfer_request(
-        membership=membership_start(person=_other_person(), union=tree.grassroots, member_number="370102000000002"),
+        membership=membership_start(person=_other_person(), union=tree.grassroots, card_number="370102000000002"),
         by=None, to_union=tree.qd_grassroots)
     Transfer.objects.filter(pk=requested.pk).update(release_deadline=dt.datetime(2025, 1, 2, 23, 59, 59,
                                                                                   tzinfo=SHANGHAI))
@@ -385,7 +385,7 @@ def test_a_transfer_is_never_addressed_to_a_federation(tree, personas, second_to
 
 @pytest.fixture
 def qd_grassroots_member(tree):
-    return membership_start(person=_other_person(), union=tree.qd_grassroots, member_number="370202000000009")
+    return membership_start(person=_other_person(), union=tree.qd_grassroots, card_number="370202000000009")
 
 
 def _other_person():

@@ -59,7 +59,7 @@ def test_worker_sees_their_card_with_a_qr(worker_client):
     assert '<script src="/static/portal/card.js" defer></script>' in html
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
     assert "no-store" in response["Cache-Control"]
-    assert MemberCard.objects.get().number == "3701000000000014"
+    assert MemberCard.objects.get().card_number == "3701000000000014"
 
 
 def test_the_page_qr_is_a_valid_token(worker_client, token_qr):

@@ -78,7 +78,7 @@ def test_worker_without_a_membership_sees_the_province_channel(client, channels,
 
 def test_worker_in_a_city_without_a_channel_sees_the_province_channel(client, channels, tree):
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
-    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001")
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
     assert client.get("/").context["channel"].name == "齐鲁工会"
@@ -90,7 +90,7 @@ def test_fallback_is_the_workers_own_province(client, tree):
     Channel.objects.create(org=hebei, name="燕赵工会")
     Channel.objects.create(org=tree.province, name="齐鲁工会")
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
-    membership_start(person=person, union=tree.qd_grassroots, member_number="370202000000001")
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
     assert client.get("/").context["channel"].name == "齐鲁工会"

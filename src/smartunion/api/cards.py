@@ -54,7 +54,7 @@ def member_card_for(user) -> tuple[Membership, MemberCard]:
 def card_out(membership: Membership, card: MemberCard) -> dict:
     token = card_tokens.card_token(membership, card)
     return {
-        "card_number": card.number, "version": card.version, "status": card.status,
+        "card_number": card.card_number, "version": card.version, "status": card.status,
         "union": {"id": membership.union_id, "name": membership.union.name},
         "token": token, "expires_at": card_tokens.token_expiry(token), "qr_svg": qr_svg(token),
     }

@@ -90,7 +90,8 @@ def application_out(a: JoinApplication, *, reveal: bool = False) -> dict:
         "deadline_estimated": a.deadline_estimated,
         "overdue": a.status == JoinApplication.Status.PENDING and a.deadline < dt.datetime.now(dt.UTC),
         "decided_at": a.decided_at, "reject_reason": a.reject_reason,
-        "member_number": a.membership.member_number if a.membership_id else None,
+        "card_number": a.membership.card_number if a.membership_id else None,
+        "member_number": a.membership.card_number if a.membership_id else None,  # deprecated: card_number
         "on_behalf": a.submitted_by_id is not None,
         "submitted_by": {"id": a.submitted_by.pk, "name": str(a.submitted_by)} if a.submitted_by_id else None,
     }
@@ -103,7 +104,8 @@ def transfer_out(t: Transfer) -> dict:
         "dispatch_note": t.dispatch_note, "release_deadline": t.release_deadline, "released_at": t.released_at,
         "release_deadline_estimated": t.release_deadline_estimated,
         "completed_at": t.completed_at, "reject_reason": t.reject_reason,
-        "member_number": t.membership.member_number,
+        "card_number": t.membership.card_number,
+        "member_number": t.membership.card_number,  # deprecated: card_number
     }
 
 
@@ -298,7 +300,9 @@ def my_membership(request):
     return {
         "member": membership is not None,
         "membership": None if membership is None else {
-            "id": membership.pk, "member_number": membership.member_number, "union": _org(membership.union),
+            "id": membership.pk, "card_number": membership.card_number,
+            "member_number": membership.card_number,  # deprecated: card_number
+            "union": _org(membership.union),
             "since": membership.since, "provisional": membership.provisional,
         },
         "history": history,

@@ -440,10 +440,10 @@ class MembershipAdmin(ScopedAdmin):
     # The (union_path, id) index serves this order, so the first page is a short index walk for any scope;
     # "newest first" would sort the whole scope (4.6 s for a province of 1M members on SQLite).
     ordering = ["union_path", "id"]
-    list_display = ["member_number", "person_name", "union", "since", "status", "provisional"]
+    list_display = ["card_number", "person_name", "union", "since", "status", "provisional"]
     list_filter = ["status", "provisional"]
-    search_fields = ["member_number"]
-    readonly_fields = ["member_number", "person", "union", "since", "status", "ended_on", "provisional"]
+    search_fields = ["card_number"]
+    readonly_fields = ["card_number", "person", "union", "since", "status", "ended_on", "provisional"]
     fields = readonly_fields
 
     @admin.display(description="姓名")

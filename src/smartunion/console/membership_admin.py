@@ -200,7 +200,7 @@ class JoinApplicationAdmin(ScopedAdmin):
                     membership = services.approve_join_application(application, by=request.user,
                                                                    employer_id=data.get("employer_id"),
                                                                    note=data.get("reason", ""))
-                    messages.success(request, f"已通过，会员卡号 {membership.member_number}")
+                    messages.success(request, f"已通过，会员卡号 {membership.card_number}")
                 elif data["action"] == "reject":
                     services.reject_join_application(application, by=request.user, reason=data["reason"])
                     messages.success(request, "已不通过，原因已告知申请人")

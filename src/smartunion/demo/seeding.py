@@ -22,8 +22,9 @@ from smartunion.core.audit import log_event
 from smartunion.core.bulk import insert_rows, next_id, refresh_statistics, reset_sequences
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import make_credit_code, make_id_number
-from smartunion.members.models import Membership, Person
-from smartunion.orgs.models import Employer, Organisation, Position, Region, segment
+from smartunion.members.cards import allocate_numbers, card_number, issuer_for
+from smartunion.members.models import CardSequence, Membership, Person
+from smartunion.orgs.models import SEGMENT, Employer, Organisation, Position, Region, segment
 from smartunion.orgs.services import recount_members
 from smartunion.portal.models import Channel, Notice
 
@@ -194,7 +195,7 @@ class Seeder:
     PERSON_FIELDS = ("id", "name", "id_number", "id_number_index", "sex", "birth_date", "phone", "phone_index",
                      "address", "ethnicity", "education", "political_status", "employment_form", "gig_platform",
                      "employer", "created_at")
-    MEMBERSHIP_FIELDS = ("person", "union", "union_path", "member_number", "since", "status", "provisional",
+    MEMBERSHIP_FIELDS = ("person", "union", "union_path", "card_number", "since", "status", "provisional",
                          "created_at")
 
     def build_members(self, count: int) -> None:
@@ -204,7 +205,10 @@ class Seeder:
         ids: set[str] = set()
         phones: set[str] = set()
         today = dt.date(2026, 1, 1)
-        member_seq = Membership.objects.count() + 1
+        # Card numbers as the platform issues them (members/cards.py): the city federation's region, its own
+        # sequence, a Luhn digit; the sequences are saved at the end so later approvals continue from there.
+        issuers = {org.path: org for org in self.cities.values()}
+        sequences = dict(CardSequence.objects.filter(org__in=list(issuers.values())).values_list("org_id", "last"))
         person_id = next_id(Person)
         now = timezone.now()
         started = time.monotonic()
@@ -215,19 +219,22 @@ class Seeder:
             for employer in self.rng.choices(self.employers, k=size):
                 people.append(self.person_row(person_id, employer, ids, phones, today, now))
                 union = employer.covering_union or employer.township_union
+                issuer = issuers.get(union.path[:3 * SEGMENT], self.province)
+                sequences[issuer.pk] = sequences.get(issuer.pk, 0) + 1
                 memberships.append((
-                    person_id, union.pk, union.path, f"{employer.region_id}{member_seq:09d}",
+                    person_id, union.pk, union.path, card_number(issuer.region_id[:6], sequences[issuer.pk]),
                     dt.date(2000, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 9490)), "active",
                     employer.covering_union_id is None, now,
                 ))
                 person_id += 1
-                member_seq += 1
             with transaction.atomic():
                 insert_rows(Person, self.PERSON_FIELDS, people)
                 insert_rows(Membership, self.MEMBERSHIP_FIELDS, memberships)
             done += size
             elapsed = time.monotonic() - started
             self.progress(f"会员：{done}/{count}（{done * 100 // count}%），{done / elapsed:,.0f} 人/秒")
+        for org_id, last in sequences.items():
+            CardSequence.objects.update_or_create(org_id=org_id, defaults={"last": last})
         self.report.members = count
 
     def person_row(self, pk: int, employer: Employer, ids: set[str], phones: set[str], today: dt.date, now) -> tuple:
@@ -295,7 +302,7 @@ class Seeder:
             ethnicity="01", education="21", political_status="13", employment_form="01", employer=employer,
         )
         Membership.objects.create(person=person, union=grassroots, union_path=grassroots.path,
-                                  member_number="370102000000001",
+                                  card_number=allocate_numbers(issuer_for(grassroots), 1)[0],
                                   since=dt.date(2020, 5, 1))
         User.objects.create(username="worker", display_name="张伟", kind=User.Kind.WORKER, phone="13900000001",
                             person=person, password=self.hash)

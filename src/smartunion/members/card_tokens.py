@@ -192,7 +192,7 @@ def card_token(membership: Membership, card: MemberCard, *, now=None) -> str:
         raise ValueError("only an active card of an active membership gets a QR token")
     kid, key = signing_key()
     payload = {
-        "v": TOKEN_VERSION, "d": settings.DEPLOYMENT_ID, "k": kid, "c": card.number, "cv": card.version,
+        "v": TOKEN_VERSION, "d": settings.DEPLOYMENT_ID, "k": kid, "c": card.card_number, "cv": card.version,
         "m": membership.pk, "o": membership.union_id, "exp": _unix(now) + TOKEN_TTL_SECONDS,
     }
     body = b64url_encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
@@ -249,7 +249,7 @@ def verify_token(token, *, now=None) -> VerifyResult:
         return _fail("bad_signature", payload)
     if _unix(now) >= payload["exp"]:
         return _fail("expired", payload)
-    card = MemberCard.objects.filter(number=payload["c"], version=payload["cv"]).first()
+    card = MemberCard.objects.filter(card_number=payload["c"], version=payload["cv"]).first()
     if card is None or card.status != MemberCard.Status.ACTIVE:
         return _fail("revoked", payload)
     membership = Membership.objects.select_related("person", "union").filter(pk=payload["m"]).first()
@@ -259,6 +259,6 @@ def verify_token(token, *, now=None) -> VerifyResult:
     member = {
         "name": mask_name(membership.person.name),
         "union": membership.union.name,
-        "card_number": mask_card_number(card.number),
+        "card_number": mask_card_number(card.card_number),
     }
     return VerifyResult(valid=True, reason="ok", message=REASONS["ok"], member=member, payload=payload)

@@ -73,21 +73,38 @@ def active_card(person: Person) -> MemberCard | None:
     return MemberCard.objects.filter(person=person, status=MemberCard.Status.ACTIVE).first()
 
 
+def is_card_number(number: str) -> bool:
+    """A number in the card format: 6-digit region, 9-digit sequence, Luhn check digit."""
+    return len(number or "") == 6 + SEQUENCE_DIGITS + 1 and luhn_valid(number)
+
+
 def issue_card(person: Person, *, union: Organisation, by=None) -> MemberCard:
-    """The person's card: the active one if they have it, else a new number (or their old number, re-activated
-    as a new version, when they had a card before)."""
+    """The person's card: the active one if they have it, else a card with their membership's number (one number
+    everywhere), or their old number re-activated as a new version, or a new number. A membership still carrying a
+    number from before the card format (an early import) takes the new card's number, so the member sees one."""
+    from smartunion.members.models import Membership
+
     existing = active_card(person)
     if existing is not None:
         return existing
     previous = MemberCard.objects.filter(person=person).order_by("-version").first()
     with transaction.atomic():
+        data: dict = {}
         if previous is not None:
-            card = MemberCard.objects.create(person=person, number=previous.number, version=previous.version + 1,
-                                             issuer=previous.issuer)
+            card = MemberCard.objects.create(person=person, card_number=previous.card_number,
+                                             version=previous.version + 1, issuer=previous.issuer)
         else:
             issuer = issuer_for(union)
-            card = MemberCard.objects.create(person=person, number=allocate_numbers(issuer, 1)[0], issuer=issuer)
-        log_event("members.card.issue", actor=by, target=card, org=union, data={"version": card.version})
+            membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).first()
+            if membership is not None and is_card_number(membership.card_number):
+                number = membership.card_number
+            else:
+                number = allocate_numbers(issuer, 1)[0]
+                if membership is not None:
+                    Membership.objects.filter(pk=membership.pk).update(card_number=number)
+                    data["renumbered_from"] = membership.card_number
+            card = MemberCard.objects.create(person=person, card_number=number, issuer=issuer)
+        log_event("members.card.issue", actor=by, target=card, org=union, data={"version": card.version, **data})
     return card
 
 
@@ -116,9 +133,9 @@ def reissue_card(card: MemberCard, *, by=None, reason: str = "挂失补办") -> 
             revoke_card(card, by=by, reason=reason)
         elif MemberCard.objects.filter(person=card.person, status=MemberCard.Status.ACTIVE).exists():
             raise ValidationError("该会员已有有效的会员证", code="already_active")
-        latest = MemberCard.objects.filter(number=card.number).order_by("-version").values_list(
+        latest = MemberCard.objects.filter(card_number=card.card_number).order_by("-version").values_list(
             "version", flat=True).first()
-        new = MemberCard.objects.create(person=card.person, number=card.number, version=latest + 1,
+        new = MemberCard.objects.create(person=card.person, card_number=card.card_number, version=latest + 1,
                                         issuer=card.issuer)
         log_event("members.card.reissue", actor=by, target=new, org=_union_of(card.person),
                   data={"previous_version": card.version})

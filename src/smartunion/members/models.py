@@ -62,7 +62,7 @@ class Membership(models.Model):
     union = models.ForeignKey(Organisation, verbose_name="所在工会", on_delete=models.PROTECT,
                               related_name="memberships")
     # The member's card number; it stays the same across transfers, so it is unique among active memberships.
-    member_number = models.CharField("会员编号", max_length=32, db_index=True)
+    card_number = models.CharField("会员卡号", max_length=32, db_index=True)
     since = models.DateField("入会日期")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
     ended_on = models.DateField("终止日期", null=True, blank=True)
@@ -79,7 +79,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(status="active"),
                                     name="membership_one_active_per_person"),
-            models.UniqueConstraint(fields=["member_number"], condition=Q(status="active"),
+            models.UniqueConstraint(fields=["card_number"], condition=Q(status="active"),
                                     name="membership_active_number_unique"),
         ]
         indexes = [
@@ -88,7 +88,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member_number} {self.person}"
+        return f"{self.card_number} {self.person}"
 
 
 class MembershipChange(models.Model):
@@ -140,7 +140,7 @@ class MemberCard(models.Model):
         REVOKED = "revoked", "已作废"
 
     person = models.ForeignKey(Person, verbose_name="会员", on_delete=models.PROTECT, related_name="cards")
-    number = models.CharField("会员卡号", max_length=20, db_index=True)
+    card_number = models.CharField("会员卡号", max_length=20, db_index=True)
     version = models.PositiveSmallIntegerField("补办次数", default=1)
     issuer = models.ForeignKey(Organisation, verbose_name="发证总工会", on_delete=models.PROTECT, related_name="+")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -152,12 +152,12 @@ class MemberCard(models.Model):
         verbose_name = "电子会员证"
         verbose_name_plural = "电子会员证"
         constraints = [
-            models.UniqueConstraint(fields=["number", "version"], name="card_number_version_unique"),
+            models.UniqueConstraint(fields=["card_number", "version"], name="card_number_version_unique"),
             models.UniqueConstraint(fields=["person"], condition=Q(status="active"), name="card_one_active_per_person"),
         ]
 
     def __str__(self):
-        return f"{self.number}（第{self.version}版）"
+        return f"{self.card_number}（第{self.version}版）"
 
 
 class JoinApplication(models.Model):

@@ -596,7 +596,7 @@ def _attach_cards(plans: list[Plan]) -> None:
     if not plans:
         return
     latest: dict[int, tuple] = {}
-    cards_sql = _sql(MemberCard, "{person}, {number}, {version}, {issuer}, {status}", "{person} {in_list}")
+    cards_sql = _sql(MemberCard, "{person}, {card_number}, {version}, {issuer}, {status}", "{person} {in_list}")
     records = _select_in(cards_sql, [p.person_id for p in plans])
     for person_id, number, version, issuer_id, status in sorted(records, key=lambda r: (r[0], r[2])):
         previous = latest.get(person_id)
@@ -928,9 +928,9 @@ class _Writer:
     PERSON_FIELDS = ("id", "name", "id_number", "id_number_index", "sex", "birth_date", "phone", "phone_index",
                      "address", "ethnicity", "education", "political_status", "employment_form", "gig_platform",
                      "employer", "created_at")
-    MEMBERSHIP_FIELDS = ("id", "person", "union", "union_path", "member_number", "since", "status", "provisional",
+    MEMBERSHIP_FIELDS = ("id", "person", "union", "union_path", "card_number", "since", "status", "provisional",
                          "created_at")
-    CARD_FIELDS = ("person", "number", "version", "issuer", "status", "issued_at", "revoke_reason")
+    CARD_FIELDS = ("person", "card_number", "version", "issuer", "status", "issued_at", "revoke_reason")
     CHANGE_FIELDS = ("person", "membership", "change_type", "reason", "to_union", "note", "actor", "created_at")
 
     def __init__(self, job: RosterImport, *, actor_id: int | None, issuer: Organisation, numbers: list[str]):
@@ -1217,7 +1217,7 @@ def errors_workbook(job: RosterImport) -> bytes:
 
 # Export -----------------------------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ("会员编号", "所在工会", *COLUMNS)
+EXPORT_COLUMNS = ("会员卡号", "所在工会", *COLUMNS)
 EXPORT_MAX_ROWS = 200_000  # a request-time export; a province asks per city
 
 
@@ -1259,7 +1259,7 @@ def export_roster(queryset: QuerySet[Membership], *, by, full: bool = False, rea
             id_number, phone, address = (pii.mask_id_number(id_number), pii.mask_phone(phone),
                                          pii.mask_address(address))
         sheet.append([
-            membership.member_number, membership.union.name, person.name, id_number, phone,
+            membership.card_number, membership.union.name, person.name, id_number, phone,
             labels["ethnicity"].get(person.ethnicity, ""), labels["education"].get(person.education, ""),
             labels["political_status"].get(person.political_status, ""),
             labels["employment_form"].get(person.employment_form, ""), person.gig_platform, address,

@@ -91,7 +91,7 @@ def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Pers
     return person, True
 
 
-def membership_start(*, person: Person, union: Organisation, member_number: str, since: dt.date | None = None,
+def membership_start(*, person: Person, union: Organisation, card_number: str, since: dt.date | None = None,
                      provisional: bool = False, by=None) -> Membership:
     """Make the person an active member of `union`; refused when they already are a member somewhere."""
     if union.kind not in Organisation.MEMBER_KINDS:
@@ -99,7 +99,7 @@ def membership_start(*, person: Person, union: Organisation, member_number: str,
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                person=person, union=union, union_path=union.path, member_number=member_number,
+                person=person, union=union, union_path=union.path, card_number=card_number,
                 since=since or dt.date.today(), provisional=provisional,
             )
             adjust_member_count(union, +1)
@@ -415,7 +415,7 @@ def _approve(locked: JoinApplication, step: Step) -> dict:
     except IntegrityError:
         # Another approval for the same person got there first (their card is being issued right now).
         raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member") from None
-    membership = membership_start(person=person, union=union, member_number=card.number, by=by,
+    membership = membership_start(person=person, union=union, card_number=card.card_number, by=by,
                                   provisional=union.kind == Organisation.Kind.TOWNSHIP)
     reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
     MembershipChange.objects.create(person=person, membership=membership, change_type="01", reason=reason,
@@ -453,7 +453,7 @@ JOIN_WORKFLOW = Workflow(
         Transition("approve", source="pending", target="approved", label="通过", allowed=can_review,
                    apply=_approve,
                    effects=(_tell_applicant("入会申请已通过", lambda a, step: (
-                       f"您已成为“{a.union.name}”的会员，会员卡号{a.membership.member_number}。")),)),
+                       f"您已成为“{a.union.name}”的会员，会员卡号{a.membership.card_number}。")),)),
         Transition("reject", source="pending", target="rejected", label="不通过", allowed=can_review,
                    note_required=True,
                    effects=(_tell_applicant("入会申请未通过", lambda a, step: (
@@ -619,7 +619,7 @@ def _complete_transfer(locked: Transfer, step: Step) -> dict:
         raise TransitionError("原会籍已不是正常状态", code="membership_changed")
     membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="transfer")
     actor = user_or_none(by)
-    new = membership_start(person=locked.person, union=locked.to_union, member_number=old.member_number, by=by,
+    new = membership_start(person=locked.person, union=locked.to_union, card_number=old.card_number, by=by,
                            provisional=locked.to_union.kind == Organisation.Kind.TOWNSHIP)
     MembershipChange.objects.create(person=locked.person, membership=old, change_type="03",
                                     reason=locked.reason or "0301", from_union=locked.from_union,
@@ -785,7 +785,7 @@ def reattach_members(*, employer: Employer, by) -> int:
     with transaction.atomic():
         for old in attached:
             membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="founding")
-            new = membership_start(person=old.person, union=union, member_number=old.member_number, by=by)
+            new = membership_start(person=old.person, union=union, card_number=old.card_number, by=by)
             MembershipChange.objects.create(person=old.person, membership=new, change_type="09", reason="0901",
                                             from_union=old.union, to_union=union, actor=actor,
                                             note=f"“{employer.name}”建会，会籍由挂靠工会转入本单位工会")

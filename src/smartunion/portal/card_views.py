@@ -43,7 +43,7 @@ def card_page(request):
     if membership is not None:
         qr = _qr(membership, card)
         context.update(qr=qr, qr_expires=dt.datetime.fromisoformat(qr["expires_at"]),
-                       card_number=_grouped(card.number))
+                       card_number=_grouped(card.card_number))
     return render(request, "portal/card.html", context)
 
 
