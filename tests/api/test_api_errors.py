@@ -524,3 +524,46 @@ def test_disallowed_host_under_the_api_is_a_json_400(lenient_api, db):
     response = lenient_api().get("/api/v1/codes", HTTP_HOST="evil.example")
 
     assert (response.status_code, response.json()) == (400, BAD_REQUEST)
+
+
+# A service's refusal (core.errors.DomainError) is answered in one place, whatever the endpoint
+
+
+def _refusing_api():
+    from ninja import NinjaAPI
+    from ninja.testing import TestClient
+
+    from smartunion.api import errors as api_errors
+    from smartunion.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StateError
+
+    refusals = {
+        "not-found": NotFound(),
+        "forbidden": Forbidden("您无权修改该组织"),
+        "conflict": Conflict("该职工已是会员", code="already_member", fields={"id_number": "已是会员"}),
+        "invalid": Invalid.from_fields({"covering_union": "组织不存在", "name": "请填写名称"}),
+        "state": StateError("该申请已处理"),
+        "base": DomainError("无法完成", code="custom"),
+    }
+    test_api = NinjaAPI(urls_namespace="refusing-api-test")
+    api_errors.install(test_api)
+
+    @test_api.get("/{kind}")
+    def refuse(request, kind: str):
+        raise refusals[kind]
+
+    return TestClient(test_api)
+
+
+@pytest.mark.parametrize("kind, status, body", [
+    ("not-found", 404, {"code": "not_found", "message": "对象不存在", "fields": {}}),
+    ("forbidden", 403, {"code": "forbidden", "message": "您无权修改该组织", "fields": {}}),
+    ("conflict", 409, {"code": "already_member", "message": "该职工已是会员", "fields": {"id_number": "已是会员"}}),
+    ("invalid", 422, {"code": "invalid", "message": INVALID,
+                      "fields": {"covering_union_id": "组织不存在", "name": "请填写名称"}}),
+    ("state", 409, {"code": "invalid_transition", "message": "该申请已处理", "fields": {}}),
+    ("base", 422, {"code": "custom", "message": "无法完成", "fields": {}}),
+])
+def test_a_domain_error_is_answered_with_its_status_code_message_and_api_field_names(kind, status, body):
+    response = _refusing_api().get(f"/{kind}")
+
+    assert (response.status_code, response.json()) == (status, body)

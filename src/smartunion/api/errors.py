@@ -21,6 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from pydantic import BaseModel
 
+from smartunion.core.errors import DomainError
 from smartunion.core.forms import bad_character_error
 
 INVALID = "提交的数据有误，请检查后重试"
@@ -301,6 +302,12 @@ def install(api) -> None:
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
         return respond(request, exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        # The one place where a service's refusal becomes an HTTP answer: endpoints let it through.
+        fields = {API_FIELD_NAMES.get(name, name): message for name, message in exc.fields.items()}
+        return respond(request, exc.status, exc.code, exc.message, fields)
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
