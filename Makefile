@@ -26,8 +26,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## ruff everywhere; mypy (with django-stubs) on core/ and every services and queries module ([tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/smartunion makemigrations --check --dry-run
 
 bench: $(STAMP)
