@@ -23,7 +23,6 @@ from smartunion.accounts.models import User
 from smartunion.core.models import TransitionLog
 from smartunion.core.workflow import TransitionError
 from smartunion.members import cards
-from smartunion.members import services as member_services
 from smartunion.members.models import CardSequence, JoinApplication, MemberCard, Membership, Person
 from smartunion.members.services import (
     approve_join_application,
@@ -33,6 +32,7 @@ from smartunion.members.services import (
     person_by_id_number,
     person_upsert,
 )
+from smartunion.members.services import join as member_services
 from smartunion.orgs.models import Organisation
 
 pytestmark = [

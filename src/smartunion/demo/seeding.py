@@ -336,7 +336,7 @@ class Seeder:
 def build_applications(*, rng: random.Random, progress) -> int:
     """Pending join applications of every dispatch kind in 历下区 (and one overdue), for the review queue."""
     from smartunion.members.models import JoinApplication
-    from smartunion.members.services import join_apply
+    from smartunion.members.services.join import join_apply
     from smartunion.orgs.services import employer_create, org_join_token
 
     lixia = Organisation.objects.get(kind=Organisation.Kind.COUNTY, region_id="370102")

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from smartunion.members.services import notify_overdue_join_applications, release_overdue_transfers
+from smartunion.members.services.join import notify_overdue_join_applications
+from smartunion.members.services.transfers import release_overdue_transfers
 
 
 @shared_task(name="members.check_deadlines")

@@ -13,7 +13,7 @@ from smartunion.core.audit import log_event
 from smartunion.core.calendar import compute_deadline, holiday_schedule_loaded
 from smartunion.core.models import HolidaySchedule, TransitionLog
 from smartunion.members.models import JoinApplication, Transfer
-from smartunion.members.services import JOIN_WORKFLOW, review_days_for
+from smartunion.members.services.join import JOIN_WORKFLOW, review_days_for
 
 
 def _touched(start: dt.datetime, due: dt.datetime, first_day: dt.date, last_day: dt.date) -> bool:

@@ -6,7 +6,8 @@ Celery beat runs the same every 15 minutes in production; the embedded shape can
 from django.core.management.base import BaseCommand
 
 from smartunion.members.roster import mark_stale_jobs
-from smartunion.members.services import notify_overdue_join_applications, release_overdue_transfers
+from smartunion.members.services.join import notify_overdue_join_applications
+from smartunion.members.services.transfers import release_overdue_transfers
 
 
 class Command(BaseCommand):

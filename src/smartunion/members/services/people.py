@@ -1,0 +1,106 @@
+"""People and memberships: register a person once (by ID number), start and end their membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from smartunion.core import codes
+from smartunion.core.audit import log_event
+from smartunion.core.forms import check_text_fields, clean_name
+from smartunion.core.pii import blind_index
+from smartunion.core.validators import (
+    id_number_birth_date,
+    id_number_sex,
+    normalize_id_number,
+    validate_id_number,
+    validate_mobile,
+)
+from smartunion.members.models import Membership, Person
+from smartunion.orgs.models import Organisation
+from smartunion.orgs.services import adjust_member_count
+
+CODED_FIELDS = {
+    "ethnicity": ("ethnicity", "民族代码无效"),
+    "education": ("education", "学历代码无效"),
+    "political_status": ("political_status", "政治面貌代码无效"),
+    "employment_form": ("employment_form", "用工形式代码无效"),
+}
+
+
+def person_by_id_number(id_number: str) -> Person | None:
+    return Person.objects.filter(
+        id_number_index=blind_index(normalize_id_number(id_number), purpose="id_number")
+    ).first()
+
+
+def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Person, bool]:
+    """Find the person by ID number or create them; returns (person, created). Sex and birth date are derived."""
+    errors: dict[str, str] = {}
+    name, name_problem = clean_name(name)
+    if name_problem:
+        errors["name"] = name_problem
+    check_text_fields(Person, fields, errors)
+    try:
+        id_number = validate_id_number(id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+    if fields.get("phone"):
+        try:
+            fields["phone"] = validate_mobile(fields["phone"])
+        except ValidationError as exc:
+            errors["phone"] = exc.messages[0]
+    for field, (table, message) in CODED_FIELDS.items():
+        if fields.get(field) and not codes.is_valid(table, fields[field]):
+            errors[field] = message
+    if errors:
+        raise ValidationError(errors)
+    existing = person_by_id_number(id_number)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                name=name, id_number=id_number, sex=id_number_sex(id_number),
+                birth_date=id_number_birth_date(id_number), **fields,
+            )
+    except IntegrityError:
+        # Someone registered the same ID number at the same moment: use theirs.
+        return person_by_id_number(id_number), False
+    log_event("members.person.create", actor=by, target=person)
+    return person, True
+
+
+def membership_start(*, person: Person, union: Organisation, card_number: str, since: dt.date | None = None,
+                     provisional: bool = False, by=None) -> Membership:
+    """Make the person an active member of `union`; refused when they already are a member somewhere."""
+    if union.kind not in Organisation.MEMBER_KINDS:
+        raise ValidationError({"union": "会员只能加入基层工会、联合基层工会、乡镇（街道）工会或分工会"})
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                person=person, union=union, union_path=union.path, card_number=card_number,
+                since=since or dt.date.today(), provisional=provisional,
+            )
+            adjust_member_count(union, +1)
+            log_event("members.membership.start", actor=by, target=membership, org=union)
+    except IntegrityError:
+        raise ValidationError("该职工已是在册会员，不能重复入会", code="already_member") from None
+    return membership
+
+
+def membership_end(membership: Membership, *, status: str = Membership.Status.ENDED, by=None,
+                   reason: str = "") -> Membership:
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.ACTIVE:
+            raise ValidationError("该会籍已不是正常状态")
+        locked.status = status
+        locked.ended_on = dt.date.today()
+        locked.save(update_fields=["status", "ended_on"])
+        adjust_member_count(locked.union, -1)
+        log_event("members.membership.end", actor=by, target=locked, org=locked.union, data={"reason": reason})
+    return locked
+
