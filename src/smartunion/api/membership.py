@@ -23,6 +23,7 @@ from smartunion.api.schemas import (
 from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import services
+from smartunion.members.changes import Reason
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
 from smartunion.orgs.models import Organisation, subtree_q
 from smartunion.orgs.queries import in_scope, scoped, visible_orgs
@@ -70,7 +71,7 @@ class TransferIn(Schema):
     employer_credit_code: str = text("单位统一社会信用代码", CODE_INPUT, "")
     to_union_id: int | None = Field(None, description="经办人可直接指定转入工会")
     membership_id: int | None = Field(None, description="经办人代会员申请时填写")
-    reason: str = text("转会原因", CHOICE_INPUT, "0301")
+    reason: str = text("转会原因", CHOICE_INPUT, Reason.TRANSFER_WORK)
 
 
 def _org(org: Organisation | None) -> dict | None:

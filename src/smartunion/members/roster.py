@@ -52,6 +52,7 @@ from smartunion.core.forms import clean_name
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import validate_id_number, validate_mobile
 from smartunion.members.cards import allocate_numbers, issuer_for
+from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.models import MemberCard, Membership, MembershipChange, Person, RosterImport
 from smartunion.orgs.models import Employer, Organisation, Position, subtree_q
 from smartunion.orgs.queries import can_manage, scoped
@@ -981,8 +982,8 @@ class _Writer:
                     cards.append((plan.person_id, number, 1, self.issuer_id, "active", self.now, ""))
                 memberships.append((membership_id, plan.person_id, self.union.pk, self.union.path, number,
                                     r.since or self.today, "active", self.provisional, self.now))
-                changes.append((plan.person_id, membership_id, "01", "0103", self.union.pk, self.note, self.actor_id,
-                                self.now))
+                changes.append((plan.person_id, membership_id, ChangeType.JOIN, Reason.JOIN_IMPORT, self.union.pk,
+                                self.note, self.actor_id, self.now))
             insert_rows(Membership, self.MEMBERSHIP_FIELDS, memberships)
             insert_rows(MemberCard, self.CARD_FIELDS, cards)
             insert_rows(MembershipChange, self.CHANGE_FIELDS, changes)

@@ -29,6 +29,7 @@ from smartunion.core.validators import (
 )
 from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
 from smartunion.members.cards import issue_card
+from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.dispatch import dispatch, township_union_for
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person
 from smartunion.members.services.people import CODED_FIELDS, membership_start, person_upsert
@@ -328,11 +329,12 @@ def _approve(locked: JoinApplication, step: Step) -> dict:
         raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member") from None
     membership = membership_start(person=person, union=union, card_number=card.card_number, by=by,
                                   provisional=union.kind == Organisation.Kind.TOWNSHIP)
-    reason = "0102" if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else "0101"
-    MembershipChange.objects.create(person=person, membership=membership, change_type="01", reason=reason,
+    reason = Reason.JOIN_SCAN if locked.dispatch_reason == JoinApplication.Dispatch.SCAN else Reason.JOIN_ONLINE
+    MembershipChange.objects.create(person=person, membership=membership, change_type=ChangeType.JOIN, reason=reason,
                                     to_union=union, actor=user_or_none(by), note=locked.dispatch_note[:200])
     if membership.provisional:
-        MembershipChange.objects.create(person=person, membership=membership, change_type="08", reason="0801",
+        MembershipChange.objects.create(person=person, membership=membership, change_type=ChangeType.ATTACH,
+                                        reason=Reason.ATTACH_NO_UNION,
                                         to_union=union, actor=user_or_none(by))
     # The applicant's account, or (filed on someone's behalf) the account already bound to this ID number.
     account = locked.applicant if locked.applicant_id else get_user_model().objects.filter(

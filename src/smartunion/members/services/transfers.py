@@ -18,6 +18,7 @@ from smartunion.core.calendar import compute_deadline
 from smartunion.core.errors import DomainError
 from smartunion.core.notifications import notify_user
 from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
+from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.dispatch import dispatch
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
 from smartunion.members.services.join import REVIEW_ROLES, notify_union
@@ -54,13 +55,15 @@ def _complete_transfer(locked: Transfer, step: Step) -> dict:
     actor = user_or_none(by)
     new = membership_start(person=locked.person, union=locked.to_union, card_number=old.card_number, by=by,
                            provisional=locked.to_union.kind == Organisation.Kind.TOWNSHIP)
-    MembershipChange.objects.create(person=locked.person, membership=old, change_type="03",
-                                    reason=locked.reason or "0301", from_union=locked.from_union,
+    MembershipChange.objects.create(person=locked.person, membership=old, change_type=ChangeType.TRANSFER_OUT,
+                                    reason=locked.reason or Reason.TRANSFER_WORK, from_union=locked.from_union,
                                     to_union=locked.to_union, actor=actor)
-    MembershipChange.objects.create(person=locked.person, membership=new, change_type="02", reason="0201",
+    MembershipChange.objects.create(person=locked.person, membership=new, change_type=ChangeType.TRANSFER_IN,
+                                    reason=Reason.TRANSFER_IN_WORK,
                                     from_union=locked.from_union, to_union=locked.to_union, actor=actor)
     if new.provisional:
-        MembershipChange.objects.create(person=locked.person, membership=new, change_type="08", reason="0801",
+        MembershipChange.objects.create(person=locked.person, membership=new, change_type=ChangeType.ATTACH,
+                                        reason=Reason.ATTACH_NO_UNION,
                                         to_union=locked.to_union, actor=actor)
     if locked.to_employer_id:
         Person.objects.filter(pk=locked.person_id).update(employer=locked.to_employer_id)
@@ -109,12 +112,13 @@ TRANSFER_WORKFLOW = Workflow(
 
 def transfer_request(*, membership: Membership, by, employer_name: str = "", work_region=None,
                      employer_credit_code: str = "", to_union: Organisation | None = None,
-                     reason: str = "0301") -> Transfer:
+                     reason: str = Reason.TRANSFER_WORK) -> Transfer:
     """A member asks to move. The target is found by the same dispatch as a join application (or named by a
     cadre of the old union with `to_union`)."""
     if membership.status != Membership.Status.ACTIVE:
         raise ValidationError("该会籍不是正常状态，不能转会")
-    if reason and not (codes.is_valid("membership_change_reason", reason) and reason.startswith("03")):
+    if reason and not (codes.is_valid("membership_change_reason", reason)
+                       and Reason.of_type(reason, ChangeType.TRANSFER_OUT)):
         raise ValidationError({"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"})
     employer = None
     if to_union is None:
