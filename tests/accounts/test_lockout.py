@@ -6,12 +6,12 @@ import re
 import pyotp
 import pytest
 from axes.models import AccessAttempt
-from django.core.exceptions import ValidationError
 
 from smartunion.accounts import services
 from smartunion.accounts.lockout import key_for_unknown
 from smartunion.accounts.models import SmsCode
 from smartunion.accounts.services import LoginError, authenticate_login
+from smartunion.core.errors import DomainError
 from smartunion.core.models import AuditEvent, OutboxMessage
 
 PASSWORD = "correct-horse-42"  # tests/conftest.py
@@ -250,15 +250,25 @@ def test_unlock_by_totp(totp_cadre):
 
 
 def unlock_refusal(**kwargs):
-    with pytest.raises(ValidationError) as exc:
+    """(status, code, message, field messages) of the refusal."""
+    with pytest.raises(DomainError) as exc:
         services.unlock_account(**kwargs)
-    return exc.value.code, exc.value.messages
+    return exc.value.status, exc.value.code, exc.value.message, exc.value.fields
+
+
+def on_field(field: str, message: str) -> tuple:
+    return 422, "invalid", message, {field: message}
+
+
+BAD_OTP = on_field("otp", "动态口令错误")
+EXPIRED = on_field("code", "验证码已过期，请重新获取")
+BAD_CODE = on_field("code", "验证码错误")
 
 
 def test_a_wrong_totp_does_not_unlock(totp_cadre):
     lock_from("county_cadre", "10.0.0.7")
     wrong = f"{(int(pyotp.TOTP(totp_cadre.totp_secret).now()) + 500000) % 1000000:06d}"
-    assert unlock_refusal(login="county_cadre", otp=wrong, ip="10.0.0.9") == ("bad_otp", ["动态口令错误"])
+    assert unlock_refusal(login="county_cadre", otp=wrong, ip="10.0.0.9") == BAD_OTP
     assert attempt("county_cadre", PASSWORD, ip="10.0.0.7") == LOCKED
     assert not AuditEvent.objects.filter(action="accounts.user.unlock").exists()
 
@@ -267,10 +277,10 @@ def test_unlock_guesses_are_throttled_apart_from_the_log_in_lock(totp_cadre):
     lock_from("county_cadre", "10.0.0.7")
     wrong = f"{(int(pyotp.TOTP(totp_cadre.totp_secret).now()) + 500000) % 1000000:06d}"
     for _ in range(5):
-        assert unlock_refusal(login="county_cadre", otp=wrong, ip="10.0.0.9")[0] == "bad_otp"
+        assert unlock_refusal(login="county_cadre", otp=wrong, ip="10.0.0.9") == BAD_OTP
     right = pyotp.TOTP(totp_cadre.totp_secret).now()
     assert unlock_refusal(login="county_cadre", otp=right, ip="10.0.0.9") == (
-        "throttled", ["解锁尝试次数过多，请15分钟后再试"])
+        429, "too_many_requests", "解锁尝试次数过多，请15分钟后再试", {})
     assert rows() == [(f"unlock:user:{totp_cadre.pk}", "10.0.0.9", 5), (f"user:{totp_cadre.pk}", "10.0.0.7", 5)]
     # The log-in lock was neither extended nor lifted; another address may still unlock.
     services.unlock_account(login="county_cadre", otp=right, ip="10.0.0.10")
@@ -278,8 +288,8 @@ def test_unlock_guesses_are_throttled_apart_from_the_log_in_lock(totp_cadre):
 
 
 def test_a_login_without_totp_fails_like_a_wrong_totp(personas):
-    assert unlock_refusal(login="city_cadre", otp="123456") == ("bad_otp", ["动态口令错误"])
-    assert unlock_refusal(login="nobody", otp="123456") == ("bad_otp", ["动态口令错误"])
+    assert unlock_refusal(login="city_cadre", otp="123456") == BAD_OTP
+    assert unlock_refusal(login="nobody", otp="123456") == BAD_OTP
 
 
 def test_asking_for_an_unlock_code_never_tells_whether_the_login_exists(personas):
@@ -292,18 +302,18 @@ def test_asking_for_an_unlock_code_never_tells_whether_the_login_exists(personas
 
 @pytest.mark.parametrize("login", ["nobody", "city_cadre", "13900000099"])
 def test_unlocking_an_unknown_or_phoneless_login_fails_like_a_wrong_code(login, personas):
-    assert unlock_refusal(login=login, code="123456") == ("expired", ["验证码已过期，请重新获取"])
+    assert unlock_refusal(login=login, code="123456") == EXPIRED
     services.send_unlock_code(login=login)
-    assert unlock_refusal(login=login, code="123456") == ("bad_code", ["验证码错误"])
+    assert unlock_refusal(login=login, code="123456") == BAD_CODE
     # The same two answers as for the worker, who does get codes.
-    assert unlock_refusal(login="worker", code="123456") == ("expired", ["验证码已过期，请重新获取"])
+    assert unlock_refusal(login="worker", code="123456") == EXPIRED
     services.send_unlock_code(login="worker")
     wrong = f"{(int(unlock_code('13900000001')) + 1) % 1000000:06d}"
-    assert unlock_refusal(login="worker", code=wrong) == ("bad_code", ["验证码错误"])
+    assert unlock_refusal(login="worker", code=wrong) == BAD_CODE
 
 
 def test_unlock_needs_a_code_or_a_totp(personas):
-    assert unlock_refusal(login="worker") == ("code_required", ["请填写短信验证码或动态口令"])
+    assert unlock_refusal(login="worker") == on_field("code", "请填写短信验证码或动态口令")
     assert not AccessAttempt.objects.exists()
 
 

@@ -6,12 +6,12 @@ import re
 import pyotp
 import pytest
 from captcha.models import CaptchaStore
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from smartunion.accounts import services
 from smartunion.accounts.models import ApiToken, SmsCode
 from smartunion.accounts.services import LoginError
+from smartunion.core.errors import DomainError, Invalid
 from smartunion.core.models import AuditEvent, OutboxMessage
 
 PASSWORD = "correct-horse-42"  # tests/conftest.py
@@ -29,10 +29,22 @@ def _limits(settings):
 
 
 def refusal(**kwargs):
+    """(status, code, message, field messages) of the refused send."""
     kwargs.setdefault("purpose", SmsCode.Purpose.REGISTER)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.send_sms_code(**kwargs)
-    return exc.value.code, exc.value.messages
+    return exc.value.status, exc.value.code, exc.value.message, exc.value.fields
+
+
+def throttled(message: str) -> tuple:
+    return 429, "too_many_requests", message, {}
+
+
+def on_field(field: str, message: str) -> tuple:
+    return 422, "invalid", message, {field: message}
+
+
+BAD_CAPTCHA = on_field("captcha_value", "图形验证码错误，请重新输入")
 
 
 def age_codes(by: dt.timedelta):
@@ -65,8 +77,9 @@ def test_per_phone_per_hour(db):
     for _ in range(5):
         services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
         age_codes(dt.timedelta(seconds=61))
-    assert refusal(phone=PHONE) == ("phone_hourly_limit", ["该手机号获取验证码过于频繁，请一小时后再试"])
-    assert refusal(phone=PHONE, purpose=SmsCode.Purpose.LOGIN)[0] == "phone_hourly_limit"  # every purpose counts
+    assert refusal(phone=PHONE) == throttled("该手机号获取验证码过于频繁，请一小时后再试")
+    assert refusal(phone=PHONE, purpose=SmsCode.Purpose.LOGIN) == throttled(  # every purpose counts
+        "该手机号获取验证码过于频繁，请一小时后再试")
     assert SmsCode.objects.count() == 5
     age_codes(dt.timedelta(minutes=55))
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
@@ -77,7 +90,7 @@ def test_per_phone_per_hour(db):
 def test_per_phone_per_day(db, settings):
     settings.SMS_PHONE_HOURLY_LIMIT = 100
     earlier_today(10, phone_index=services.phone_index(PHONE))
-    assert refusal(phone=PHONE) == ("phone_daily_limit", ["该手机号今天获取验证码的次数已达上限，请明天再试"])
+    assert refusal(phone=PHONE) == throttled("该手机号今天获取验证码的次数已达上限，请明天再试")
     SmsCode.objects.update(created_at=timezone.localtime().replace(hour=0, minute=0, second=0) - dt.timedelta(
         seconds=1))  # yesterday's
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
@@ -86,21 +99,19 @@ def test_per_phone_per_day(db, settings):
 def test_per_ip_per_day(db, settings):
     settings.SMS_CAPTCHA_AFTER = 1000
     earlier_today(50, ip="10.0.0.7")
-    assert refusal(phone=PHONE, ip="10.0.0.7") == (
-        "ip_daily_limit", ["当前网络今天获取验证码的次数已达上限，请明天再试"])
+    assert refusal(phone=PHONE, ip="10.0.0.7") == throttled("当前网络今天获取验证码的次数已达上限，请明天再试")
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER, ip="10.0.0.8")
 
 
 def test_total_per_day_for_the_deployment(db, settings):
     settings.SMS_DAILY_TOTAL_LIMIT = 3
     earlier_today(3)
-    assert refusal(phone=PHONE, ip="10.0.0.7") == (
-        "daily_total_limit", ["今天的短信验证码发送量已达上限，请明天再试"])
+    assert refusal(phone=PHONE, ip="10.0.0.7") == throttled("今天的短信验证码发送量已达上限，请明天再试")
     assert not OutboxMessage.objects.exists()
 
 
 def test_an_unknown_purpose_is_refused(db):
-    assert refusal(phone=PHONE, purpose="spam") == ("bad_purpose", ["验证码用途不正确"])
+    assert refusal(phone=PHONE, purpose="spam") == on_field("purpose", "验证码用途不正确")
 
 
 # The captcha after SMS_CAPTCHA_AFTER sends from one IP in 24 hours
@@ -111,15 +122,15 @@ def test_captcha_is_required_after_three_sends_from_one_ip_then_accepted(db):
         services.send_sms_code(phone=f"1380000001{n}", purpose=SmsCode.Purpose.REGISTER, ip="10.0.0.7")
     assert services.captcha_required("10.0.0.7") is True
     assert services.captcha_required("10.0.0.8") is False
-    assert refusal(phone=PHONE, ip="10.0.0.7") == ("captcha_required", ["请先输入图形验证码"])
+    assert refusal(phone=PHONE, ip="10.0.0.7") == (
+        428, "captcha_required", "请先输入图形验证码", {"captcha_value": "请先输入图形验证码"})
 
     key, url = services.new_captcha()
     assert url == f"/captcha/image/{key}/"
     answer = CaptchaStore.objects.get(hashkey=key).response
-    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=answer + "x") == (
-        "bad_captcha", ["图形验证码错误，请重新输入"])
+    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=answer + "x") == BAD_CAPTCHA
     # One try per challenge: the right answer to a spent one is refused too.
-    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=answer)[0] == "bad_captcha"
+    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=answer) == BAD_CAPTCHA
     assert SmsCode.objects.count() == 3
 
     key, _ = services.new_captcha()
@@ -144,7 +155,7 @@ def test_an_expired_captcha_is_refused(db):
     key, _ = services.new_captcha()
     store = CaptchaStore.objects.get(hashkey=key)
     CaptchaStore.objects.filter(pk=store.pk).update(expiration=timezone.now() - dt.timedelta(seconds=1))
-    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=store.response)[0] == "bad_captcha"
+    assert refusal(phone=PHONE, ip="10.0.0.7", captcha_key=key, captcha_value=store.response) == BAD_CAPTCHA
 
 
 # Unregistered phones: recorded and answered alike, nothing sent
@@ -157,8 +168,8 @@ def test_codes_for_an_unregistered_phone_are_recorded_but_not_sent(purpose, pers
     assert (mine.purpose, mine.ip, theirs.purpose, theirs.ip) == (purpose, "10.0.0.7", purpose, "10.0.0.8")
     assert list(OutboxMessage.objects.values_list("recipient_masked", flat=True)) == ["139****0001"]
     # The limits see both alike.
-    assert refusal(phone="13900000001", purpose=purpose)[0] == refusal(phone="13900000099", purpose=purpose)[0] == (
-        "too_frequent")
+    assert refusal(phone="13900000001", purpose=purpose) == refusal(phone="13900000099", purpose=purpose) == (
+        throttled("验证码发送过于频繁，请一分钟后再试"))
 
 
 @pytest.mark.parametrize(("purpose", "doing"), [("login", "登录"), ("reset", "重置密码"), ("unlock", "解除登录锁定")])
@@ -242,15 +253,15 @@ def test_reset_password(personas):
 
 
 def reset_refusal(**kwargs):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.reset_password(**kwargs)
-    return exc.value.messages
+    return exc.value.status, exc.value.code, exc.value.message, exc.value.fields
 
 
 def test_reset_with_a_weak_password_keeps_the_code(personas):
     services.send_sms_code(phone="13900000001", purpose=SmsCode.Purpose.RESET)
-    assert reset_refusal(phone="13900000001", code=last_code(), password="12345678") == [
-        "这个密码太常见了。", "密码只包含数字。"]
+    assert reset_refusal(phone="13900000001", code=last_code(), password="12345678") == on_field(
+        "password", "这个密码太常见了。 密码只包含数字。")
     assert SmsCode.objects.get().used_at is None
     personas.worker.refresh_from_db()
     assert personas.worker.check_password(PASSWORD)
@@ -260,6 +271,7 @@ def test_reset_of_an_unregistered_phone_answers_like_a_wrong_code(personas):
     for phone in ["13900000001", "13900000099"]:
         services.send_sms_code(phone=phone, purpose=SmsCode.Purpose.RESET)
     wrong = f"{(int(last_code()) + 1) % 1000000:06d}"  # the worker's: the only code sent
-    assert reset_refusal(phone="13900000001", code=wrong, password="brand-new-pass-9") == ["验证码错误"]
-    assert reset_refusal(phone="13900000099", code="123456", password="brand-new-pass-9") == ["验证码错误"]
+    assert reset_refusal(phone="13900000001", code=wrong, password="brand-new-pass-9") == on_field("code", "验证码错误")
+    assert reset_refusal(phone="13900000099", code="123456", password="brand-new-pass-9") == on_field(
+        "code", "验证码错误")
     assert not AuditEvent.objects.filter(action="accounts.user.reset_password").exists()

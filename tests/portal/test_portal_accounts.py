@@ -19,6 +19,11 @@ def form_errors(response):
     return response.context["form"].non_field_errors()
 
 
+def errors_by_field(response) -> dict:
+    """Every error of the page's form by field ("__all__" for the form's own)."""
+    return {name: list(errors) for name, errors in response.context["form"].errors.items()}
+
+
 def flash(response):
     return [str(m) for m in response.context["messages"]]
 
@@ -198,7 +203,8 @@ def test_register_with_a_wrong_code(client, db):
     wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
     response = client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024"})
     assert response.status_code == 200
-    assert form_errors(response) == ["验证码错误"]
+    assert errors_by_field(response) == {"code": ["验证码错误"]}
+    assert '<p class="error">验证码错误</p>' in response.content.decode()
     assert not User.objects.exists()
 
 
@@ -211,20 +217,20 @@ def test_wrong_codes_are_counted(client, db):
 
 def test_register_without_asking_for_a_code(client, db):
     response = client.post("/register/", {"phone": NEW_PHONE, "code": "123456", "password": "union-member-2024"})
-    assert form_errors(response) == ["验证码已过期，请重新获取"]
+    assert errors_by_field(response) == {"code": ["验证码已过期，请重新获取"]}
 
 
 def test_register_with_an_already_registered_phone(client, personas):
     response = client.post("/register/", {"phone": "13900000001", "code": "123456",
                                           "password": "union-member-2024"})
-    assert form_errors(response) == ["该手机号已注册，请直接登录"]
+    assert errors_by_field(response) == {"__all__": ["该手机号已注册，请直接登录"]}
     assert User.objects.filter(kind=User.Kind.WORKER).count() == 2
 
 
 def test_register_with_a_weak_password(client, db):
     client.post("/register/code/", {"phone": NEW_PHONE})
     response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "12345678"})
-    assert form_errors(response) == ["这个密码太常见了。", "密码只包含数字。"]
+    assert errors_by_field(response) == {"password": ["这个密码太常见了。 密码只包含数字。"]}
     assert not User.objects.exists()
     # The code was not spent on the refused attempt.
     assert SmsCode.objects.get().used_at is None

@@ -106,7 +106,7 @@ def test_reset_password_then_log_in(client, personas):
 def test_reset_with_a_weak_password_shows_why(client, personas):
     client.post("/sms-code/", {"phone": "13900000001", "purpose": "reset"})
     response = client.post("/password-reset/", {"phone": "13900000001", "code": last_code(), "password": "12345678"})
-    assert response.context["form"].non_field_errors() == ["这个密码太常见了。", "密码只包含数字。"]
+    assert response.context["form"].errors == {"password": ["这个密码太常见了。 密码只包含数字。"]}
 
 
 def test_reset_page_shows_its_forms(client, db):
@@ -136,7 +136,7 @@ def test_asking_to_unlock_an_unknown_login_reads_the_same(client, personas):
     assert flash(response) == ["如该账号已绑定手机，验证码已发送，5分钟内有效"]
     assert not OutboxMessage.objects.exists()
     response = client.post("/unlock/", {"login": "no_such_cadre", "code": "123456"})
-    assert response.context["form"].non_field_errors() == ["验证码错误"]
+    assert response.context["form"].errors == {"code": ["验证码错误"]}
 
 
 def test_cadre_unlocks_with_totp_and_goes_back_to_the_console(client, personas):
@@ -159,7 +159,7 @@ def test_unlock_does_not_redirect_off_site(client, personas):
 
 def test_unlock_without_code_or_otp(client, personas):
     response = client.post("/unlock/", {"login": "worker"})
-    assert response.context["form"].non_field_errors() == ["请填写短信验证码或动态口令"]
+    assert response.context["form"].errors == {"code": ["请填写短信验证码或动态口令"]}
 
 
 # The captcha on the code forms

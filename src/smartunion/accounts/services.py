@@ -1,5 +1,10 @@
 """Account operations: log-in (throttled by django-axes, see lockout.py), unlock, TOTP, SMS codes with sending
-limits and a captcha, worker sign-up, password reset and API tokens."""
+limits and a captcha, worker sign-up, password reset and API tokens.
+
+Refusals are core.errors.DomainError: a field's message names the field it is about (`code`, `otp`, `phone`,
+`password`, `captcha_value`), sending limits are `Throttled` (429) and a missing captcha `CaptchaRequired` (428).
+Sign-up, reset, unlock and TOTP are acts of the account holder on their own account (proved by the SMS code, the
+TOTP or the session), so they take no `by`."""
 
 from __future__ import annotations
 
@@ -20,21 +25,75 @@ from django.utils import timezone
 
 from smartunion.accounts import lockout
 from smartunion.accounts.models import ApiToken, SmsCode, User
+from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
+from smartunion.core.errors import Conflict, DomainError, Invalid
 from smartunion.core.middleware import current_request
 from smartunion.core.notifications import queue_sms
 from smartunion.core.pii import blind_index
 from smartunion.core.validators import validate_mobile
 
 
-class LoginError(Exception):
-    """Log-in refused; `message` is what the person is told. `counted` is False when it is no failed attempt."""
+class LoginError(DomainError):
+    """Log-in refused (401; 423 when locked); `message` is what the person is told. `counted` is False when it is
+    no failed attempt."""
+
+    status = 401
+    default_code = "bad_credentials"
 
     def __init__(self, message: str, *, code: str, counted: bool = True):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
         self.counted = counted
+        if code == "locked":
+            self.status = 423
+
+
+class Throttled(DomainError):
+    """Too many tries or sends: the person is told when to try again (429)."""
+
+    status = 429
+    default_code = "too_many_requests"
+
+
+class CaptchaRequired(DomainError):
+    """More codes from this network need the image challenge first (428)."""
+
+    status = 428
+    default_code = "captcha_required"
+
+    def __init__(self, message: str):
+        super().__init__(message, fields={"captcha_value": message})
+
+
+class CodeRefused(Invalid):
+    """An SMS code that is not accepted; `reason` (expired, too_many_attempts, bad_code) is what a log-in by SMS
+    code answers with."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message, fields={"code": message})
+        self.reason = reason
+
+
+def _field_error(message: str, field: str) -> Invalid:
+    return Invalid(message, fields={field: message})
+
+
+def _mobile(phone: str) -> str:
+    """The normalised mobile number, or Invalid on the phone field."""
+    try:
+        return validate_mobile(phone)
+    except ValidationError as exc:
+        raise _field_error(exc.messages[0], "phone") from None
+
+
+def _check_password(password: str) -> None:
+    """Django's password validators; their messages together on the password field."""
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise _field_error(" ".join(exc.messages), "password") from None
 
 
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -86,14 +145,15 @@ def sms_login(*, phone: str, code: str, otp: str = "", request: HttpRequest | No
 
 def _authenticate(request: HttpRequest, *, login: str, **credentials) -> User:
     key = lockout.lockout_subject(login)
-    request.login_error = None
+    # The backend leaves its refusal on the request (authenticate() itself only answers None); axes reads it too.
+    request.login_error = None  # type: ignore[attr-defined]
     user = authenticate(request, username=login, lockout_subject=key, **credentials)
     if user is None:
-        error = request.login_error
+        error = getattr(request, "login_error", None)
         if error is None and lockout.is_locked(request, {"username": login, "lockout_subject": key}):
             error = _lock_error(request, {"username": login, "lockout_subject": key})
         raise error or LoginError(BAD_CREDENTIALS, code="bad_credentials")
-    lockout.reset_pair(key, request.axes_ip_address)
+    lockout.reset_pair(key, getattr(request, "axes_ip_address", None))
     return user
 
 
@@ -134,9 +194,12 @@ def check_sms_login(*, phone: str, code: str, otp: str = "") -> User:
     so an account with TOTP asked for its code can still use the SMS code it has."""
     try:
         idx = phone_index(phone)
-        _consume_code(idx, SmsCode.Purpose.LOGIN, code, spend=False)
     except ValidationError as exc:
         raise LoginError(exc.messages[0], code=exc.code or "bad_code") from None
+    try:
+        _consume_code(idx, SmsCode.Purpose.LOGIN, code, spend=False)
+    except CodeRefused as exc:
+        raise LoginError(exc.message, code=exc.reason) from None
     user = User.objects.filter(phone_index=idx, is_active=True).first()
     if user is None:
         # Only reachable by guessing a code that was never sent: the same answer as a wrong code.
@@ -144,8 +207,8 @@ def check_sms_login(*, phone: str, code: str, otp: str = "") -> User:
     _check_second_factor(user, otp)
     try:
         _consume_code(idx, SmsCode.Purpose.LOGIN, code)
-    except ValidationError as exc:
-        raise LoginError(exc.messages[0], code=exc.code or "bad_code") from None
+    except CodeRefused as exc:
+        raise LoginError(exc.message, code=exc.reason) from None
     return user
 
 
@@ -159,22 +222,22 @@ def unlock_account(*, login: str, code: str = "", otp: str = "", request: HttpRe
     user = find_user(login)
     key = lockout.key_for_user(user) if user is not None else lockout.key_for_unknown(login)
     credentials = {"username": login, "lockout_subject": lockout.UNLOCK_PREFIX + key}
-    request.login_error = None
+    request.login_error = None  # type: ignore[attr-defined]  # see _authenticate
     if lockout.is_locked(request, credentials):
         _, left = lockout.time_left(request, credentials) or ("account", lockout.cool_off(request))
-        raise ValidationError(f"解锁尝试次数过多，请{_minutes(left)}分钟后再试", code="throttled")
+        raise Throttled(f"解锁尝试次数过多，请{_minutes(left)}分钟后再试")
     otp, code = (otp or "").strip(), (code or "").strip()
     if not otp and not code:
-        raise ValidationError("请填写短信验证码或动态口令", code="code_required")
+        raise _field_error("请填写短信验证码或动态口令", "code")
     try:
         if otp:
             if user is None or not user.totp_enabled or not pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1):
-                raise ValidationError("动态口令错误", code="bad_otp")
+                raise _field_error("动态口令错误", "otp")
         else:
             _consume_code(_unlock_subject(login, user), SmsCode.Purpose.UNLOCK, code)
             if user is None:
-                raise ValidationError(BAD_SMS_CODE, code="bad_code")
-    except ValidationError:
+                raise CodeRefused(BAD_SMS_CODE, reason="bad_code")
+    except Invalid:
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         raise
     lockout.reset_login(key, lockout.key_for_unknown(login), lockout.UNLOCK_PREFIX + key)
@@ -197,7 +260,7 @@ def totp_begin(user: User) -> str:
 
 def totp_confirm(user: User, *, code: str) -> None:
     if not user.totp_pending or not pyotp.TOTP(user.totp_pending).verify(code, valid_window=1):
-        raise ValidationError("动态口令错误，请重试", code="bad_otp")
+        raise _field_error("动态口令错误，请重试", "code")
     user.totp_secret, user.totp_pending, user.totp_enabled = user.totp_pending, "", True
     user.save(update_fields=["totp_secret", "totp_pending", "totp_enabled"])
     log_event("accounts.user.enable_totp", actor=user, target=user)
@@ -205,15 +268,11 @@ def totp_confirm(user: User, *, code: str) -> None:
 
 # SMS verification codes
 
-SMS_PURPOSE_TEXT = {
+SMS_PURPOSE_TEXT: dict[str, str] = {
     SmsCode.Purpose.LOGIN: "登录",
     SmsCode.Purpose.RESET: "重置密码",
     SmsCode.Purpose.UNLOCK: "解除登录锁定",
 }
-
-
-class SmsRefused(ValidationError):
-    """A code request refused by a sending limit (API 429) or for want of a captcha (428 / 422)."""
 
 
 def _code_hash(phone_idx: str, code: str) -> str:
@@ -250,23 +309,23 @@ def _verify_captcha(key: str, value: str) -> None:
         # One try per challenge, right or wrong, or the image could be brute-forced.
         store.delete()
     if store is None or store.response != (value or "").strip().lower():
-        raise SmsRefused("图形验证码错误，请重新输入", code="bad_captcha")
+        raise _field_error("图形验证码错误，请重新输入", "captcha_value")
 
 
 def _check_send_limits(idx: str, purpose: str, ip: str | None) -> None:
     now = timezone.now()
     mine = SmsCode.objects.filter(phone_index=idx)
     if mine.filter(purpose=purpose, created_at__gt=now - dt.timedelta(seconds=settings.SMS_RESEND_SECONDS)).exists():
-        raise SmsRefused("验证码发送过于频繁，请一分钟后再试", code="too_frequent")
+        raise Throttled("验证码发送过于频繁，请一分钟后再试")
     if mine.filter(created_at__gt=now - dt.timedelta(hours=1)).count() >= settings.SMS_PHONE_HOURLY_LIMIT:
-        raise SmsRefused("该手机号获取验证码过于频繁，请一小时后再试", code="phone_hourly_limit")
+        raise Throttled("该手机号获取验证码过于频繁，请一小时后再试")
     today = _start_of_today()
     if mine.filter(created_at__gte=today).count() >= settings.SMS_PHONE_DAILY_LIMIT:
-        raise SmsRefused("该手机号今天获取验证码的次数已达上限，请明天再试", code="phone_daily_limit")
+        raise Throttled("该手机号今天获取验证码的次数已达上限，请明天再试")
     if ip and SmsCode.objects.filter(ip=ip, created_at__gte=today).count() >= settings.SMS_IP_DAILY_LIMIT:
-        raise SmsRefused("当前网络今天获取验证码的次数已达上限，请明天再试", code="ip_daily_limit")
+        raise Throttled("当前网络今天获取验证码的次数已达上限，请明天再试")
     if SmsCode.objects.filter(created_at__gte=today).count() >= settings.SMS_DAILY_TOTAL_LIMIT:
-        raise SmsRefused("今天的短信验证码发送量已达上限，请明天再试", code="daily_total_limit")
+        raise Throttled("今天的短信验证码发送量已达上限，请明天再试")
 
 
 def _issue_code(*, idx: str, purpose: str, send_to: str | None, ip: str | None, captcha_key: str,
@@ -276,7 +335,7 @@ def _issue_code(*, idx: str, purpose: str, send_to: str | None, ip: str | None, 
     _check_send_limits(idx, purpose, ip)
     if captcha_required(ip):
         if not (captcha_key or "").strip() or not (captcha_value or "").strip():
-            raise SmsRefused("请先输入图形验证码", code="captcha_required")
+            raise CaptchaRequired("请先输入图形验证码")
         _verify_captcha(captcha_key, captcha_value)
     code = f"{secrets.randbelow(1_000_000):06d}"
     sms = SmsCode.objects.create(
@@ -296,10 +355,10 @@ def send_sms_code(*, phone: str, purpose: str, ip: str | None = None, captcha_ke
     per day, per deployment per day), behind a captcha after a few sends from one IP. Codes for log-in, reset and
     unlock go only to registered phones; the answer is the same either way."""
     if purpose not in SmsCode.Purpose.values:
-        raise ValidationError("验证码用途不正确", code="bad_purpose")
+        raise _field_error("验证码用途不正确", "purpose")
     if purpose == SmsCode.Purpose.UNLOCK:
         return send_unlock_code(login=phone, ip=ip, captcha_key=captcha_key, captcha_value=captcha_value)
-    phone = validate_mobile(phone)
+    phone = _mobile(phone)
     idx = phone_index(phone)
     registered = User.objects.filter(phone_index=idx, is_active=True).exists()
     return _issue_code(idx=idx, purpose=purpose, send_to=phone if registered or purpose == SmsCode.Purpose.REGISTER
@@ -320,7 +379,7 @@ def send_unlock_code(*, login: str, ip: str | None = None, captcha_key: str = ""
     """Text an `unlock` code to the phone of the account `login` names (username or phone), if it has one;
     the answer never says whether it does."""
     if not (login or "").strip():
-        raise ValidationError("请填写用户名或手机号码", code="login_required")
+        raise _field_error("请填写用户名或手机号码", "login")
     user = find_user(login)
     return _issue_code(idx=_unlock_subject(login, user), purpose=SmsCode.Purpose.UNLOCK,
                        send_to=user.phone if user is not None and user.is_active and user.phone else None,
@@ -328,8 +387,8 @@ def send_unlock_code(*, login: str, ip: str | None = None, captcha_key: str = ""
 
 
 def check_sms_code(*, phone: str, purpose: str, code: str) -> None:
-    """Consume a valid code or raise a ValidationError saying why it is not accepted."""
-    _consume_code(phone_index(phone), purpose, code)
+    """Consume a valid code or raise CodeRefused saying why it is not accepted."""
+    _consume_code(phone_index(_mobile(phone)), purpose, code)
 
 
 def _consume_code(idx: str, purpose: str, code: str, *, spend: bool = True) -> None:
@@ -344,9 +403,9 @@ def _consume_code(idx: str, purpose: str, code: str, *, spend: bool = True) -> N
             .first()
         )
         if sms is None or sms.expires_at < now:
-            raise ValidationError("验证码已过期，请重新获取", code="expired")
+            raise CodeRefused("验证码已过期，请重新获取", reason="expired")
         if sms.attempts >= 5:
-            raise ValidationError("验证码错误次数过多，请重新获取", code="too_many_attempts")
+            raise CodeRefused("验证码错误次数过多，请重新获取", reason="too_many_attempts")
         if hmac.compare_digest(sms.code_hash, _code_hash(idx, (code or "").strip())):
             if spend:
                 sms.used_at = now
@@ -357,17 +416,15 @@ def _consume_code(idx: str, purpose: str, code: str, *, spend: bool = True) -> N
             sms.save(update_fields=["attempts"])
             wrong = True
     if wrong:
-        raise ValidationError(BAD_SMS_CODE, code="bad_code")
+        raise CodeRefused(BAD_SMS_CODE, reason="bad_code")
 
 
 def register_worker(*, phone: str, password: str, code: str, display_name: str = "") -> User:
     """A worker signs up with phone + SMS code + password."""
-    phone = validate_mobile(phone)
+    phone = _mobile(phone)
     if User.objects.filter(phone_index=phone_index(phone)).exists():
-        raise ValidationError("该手机号已注册，请直接登录", code="exists")
-    from django.contrib.auth.password_validation import validate_password
-
-    validate_password(password)
+        raise Conflict("该手机号已注册，请直接登录", code="exists")
+    _check_password(password)
     check_sms_code(phone=phone, purpose=SmsCode.Purpose.REGISTER, code=code)
     try:
         with transaction.atomic():
@@ -375,23 +432,21 @@ def register_worker(*, phone: str, password: str, code: str, display_name: str =
                 kind=User.Kind.WORKER, phone=phone, display_name=display_name, password=make_password(password),
             )
     except IntegrityError:
-        raise ValidationError("该手机号已注册，请直接登录", code="exists") from None
+        raise Conflict("该手机号已注册，请直接登录", code="exists") from None
     log_event("accounts.user.register", actor=user, target=user)
     return user
 
 
 def reset_password(*, phone: str, code: str, password: str) -> User:
     """Set a new password with a `reset` SMS code; ends the account's API tokens and lifts its log-in lock."""
-    phone = validate_mobile(phone)
-    from django.contrib.auth.password_validation import validate_password
-
-    validate_password(password)
+    phone = _mobile(phone)
+    _check_password(password)
     idx = phone_index(phone)
     _consume_code(idx, SmsCode.Purpose.RESET, code)
     user = User.objects.filter(phone_index=idx, is_active=True).first()
     if user is None:
         # Only reachable by guessing a code that was never sent: the same answer as a wrong code.
-        raise ValidationError(BAD_SMS_CODE, code="bad_code")
+        raise CodeRefused(BAD_SMS_CODE, reason="bad_code")
     user.set_password(password)
     user.save(update_fields=["password"])
     ApiToken.objects.filter(user=user).delete()
@@ -400,11 +455,12 @@ def reset_password(*, phone: str, code: str, password: str) -> User:
     return user
 
 
-def create_cadre_account(*, username: str, password: str, display_name: str, by=None, phone: str = "") -> User:
-    """A cadre account (console access) created by an administrator or the seeder."""
+def create_cadre_account(*, username: str, password: str, display_name: str, by, phone: str = "") -> User:
+    """A cadre account (console access) created by an administrator or the seeder (SYSTEM)."""
+    require_actor(by)
     user = User.objects.create(
         username=username, display_name=display_name, kind=User.Kind.CADRE, is_staff=True,
-        password=make_password(password), phone=validate_mobile(phone) if phone else "",
+        password=make_password(password), phone=_mobile(phone) if phone else "",
     )
     log_event("accounts.user.create", actor=by, target=user)
     return user

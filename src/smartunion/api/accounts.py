@@ -1,7 +1,9 @@
 """/api/v1/auth: log-in by password or SMS code, sign-up, password reset, unlock, SMS codes and their captcha.
 
 The same services as the portal, so the same throttling (django-axes) and the same SMS limits apply. Answers for
-unknown logins and unregistered phones are the same as for known ones.
+unknown logins and unregistered phones are the same as for known ones. The services' refusals (a failed log-in 401
+or 423, sending limits 429, a missing captcha 428, a taken phone 409, a wrong code 422 on its field) are
+core.errors.DomainError, answered by api/errors.py.
 """
 
 from __future__ import annotations
@@ -30,17 +32,6 @@ from smartunion.api.schemas import (
 from smartunion.core.validators import validate_mobile
 
 router = Router(tags=["认证"])
-
-INVALID = "提交的数据有误，请检查后重试"
-RATE_LIMITED = {"too_frequent", "phone_hourly_limit", "phone_daily_limit", "ip_daily_limit", "daily_total_limit",
-                "throttled"}
-# Which request field a service's ValidationError code is about.
-FIELD_OF_CODE = {
-    "required": "phone", "format": "phone",
-    "expired": "code", "too_many_attempts": "code", "bad_code": "code",
-    "bad_otp": "otp", "bad_purpose": "purpose", "bad_captcha": "captcha_value",
-    "login_required": "login", "code_required": "code",
-}
 
 
 class SmsCodeIn(Schema):
@@ -96,21 +87,8 @@ class UnlockOut(Schema):
     unlocked: bool
 
 
-def _invalid(exc: ValidationError, status: int = 422) -> ApiError:
-    """A service's refusal as an API error on the field it is about."""
-    code = exc.error_list[0].code if hasattr(exc, "error_list") else exc.code
-    message = " ".join(exc.messages)
-    if code in RATE_LIMITED:
-        return ApiError(429, "too_many_requests", message)
-    if code == "captcha_required":
-        return ApiError(428, "captcha_required", message, {"captcha_value": message})
-    if code == "exists":
-        return ApiError(409, "exists", message)
-    field = FIELD_OF_CODE.get(code or "", "password" if (code or "").startswith("password") else None)
-    return ApiError(status, "invalid", message, {field: message} if field else {})
-
-
 def _phone(value: str) -> str:
+    """A malformed phone is a 422 on its field before the log-in by SMS code (which would count it as a failure)."""
     try:
         return validate_mobile(value)
     except ValidationError as exc:
@@ -125,20 +103,13 @@ def _token_body(request, user) -> dict:
             "user": {"id": user.pk, "kind": user.kind, "name": str(user)}}
 
 
-def _login_refused(exc: services.LoginError) -> ApiError:
-    return ApiError(423 if exc.code == "locked" else 401, exc.code, exc.message)
-
-
 @router.post("/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 423: ErrorOut},
              summary="用户名或手机号 + 密码登录，换取访问令牌")
 def obtain_token(request, payload: TokenIn):
     login = (payload.username or payload.phone or "").strip()
     if not login:
         raise ApiError(400, "invalid", "请填写用户名或手机号码", {"username": "请填写用户名或手机号码"})
-    try:
-        user = services.authenticate_login(login=login, password=payload.password, otp=payload.otp, request=request)
-    except services.LoginError as exc:
-        raise _login_refused(exc) from None
+    user = services.authenticate_login(login=login, password=payload.password, otp=payload.otp, request=request)
     return _token_body(request, user)
 
 
@@ -152,54 +123,38 @@ def get_captcha(request):
              summary="发送短信验证码（注册、登录、重置密码、解锁）")
 def send_sms_code(request, payload: SmsCodeIn):
     ip = request_ip(request)
-    try:
-        if payload.purpose == SmsCode.Purpose.UNLOCK:
-            services.send_unlock_code(login=payload.login or payload.phone, ip=ip, captcha_key=payload.captcha_key,
-                                      captcha_value=payload.captcha_value)
-        else:
-            services.send_sms_code(phone=_phone(payload.phone), purpose=payload.purpose, ip=ip,
-                                   captcha_key=payload.captcha_key, captcha_value=payload.captcha_value)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    if payload.purpose == SmsCode.Purpose.UNLOCK:
+        services.send_unlock_code(login=payload.login or payload.phone, ip=ip, captcha_key=payload.captcha_key,
+                                  captcha_value=payload.captcha_value)
+    else:
+        services.send_sms_code(phone=payload.phone, purpose=payload.purpose, ip=ip,
+                               captcha_key=payload.captcha_key, captcha_value=payload.captcha_value)
     return Status(202, {"sent": True, "resend_after": settings.SMS_RESEND_SECONDS})
 
 
 @router.post("/register", response={201: TokenOut, 409: ErrorOut, 422: ErrorOut}, summary="手机号注册（职工）")
 def register(request, payload: RegisterIn):
-    try:
-        user = services.register_worker(phone=_phone(payload.phone), password=payload.password, code=payload.code,
-                                        display_name=payload.display_name.strip())
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    user = services.register_worker(phone=payload.phone, password=payload.password, code=payload.code,
+                                    display_name=payload.display_name.strip())
     return Status(201, _token_body(request, user))
 
 
 @router.post("/sms-login", response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 423: ErrorOut},
              summary="手机号 + 短信验证码登录")
 def sms_login(request, payload: SmsLoginIn):
-    phone = _phone(payload.phone)
-    try:
-        user = services.sms_login(phone=phone, code=payload.code, otp=payload.otp, request=request)
-    except services.LoginError as exc:
-        raise _login_refused(exc) from None
+    user = services.sms_login(phone=_phone(payload.phone), code=payload.code, otp=payload.otp, request=request)
     return _token_body(request, user)
 
 
 @router.post("/password-reset", response={200: PasswordResetOut, 422: ErrorOut},
              summary="用短信验证码重置密码（同时解除登录锁定）")
 def password_reset(request, payload: PasswordResetIn):
-    try:
-        services.reset_password(phone=_phone(payload.phone), code=payload.code, password=payload.password)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    services.reset_password(phone=payload.phone, code=payload.code, password=payload.password)
     return {"reset": True}
 
 
 @router.post("/unlock", response={200: UnlockOut, 422: ErrorOut, 429: ErrorOut},
              summary="用短信验证码或动态口令解除登录锁定")
 def unlock(request, payload: UnlockIn):
-    try:
-        services.unlock_account(login=payload.login, code=payload.code, otp=payload.otp, request=request)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    services.unlock_account(login=payload.login, code=payload.code, otp=payload.otp, request=request)
     return {"unlocked": True}

@@ -61,12 +61,12 @@ class ConsoleSite(UnfoldAdminSite):
     def totp_view(self, request):
         """Enrol the signed-in cadre in the TOTP second factor: scan the QR, confirm with a code."""
         from django.contrib import messages
-        from django.core.exceptions import ValidationError
         from django.shortcuts import redirect
         from django.template.response import TemplateResponse
         from django.utils.safestring import mark_safe
 
         from smartunion.accounts.services import totp_begin, totp_confirm
+        from smartunion.core.errors import DomainError
         from smartunion.core.qr import qr_svg
 
         user = request.user
@@ -74,8 +74,8 @@ class ConsoleSite(UnfoldAdminSite):
         if request.method == "POST" and request.POST.get("action") == "confirm":
             try:
                 totp_confirm(user, code=request.POST.get("code", "").strip())
-            except ValidationError as exc:
-                messages.error(request, exc.messages[0])
+            except DomainError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(request, "动态口令已启用，下次登录时需要输入")
                 return redirect("console:totp")

@@ -4,7 +4,6 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +13,11 @@ from django.views.decorators.http import require_POST
 from smartunion.accounts import services as account_services
 from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
+from smartunion.core.errors import DomainError
 from smartunion.members.models import Membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
+from smartunion.portal.errors import add_refusal
 from smartunion.portal.forms import (
     LoginForm,
     PasswordResetForm,
@@ -125,9 +126,8 @@ def register(request):
             user = account_services.register_worker(
                 phone=form.cleaned_data["phone"], password=form.cleaned_data["password"],
                 code=form.cleaned_data["code"], display_name=form.cleaned_data["display_name"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except DomainError as exc:
+            add_refusal(form, exc)
         else:
             login(request, user, backend=PORTAL_BACKEND)
             messages.success(request, "注册成功")
@@ -147,8 +147,8 @@ def send_code(request):
             account_services.send_sms_code(phone=data["phone"], purpose=data["purpose"] or SmsCode.Purpose.REGISTER,
                                            ip=request_ip(request), captcha_key=data["captcha_key"],
                                            captcha_value=data["captcha_value"])
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+        except DomainError as exc:  # no form on this redirect: the message goes to the page the code is for
+            messages.error(request, exc.message)
         else:
             messages.success(request, sent)
     else:
@@ -168,9 +168,8 @@ def password_reset(request):
         try:
             account_services.reset_password(phone=form.cleaned_data["phone"], code=form.cleaned_data["code"],
                                             password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except DomainError as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "密码已重置，请用新密码登录")
             return redirect("portal:login")
@@ -184,8 +183,8 @@ def unlock(request):
         try:
             account_services.unlock_account(login=form.cleaned_data["login"], code=form.cleaned_data["code"],
                                             otp=form.cleaned_data["otp"], request=request)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
+        except DomainError as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "账号已解锁，请重新登录")
             return redirect(_safe_next(request, "portal:login"))
