@@ -148,3 +148,16 @@ def test_a_file_without_the_required_columns_fails_the_job(tree, personas, api):
 
 def test_anonymous_is_401(api):
     assert api().get(f"{URL}/1").status_code == 401
+
+
+def test_the_job_list_is_scoped_newest_first_without_the_rows_in_error(tree, personas, people, api):
+    first = post(api(personas.grassroots_cadre), tree.grassroots).json()
+    second = post(api(personas.grassroots_cadre), tree.grassroots).json()
+
+    body = api(personas.county_cadre).get(URL).json()
+
+    assert (body["count"], body["count_capped"], body["page"], body["page_size"]) == (2, False, 1, 20)
+    assert [job["id"] for job in body["items"]] == [second["id"], first["id"]]
+    assert summary(body["items"][1]) == summary(first) and "errors" not in body["items"][1]
+    assert api(personas.other_city_cadre).get(URL).json()["items"] == []
+    assert api(personas.county_cadre).get(f"{URL}?page_size=101").json()["code"] == "bad_page"

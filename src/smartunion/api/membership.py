@@ -20,12 +20,14 @@ from smartunion.api.schemas import (
     limit,
     text,
 )
+from smartunion.core.pagination import paginate
 from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.core.workflow import TransitionError, TransitionForbidden
-from smartunion.members import services
+from smartunion.members import queries, services
 from smartunion.members.changes import Reason
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
-from smartunion.orgs.models import Organisation, subtree_q
+from smartunion.members.queries import active_membership, review_queue, visible_transfers
+from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import in_scope, scoped, visible_orgs
 
 router = Router(tags=["入会与会籍"])
@@ -134,11 +136,6 @@ def _workflow_errors(call):
         raise ApiError(409, exc.code, exc.message) from None
 
 
-def _queue(user):
-    return scoped(JoinApplication.objects.select_related("union", "membership", "submitted_by"), user,
-                  field="union_path")
-
-
 def _own(user, a: JoinApplication) -> bool:
     """The applicant's own application, or one the cadre filed on someone's behalf."""
     return user.pk in (a.applicant_id, a.submitted_by_id)
@@ -149,7 +146,7 @@ def _visible_application(request, application_id: int) -> JoinApplication:
     is not found."""
     a = JoinApplication.objects.select_related("union", "membership", "applicant", "submitted_by").filter(
         pk=application_id).first()
-    if a is None or not (_own(request.user, a) or _queue(request.user).filter(pk=a.pk).exists()):
+    if a is None or not (_own(request.user, a) or review_queue(request.user).filter(pk=a.pk).exists()):
         raise ApiError(404, "not_found", "对象不存在")
     return a
 
@@ -179,7 +176,7 @@ def submit_application(request, payload: JoinIn):
     except services.IdentityMismatch as exc:
         raise ApiError(409, "identity_mismatch", exc.messages[0], {"id_number": exc.messages[0]}) from None
     if on_behalf and not created and not (_own(request.user, application)
-                                          or _queue(request.user).filter(pk=application.pk).exists()):
+                                          or review_queue(request.user).filter(pk=application.pk).exists()):
         # Someone else's pending application outside the cadre's scope: say so, show nothing of it.
         raise ApiError(409, "already_pending", "该职工已有一份正在审核的入会申请，无需重复提交，请等待受理工会审核")
     body = application_out(application, reveal=_own(request.user, application) or not on_behalf)
@@ -197,16 +194,12 @@ class QueueParams(Schema):
 def list_applications(request, params: Query[QueueParams]):
     if params.status and params.status not in JoinApplication.Status.values:
         raise ApiError(400, "bad_status", "状态无效，可选：" + "、".join(JoinApplication.Status.values))
-    if not (1 <= params.page <= 100_000 and 1 <= params.page_size <= 100):
-        raise ApiError(400, "bad_page", "页码应在1到100000之间，每页条数应在1到100之间")
-    queryset = _queue(request.user).order_by("deadline", "id")
+    queryset = review_queue(request.user).order_by("deadline", "id")
     if params.status:
         queryset = queryset.filter(status=params.status)
     if params.overdue:
         queryset = queryset.filter(status=JoinApplication.Status.PENDING, deadline__lt=dt.datetime.now(dt.UTC))
-    start = (params.page - 1) * params.page_size
-    items = [application_out(a) for a in queryset[start: start + params.page_size]]
-    return {"count": queryset.count(), "page": params.page, "page_size": params.page_size, "items": items}
+    return paginate(queryset, page=params.page, page_size=params.page_size, serialize=application_out)
 
 
 @router.get("/join-applications/overdue-counts", response={200: dict, 404: ErrorOut},
@@ -217,12 +210,9 @@ def overdue_counts(request, org_id: int | None = None):
     root = orgs.filter(pk=org_id).first() if org_id else orgs.order_by("depth", "path").first()
     if root is None:
         raise ApiError(404, "not_found", "对象不存在")
-    overdue = services.overdue_join_applications()
-    result = []
-    for child in [root, *Organisation.objects.filter(parent=root).order_by("path")]:
-        count = overdue.filter(subtree_q(child.path, "union_path")).count()
-        result.append({"id": child.pk, "name": child.name, "overdue": count})
-    return {"org": _org(root), "total": result[0]["overdue"], "children": result[1:]}
+    counts = queries.overdue_counts(request.user, root)
+    return {"org": _org(root), "total": counts.total,
+            "children": [{"id": child.pk, "name": child.name, "overdue": n} for child, n in counts.children]}
 
 
 @router.get("/join-applications/{application_id}", summary="入会申请详情（申请人本人、代为申请的经办人或受理工会）")
@@ -232,7 +222,7 @@ def get_application(request, application_id: int):
 
 
 def _review_target(request, application_id: int) -> JoinApplication:
-    a = _queue(request.user).filter(pk=application_id).first()
+    a = review_queue(request.user).filter(pk=application_id).first()
     if a is None:
         raise ApiError(404, "not_found", "对象不存在")
     return a
@@ -277,16 +267,9 @@ def withdraw_application(request, application_id: int):
 # The worker's own membership
 
 
-def _my_membership(user) -> Membership | None:
-    if not user.person_id:
-        return None
-    return Membership.objects.select_related("union", "person").filter(
-        person_id=user.person_id, status=Membership.Status.ACTIVE).first()
-
-
 @router.get("/me/membership", summary="我的会籍")
 def my_membership(request):
-    membership = _my_membership(request.user)
+    membership = active_membership(request.user.person_id, related=("union", "person"))
     applications = JoinApplication.objects.filter(applicant=request.user).select_related(
         "union", "membership").order_by("-id")[:5]
     history = []
@@ -314,21 +297,8 @@ def my_membership(request):
 # Transfers
 
 
-def _transfer_scope(user):
-    from django.db.models import Q
-
-    from smartunion.orgs.queries import scope_q
-
-    q_from, q_to = scope_q(user, field="from_path"), scope_q(user, field="to_path")
-    queryset = Transfer.objects.select_related("person", "from_union", "to_union", "membership")
-    if q_from is None:
-        return queryset
-    mine = Q(person_id=user.person_id) if user.person_id else Q(pk__in=[])
-    return queryset.filter(q_from | q_to | mine)
-
-
 def _visible_transfer(request, transfer_id: int) -> Transfer:
-    t = _transfer_scope(request.user).filter(pk=transfer_id).first()
+    t = visible_transfers(request.user).filter(pk=transfer_id).first()
     if t is None:
         raise ApiError(404, "not_found", "对象不存在")
     return t
@@ -340,7 +310,7 @@ def request_transfer(request, payload: TransferIn):
         membership = scoped(Membership.objects.select_related("union", "person"), request.user,
                             field="union_path").filter(pk=payload.membership_id, status="active").first()
     else:
-        membership = _my_membership(request.user)
+        membership = active_membership(request.user.person_id, related=("union", "person"))
     if membership is None:
         raise ApiError(404, "not_member", "没有可转移的会籍")
     to_union = None
@@ -362,14 +332,10 @@ def request_transfer(request, payload: TransferIn):
 
 @router.get("/transfers", summary="会籍转移列表（转出或转入方在管辖范围内，或本人的）")
 def list_transfers(request, status: str = Query("", max_length=CHOICE_INPUT), page: int = 1, page_size: int = 20):
-    if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
-        raise ApiError(400, "bad_page", "页码应在1到100000之间，每页条数应在1到100之间")
-    queryset = _transfer_scope(request.user).order_by("-id")
+    queryset = visible_transfers(request.user).order_by("-id")
     if status:
         queryset = queryset.filter(status=status)
-    start = (page - 1) * page_size
-    return {"count": queryset.count(), "page": page, "page_size": page_size,
-            "items": [transfer_out(t) for t in queryset[start: start + page_size]]}
+    return paginate(queryset, page=page, page_size=page_size, serialize=transfer_out)
 
 
 @router.get("/transfers/{transfer_id}", summary="会籍转移详情")

@@ -16,6 +16,7 @@ from pydantic import Field
 from smartunion.api.auth import BearerToken
 from smartunion.api.errors import ApiError
 from smartunion.api.schemas import ErrorOut
+from smartunion.core.pagination import paginate
 from smartunion.members import roster
 from smartunion.members.models import RosterImport
 from smartunion.orgs.models import Organisation
@@ -52,14 +53,17 @@ class RosterImportOut(Schema):
     finished_at: dt.datetime | None
 
 
-def job_out(job: RosterImport) -> dict:
-    return {
+def job_out(job: RosterImport, *, errors: bool = True) -> dict:
+    body = {
         "id": job.pk, "union_id": job.union_id, "file_name": job.file_name, "status": job.status,
         "status_label": job.get_status_display(), "total": job.total, "processed": job.processed,
         "percent": job.percent, "to_create": job.to_create, "to_update": job.to_update, "unchanged": job.unchanged,
         "rejected": job.rejected, "conflicts": job.conflicts, "errors": job.errors[:API_ERRORS],
         "message": job.message, "created_at": job.created_at, "finished_at": job.finished_at,
     }
+    if not errors:  # a list shows the counts; the rows in error are on each job
+        del body["errors"]
+    return body
 
 
 def _job(request, job_id: int) -> RosterImport:
@@ -76,6 +80,12 @@ def upload_roster(request, union_id: Form[int], file: File[UploadedFile]):
     union = get_visible_or_404(Organisation.objects.all(), request.user, pk=union_id)
     job = roster.create_job(union=union, upload=file, by=request.user)
     return Status(201, job_out(job))
+
+
+@router.get("", response={200: dict}, summary="导入任务列表（仅限管辖范围，最新的在前）")
+def list_roster_imports(request, page: int = 1, page_size: int = 20):
+    queryset = scoped(RosterImport.objects.all(), request.user, field="union_path").order_by("-id")
+    return paginate(queryset, page=page, page_size=page_size, serialize=lambda job: job_out(job, errors=False))
 
 
 @router.get("/{job_id}", response={200: RosterImportOut, 404: ErrorOut}, summary="导入任务的进度与结果")

@@ -22,7 +22,7 @@ from smartunion.api.schemas import (
     OrgPatch,
 )
 from smartunion.core import codes
-from smartunion.core.pagination import capped_count
+from smartunion.core.pagination import paginate
 from smartunion.core.pii import mask_phone
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation
@@ -37,8 +37,6 @@ api = NinjaAPI(
 )
 errors.install(api)
 bearer = BearerToken()
-MAX_PAGE_SIZE = 100
-MAX_PAGE = 100_000  # beyond this a client should narrow its search; huge offsets overflow the database
 
 
 class PageParams(Schema):
@@ -47,14 +45,8 @@ class PageParams(Schema):
     q: str = Field("", max_length=SEARCH_INPUT)
 
 
-def paginate(queryset, params: PageParams, serialize) -> dict:
-    if not (1 <= params.page <= MAX_PAGE) or not (1 <= params.page_size <= MAX_PAGE_SIZE):
-        raise ApiError(400, "bad_page", f"页码应在1到{MAX_PAGE}之间，每页条数应在1到{MAX_PAGE_SIZE}之间")
-    start = (params.page - 1) * params.page_size
-    items = [serialize(o) for o in queryset[start: start + params.page_size]]
-    count, capped = capped_count(queryset)
-    return {"count": count, "count_capped": capped, "page": params.page, "page_size": params.page_size,
-            "items": items}
+def page_of(queryset, params: PageParams, serialize) -> dict:
+    return paginate(queryset, page=params.page, page_size=params.page_size, serialize=serialize)
 
 
 # Orgs
@@ -75,7 +67,7 @@ def org_out(org: Organisation) -> dict:
 
 
 def _org_list(request, queryset, params: PageParams):
-    return paginate(search_orgs(queryset, params.q).select_related("region").order_by("path"), params, org_out)
+    return page_of(search_orgs(queryset, params.q).select_related("region").order_by("path"), params, org_out)
 
 
 @orgs_router.get("", summary="组织列表（仅限管辖范围）")
@@ -146,7 +138,7 @@ def list_employers(request, params: Query[PageParams]):
     if params.q.strip():
         term = params.q.strip()
         queryset = queryset.filter(name__contains=term) | queryset.filter(credit_code=term.upper())
-    return paginate(queryset, params, employer_out)
+    return page_of(queryset, params, employer_out)
 
 
 @employers_router.get("/{employer_id}", response={200: EmployerOut, 404: ErrorOut}, summary="用人单位详情")

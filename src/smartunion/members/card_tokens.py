@@ -34,6 +34,7 @@ from smartunion.core import pii
 from smartunion.core.pii import mask_name
 from smartunion.members import cards
 from smartunion.members.models import MemberCard, Membership
+from smartunion.members.queries import active_membership
 
 TOKEN_VERSION = 1
 TOKEN_TTL_SECONDS = 120  # the portal refreshes the QR every 60 s, so the one on screen is always valid
@@ -158,8 +159,7 @@ def member_card(user) -> tuple[Membership | None, MemberCard | None]:
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return None, None
-    membership = (Membership.objects.filter(person_id=person_id, status=Membership.Status.ACTIVE)
-                  .select_related("person", "union").first())
+    membership = active_membership(person_id, related=("person", "union"))
     if membership is None:
         return None, None
     card = cards.active_card(membership.person)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from smartunion.core.audit import log_event
 from smartunion.members.models import CardSequence, MemberCard, Person
+from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation, ancestor_paths
 
 SEQUENCE_DIGITS = 9
@@ -95,7 +96,7 @@ def issue_card(person: Person, *, union: Organisation, by=None) -> MemberCard:
                                              version=previous.version + 1, issuer=previous.issuer)
         else:
             issuer = issuer_for(union)
-            membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).first()
+            membership = active_membership(person, related=())
             if membership is not None and is_card_number(membership.card_number):
                 number = membership.card_number
             else:
@@ -144,8 +145,5 @@ def reissue_card(card: MemberCard, *, by=None, reason: str = "挂失补办") -> 
 
 def _union_of(person: Person) -> Organisation | None:
     """Where a card event is filed in the audit log: the member's current union."""
-    from smartunion.members.models import Membership
-
-    membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
-        "union").first()
+    membership = active_membership(person)
     return membership.union if membership else None

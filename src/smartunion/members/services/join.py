@@ -32,6 +32,7 @@ from smartunion.members.cards import issue_card
 from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.dispatch import dispatch, township_union_for
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person
+from smartunion.members.queries import active_membership, is_member, overdue_join_applications
 from smartunion.members.services.people import CODED_FIELDS, membership_start, person_upsert
 from smartunion.orgs.models import Employer, Organisation, Position, Region, ancestor_paths
 from smartunion.orgs.queries import in_scope, is_unrestricted, managed_paths
@@ -82,8 +83,7 @@ def account_membership(user) -> Membership | None:
         person_id = Person.objects.filter(id_number_index=user.real_name_index).values_list("pk", flat=True).first()
     if person_id is None:
         return None
-    return Membership.objects.filter(person_id=person_id, status=Membership.Status.ACTIVE).select_related(
-        "union").first()
+    return active_membership(person_id)
 
 
 def _id_number_taken(user, index: str, person: Person | None) -> bool:
@@ -235,8 +235,7 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
         if person is not None and _id_number_taken(account, index, person):
             raise IdentityMismatch(IDENTITY_TAKEN)
     if person is not None:
-        membership = Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).select_related(
-            "union").first()
+        membership = active_membership(person)
         if membership is not None:
             raise AlreadyMember(membership)
     result = dispatch(work_region=cleaned["work_region"], employer_name=cleaned["employer_name"],
@@ -319,7 +318,7 @@ def _approve(locked: JoinApplication, step: Step) -> dict:
                               address=locked.address, employer=employer,
                               **{k: getattr(locked, k) for k in ("education", "political_status", "ethnicity",
                                                                   "employment_form", "gig_platform")})
-    if Membership.objects.filter(person=person, status=Membership.Status.ACTIVE).exists():
+    if is_member(person):
         raise TransitionError("该职工已是在册会员，不能重复入会", code="already_member")
     try:
         with transaction.atomic():
@@ -356,6 +355,11 @@ def _tell_receiving_union(application: JoinApplication, step: Step) -> None:
     notify_union(application.union, subject="转交的入会申请", body=f"{application}：{application.dispatch_note}")
 
 
+def _approved_notice(application: JoinApplication, step: Step) -> str:
+    number = application.membership.card_number if application.membership is not None else ""
+    return f"您已成为“{application.union.name}”的会员，会员卡号{number}。"
+
+
 JOIN_WORKFLOW = Workflow(
     name="members.join_application",
     field="status",
@@ -365,8 +369,7 @@ JOIN_WORKFLOW = Workflow(
     transitions=[
         Transition("approve", source="pending", target="approved", label="通过", allowed=can_review,
                    apply=_approve,
-                   effects=(_tell_applicant("入会申请已通过", lambda a, step: (
-                       f"您已成为“{a.union.name}”的会员，会员卡号{a.membership.card_number}。")),)),
+                   effects=(_tell_applicant("入会申请已通过", _approved_notice),)),
         Transition("reject", source="pending", target="rejected", label="不通过", allowed=can_review,
                    note_required=True,
                    effects=(_tell_applicant("入会申请未通过", lambda a, step: (
@@ -479,10 +482,6 @@ def _notify_applicant(application: JoinApplication, *, subject: str, body: str) 
     if application.applicant_id:
         notify_user(application.applicant, subject=subject, body=body)
     queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
-
-
-def overdue_join_applications():
-    return JoinApplication.objects.filter(status=JoinApplication.Status.PENDING, deadline__lt=timezone.now())
 
 
 def notify_overdue_join_applications() -> int:

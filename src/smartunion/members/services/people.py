@@ -68,7 +68,7 @@ def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Pers
             )
     except IntegrityError:
         # Someone registered the same ID number at the same moment: use theirs.
-        return person_by_id_number(id_number), False
+        return Person.objects.get(id_number_index=blind_index(id_number, purpose="id_number")), False
     log_event("members.person.create", actor=by, target=person)
     return person, True
 
