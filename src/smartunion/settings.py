@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "smartunion.console.sessions.ConsoleSessionMiddleware",  # console: browser-session cookie, idle sign-out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smartunion.core.middleware.RequestContextMiddleware",
+    # Behaviour events committed during the request: one INSERT (or one queued task) when it ends (core/events.py).
+    "smartunion.core.events.BehaviourEventsMiddleware",
     # Last, as axes asks: it sees the answer of the log-in view (our lockout callable keeps it as it is).
     "axes.middleware.AxesMiddleware",
 ]
@@ -293,12 +295,19 @@ UNFOLD = {
     },
 }
 
+# Behaviour events (core/events.py): what members do is kept this many days, then purged (daily beat job, or
+# `smartunion purge-behaviour` from cron in the embedded shape).
+BEHAVIOUR_RETENTION_DAYS = int(os.environ.get("BEHAVIOUR_RETENTION_DAYS", "1095"))
+if BEHAVIOUR_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("BEHAVIOUR_RETENTION_DAYS must be a positive number of days.")
+
 # Membership
 JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days; a federation may set its own
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
-CELERY_IMPORTS = ["smartunion.members.deadline_tasks"]
+CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events"]
 CELERY_BEAT_SCHEDULE = {
+    "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
     "stale-background-jobs": {"task": "members.mark_stale_jobs", "schedule": 5 * 60},
 }

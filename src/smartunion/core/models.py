@@ -154,3 +154,40 @@ class HolidaySchedule(models.Model):
 
     def __str__(self):
         return f"{self.year}年节假日安排"
+
+
+class BehaviourEvent(AppendOnlyModel):
+    """One thing a member did (joined, took part, read, learned, asked for help): written in bulk by core.events.
+
+    The data platform builds profiles and roll-ups from these rows; they are never used to rank members. No
+    personal data in clear: the person is an id, the label names an object (a union, an activity), never a person.
+    Rows are never changed; the retention purge (core.events.purge_expired) is the only thing that deletes them.
+    """
+
+    # A lazy reference without a constraint: core does not import members, and purging or keeping these rows never
+    # touches the person's row. The (person, occurred_at) index below serves the person's own list.
+    person = models.ForeignKey(
+        "members.Person", verbose_name="职工", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        db_index=False,
+    )
+    kind = models.CharField("行为", max_length=100)
+    target_type = models.CharField("对象类型", max_length=100, blank=True)
+    target_id = models.CharField("对象编号", max_length=64, blank=True)
+    target_label = models.CharField("对象", max_length=100, blank=True)
+    # The org the event belongs to, for roll-ups per subtree (the materialised path of orgs.Organisation).
+    org_path = models.CharField("组织路径", max_length=255, blank=True)
+    occurred_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "行为记录"
+        verbose_name_plural = "行为记录"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "occurred_at"], name="behaviour_person_time_idx"),
+            models.Index(fields=["kind", "occurred_at"], name="behaviour_kind_time_idx"),
+            # The retention purge deletes by age across all kinds.
+            models.Index(fields=["occurred_at"], name="behaviour_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.kind} {self.target_label}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smartunion.portal import card_views, membership_views, views
+from smartunion.portal import activity_views, card_views, membership_views, views
 
 app_name = "portal"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("password-reset/", views.password_reset, name="password_reset"),
     path("unlock/", views.unlock, name="unlock"),
     path("me/", views.me, name="me"),
+    path("me/activity/", activity_views.my_activity, name="my_activity"),
     path("me/card/", card_views.card_page, name="card"),
     path("me/card/qr/", card_views.card_qr, name="card_qr"),
     path("me/card/report-lost/", card_views.report_lost, name="card_report_lost"),
