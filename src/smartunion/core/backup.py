@@ -109,7 +109,7 @@ def _encrypted_columns() -> list[tuple[str, str, pii.BlindIndexField | None]]:
     for model in apps.get_models():
         fields = model._meta.concrete_fields
         for f in fields:
-            if isinstance(f, pii.EncryptedTextField):
+            if isinstance(f, pii.EncryptedTextField) and f.column is not None:
                 index = next((i for i in fields if isinstance(i, pii.BlindIndexField) and i.source == f.name), None)
                 found.append((model._meta.db_table, f.column, index))
     found.sort(key=lambda item: (item[:2] != ("members_person", "id_number"), item[0], item[1]))

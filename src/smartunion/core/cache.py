@@ -30,7 +30,7 @@ def ttl_cache(seconds: float = 60.0, maxsize: int = 10_000) -> Callable:
             store[args] = (now + seconds, value)
             return value
 
-        wrapper.cache_clear = store.clear
+        wrapper.cache_clear = store.clear  # type: ignore[attr-defined]  # a function attribute, as lru_cache has
         return wrapper
 
     return decorate

@@ -90,6 +90,8 @@ def check_text_fields(model: type[models.Model], values: dict, errors: dict[str,
             field = model._meta.get_field(name)
         except FieldDoesNotExist:  # not a model field (e.g. a reference resolved later)
             continue
+        if not isinstance(field, models.Field):  # a reverse relation holds no text of its own
+            continue
         label = str(field.verbose_name)
         if name in names and value.strip():
             error = text_error(value, label, max_length=field_limit(field)) or name_error(

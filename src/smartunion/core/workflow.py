@@ -25,8 +25,9 @@ anything raises, nothing of the step is kept, not even a message.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -87,7 +88,8 @@ class Workflow:
     name: str
     field: str
     transitions: Iterable[Transition]
-    state_labels: dict[str, str] = field(default_factory=dict)
+    # dataclasses.field by its full name: the `field` above is the name of the state column.
+    state_labels: dict[str, str] = dataclasses.field(default_factory=dict)
     # org_of(obj) -> org, or a tuple of orgs: whose audit log the steps belong to.
     org_of: Callable[[Any], Any] = _no_org
 
@@ -128,7 +130,7 @@ class Workflow:
         """The org(s) the object belongs to now, without duplicates, primary first."""
         found = self.org_of(obj)
         found = found if isinstance(found, tuple | list) else (found,)
-        result = []
+        result: list = []
         for org in found:
             if org is not None and all(org.pk != o.pk for o in result):
                 result.append(org)
