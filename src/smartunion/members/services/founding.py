@@ -7,6 +7,7 @@ from django.db import transaction
 
 from smartunion.core.audit import log_event
 from smartunion.core.notifications import notify_user
+from smartunion.members import behaviour
 from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.models import Membership, MembershipChange
 from smartunion.members.services.people import membership_end, membership_start
@@ -32,6 +33,7 @@ def reattach_members(*, employer: Employer, by) -> int:
         for old in attached:
             membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="founding")
             new = membership_start(person=old.person, union=union, card_number=old.card_number, by=by)
+            behaviour.reattached(new)
             MembershipChange.objects.create(person=old.person, membership=new, change_type=ChangeType.REATTACH,
                                             reason=Reason.REATTACH_FOUNDED,
                                             from_union=old.union, to_union=union, actor=actor,

@@ -28,6 +28,7 @@ from smartunion.core.validators import (
     validate_mobile,
 )
 from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
+from smartunion.members import behaviour
 from smartunion.members.cards import issue_card
 from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.dispatch import dispatch, township_union_for
@@ -268,6 +269,8 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
             else:
                 log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
                           data={"dispatch_reason": result.reason, "real_name_bound": bound_now})
+            if person is not None:  # a new person's submission is recorded when approval creates them
+                behaviour.join_submitted(person, application)
     except IntegrityError:
         if account is not None:
             account.real_name_index = previous_index  # the binding rolled back with the transaction
@@ -369,7 +372,7 @@ JOIN_WORKFLOW = Workflow(
     transitions=[
         Transition("approve", source="pending", target="approved", label="通过", allowed=can_review,
                    apply=_approve,
-                   effects=(_tell_applicant("入会申请已通过", _approved_notice),)),
+                   effects=(_tell_applicant("入会申请已通过", _approved_notice), behaviour.join_approved)),
         Transition("reject", source="pending", target="rejected", label="不通过", allowed=can_review,
                    note_required=True,
                    effects=(_tell_applicant("入会申请未通过", lambda a, step: (

@@ -18,6 +18,7 @@ from smartunion.core.calendar import compute_deadline
 from smartunion.core.errors import DomainError
 from smartunion.core.notifications import notify_user
 from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
+from smartunion.members import behaviour
 from smartunion.members.changes import ChangeType, Reason
 from smartunion.members.dispatch import dispatch
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Person, Transfer
@@ -97,9 +98,9 @@ TRANSFER_WORKFLOW = Workflow(
         Transition("release", source="pending", target="released", label="同意转出", allowed=_old_union_side,
                    apply=_stamp_release),
         Transition("release", source="approved", target="completed", label="同意转出", allowed=_old_union_side,
-                   apply=_release_and_complete, effects=(_TRANSFER_DONE,)),
+                   apply=_release_and_complete, effects=(_TRANSFER_DONE, behaviour.transfer_completed)),
         Transition("accept", source="released", target="completed", label="接收", allowed=_new_union_side,
-                   apply=_complete_transfer, effects=(_TRANSFER_DONE,)),
+                   apply=_complete_transfer, effects=(_TRANSFER_DONE, behaviour.transfer_completed)),
         Transition("reject", source=("pending", "approved", "released"), target="rejected", label="不同意接收",
                    allowed=_new_union_side, note_required=True,
                    effects=(_tell_member("转会申请未获同意", lambda t, step: (
