@@ -43,6 +43,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from smartunion.accounts.models import User  # noqa: E402
 from smartunion.core import codes  # noqa: E402
+from smartunion.core.actors import SYSTEM  # noqa: E402
 from smartunion.core.validators import make_id_number  # noqa: E402
 from smartunion.members import roster  # noqa: E402
 from smartunion.members.models import MemberCard, Membership, MembershipChange, Person, RosterImport  # noqa: E402
@@ -102,15 +103,15 @@ def make_xlsx(rows: list[list]) -> bytes:
 
 def make_tree():
     K = Organisation.Kind
-    national = services.org_create(parent=None, kind=K.NATIONAL, name="中华全国总工会")
-    province = services.org_create(parent=national, kind=K.PROVINCE, name="山东省总工会", region="370000")
-    city = services.org_create(parent=province, kind=K.CITY, name="济南市总工会", region="370100")
-    county = services.org_create(parent=city, kind=K.COUNTY, name="历下区总工会", region="370102")
-    town = services.org_create(parent=county, kind=K.TOWNSHIP, name="历下区解放路街道工会", region="370102")
+    national = services.org_create(parent=None, kind=K.NATIONAL, name="中华全国总工会", by=SYSTEM)
+    province = services.org_create(parent=national, kind=K.PROVINCE, name="山东省总工会", region="370000", by=SYSTEM)
+    city = services.org_create(parent=province, kind=K.CITY, name="济南市总工会", region="370100", by=SYSTEM)
+    county = services.org_create(parent=city, kind=K.COUNTY, name="历下区总工会", region="370102", by=SYSTEM)
+    town = services.org_create(parent=county, kind=K.TOWNSHIP, name="历下区解放路街道工会", region="370102", by=SYSTEM)
     union = services.org_create(parent=town, kind=K.GRASSROOTS, name="济南基准测试有限公司工会委员会",
-                                region="370102")
+                                region="370102", by=SYSTEM)
     chair = User.objects.create(username="roster_bench", kind=User.Kind.CADRE, is_staff=True)
-    services.position_grant(user=chair, org=union, role=Position.Role.CHAIR)
+    services.position_grant(user=chair, org=union, role=Position.Role.CHAIR, by=SYSTEM)
     return union, chair
 
 
@@ -149,7 +150,7 @@ def clear_members(union: Organisation) -> None:
     with transaction.atomic():
         for model in (MembershipChange, MemberCard, Membership, Person):
             model.objects.all()._raw_delete(connection.alias)
-        recount_members()
+        recount_members(Membership.objects.filter(status=Membership.Status.ACTIVE))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (MembershipChange, MemberCard, Membership, Person):

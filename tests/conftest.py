@@ -25,6 +25,7 @@ from django.test import Client
 
 from smartunion.accounts.models import User
 from smartunion.accounts.services import issue_token
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.members.services import membership_start, person_upsert
 from smartunion.orgs import services
@@ -51,24 +52,28 @@ def make_user(username: str, *, kind=User.Kind.CADRE, phone: str = "", **extra) 
 @pytest.fixture
 def tree(db):
     K = Organisation.Kind
-    national = services.org_create(parent=None, kind=K.NATIONAL, name="中华全国总工会")
-    province = services.org_create(parent=national, kind=K.PROVINCE, name="山东省总工会", region="370000")
-    jinan = services.org_create(parent=province, kind=K.CITY, name="济南市总工会", region="370100")
-    lixia = services.org_create(parent=jinan, kind=K.COUNTY, name="历下区总工会", region="370102")
-    lixia_town = services.org_create(parent=lixia, kind=K.TOWNSHIP, name="历下区解放路街道工会", region="370102")
-    grassroots = services.org_create(parent=lixia_town, kind=K.GRASSROOTS, name="甲公司工会委员会",
-                                     region="370102", credit_code=make_credit_code("81370102MA0000001"))
-    qingdao = services.org_create(parent=province, kind=K.CITY, name="青岛市总工会", region="370200")
-    shinan = services.org_create(parent=qingdao, kind=K.COUNTY, name="市南区总工会", region="370202")
-    shinan_town = services.org_create(parent=shinan, kind=K.TOWNSHIP, name="市南区八大湖街道工会", region="370202")
-    qd_grassroots = services.org_create(parent=shinan_town, kind=K.GRASSROOTS, name="丙公司工会委员会",
-                                        region="370202")
-    employer = services.employer_create(name="济南甲科技有限公司", region="370102", covering_union=grassroots,
-                                        township_union=lixia_town, credit_code=make_credit_code("91370102MA0000001"))
-    employer_without_union = services.employer_create(name="济南乙商贸有限公司", region="370102",
-                                                      township_union=lixia_town)
-    qd_employer = services.employer_create(name="青岛丙物流有限公司", region="370202", covering_union=qd_grassroots,
-                                           township_union=shinan_town)
+
+    def org(parent, kind, name, **fields):
+        return services.org_create(parent=parent, kind=kind, name=name, by=SYSTEM, **fields)
+
+    def employer_of(name, region, **fields):
+        return services.employer_create(name=name, region=region, by=SYSTEM, **fields)
+
+    national = org(None, K.NATIONAL, "中华全国总工会")
+    province = org(national, K.PROVINCE, "山东省总工会", region="370000")
+    jinan = org(province, K.CITY, "济南市总工会", region="370100")
+    lixia = org(jinan, K.COUNTY, "历下区总工会", region="370102")
+    lixia_town = org(lixia, K.TOWNSHIP, "历下区解放路街道工会", region="370102")
+    grassroots = org(lixia_town, K.GRASSROOTS, "甲公司工会委员会", region="370102",
+                     credit_code=make_credit_code("81370102MA0000001"))
+    qingdao = org(province, K.CITY, "青岛市总工会", region="370200")
+    shinan = org(qingdao, K.COUNTY, "市南区总工会", region="370202")
+    shinan_town = org(shinan, K.TOWNSHIP, "市南区八大湖街道工会", region="370202")
+    qd_grassroots = org(shinan_town, K.GRASSROOTS, "丙公司工会委员会", region="370202")
+    employer = employer_of("济南甲科技有限公司", "370102", covering_union=grassroots, township_union=lixia_town,
+                           credit_code=make_credit_code("91370102MA0000001"))
+    employer_without_union = employer_of("济南乙商贸有限公司", "370102", township_union=lixia_town)
+    qd_employer = employer_of("青岛丙物流有限公司", "370202", covering_union=qd_grassroots, township_union=shinan_town)
     return SimpleNamespace(
         national=national, province=province, jinan=jinan, lixia=lixia, lixia_town=lixia_town,
         grassroots=grassroots, qingdao=qingdao, shinan=shinan, shinan_town=shinan_town,
@@ -81,13 +86,13 @@ def tree(db):
 def personas(tree):
     def cadre(username, org, role=Position.Role.ADMINISTRATOR):
         user = make_user(username)
-        services.position_grant(user=user, org=org, role=role)
+        services.position_grant(user=user, org=org, role=role, by=SYSTEM)
         return user
 
     person, _ = person_upsert(name="张伟", id_number=make_id_number("370102", dt.date(1990, 3, 7), 123),
-                              phone="13900000001", employer=tree.employer)
+                              phone="13900000001", employer=tree.employer, by=SYSTEM)
     membership_start(person=person, union=tree.grassroots, card_number="370102000000001",
-                     since=dt.date(2020, 5, 1))
+                     since=dt.date(2020, 5, 1), by=SYSTEM)
     worker = make_user("worker", kind=User.Kind.WORKER, phone="13900000001", person=person)
     return SimpleNamespace(
         province_admin=cadre("province_admin", tree.province),

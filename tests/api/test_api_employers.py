@@ -347,8 +347,9 @@ def test_patch_clearing_the_township_union_derives_it_again_from_the_region(api,
 # Regions: an employer is registered only where its cadre answers for it
 
 
+# A scope refusal names the field whose value is out of reach.
 SCOPE_REFUSED = {"code": "forbidden", "message": "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会",
-                 "fields": {}}
+                 "fields": {"region": "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"}}
 
 
 @pytest.mark.parametrize(("persona", "region"), [
@@ -387,8 +388,8 @@ def test_patch_of_the_region_into_another_city_is_refused(api, tree, personas):
     refused = patch(client, tree.employer_without_union.pk, {"region": "370202"})
 
     # 市南区's township union would answer for it: not the 济南 cadre's to hand over.
-    assert refused.status_code == 403
-    assert refused.json()["message"] == "您无权修改该单位"
+    assert (refused.status_code, refused.json()) == (403, {
+        "code": "forbidden", "message": "您无权修改该单位", "fields": {"covering_union_id": "您无权修改该单位"}})
     assert Employer.objects.get(pk=tree.employer_without_union.pk).region_id == "370102"
 
 

@@ -453,7 +453,8 @@ def test_counts_are_capped_at_ten_thousand(monkeypatch, api, personas):
 # Regions: an org stays within its federation, and only a manager above it moves it
 
 
-FORBIDDEN_REGION = {"code": "forbidden", "message": "变更组织的行政区划须由上级组织的管理员办理", "fields": {}}
+FORBIDDEN_REGION = {"code": "forbidden", "message": "变更组织的行政区划须由上级组织的管理员办理",
+                    "fields": {"region": "变更组织的行政区划须由上级组织的管理员办理"}}
 
 
 @pytest.fixture

@@ -76,8 +76,9 @@ def test_bad_dates_are_shown_on_the_form_and_nothing_is_loaded(operator, console
     assert errors == {"holidays_text": ["“2027-02-30”不是有效的日期"],
                       "workdays_text": ["调休上班日应为周六或周日，2027-02-08是星期一"]}
     response = client.post(f"{LIST}add/", form(holidays="2027-02-06~2027-02-12", workdays="2027-02-08\n2027-02-21"))
+    # Every reason for one field, in one message.
     assert response.context["adminform"].form.errors == {"workdays_text": [
-        "调休上班日应为周六或周日，2027-02-08是星期一", "2027-02-08同时填在放假日期和调休上班日期中"]}
+        "调休上班日应为周六或周日，2027-02-08是星期一；2027-02-08同时填在放假日期和调休上班日期中"]}
     response = client.post(f"{LIST}add/", form(year="1999", holidays="1999-01-01"))
     assert response.context["adminform"].form.errors == {"year": ["年份应在2000年至2099年之间"]}
     assert HolidaySchedule.objects.count() == 0

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from smartunion.console.imports import EMPLOYER_COLUMNS, ORG_COLUMNS
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_credit_code
 from smartunion.orgs.models import Employer, Organisation
@@ -188,7 +189,7 @@ def test_reviewer_may_not_import(tree, personas, console, excel):
     from smartunion.orgs.models import Position
 
     reviewer = User.objects.create(username="reviewer", kind=User.Kind.CADRE, is_staff=True)
-    services.position_grant(user=reviewer, org=tree.lixia, role=Position.Role.REVIEWER)
+    services.position_grant(user=reviewer, org=tree.lixia, role=Position.Role.REVIEWER, by=SYSTEM)
     response = console(reviewer).post(ORG_IMPORT, {"file": excel.upload(org_rows(tree))})
     assert response.status_code == 403
     assert _names(tree.lixia_town) == ["甲公司工会委员会"]
@@ -347,8 +348,9 @@ def test_import_cannot_change_the_region_of_the_importers_own_org(tree, personas
 
     Region.objects.create(code="370102002000", name="泉城路街道", level=Region.Level.TOWNSHIP, parent_id="370102")
     chair = make_user("jia_chair")
-    position_grant(user=chair, org=tree.grassroots, role=Position.Role.CHAIR)
-    position_grant(user=chair, org=tree.lixia_town, role=Position.Role.REVIEWER)  # sees the parent, manages only 甲
+    position_grant(user=chair, org=tree.grassroots, role=Position.Role.CHAIR, by=SYSTEM)
+    position_grant(user=chair, org=tree.lixia_town, role=Position.Role.REVIEWER,
+                   by=SYSTEM)  # sees the parent, manages only 甲
     rows = [ORG_COLUMNS, ["甲公司工会委员会", "基层工会", tree.lixia_town.pk, "370102002000", None, "甲公司3楼", None,
                           None]]
     response = console(chair).post(ORG_IMPORT, {"file": excel.upload(rows)})

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.orgs import services
 from smartunion.orgs.models import Organisation
@@ -21,13 +22,13 @@ EXPORT_HEADER = ("编号", "名称", "类型", "上级组织编号", "行政区�
 def _add_orgs(tree, n, start=0):
     for i in range(start, start + n):
         services.org_create(parent=tree.lixia_town, kind=Organisation.Kind.GRASSROOTS, name=f"历下区第{i}工会",
-                            region="370102")
+                            region="370102", by=SYSTEM)
 
 
 def _add_employers(tree, n, start=0):
     for i in range(start, start + n):
         services.employer_create(name=f"济南第{i}有限公司", region="370102", township_union=tree.lixia_town,
-                                 covering_union=tree.grassroots)
+                                 covering_union=tree.grassroots, by=SYSTEM)
 
 
 @pytest.mark.parametrize("extra", [1, 3])

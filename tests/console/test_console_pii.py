@@ -11,6 +11,7 @@ from tests.members.test_roster import upload as roster_upload
 
 from smartunion.accounts.models import User
 from smartunion.console.site import console_site
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.core.notifications import queue_sms
 from smartunion.core.validators import make_id_number
@@ -157,7 +158,7 @@ def seeded(tree, personas, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     worker = personas.worker.person
     person_upsert(name="张伟", id_number=worker.id_number, address=CLEAR["worker address"])
-    org_update(tree.grassroots, contact_phone=CLEAR["org contact phone"])
+    org_update(tree.grassroots, contact_phone=CLEAR["org contact phone"], by=SYSTEM)
     application, _ = join_apply(name="李娜", id_number=APPLICANT_ID, phone=CLEAR["applicant phone"],
                                 address=CLEAR["applicant address"], employer_name="济南新开张科技有限公司",
                                 work_region="370102")
@@ -223,7 +224,7 @@ def org_form_data(client, org) -> dict:
 
 @pytest.fixture
 def org_with_phone(tree):
-    org_update(tree.lixia_town, contact_phone="13700001111")
+    org_update(tree.lixia_town, contact_phone="13700001111", by=SYSTEM)
     return tree.lixia_town
 
 

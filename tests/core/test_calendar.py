@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
-from django.core.exceptions import ValidationError
 from tests.conftest import make_user
 
 from smartunion.core import calendar
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import (
     Deadline,
     Source,
@@ -26,6 +26,7 @@ from smartunion.core.calendar import (
     working_days_between,
     year_source,
 )
+from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.models import AuditEvent, HolidaySchedule
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
@@ -212,7 +213,7 @@ def test_a_loaded_schedule_takes_precedence_over_the_estimate(personas, warnings
 
 
 def test_a_loaded_schedule_takes_precedence_over_chinesecalendar_and_can_be_replaced(personas):
-    load_holiday_schedule(year=2026, holidays=["2026-10-01~2026-10-08"], workdays=["2026-10-10"], by=None)
+    load_holiday_schedule(year=2026, holidays=["2026-10-01~2026-10-08"], workdays=["2026-10-10"], by=SYSTEM)
     assert (is_working_day(dt.date(2026, 10, 8)), is_working_day(dt.date(2026, 2, 16))) == (False, True)
     result = load_holiday_schedule(year=2026, holidays=["2026-02-16"], by=personas.province_admin)
     assert result.created is False
@@ -222,7 +223,7 @@ def test_a_loaded_schedule_takes_precedence_over_chinesecalendar_and_can_be_repl
 
 def test_a_new_year_holiday_that_starts_in_december_belongs_to_the_next_years_notice():
     # As the 2019 notice did: the New Year holiday from 30 December, 29 December (Saturday) worked.
-    load_holiday_schedule(year=2027, holidays=["2026-12-31~2027-01-03"], workdays=["2026-12-26"])
+    load_holiday_schedule(year=2027, holidays=["2026-12-31~2027-01-03"], workdays=["2026-12-26"], by=SYSTEM)
     assert [is_working_day(dt.date(2026, 12, day)) for day in (24, 25, 26, 30, 31)] == [True, True, True, True, False]
     assert year_source(2026) is Source.PACKAGE
 
@@ -231,26 +232,27 @@ def test_a_new_year_holiday_that_starts_in_december_belongs_to_the_next_years_no
 
 
 @pytest.mark.parametrize(("values", "errors"), [
-    ({"year": "明年", "holidays": ["2027-01-01"]}, {"year": ["请填写年份，如 2027"]}),
-    ({"year": 1999, "holidays": ["1999-01-01"]}, {"year": ["年份应在2000年至2099年之间"]}),
-    ({"year": 2027, "holidays": []}, {"holidays": ["请填写放假日期"]}),
+    ({"year": "明年", "holidays": ["2027-01-01"]}, {"year": "请填写年份，如 2027"}),
+    ({"year": 1999, "holidays": ["1999-01-01"]}, {"year": "年份应在2000年至2099年之间"}),
+    ({"year": 2027, "holidays": []}, {"holidays": "请填写放假日期"}),
     ({"year": 2027, "holidays": ["2027-02-30", "2027/13/01", "明天"]},
-     {"holidays": ["“2027-02-30”不是有效的日期", "“2027/13/01”不是有效的日期",
-                   "“明天”不是日期，应写作 2027-01-01 或 2027-02-05~2027-02-11"]}),
+     {"holidays": "“2027-02-30”不是有效的日期；“2027/13/01”不是有效的日期；"
+                  "“明天”不是日期，应写作 2027-01-01 或 2027-02-05~2027-02-11"}),
     ({"year": 2027, "holidays": ["2027-02-11~2027-02-05", "2027-01-01~2027-03-01"]},
-     {"holidays": ["“2027-02-11~2027-02-05”的结束日期早于开始日期",
-                   "“2027-01-01~2027-03-01”跨度超过31天，请检查是否写错"]}),
+     {"holidays": "“2027-02-11~2027-02-05”的结束日期早于开始日期；"
+                  "“2027-01-01~2027-03-01”跨度超过31天，请检查是否写错"}),
     ({"year": 2027, "holidays": ["2027-01-01", "2028-01-01", "2026-12-24"]},
-     {"holidays": ["2026-12-24、2028-01-01不属于2027年（仅元旦假期及其调休可从上一年12月25日开始）"]}),
+     {"holidays": "2026-12-24、2028-01-01不属于2027年（仅元旦假期及其调休可从上一年12月25日开始）"}),
     ({"year": 2027, "holidays": ["2027-02-06~2027-02-12"], "workdays": ["2027-02-08", "2027-02-20", "2027-02-06"]},
-     {"workdays": ["调休上班日应为周六或周日，2027-02-08是星期一",
-                   "2027-02-06、2027-02-08同时填在放假日期和调休上班日期中"]}),
-    ({"year": 2027, "holidays": ["2027-01-01"], "source": "通" * 201}, {"source": ["依据不能超过200个字"]}),
+     {"workdays": "调休上班日应为周六或周日，2027-02-08是星期一；"
+                  "2027-02-06、2027-02-08同时填在放假日期和调休上班日期中"}),
+    ({"year": 2027, "holidays": ["2027-01-01"], "source": "通" * 201}, {"source": "依据不能超过200个字"}),
 ])
 def test_a_bad_schedule_is_refused_with_every_reason_and_nothing_is_written(values, errors):
-    with pytest.raises(ValidationError) as caught:
-        load_holiday_schedule(**values)
-    assert caught.value.message_dict == errors
+    with pytest.raises(Invalid) as caught:
+        load_holiday_schedule(**values, by=SYSTEM)
+    assert (caught.value.code, caught.value.message, caught.value.fields) == (
+        "invalid", "提交的数据有误，请检查后重试", errors)
     assert (HolidaySchedule.objects.count(), AuditEvent.objects.filter(action__startswith="core.holiday").count()) == (
         0, 0)
     assert year_source(2027) is Source.ESTIMATE
@@ -258,18 +260,23 @@ def test_a_bad_schedule_is_refused_with_every_reason_and_nothing_is_written(valu
 
 def test_only_operators_and_provincial_federations_may_load(personas):
     for user in (personas.city_cadre, personas.grassroots_cadre, personas.worker):
-        with pytest.raises(PermissionError, match="只有平台管理员和省总工会管理员可以维护节假日安排"):
+        with pytest.raises(Forbidden) as caught:
             load_holiday_schedule(year=2027, holidays=["2027-01-01"], by=user)
+        assert (caught.value.status, caught.value.code, caught.value.message) == (
+            403, "forbidden", "只有平台管理员和省总工会管理员可以维护节假日安排")
+    with pytest.raises(TypeError):
+        load_holiday_schedule(year=2027, holidays=["2027-01-01"], by=None)
     assert HolidaySchedule.objects.count() == 0
 
 
 def test_who_may_load_a_schedule(tree, personas):
     def cadre(name, org, role=Position.Role.ADMINISTRATOR):
         user = make_user(name)
-        org_services.position_grant(user=user, org=org, role=role)
+        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
         return user
 
-    seamen = org_services.org_create(parent=tree.national, kind=Organisation.Kind.INDUSTRY, name="中国海员建设工会")
+    seamen = org_services.org_create(parent=tree.national, kind=Organisation.Kind.INDUSTRY, name="中国海员建设工会",
+                                     by=SYSTEM)
     allowed = {
         "province_admin": personas.province_admin, "province_chair": cadre("p_chair", tree.province, "chair"),
         "national_admin": cadre("n_admin", tree.national), "operator": make_user("root", is_superuser=True),

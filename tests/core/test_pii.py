@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from smartunion.core import pii
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_id_number
 from smartunion.members.models import Person
@@ -59,7 +60,8 @@ def test_masks(helper, value, expected):
 
 @pytest.mark.django_db
 def test_database_holds_no_plaintext_id_number_or_phone():
-    person, _ = person_upsert(name="李娜", id_number=ID, phone="13812345678", address="山东省济南市历下区某路1号")
+    person, _ = person_upsert(name="李娜", id_number=ID, phone="13812345678", address="山东省济南市历下区某路1号",
+                              by=SYSTEM)
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number, id_number_index, phone, phone_index, address FROM members_person")
         row = cursor.fetchone()
@@ -75,9 +77,9 @@ def test_database_holds_no_plaintext_id_number_or_phone():
 def test_lookup_by_lower_case_x_finds_the_same_person():
     x_id = make_id_number("110105", dt.date(1949, 12, 31), 2)
     assert x_id == "11010519491231002X"
-    person, created = person_upsert(name="王芳", id_number=x_id.lower())
+    person, created = person_upsert(name="王芳", id_number=x_id.lower(), by=SYSTEM)
     assert created is True and person.id_number == x_id
-    again, created = person_upsert(name="王芳", id_number=x_id)
+    again, created = person_upsert(name="王芳", id_number=x_id, by=SYSTEM)
     assert (again.pk, created) == (person.pk, False)
     assert person_by_id_number("11010519491231002x").pk == person.pk
 
@@ -88,7 +90,7 @@ def test_rotate_keys_re_encrypts_everything_under_the_new_version(tmp_path, sett
     settings.PII_KEYRING_FILE = str(tmp_path / "keyring.json")
     pii.reset_keyring_cache()
     try:
-        person, _ = person_upsert(name="赵强", id_number=ID, phone="13812345678")
+        person, _ = person_upsert(name="赵强", id_number=ID, phone="13812345678", by=SYSTEM)
         call_command("rotate_keys", "--new-key", stdout=open(tmp_path / "out.txt", "w"))
         with connection.cursor() as cursor:
             cursor.execute("SELECT id_number, phone FROM members_person WHERE id = %s", [person.pk])
@@ -103,7 +105,7 @@ def test_rotate_keys_re_encrypts_everything_under_the_new_version(tmp_path, sett
 
 @pytest.mark.django_db
 def test_switching_to_the_sm_suite_and_rotating_rewrites_ciphertext_and_indexes(settings, tmp_path):
-    person, _ = person_upsert(name="赵强", id_number=ID, phone="13812345678")
+    person, _ = person_upsert(name="赵强", id_number=ID, phone="13812345678", by=SYSTEM)
     settings.PII_SUITE = "sm"
     assert person_by_id_number(ID) is None  # the index is suite-specific until rotation
     call_command("rotate_keys", stdout=open(tmp_path / "out.txt", "w"))

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from smartunion.accounts.models import User
+from smartunion.core.actors import SYSTEM
 from smartunion.members.card_tokens import member_card
 from smartunion.members.cards import card_number, is_card_number
 from smartunion.members.models import CardSequence, Membership, Person
@@ -98,9 +99,10 @@ def test_rows_created_after_the_seed_get_fresh_ids():
 
     call_command("seed", "--members", "30", stdout=open("/dev/null", "w"))
     town = Organisation.objects.filter(kind="township").first()
-    union = services.org_create(parent=town, kind="grassroots", name="新建工会")
-    person, created = person_upsert(name="新人", id_number=make_id_number("370102", dt.date(1999, 9, 9), 999))
-    membership = membership_start(person=person, union=union, card_number="X-1")
+    union = services.org_create(parent=town, kind="grassroots", name="新建工会", by=SYSTEM)
+    person, created = person_upsert(name="新人", id_number=make_id_number("370102", dt.date(1999, 9, 9), 999),
+                                    by=SYSTEM)
+    membership = membership_start(person=person, union=union, card_number="X-1", by=SYSTEM)
     assert created is True
     assert union.pk > Organisation.objects.exclude(pk=union.pk).order_by("-pk").first().pk
     assert person.pk == Person.objects.order_by("-pk").first().pk

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import make_user
 
 from smartunion.accounts.models import User
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_id_number
 from smartunion.members.services import approve_join_application, join_apply
 from smartunion.orgs import services as org_services
@@ -59,7 +60,7 @@ def counts(*orgs: Organisation) -> list[tuple[int, int]]:
 
 def cadre(username: str, org: Organisation, role: str = Position.Role.ADMINISTRATOR) -> User:
     user = make_user(username)
-    org_services.position_grant(user=user, org=org, role=role)
+    org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
     return user
 
 
@@ -83,13 +84,15 @@ def second_town(tree, town) -> Organisation:
     """A second township union in 历下区, so the county-level region no longer has a single township union."""
     region = Region.objects.create(code="370102002", name="泉城路街道", level=Region.Level.TOWNSHIP,
                                    parent_id="370102")
-    return org_services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="历下区泉城路街道工会", region=region.code)
+    return org_services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="历下区泉城路街道工会", region=region.code,
+                                   by=SYSTEM)
 
 
 @pytest.fixture
 def gig_joint(tree) -> Organisation:
     """历下区's joint union for delivery riders (form 12) and 美团."""
-    joint = org_services.org_create(parent=tree.lixia, kind=K.JOINT, name="历下区新就业形态联合工会", region="370102")
+    joint = org_services.org_create(parent=tree.lixia, kind=K.JOINT, name="历下区新就业形态联合工会", region="370102",
+                                    by=SYSTEM)
     Organisation.objects.filter(pk=joint.pk).update(serves_employment_forms=["12"], serves_platforms=["美团"])
     joint.refresh_from_db()
     return joint

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import Source, is_working_day, load_holiday_schedule, year_source
 from smartunion.core.models import AuditEvent, HolidaySchedule
 from smartunion.members.models import Transfer
@@ -56,7 +57,7 @@ def test_loading_the_year_recomputes_an_estimated_deadline_and_clears_its_flag(t
     assert (within_2026.deadline, within_2026.deadline_estimated) == (at(2026, 12, 29, 23, 59, 59), False)
 
     clock(at(2026, 12, 31, 9, 0))
-    result = load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=None)
+    result = load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM)
 
     assert result.recomputed == 1
     application = fresh(application)
@@ -78,7 +79,7 @@ def test_an_application_no_longer_overdue_can_be_escalated_again_later(tree, tow
     no_longer = submit(2, applicant=None)  # estimated: 31 December, 4, 5 January
     clock(at(2027, 1, 6, 9, 0))
     assert notify_overdue_join_applications() == 2
-    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027).recomputed == 2
+    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 2
 
     still_overdue, no_longer = fresh(still_overdue), fresh(no_longer)
     assert (still_overdue.deadline, still_overdue.overdue_notified_at) == (
@@ -99,7 +100,7 @@ def test_a_forwarded_application_counts_again_from_its_last_forward(tree, town, 
     forward_join_application(fresh(application), by=town_cadre, to=tree.lixia_town)
     assert (fresh(application).deadline, fresh(application).deadline_estimated) == (at(2027, 1, 5, 23, 59, 59), True)
     clock(at(2026, 12, 31, 9, 0))
-    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027).recomputed == 1
+    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 1
     assert (fresh(application).deadline, fresh(application).deadline_estimated) == (at(2027, 1, 6, 23, 59, 59), False)
 
 
@@ -107,7 +108,7 @@ def test_decided_applications_keep_their_deadline(tree, town, town_cadre, submit
     clock(at(2026, 12, 30, 10, 0))
     application = submit()
     approve_join_application(application, by=town_cadre)
-    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027).recomputed == 0
+    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 0
     assert (fresh(application).deadline, fresh(application).deadline_estimated) == (at(2027, 1, 5, 23, 59, 59), True)
 
 
@@ -123,7 +124,7 @@ def test_open_transfers_are_recomputed_released_ones_are_not(tree, personas, tow
         (at(2027, 1, 5, 23, 59, 59), True), (at(2027, 1, 5, 23, 59, 59), True)]
     assert api(personas.worker).get(f"/api/v1/transfers/{pending.pk}").json()["release_deadline_estimated"] is True
 
-    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027).recomputed == 1
+    assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 1
 
     assert [(t.release_deadline, t.release_deadline_estimated) for t in (fresh(pending), fresh(released))] == [
         (at(2027, 1, 6, 23, 59, 59), False), (at(2027, 1, 5, 23, 59, 59), True)]
@@ -136,7 +137,7 @@ def test_a_load_rolled_back_by_its_caller_leaves_no_trace_in_the_calendar(tree, 
     clock(at(2026, 12, 30, 10, 0))
     application = submit()
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027).recomputed == 1
+        assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 1
         raise RuntimeError("the caller fails after the load")
     assert year_source(2027) is Source.ESTIMATE
     assert is_working_day(dt.date(2027, 1, 4)) is True

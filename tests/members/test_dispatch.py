@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from tests.members.conftest import join_values
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_credit_code
 from smartunion.members.dispatch import dispatch
 from smartunion.members.models import JoinApplication, Person
@@ -34,9 +35,10 @@ def outcome(result):
 @pytest.fixture
 def street_joint(tree):
     """解放路街道联合工会 covers the small shop 济南戊便利店 (no gig coverage)."""
-    joint = org_services.org_create(parent=tree.lixia_town, kind=K.JOINT, name="解放路街道联合工会", region="370102")
+    joint = org_services.org_create(parent=tree.lixia_town, kind=K.JOINT, name="解放路街道联合工会", region="370102",
+                                    by=SYSTEM)
     shop = org_services.employer_create(name="济南戊便利店", region="370102", credit_code=JOINT_CODE,
-                                        covering_union=joint, township_union=tree.lixia_town)
+                                        covering_union=joint, township_union=tree.lixia_town, by=SYSTEM)
     return joint, shop
 
 
@@ -44,9 +46,9 @@ def street_joint(tree):
 def abc(tree):
     """An employer whose name has ASCII letters and brackets, covered by its own union."""
     union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="ABC软件公司工会",
-                                    region="370102")
+                                    region="370102", by=SYSTEM)
     employer = org_services.employer_create(name="济南ABC（历下）软件有限公司", region="370102",
-                                            covering_union=union, township_union=tree.lixia_town)
+                                            covering_union=union, township_union=tree.lixia_town, by=SYSTEM)
     return union, employer
 
 
@@ -148,10 +150,12 @@ def test_an_unknown_credit_code_falls_back_to_the_name(town, abc):
 
 
 def test_an_ambiguous_name_goes_to_the_township_union_with_the_candidates(tree, town):
-    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=tree.lixia_town)
-    union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="丁餐饮工会", region="370102")
+    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=tree.lixia_town,
+                                         by=SYSTEM)
+    union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="丁餐饮工会", region="370102",
+                                    by=SYSTEM)
     second = org_services.employer_create(name="济南丁餐饮有限责任公司", region="370102", covering_union=union,
-                                          township_union=tree.lixia_town)
+                                          township_union=tree.lixia_town, by=SYSTEM)
     result = dispatch(work_region=town, employer_name="济南丁餐饮股份有限公司")
     assert outcome(result) == (
         "历下区解放路街道工会", D.AMBIGUOUS, "单位名称匹配到2家单位，由“历下区解放路街道工会”核实后受理")
@@ -164,7 +168,7 @@ def test_an_ambiguous_name_goes_to_the_township_union_with_the_candidates(tree, 
 
 def test_an_ambiguous_name_is_not_taken_by_the_gig_rule(tree, town, gig_joint):
     for name in ("济南丁餐饮有限公司", "济南丁餐饮有限责任公司"):
-        org_services.employer_create(name=name, region="370102", township_union=tree.lixia_town)
+        org_services.employer_create(name=name, region="370102", township_union=tree.lixia_town, by=SYSTEM)
     result = dispatch(work_region=town, employer_name="济南丁餐饮", employment_form="12")
     assert (result.union, result.reason, len(result.candidates)) == (tree.lixia_town, D.AMBIGUOUS, 2)
 
@@ -194,7 +198,7 @@ def test_a_gig_worker_in_a_county_without_a_gig_union_goes_to_the_township_union
 
 def test_a_gig_union_under_the_township_union_is_found_too(tree, town):
     joint = org_services.org_create(parent=tree.lixia_town, kind=K.JOINT, name="解放路快递员联合工会",
-                                    region="370102")
+                                    region="370102", by=SYSTEM)
     Organisation.objects.filter(pk=joint.pk).update(serves_employment_forms=["11"])
     result = dispatch(work_region=town, employer_name="某快递网点", employment_form="11")
     assert (result.union.name, result.reason) == ("解放路快递员联合工会", D.GIG)
@@ -241,15 +245,17 @@ def test_a_county_region_with_several_township_unions_still_uses_the_employers_t
 
 
 def test_an_ambiguous_name_in_a_county_region_with_several_township_unions(tree, second_town):
-    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=second_town)
-    second = org_services.employer_create(name="济南丁餐饮有限责任公司", region="370102", township_union=second_town)
+    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=second_town,
+                                         by=SYSTEM)
+    second = org_services.employer_create(name="济南丁餐饮有限责任公司", region="370102", township_union=second_town,
+                                          by=SYSTEM)
     result = dispatch(work_region=region("370102"), employer_name="济南丁餐饮")
     assert outcome(result) == ("历下区总工会", D.COUNTY, COUNTY_LEVEL_NOTE)
     assert [c["id"] for c in result.candidates] == [first.pk, second.pk]
 
 
 def test_a_county_region_without_any_township_union_goes_to_the_county_federation(tree):
-    org_services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112")
+    org_services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112", by=SYSTEM)
     result = dispatch(work_region=region("370112"), employer_name="济南新开张科技有限公司")
     assert outcome(result) == ("历城区总工会", D.COUNTY, "所在地区暂无乡镇（街道）工会，由“历城区总工会”受理")
 
@@ -312,8 +318,10 @@ def test_employers_are_matched_by_their_stored_normalised_name(tree, town, abc):
 @pytest.fixture
 def township_employer(tree, town):
     """甲科技's sister firm registered by the registry at the township level (解放路街道), with its own union."""
-    union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="庚科技工会", region="370102")
-    employer = org_services.employer_create(name="济南庚科技有限公司", region=town.code, covering_union=union)
+    union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="庚科技工会", region="370102",
+                                    by=SYSTEM)
+    employer = org_services.employer_create(name="济南庚科技有限公司", region=town.code, covering_union=union,
+                                            by=SYSTEM)
     return union, employer
 
 
@@ -349,7 +357,7 @@ def test_an_employer_in_another_county_is_not_matched_by_its_name(tree, town, to
 
 
 def test_a_township_registered_employer_without_a_union_is_attached_to_its_township_union(tree, town, second_town):
-    shop = org_services.employer_create(name="济南辛便利店", region=town.code)
+    shop = org_services.employer_create(name="济南辛便利店", region=town.code, by=SYSTEM)
     assert shop.township_union == tree.lixia_town
     # From the county level (two township unions in 历下区) the employer's own township union still receives it.
     result = dispatch(work_region=region("370102"), employer_name="辛便利店")

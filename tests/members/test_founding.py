@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import OutboxMessage
 from smartunion.members.models import Membership, MembershipChange
 from smartunion.members.services import approve_join_application, reattach_members
@@ -35,8 +36,8 @@ def founded(tree, attached):
     """济南丁餐饮 sets up its own union."""
     employer = attached[0]
     union = org_services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="丁餐饮公司工会委员会",
-                                    region="370102")
-    org_services.employer_update(employer, covering_union=union)
+                                    region="370102", by=SYSTEM)
+    org_services.employer_update(employer, covering_union=union, by=SYSTEM)
     return union
 
 
@@ -101,8 +102,9 @@ def test_an_employer_without_a_union_is_refused(tree, town_cadre, attached):
 
 def test_a_joint_union_covering_the_employer_takes_them_in(tree, town_cadre, attached):
     employer = attached[0]
-    joint = org_services.org_create(parent=tree.lixia_town, kind=K.JOINT, name="解放路餐饮联合工会", region="370102")
-    org_services.employer_update(employer, covering_union=joint)
+    joint = org_services.org_create(parent=tree.lixia_town, kind=K.JOINT, name="解放路餐饮联合工会", region="370102",
+                                    by=SYSTEM)
+    org_services.employer_update(employer, covering_union=joint, by=SYSTEM)
     assert reattach_members(employer=employer, by=town_cadre) == 2
     assert Membership.objects.filter(union=joint, status="active", provisional=False).count() == 2
 

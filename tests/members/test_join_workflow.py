@@ -207,12 +207,12 @@ def test_the_deadline_across_a_weekend_and_a_holiday(tree, town, submit, monkeyp
 
 def test_review_days_come_from_the_nearest_federation_that_sets_them(tree, town, submit):
     assert review_days_for(tree.lixia_town) == 3
-    org_services.org_update(tree.jinan, review_days=5)
+    org_services.org_update(tree.jinan, review_days=5, by=SYSTEM)
     assert [review_days_for(o) for o in (tree.lixia_town, tree.grassroots, tree.lixia, tree.shinan_town)] == [
         5, 5, 5, 3]
     application = submit()
     assert application.deadline == deadline(timezone.localtime(application.submitted_at), 5)
-    org_services.org_update(tree.lixia, review_days=2)
+    org_services.org_update(tree.lixia, review_days=2, by=SYSTEM)
     assert review_days_for(tree.lixia_town) == 2
 
 
@@ -404,9 +404,10 @@ def test_a_person_who_became_a_member_meanwhile_is_not_approved_twice(tree, town
 
 @pytest.fixture
 def ambiguous(tree, town, submit):
-    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=tree.lixia_town)
+    first = org_services.employer_create(name="济南丁餐饮有限公司", region="370102", township_union=tree.lixia_town,
+                                         by=SYSTEM)
     second = org_services.employer_create(name="济南丁餐饮有限责任公司", region="370102",
-                                          township_union=tree.lixia_town)
+                                          township_union=tree.lixia_town, by=SYSTEM)
     application = submit(employer_name="济南丁餐饮")
     assert (application.dispatch_reason, application.union, [c["id"] for c in application.candidates]) == (
         D.AMBIGUOUS, tree.lixia_town, [first.pk, second.pk])

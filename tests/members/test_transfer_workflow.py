@@ -51,7 +51,7 @@ def qd_cadre(tree):
 @pytest.fixture
 def stranger_cadre(tree):
     """A cadre of 历城区总工会: neither side of a 甲公司 → 丙公司 transfer."""
-    licheng = org_services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112")
+    licheng = org_services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112", by=SYSTEM)
     return cadre("licheng_cadre", licheng)
 
 
@@ -251,7 +251,7 @@ def test_a_named_target_must_be_an_active_union_that_takes_members(tree, persona
 
     to = getattr(tree, target, None)
     if target == "dissolved":
-        to = org_create(parent=tree.shinan_town, kind="grassroots", name="丁公司工会委员会", region="370202")
+        to = org_create(parent=tree.shinan_town, kind="grassroots", name="丁公司工会委员会", region="370202", by=SYSTEM)
         Organisation.objects.filter(pk=to.pk).update(status="dissolved")
         to.refresh_from_db()
     with pytest.raises(ValidationError) as exc:

@@ -10,9 +10,10 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.exceptions import ValidationError
 from tests.conftest import make_user
 
+from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import Invalid
 from smartunion.core.models import AuditEvent
 from smartunion.orgs import services
 from smartunion.orgs.models import Employer, Organisation, Region
@@ -20,7 +21,16 @@ from smartunion.orgs.queries import visible_employers
 from smartunion.orgs.regions import region_chain, region_within, regions_related
 
 K = Organisation.Kind
-OUTSIDE_JIA = {"region": ["单位所在行政区划应在所属工会“甲公司工会委员会”所在的区域（历下区）内"]}
+OUTSIDE_JIA = {"region": "单位所在行政区划应在所属工会“甲公司工会委员会”所在的区域（历下区）内"}
+INVALID = "提交的数据有误，请检查后重试"
+
+
+def refusal(exc) -> tuple:
+    return exc.status, exc.code, exc.message, exc.fields
+
+
+def invalid(fields: dict) -> tuple:
+    return 422, "invalid", INVALID, fields
 
 
 @pytest.fixture
@@ -54,25 +64,25 @@ def test_region_chain_follows_the_parents(townships):
 
 def test_an_org_under_a_federation_must_lie_in_its_region(tree, personas):
     before = Organisation.objects.count()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.org_create(parent=tree.jinan, kind=K.COUNTY, name="越界区总工会", region="370202",
                             by=personas.city_cadre)
-    assert exc.value.message_dict == {"region": ["行政区划应在上级总工会“济南市总工会”的区域（济南市）内"]}
+    assert refusal(exc.value) == invalid({"region": "行政区划应在上级总工会“济南市总工会”的区域（济南市）内"})
     assert Organisation.objects.count() == before
 
 
 def test_an_org_below_a_township_is_held_to_the_county_federation(tree, personas):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.org_create(parent=tree.lixia_town, kind=K.GRASSROOTS, name="越界工会", region="370103",
                             by=personas.county_cadre)
-    assert exc.value.message_dict == {"region": ["行政区划应在上级总工会“历下区总工会”的区域（历下区）内"]}
+    assert refusal(exc.value) == invalid({"region": "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"})
 
 
 def test_a_township_union_outside_its_county_is_refused(tree, personas, townships):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="八大关街道工会", region="370202001000",
                             by=personas.county_cadre)
-    assert exc.value.message_dict == {"region": ["行政区划应在上级总工会“历下区总工会”的区域（历下区）内"]}
+    assert refusal(exc.value) == invalid({"region": "行政区划应在上级总工会“历下区总工会”的区域（历下区）内"})
     town = services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="泉城路街道工会", region="370102002000",
                                by=personas.county_cadre)
     assert town.region_id == "370102002000"
@@ -92,7 +102,8 @@ def test_a_cadre_cannot_move_their_own_org_to_another_region(tree, personas, tow
     # 历下区总工会's own administrator: the org is theirs, its place on the map is their superior's.
     with pytest.raises(services.ScopeRefused) as exc:
         services.org_update(tree.lixia, region="370102002000", by=personas.county_cadre)
-    assert (str(exc.value), exc.value.field) == ("变更组织的行政区划须由上级组织的管理员办理", "region")
+    message = "变更组织的行政区划须由上级组织的管理员办理"
+    assert (exc.value.field, *refusal(exc.value)) == ("region", 403, "forbidden", message, {"region": message})
     tree.lixia.refresh_from_db()
     assert tree.lixia.region_id == "370102"
     assert created_region_events(tree.lixia) == []
@@ -123,19 +134,19 @@ def test_the_same_region_again_is_no_change(tree, personas):
 def test_a_city_cadre_cannot_move_an_org_of_their_city_into_another_city(tree, personas, townships):
     # The exploit of issue 6: 济南's cadre moves 历下's township union onto a 市南区 township to receive its workers.
     for org, region in ((tree.lixia_town, "370202001000"), (tree.lixia, "370202"), (tree.grassroots, "370202")):
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(Invalid) as exc:
             services.org_update(org, region=region, by=personas.city_cadre)
-        assert exc.value.message_dict["region"][0].startswith("行政区划应在上级总工会“")
+        assert exc.value.fields["region"].startswith("行政区划应在上级总工会“")
         assert Organisation.objects.get(pk=org.pk).region_id == "370102"
 
 
 def test_a_federation_cannot_be_moved_away_from_its_subtree(tree, personas):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.org_update(tree.jinan, region="370200", by=personas.province_admin)
-    assert exc.value.message_dict == {"region": ["下级组织的行政区划不在新的行政区划内，不能变更"]}
-    with pytest.raises(ValidationError) as exc:
+    assert refusal(exc.value) == invalid({"region": "下级组织的行政区划不在新的行政区划内，不能变更"})
+    with pytest.raises(Invalid) as exc:
         services.org_update(tree.jinan, region=None, by=personas.province_admin)
-    assert exc.value.message_dict == {"region": ["总工会的行政区划不能清空"]}
+    assert refusal(exc.value) == invalid({"region": "总工会的行政区划不能清空"})
 
 
 def test_a_township_union_keeps_its_employers_region(tree, personas, townships):
@@ -145,9 +156,9 @@ def test_a_township_union_keeps_its_employers_region(tree, personas, townships):
     employer = services.employer_create(name="济南庚商贸有限公司", region="370102002000", by=personas.county_cadre)
     assert employer.township_union is None  # 历下区 has no township union on 泉城路街道
     services.employer_update(employer, township_union=tree.lixia_town, by=personas.county_cadre)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.org_update(tree.lixia_town, region="370102003000", by=personas.county_cadre)
-    assert exc.value.message_dict == {"region": ["属地用人单位的行政区划与新的行政区划不符，不能变更"]}
+    assert refusal(exc.value) == invalid({"region": "属地用人单位的行政区划与新的行政区划不符，不能变更"})
 
 
 # Employers: registered by name and region alone
@@ -165,7 +176,7 @@ def test_name_and_region_alone_derive_the_township_union(tree, personas):
 
 def test_a_township_region_derives_the_union_on_it(tree, personas, townships):
     quancheng = services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="泉城路街道工会",
-                                    region="370102002000")
+                                    region="370102002000", by=SYSTEM)
     employer = services.employer_create(name="泉城路戊餐饮店", region="370102002000", by=personas.county_cadre)
     assert (employer.township_union, employer.area_path, employer.county_code) == (
         quancheng, quancheng.path, "370102")
@@ -173,9 +184,9 @@ def test_a_township_region_derives_the_union_on_it(tree, personas, townships):
 
 def test_a_county_with_several_township_unions_leaves_it_to_the_county_federation(tree, personas, townships):
     quancheng = services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="泉城路街道工会",
-                                    region="370102002000")
+                                    region="370102002000", by=SYSTEM)
     town_cadre = make_user("quancheng_cadre")
-    services.position_grant(user=town_cadre, org=quancheng, role="administrator")
+    services.position_grant(user=town_cadre, org=quancheng, role="administrator", by=SYSTEM)
 
     employer = services.employer_create(name="济南己物流有限公司", region="370102", by=personas.county_cadre)
 
@@ -195,7 +206,8 @@ def test_a_county_without_a_federation_falls_to_the_city(tree, personas):
     assert list(visible_employers(personas.county_cadre).filter(pk=employer.pk)) == []
     with pytest.raises(services.ScopeRefused) as exc:
         services.employer_create(name="济南癸机械有限公司", region="370103", by=personas.county_cadre)
-    assert exc.value.field == "region"
+    assert (exc.value.field, exc.value.fields) == (
+        "region", {"region": "您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"})
 
 
 @pytest.mark.parametrize(("who", "region"), [("city_cadre", "370202"), ("county_cadre", "370202"),
@@ -209,25 +221,25 @@ def test_an_employer_under_a_region_out_of_scope_is_refused(tree, personas, who,
 
 
 def test_an_employer_must_lie_within_its_covering_unions_federation(tree, personas):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.employer_create(name="青岛甲科技分公司", region="370202", covering_union=tree.grassroots,
                                  by=personas.county_cadre)
-    assert exc.value.message_dict == OUTSIDE_JIA
-    with pytest.raises(ValidationError) as exc:
+    assert refusal(exc.value) == invalid(OUTSIDE_JIA)
+    with pytest.raises(Invalid) as exc:
         services.employer_update(tree.employer, region="370202", by=personas.province_admin)
-    assert exc.value.message_dict == OUTSIDE_JIA
+    assert refusal(exc.value) == invalid(OUTSIDE_JIA)
 
 
 def test_a_named_township_union_must_match_the_region(tree, personas, townships):
-    with pytest.raises(ValidationError) as exc:
-        services.employer_create(name="八大关庚商店", region="370202001000", township_union=tree.lixia_town)
-    assert exc.value.message_dict == {
-        "township_union": ["属地乡镇（街道）工会“历下区解放路街道工会”不在单位所在的行政区划内"]}
+    with pytest.raises(Invalid) as exc:
+        services.employer_create(name="八大关庚商店", region="370202001000", township_union=tree.lixia_town, by=SYSTEM)
+    assert refusal(exc.value) == invalid(
+        {"township_union": "属地乡镇（街道）工会“历下区解放路街道工会”不在单位所在的行政区划内"})
 
 
 def test_a_new_region_derives_the_township_union_again(tree, personas, townships):
     quancheng = services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="泉城路街道工会",
-                                    region="370102002000")
+                                    region="370102002000", by=SYSTEM)
     services.employer_update(tree.employer_without_union, region="370102002000", by=personas.county_cadre)
     moved = Employer.objects.get(pk=tree.employer_without_union.pk)
     assert (moved.township_union, moved.area_path, moved.county_code) == (quancheng, quancheng.path, "370102")
@@ -237,8 +249,8 @@ def test_a_new_region_derives_the_township_union_again(tree, personas, townships
 
 def test_a_township_cadre_cannot_hand_an_employer_up_to_the_county(tree, personas):
     town_cadre = make_user("town_cadre")
-    services.position_grant(user=town_cadre, org=tree.lixia_town, role="administrator")
-    services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="第二街道工会", region="370102")
+    services.position_grant(user=town_cadre, org=tree.lixia_town, role="administrator", by=SYSTEM)
+    services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="第二街道工会", region="370102", by=SYSTEM)
     with pytest.raises(services.ScopeRefused):
         # 历下区 now has two township unions, so clearing it would leave 乙 to the county federation.
         services.employer_update(tree.employer_without_union, township_union=None, by=town_cadre)
@@ -254,22 +266,22 @@ def test_a_grassroots_chair_may_edit_the_employer_of_their_union(tree, personas)
 
 
 def test_a_new_township_union_takes_the_employers_of_its_township(tree, personas, townships):
-    early = services.employer_create(name="泉城路早登记商店", region="370102002000")
+    early = services.employer_create(name="泉城路早登记商店", region="370102002000", by=SYSTEM)
     assert (early.township_union, early.area_path) == (None, tree.lixia.path)
 
     quancheng = services.org_create(parent=tree.lixia, kind=K.TOWNSHIP, name="泉城路街道工会",
-                                    region="370102002000")
+                                    region="370102002000", by=SYSTEM)
 
     early.refresh_from_db()
     assert (early.township_union, early.area_path) == (quancheng, quancheng.path)
 
 
 def test_a_new_county_federation_takes_the_employers_of_its_county(tree, personas):
-    early = services.employer_create(name="历城早登记商店", region="370112")
-    other = services.employer_create(name="市中早登记商店", region="370103")
+    early = services.employer_create(name="历城早登记商店", region="370112", by=SYSTEM)
+    other = services.employer_create(name="市中早登记商店", region="370103", by=SYSTEM)
     assert (early.area_path, other.area_path) == (tree.jinan.path, tree.jinan.path)
 
-    licheng = services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112")
+    licheng = services.org_create(parent=tree.jinan, kind=K.COUNTY, name="历城区总工会", region="370112", by=SYSTEM)
 
     early.refresh_from_db()
     other.refresh_from_db()
@@ -290,7 +302,7 @@ def test_visible_employers_joins_only_the_covering_union(tree, personas):
 
 def test_the_data_migration_recomputes_names_counties_and_areas(tree, townships):
     fill = importlib.import_module("smartunion.orgs.migrations.0005_recompute_employer_names").fill
-    town_employer = services.employer_create(name="濟南庚科技有限公司", region="370102002000")
+    town_employer = services.employer_create(name="濟南庚科技有限公司", region="370102002000", by=SYSTEM)
     Employer.objects.update(normalized_name="stale", county_code="", area_path="")
 
     fill(apps, None)
@@ -305,5 +317,6 @@ def test_the_data_migration_recomputes_names_counties_and_areas(tree, townships)
 
 
 def test_a_name_that_normalisation_lengthens_still_fits_its_column(tree):
-    employer = services.employer_create(name="甲" + "㍿" * 149, region="370102")  # each ㍿ is 株式会社 after NFKC
+    # each ㍿ is 株式会社 after NFKC
+    employer = services.employer_create(name="甲" + "㍿" * 149, region="370102", by=SYSTEM)
     assert Employer.objects.get(pk=employer.pk).normalized_name == "甲" + "株式会社" * 37 + "株"

@@ -6,6 +6,7 @@ import re
 from django.utils import timezone
 
 from smartunion.accounts.models import User
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_id_number
 from smartunion.members.services import membership_start, person_upsert
 from smartunion.orgs import services as org_services
@@ -86,7 +87,7 @@ def test_worker_in_a_city_without_a_channel_sees_the_province_channel(client, ch
 
 def test_fallback_is_the_workers_own_province(client, tree):
     hebei = org_services.org_create(parent=tree.national, kind=Organisation.Kind.PROVINCE, name="河北省总工会",
-                                    region="130000")
+                                    region="130000", by=SYSTEM)
     Channel.objects.create(org=hebei, name="燕赵工会")
     Channel.objects.create(org=tree.province, name="齐鲁工会")
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))

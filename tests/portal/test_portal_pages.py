@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from smartunion.core.actors import SYSTEM
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation
 from smartunion.portal.models import Notice
@@ -33,8 +34,8 @@ def test_directory_lists_matching_township_and_grassroots_unions(client, tree):
 
 def test_directory_includes_joint_unions_and_hides_inactive_ones(client, tree):
     joint = org_services.org_create(parent=tree.lixia_town, kind=Organisation.Kind.JOINT, name="历下区联合工会",
-                                    region="370102", address="解放路8号")
-    org_services.org_create(parent=tree.lixia_town, kind=Organisation.Kind.GRASSROOTS, name="历下区停用工会")
+                                    region="370102", address="解放路8号", by=SYSTEM)
+    org_services.org_create(parent=tree.lixia_town, kind=Organisation.Kind.GRASSROOTS, name="历下区停用工会", by=SYSTEM)
     Organisation.objects.filter(name="历下区停用工会").update(status=Organisation.Status.SUSPENDED)
     response = client.get("/directory/?q=历下")
     assert names(response) == ["历下区解放路街道工会", "历下区联合工会"]
@@ -66,7 +67,7 @@ def test_directory_finds_by_region_code(client, tree):
 def test_directory_paginates_by_twenty(client, tree):
     for i in range(25):
         org_services.org_create(parent=tree.lixia_town, kind=Organisation.Kind.GRASSROOTS,
-                                name=f"历下区第{i:02d}公司工会")
+                                name=f"历下区第{i:02d}公司工会", by=SYSTEM)
     first = client.get("/directory/?q=历下")
     page = first.context["page"]
     assert (page.number, page.paginator.num_pages, page.paginator.count, len(page)) == (1, 2, 26, 20)

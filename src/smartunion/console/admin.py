@@ -19,6 +19,7 @@ from smartunion.console import excel, imports
 from smartunion.console.pii_fields import MaskedReplaceField, MaskedReplaceFormMixin
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
+from smartunion.core.errors import DomainError, Forbidden
 from smartunion.core.models import AuditEvent, OutboxMessage
 from smartunion.core.pagination import CappedPaginator
 from smartunion.core.pii import mask_phone
@@ -76,6 +77,10 @@ class ScopedAdmin(ModelAdmin):
         """Call a service from a form save; its refusals come back to the cadre as messages, not as 500s."""
         try:
             return service(*args, **kwargs)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            raise _FormRejected(ValidationError(list(exc.fields.values()) or [exc.message])) from exc
         except ValidationError as exc:
             raise _FormRejected(exc) from exc
         except PermissionError as exc:
@@ -218,7 +223,7 @@ class OrganisationAdmin(ScopeRefusalAsMessage, ScopedAdmin):
             return HttpResponseRedirect(reverse("console:index"))
         try:
             token = org_services.org_join_token(org, by=request.user)
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             messages.error(request, exc.messages[0])
             return HttpResponseRedirect(reverse("console:orgs_organisation_change", args=[org.pk]))
         url = request.build_absolute_uri(reverse("portal:join") + f"?u={token}")

@@ -19,6 +19,7 @@ from smartunion.core.calendar import (
     may_load_holiday_schedules,
     year_source,
 )
+from smartunion.core.errors import DomainError
 from smartunion.core.models import HolidaySchedule
 
 RANGE_HELP = "每行一个日期或一段日期，如 2027-01-01 或 2027-02-05~2027-02-11"
@@ -52,10 +53,11 @@ class HolidayScheduleForm(forms.ModelForm):
         try:
             data["year"], data["holidays"], data["workdays"] = clean_holiday_schedule(
                 year=year, holidays=data.get("holidays_text", ""), workdays=data.get("workdays_text", ""))
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             names = {"year": "year" if "year" in self.fields else None, "holidays": "holidays_text",
                      "workdays": "workdays_text"}
-            for key, errors in exc.message_dict.items():
+            fields = exc.fields if isinstance(exc, DomainError) else exc.message_dict
+            for key, errors in fields.items():
                 self.add_error(names.get(key), errors)
         return data
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from smartunion.console.excel import ImportReport, RowError
+from smartunion.core.errors import DomainError
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code
 from smartunion.orgs import services
@@ -44,7 +45,13 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll the whole file back."""
 
 
-def _errors_of(exc: ValidationError, row: int, columns: dict[str, str]) -> list[RowError]:
+def _errors_of(exc: ValidationError | DomainError, row: int, columns: dict[str, str], *,
+               column: str = "") -> list[RowError]:
+    """A service's refusal as row errors: one per field in the field's column, else one in `column`."""
+    if isinstance(exc, DomainError):
+        if exc.fields:
+            return [RowError(row, columns.get(name, name), message) for name, message in exc.fields.items()]
+        return [RowError(row, column, exc.message)]
     if hasattr(exc, "error_dict"):
         return [RowError(row, columns.get(name, name), msgs[0].message if hasattr(msgs[0], "message") else str(msgs[0]))
                 for name, msgs in exc.error_dict.items()]
@@ -111,6 +118,8 @@ def import_orgs(rows, *, by, dry_run: bool) -> ImportReport:
                         report.unchanged += 1
                     else:
                         report.updated += 1
+        except DomainError as exc:  # a refusal without a field is about the parent the row names
+            report.errors.extend(_errors_of(exc, number, FIELD_COLUMNS, column=FIELD_COLUMNS["parent"]))
         except ValidationError as exc:
             report.errors.extend(_errors_of(exc, number, FIELD_COLUMNS))
         except PermissionError as exc:
@@ -163,6 +172,9 @@ def import_employers(rows, *, by, dry_run: bool) -> ImportReport:
                         report.unchanged += 1
                     else:
                         report.updated += 1
+        except DomainError as exc:  # a refusal without a field is about the union the row names
+            report.errors.extend(_errors_of(exc, number, EMPLOYER_FIELD_COLUMNS,
+                                            column=EMPLOYER_FIELD_COLUMNS["covering_union"]))
         except ValidationError as exc:
             report.errors.extend(_errors_of(exc, number, EMPLOYER_FIELD_COLUMNS))
         except PermissionError as exc:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _package_holidays
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from lunar_python import Lunar
 
+from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
+from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.models import HolidaySchedule
 
 log = logging.getLogger(__name__)
@@ -197,11 +198,13 @@ def deadline(start: dt.datetime, days: int) -> dt.datetime:
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _ENTRY = re.compile(rf"^{_DATE}(?:\s*(?:~|～|至|--)\s*{_DATE})?$")
 MAX_RANGE_DAYS = 31
+SEPARATOR = "；"  # between the reasons given for one field
 
 
 def parse_date_entries(entries: Iterable) -> list[dt.date]:
     """Dates from entries that are dates, or text lines holding one date ("2027-01-01") or an inclusive range
-    ("2027-02-05~2027-02-11"), or a text of such lines; blank lines are skipped. Bad entries: ValidationError."""
+    ("2027-02-05~2027-02-11"), or a text of such lines; blank lines are skipped. Bad entries: Invalid, every
+    reason in its message (separated by "；")."""
     if isinstance(entries, str):
         entries = entries.splitlines()
     days: set[dt.date] = set()
@@ -233,7 +236,7 @@ def parse_date_entries(entries: Iterable) -> list[dt.date]:
         else:
             days.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(SEPARATOR.join(errors))
     return sorted(days)
 
 
@@ -257,20 +260,21 @@ def _run_text(run: list[dt.date]) -> str:
 
 
 def clean_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = ()) -> tuple[int, list, list]:
-    """Validate a year's schedule: (year, holidays, workdays) as sorted dates, or ValidationError in Chinese."""
+    """Validate a year's schedule: (year, holidays, workdays) as sorted dates, or Invalid with every reason on the
+    field it concerns (several reasons for one field separated by "；")."""
     errors: dict[str, list[str]] = {}
     try:
         year = int(str(year).strip())
     except (TypeError, ValueError):
-        raise ValidationError({"year": "请填写年份，如 2027"}) from None
+        raise Invalid.from_fields({"year": "请填写年份，如 2027"}) from None
     if not 2000 <= year <= 2099:
-        raise ValidationError({"year": "年份应在2000年至2099年之间"})
+        raise Invalid.from_fields({"year": "年份应在2000年至2099年之间"})
     parsed: dict[str, list[dt.date]] = {}
     for name, entries in (("holidays", holidays), ("workdays", workdays)):
         try:
             parsed[name] = parse_date_entries(entries or ())
-        except ValidationError as exc:
-            errors[name] = exc.messages
+        except Invalid as exc:
+            errors[name] = [exc.message]
     if "holidays" in parsed and not parsed["holidays"]:
         errors["holidays"] = ["请填写放假日期"]
     earliest = dt.date(year - 1, *SPILL_FROM)
@@ -289,7 +293,7 @@ def clean_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = ())
             errors.setdefault("workdays", []).append(
                 f"{'、'.join(d.isoformat() for d in both)}同时填在放假日期和调休上班日期中")
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields({name: SEPARATOR.join(messages) for name, messages in errors.items()})
     return year, parsed["holidays"], parsed["workdays"]
 
 
@@ -326,22 +330,24 @@ class ScheduleLoad:
 
 
 def load_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = (), source: str = "",
-                          by=None) -> ScheduleLoad:
+                          by) -> ScheduleLoad:
     """Save a year's official schedule (it takes precedence from now on) and recompute the open deadlines that ran
-    through that year, in one transaction. `by=None` is an operator at the command line."""
-    if by is not None and not may_load_holiday_schedules(by):
-        raise PermissionError("只有平台管理员和省总工会管理员可以维护节假日安排")
+    through that year, in one transaction. `by` is a user allowed to (may_load_holiday_schedules), or SYSTEM for an
+    operator at the command line (load-holidays)."""
+    require_actor(by)
+    if not is_system(by) and not may_load_holiday_schedules(by):
+        raise Forbidden("只有平台管理员和省总工会管理员可以维护节假日安排")
     year, holiday_days, workday_days = clean_holiday_schedule(year=year, holidays=holidays, workdays=workdays)
     source = (source or "").strip()
     if len(source) > 200:
-        raise ValidationError({"source": "依据不能超过200个字"})
-    actor = by if getattr(by, "pk", None) else None
+        raise Invalid.from_fields({"source": "依据不能超过200个字"})
+    actor = user_or_none(by)
     try:
         with transaction.atomic():
-            schedule = HolidaySchedule.objects.select_for_update().filter(year=year).first()
-            created = schedule is None
-            before = [] if created else [*schedule.holidays, *schedule.workdays]
-            schedule = schedule or HolidaySchedule(year=year)
+            existing = HolidaySchedule.objects.select_for_update().filter(year=year).first()
+            created = existing is None
+            before = [] if existing is None else [*existing.holidays, *existing.workdays]
+            schedule = existing or HolidaySchedule(year=year)
             schedule.holidays = [d.isoformat() for d in holiday_days]
             schedule.workdays = [d.isoformat() for d in workday_days]
             schedule.source = source
@@ -353,7 +359,8 @@ def load_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = (), 
             first_day = min([dt.date(year, 1, 1), *listed])
             responses = holiday_schedule_loaded.send(sender=HolidaySchedule, schedule=schedule, first_day=first_day,
                                                      last_day=dt.date(year, 12, 31))
-            recomputed = sum(count for _, count in responses if isinstance(count, int))
+            # django-stubs types a receiver's answer as str | None; ours answer with a count.
+            recomputed = sum(count for _, count in responses if isinstance(count, int))  # type: ignore[misc]
             log_event("core.holiday_schedule.load", actor=by, target=schedule,
                       data={"year": year, "created": created, "holidays": len(holiday_days),
                             "workdays": len(workday_days), "source": source, "recomputed": recomputed})

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from smartunion.accounts.models import User
 from smartunion.core import codes, pii
+from smartunion.core.actors import SYSTEM
 from smartunion.core.audit import log_event
 from smartunion.core.bulk import insert_rows, next_id, refresh_statistics, reset_sequences
 from smartunion.core.text import normalize_employer_name
@@ -347,11 +348,11 @@ def build_applications(*, rng: random.Random, progress) -> int:
     Organisation.objects.filter(pk=joint.pk).update(serves_employment_forms=["11", "12"],
                                                     serves_platforms=["美团", "饿了么"])
     for name in ("济南华信科技有限公司", "济南华信科技有限责任公司"):
-        employer_create(name=name, region="370102", township_union=towns[0])
+        employer_create(name=name, region="370102", township_union=towns[0], by=SYSTEM)
     scan_union = covered[0].covering_union
     cases = [
         {"employer_name": "扫码入会单位", "work_region": towns[0].region_id,
-         "source_token": org_join_token(scan_union)},
+         "source_token": org_join_token(scan_union, by=SYSTEM)},
         {"employer_name": "（名称随意）", "work_region": "370102", "employer_credit_code": covered[1].credit_code},
         {"employer_name": covered[1].name.replace("有限公司", "有限责任公司").replace("股份", ""),
          "work_region": "370102"},
@@ -390,12 +391,12 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     seeder.build_members(members)
     member_seconds = time.monotonic() - member_started
     progress("正在汇总各组织会员数……")
-    recount_members()
+    recount_members(Membership.objects.filter(status=Membership.Status.ACTIVE))
     # The loader assigned ids itself: move the database's sequences past them before anything inserts normally.
     reset_sequences(Organisation, Employer, Person, Membership)
     build_applications(rng=seeder.rng, progress=progress)
     refresh_statistics()
-    log_event("demo.seed", data={"members": members, "orgs": seeder.report.orgs})
+    log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
     return seeder.report

@@ -1,4 +1,9 @@
-"""Writes on orgs, employers and positions. Each is atomic and leaves an audit event."""
+"""Writes on orgs, employers and positions. Each is atomic and leaves an audit event.
+
+Each takes the acting user as `by` (core.actors.SYSTEM for the seeder, commands and the platform's own registrations,
+which these services let through their right checks) and refuses with core.errors: Invalid with field messages for
+bad input, Forbidden (ScopeRefused when the refusal is about a field's value) for a missing right.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from smartunion.core import codes
+from smartunion.core.actors import is_system, require_actor
 from smartunion.core.audit import log_event
 from smartunion.core.cache import clear_local_caches
+from smartunion.core.errors import Conflict, Forbidden, Invalid
 from smartunion.core.forms import check_text_fields
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code, validate_mobile
@@ -29,12 +36,17 @@ from smartunion.orgs.regions import (
 )
 
 
-class ScopeRefused(PermissionError):
-    """A refusal on scope that names the field it concerns (imports report it in that column)."""
+class ScopeRefused(Forbidden):
+    """A refusal on scope that names the field it concerns (forms show it there, imports in that column)."""
 
     def __init__(self, message: str, field: str):
-        super().__init__(message)
+        super().__init__(message, fields={field: message})
         self.field = field
+
+
+def _may_manage(by, org: Organisation | None) -> bool:
+    """The actor's right to write in `org` (a chair or administrator at or above it); SYSTEM may."""
+    return is_system(by) or can_manage(by, org)
 
 
 REGION_CHANGE_REFUSED = "变更组织的行政区划须由上级组织的管理员办理"
@@ -117,24 +129,27 @@ def _clean_org_fields(*, kind: str, values: dict[str, Any]) -> dict[str, Any]:
         errors["founded_on"] = "成立日期不能晚于今天"
     check_text_fields(Organisation, cleaned, errors)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields(errors)
     return cleaned
 
 
-def org_create(*, parent: Organisation | None, kind: str, name: str, by=None, **fields) -> Organisation:
-    """Create an org under `parent` (None only for the root) after checking the actor's right and the kind."""
+def org_create(*, parent: Organisation | None, kind: str, name: str, by, **fields) -> Organisation:
+    """Create an org under `parent` (None only for the root, by SYSTEM or a platform operator) after checking the
+    actor's right and the kind."""
+    require_actor(by)
     if kind not in Organisation.Kind.values:
-        raise ValidationError({"kind": "组织类型无效"})
+        raise Invalid.from_fields({"kind": "组织类型无效"})
     if parent is None:
-        if by is not None and not getattr(by, "is_superuser", False):
-            raise ValidationError({"parent": "请选择上级组织"})
+        if not (is_system(by) or is_unrestricted(by)):
+            raise Invalid.from_fields({"parent": "请选择上级组织"})
     else:
-        if by is not None and not can_manage(by, parent):
-            raise PermissionError("您无权在该组织下新建组织")
+        if not _may_manage(by, parent):
+            raise Forbidden("您无权在该组织下新建组织")
         if kind not in ALLOWED_CHILDREN.get(parent.kind, ()):
-            raise ValidationError({"kind": f"“{parent.get_kind_display()}”下不能设立“{Organisation.Kind(kind).label}”"})
+            raise Invalid.from_fields(
+                {"kind": f"“{parent.get_kind_display()}”下不能设立“{Organisation.Kind(kind).label}”"})
         if parent.status != Organisation.Status.ACTIVE:
-            raise ValidationError({"parent": "上级组织不是正常状态，不能新建下级组织"})
+            raise Invalid.from_fields({"parent": "上级组织不是正常状态，不能新建下级组织"})
     values = _clean_org_fields(kind=kind, values={"name": name, **fields})
     if parent is not None and values.get("region") is not None:
         _check_region_within_federation(values["region"], parent, include_self=True)
@@ -159,21 +174,22 @@ def _check_region_within_federation(region: Region, below: Organisation, *, incl
     federation = nearest_federation(below, include_self=include_self)
     if federation is not None and not region_within(region.code, federation[0]):
         _code, region_name, org_name = federation
-        raise ValidationError({"region": f"行政区划应在上级总工会“{org_name}”的区域（{region_name}）内"})
+        raise Invalid.from_fields({"region": f"行政区划应在上级总工会“{org_name}”的区域（{region_name}）内"})
 
 
 def _claim_area_employers(org: Organisation) -> None:
     """Employers registered before the union of their area existed move to it: a township union takes the
     employers of its township-level region that have none; a federation takes those whose area is only known
     further up (or not at all)."""
-    if org.region_id is None or org.status != Organisation.Status.ACTIVE:
+    region = org.region if org.region_id is not None else None
+    if region is None or org.status != Organisation.Status.ACTIVE:
         return
-    if org.kind == Organisation.Kind.TOWNSHIP and org.region.level == Region.Level.TOWNSHIP:
-        if derived_township_union(org.region) == org:
+    if org.kind == Organisation.Kind.TOWNSHIP and region.level == Region.Level.TOWNSHIP:
+        if derived_township_union(region) == org:
             Employer.objects.filter(region_id=org.region_id, township_union__isnull=True).update(
                 township_union=org, area_path=org.path)
-    elif org.is_federation and org.region.level != Region.Level.TOWNSHIP:
-        prefix = code_prefix(org.region_id)
+    elif org.is_federation and region.level != Region.Level.TOWNSHIP:
+        prefix = code_prefix(region.code)
         upper = str(int(prefix) + 1).zfill(len(prefix))
         Employer.objects.filter(county_code__gte=prefix, county_code__lt=upper, township_union__isnull=True,
                                 area_path__in=["", *ancestor_paths(org.path)[:-1]]).update(area_path=org.path)
@@ -182,7 +198,7 @@ def _claim_area_employers(org: Organisation) -> None:
 def may_change_region(user, org: Organisation) -> bool:
     """Moving an org to another region is for a manager above it: its own cadres could otherwise widen their
     scope (a city's township union set onto another city's region would receive that city's applications)."""
-    if user is None or is_unrestricted(user):
+    if is_system(user) or is_unrestricted(user):
         return True
     return org.parent_id is not None and can_manage(user, org.parent)
 
@@ -191,7 +207,7 @@ def _check_region_change(org: Organisation, region: Region | None) -> None:
     """The new region keeps the org within its federation and its own subtree and employers within it."""
     if region is None:
         if org.is_federation and org.region_id is not None:
-            raise ValidationError({"region": "总工会的行政区划不能清空"})
+            raise Invalid.from_fields({"region": "总工会的行政区划不能清空"})
         return
     if org.parent_id is not None:
         _check_region_within_federation(region, org, include_self=False)
@@ -199,25 +215,26 @@ def _check_region_change(org: Organisation, region: Region | None) -> None:
         below = set(Organisation.objects.filter(subtree_q(org.path), region__isnull=False).exclude(pk=org.pk)
                     .values_list("region_id", flat=True).distinct())
         if any(not region_within(code, region.code) for code in below):
-            raise ValidationError({"region": "下级组织的行政区划不在新的行政区划内，不能变更"})
+            raise Invalid.from_fields({"region": "下级组织的行政区划不在新的行政区划内，不能变更"})
         tied = subtree_q(org.path, "area_path") | subtree_q(org.path, "covering_union__path")
         employers = set(Employer.objects.filter(tied).values_list("region_id", flat=True).distinct())
         if any(not region_within(code, region.code) for code in employers):
-            raise ValidationError({"region": "所辖用人单位的行政区划不在新的行政区划内，不能变更"})
+            raise Invalid.from_fields({"region": "所辖用人单位的行政区划不在新的行政区划内，不能变更"})
     elif org.kind == Organisation.Kind.TOWNSHIP:
         attached = set(Employer.objects.filter(township_union=org).values_list("region_id", flat=True).distinct())
         if any(not regions_related(code, region.code) for code in attached):
-            raise ValidationError({"region": "属地用人单位的行政区划与新的行政区划不符，不能变更"})
+            raise Invalid.from_fields({"region": "属地用人单位的行政区划与新的行政区划不符，不能变更"})
 
 
-def org_update(org: Organisation, *, by=None, **fields) -> Organisation:
+def org_update(org: Organisation, *, by, **fields) -> Organisation:
     """Change an org's own fields (not its place in the tree). A new region is a separate, audited act of a
     manager above the org."""
-    if by is not None and not can_manage(by, org):
-        raise PermissionError("您无权修改该组织")
+    require_actor(by)
+    if not _may_manage(by, org):
+        raise Forbidden("您无权修改该组织")
     unknown = set(fields) - set(ORG_FIELDS)
     if unknown:
-        raise ValidationError({name: "该字段不能修改" for name in unknown})
+        raise Invalid.from_fields({name: "该字段不能修改" for name in unknown})
     values = _clean_org_fields(kind=org.kind, values=fields)
     old_region = org.region_id
     region_changes = "region" in values and getattr(values["region"], "pk", None) != old_region
@@ -271,11 +288,13 @@ ORG_STATUS = Workflow(
 
 
 def org_change_status(org: Organisation, action: str, *, by, note: str = "") -> Organisation:
+    """Suspend, resume or dissolve an org (ORG_STATUS); an org with live children or members is not dissolved."""
+    require_actor(by)
     if action == "dissolve":
         if Organisation.objects.filter(parent=org).exclude(status=Organisation.Status.DISSOLVED).exists():
-            raise ValidationError("该组织还有下级组织，不能撤销")
+            raise Conflict("该组织还有下级组织，不能撤销", code="has_children")
         if Organisation.objects.filter(pk=org.pk, member_count__gt=0).exists():  # fresh, not the caller's copy
-            raise ValidationError("该组织还有会员，请先办理会员转出后再撤销")
+            raise Conflict("该组织还有会员，请先办理会员转出后再撤销", code="has_members")
     done = transition(org, action, workflow=ORG_STATUS, by=by, note=note)
     clear_local_caches()
     return done
@@ -294,16 +313,15 @@ def adjust_member_count(org: Organisation, delta: int) -> None:
     )
 
 
-def recount_members() -> int:
-    """Recompute both figures from the memberships (after bulk loads); returns the number of orgs.
+def recount_members(active: QuerySet) -> int:
+    """Recompute both figures from `active`, the active memberships (rows with a `union` foreign key), after bulk
+    loads; returns the number of orgs. The caller says which rows count, so orgs need not know the members app.
 
     Set-based, so it stays a handful of statements at 500k orgs: the direct counts in one UPDATE, then the subtree
     figures level by level from the deepest, each org adding its children's already-final figures.
     """
-    from smartunion.members.models import Membership
-
-    active = (
-        Membership.objects.filter(union=OuterRef("pk"), status=Membership.Status.ACTIVE)
+    direct = (
+        active.filter(union=OuterRef("pk"))
         .order_by().values("union").annotate(n=Count("pk")).values("n")
     )
     children = (
@@ -311,7 +329,7 @@ def recount_members() -> int:
         .order_by().values("parent").annotate(s=Sum("subtree_member_count")).values("s")
     )
     with transaction.atomic():
-        total = Organisation.objects.update(member_count=Coalesce(Subquery(active), 0))
+        total = Organisation.objects.update(member_count=Coalesce(Subquery(direct), 0))
         deepest = Organisation.objects.aggregate(d=Max("depth"))["d"] or 0
         for depth in range(deepest, -1, -1):
             Organisation.objects.filter(depth=depth).update(
@@ -368,7 +386,7 @@ def _clean_employer_fields(values: dict[str, Any], *, instance: Employer | None 
         errors["township_union"] = "属地工会应为乡镇（街道）工会"
     check_text_fields(Employer, cleaned, errors)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields(errors)
     return cleaned
 
 
@@ -383,7 +401,7 @@ def _check_employer_area(*, region: Region, covering: Organisation | None, towns
     if township is not None and township.region_id and not regions_related(region.code, township.region_id):
         errors["township_union"] = f"属地乡镇（街道）工会“{township.name}”不在单位所在的行政区划内"
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields(errors)
 
 
 def _name_key(name: str, region: Region) -> str:
@@ -407,21 +425,23 @@ def employer_responsible(employer: Employer) -> Organisation | None:
     return federation_for_region(employer.region_id)
 
 
-def employer_create(*, name: str, region, by=None, **fields) -> Employer:
+def employer_create(*, name: str, region, by, **fields) -> Employer:
     """Register an employer, as registries hold it (name, region, optional credit code) or with its unions.
 
     Without a township union one is derived from the region; a cadre may register it only when the org responsible
-    for it (covering union, else township union, else the area's federation) is one they manage."""
+    for it (covering union, else township union, else the area's federation) is one they manage. SYSTEM (an approved
+    application's new employer, the seeder) registers it wherever its region puts it."""
+    require_actor(by)
     unknown = set(fields) - set(EMPLOYER_FIELDS)
     if unknown:
-        raise ValidationError({name: "该字段不能填写" for name in unknown})
+        raise Invalid.from_fields({name: "该字段不能填写" for name in unknown})
     values = _clean_employer_fields({"name": name, "region": region, **fields})
     covering, township = values.get("covering_union"), values.get("township_union")
     _check_employer_area(region=values["region"], covering=covering, township=township)
     if township is None:
         township = values["township_union"] = derived_township_union(values["region"])
     area_path, area_org = _area(values["region"], township)
-    if by is not None:
+    if not is_system(by):
         responsible = covering or township or area_org
         named = [u for u in (covering, fields.get("township_union")) if u is not None]
         if responsible is None or not all(can_manage(by, org) for org in (responsible, *named)):
@@ -434,12 +454,13 @@ def employer_create(*, name: str, region, by=None, **fields) -> Employer:
     return employer
 
 
-def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
+def employer_update(employer: Employer, *, by, **fields) -> Employer:
     """Change an employer. A new region re-derives its township union unless one is named; the cadre must manage
     the org responsible for it both before and after, and any union they newly name."""
+    require_actor(by)
     unknown = set(fields) - set(EMPLOYER_FIELDS)
     if unknown:
-        raise ValidationError({name: "该字段不能修改" for name in unknown})
+        raise Invalid.from_fields({name: "该字段不能修改" for name in unknown})
     values = _clean_employer_fields(fields, instance=employer)
     region = values.get("region", employer.region)
     covering = values.get("covering_union", employer.covering_union)
@@ -455,7 +476,7 @@ def employer_update(employer: Employer, *, by=None, **fields) -> Employer:
     _check_employer_area(region=region, covering=covering if region_moves or covering != employer.covering_union
                          else None, township=township if check_township else None)
     area_path, area_org = _area(region, township)
-    if by is not None:
+    if not is_system(by):
         newly_named = [fields[f] for f in ("covering_union", "township_union")
                        if fields.get(f) is not None and fields[f] != getattr(employer, f)]
         before, after = employer_responsible(employer), covering or township or area_org
@@ -483,11 +504,13 @@ DERIVED_EMPLOYER_FIELDS = ("normalized_name", "county_code", "area_path")
 # Positions
 
 
-def position_grant(*, user, org: Organisation, role: str, by=None, since: dt.date | None = None) -> Position:
+def position_grant(*, user, org: Organisation, role: str, by, since: dt.date | None = None) -> Position:
+    """Give `user` a position in `org` (the console's staff flag with it); granting one they hold changes nothing."""
+    require_actor(by)
     if role not in Position.Role.values:
-        raise ValidationError({"role": "职务无效"})
-    if by is not None and not can_manage(by, org):
-        raise PermissionError("您无权在该组织任命干部")
+        raise Invalid.from_fields({"role": "职务无效"})
+    if not _may_manage(by, org):
+        raise Forbidden("您无权在该组织任命干部")
     with transaction.atomic():
         position, created = Position.objects.get_or_create(user=user, org=org, role=role, defaults={"since": since})
         if created:
@@ -499,9 +522,11 @@ def position_grant(*, user, org: Organisation, role: str, by=None, since: dt.dat
     return position
 
 
-def position_revoke(position: Position, *, by=None) -> None:
-    if by is not None and not can_manage(by, position.org):
-        raise PermissionError("您无权撤销该职务")
+def position_revoke(position: Position, *, by) -> None:
+    """End a position (its scope ends with it)."""
+    require_actor(by)
+    if not _may_manage(by, position.org):
+        raise Forbidden("您无权撤销该职务")
     with transaction.atomic():
         log_event("orgs.position.revoke", actor=by, target=position, org=position.org,
                   data={"user": position.user_id, "role": position.role})
@@ -509,12 +534,13 @@ def position_revoke(position: Position, *, by=None) -> None:
     clear_scope_cache(position.user)
 
 
-def org_join_token(org: Organisation, *, by=None) -> str:
+def org_join_token(org: Organisation, *, by) -> str:
     """The union's scan-to-join token, created the first time its poster is printed."""
     import secrets
 
+    require_actor(by)
     if org.kind not in Organisation.MEMBER_KINDS:
-        raise ValidationError("只有基层工会、联合基层工会、乡镇（街道）工会和分工会可以扫码入会")
+        raise Invalid("只有基层工会、联合基层工会、乡镇（街道）工会和分工会可以扫码入会")
     if org.join_token:
         return org.join_token
     token = secrets.token_urlsafe(12)
@@ -523,5 +549,5 @@ def org_join_token(org: Organisation, *, by=None) -> str:
         org.join_token = token
         log_event("orgs.organisation.join_token", actor=by, target=org)
         return token
-    org.refresh_from_db(fields=["join_token"])
-    return org.join_token
+    org.refresh_from_db(fields=["join_token"])  # another request set it first
+    return org.join_token or ""

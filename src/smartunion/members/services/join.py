@@ -427,9 +427,10 @@ def _employer_for_application(application: JoinApplication, union: Organisation,
             covering = None
     if township is not None and township.region_id and not regions_related(county, township.region_id):
         township = None
+    # The workflow allowed the approval: registering the applicant's employer is the platform's part of it.
     return employer_create(name=application.employer_name, region=county,
                            credit_code=application.employer_credit_code or "",
-                           township_union=township, covering_union=covering)
+                           township_union=township, covering_union=covering, by=SYSTEM)
 
 
 def reject_join_application(application: JoinApplication, *, by, reason: str) -> JoinApplication:

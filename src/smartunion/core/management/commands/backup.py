@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.audit import log_event
 from smartunion.core.backup import BackupError, backup_database
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             target = backup_database(path)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        log_event("core.database.backup", data={"file": target.name})
+        log_event("core.database.backup", actor=SYSTEM, data={"file": target.name})
         keyring = "环境变量 SMARTUNION_KEYRING" if settings.PII_KEYRING else settings.PII_KEYRING_FILE
         self.stdout.write(self.style.SUCCESS(f"已备份到：{target}"))
         self.stdout.write(

@@ -6,13 +6,19 @@ import io
 import json
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import load_holiday_schedule, parse_date_entries
+from smartunion.core.errors import DomainError
 
 KINDS = {"holiday": "holidays", "放假": "holidays", "休": "holidays",
          "workday": "workdays", "上班": "workdays", "班": "workdays"}
+
+
+def _reasons(exc: DomainError) -> str:
+    """What was wrong, for the terminal: the field messages when there are any (the general one says less)."""
+    return "；".join(exc.fields.values()) or exc.message
 
 
 def _text(path: Path) -> str:
@@ -66,16 +72,16 @@ class Command(BaseCommand):
         if not year:
             try:
                 days = parse_date_entries([*data["holidays"], *data["workdays"]])
-            except ValidationError as exc:
-                raise CommandError("；".join(exc.messages)) from None
+            except DomainError as exc:
+                raise CommandError(_reasons(exc)) from None
             if not days:
                 raise CommandError("文件中没有日期")
             year = days[-1].year
         try:
             result = load_holiday_schedule(year=year, holidays=data["holidays"], workdays=data["workdays"],
-                                           source=data["source"] if source is None else source, by=None)
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from None
+                                           source=data["source"] if source is None else source, by=SYSTEM)
+        except DomainError as exc:
+            raise CommandError(_reasons(exc)) from None
         schedule = result.schedule
         self.stdout.write(self.style.SUCCESS(
             f"已{'导入' if result.created else '更新'}{schedule.year}年节假日安排：放假 {len(schedule.holidays)} 天，"

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.audit import log_event
 from smartunion.core.backup import BackupError, check_backup, refuse_unless_sqlite, restore_database
 
@@ -32,5 +33,6 @@ class Command(BaseCommand):
             return
         if kept is not None:
             self.stdout.write(f"原数据库已另存为：{kept}")
-        log_event("core.database.restore", data={"file": report.path.name, "kept": kept.name if kept else ""})
+        log_event("core.database.restore", actor=SYSTEM,
+                  data={"file": report.path.name, "kept": kept.name if kept else ""})
         self.stdout.write(self.style.SUCCESS(f"已从 {report.path} 恢复。请启动服务并核对数据。"))

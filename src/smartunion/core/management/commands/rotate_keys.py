@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from smartunion.core import pii
+from smartunion.core.actors import SYSTEM
 from smartunion.core.audit import log_event
 from smartunion.core.keyring import load_keyring, save_keyring
 
@@ -55,5 +56,5 @@ class Command(BaseCommand):
                 last_pk = rows[-1].pk
             total += count
             self.stdout.write(f"{model._meta.verbose_name}：{count} 行")
-        log_event("core.keys.rotate", data={"rows": total, "version": pii.keyring().current})
+        log_event("core.keys.rotate", actor=SYSTEM, data={"rows": total, "version": pii.keyring().current})
         self.stdout.write(self.style.SUCCESS(f"完成：共重新加密 {total} 行，当前密钥版本 {pii.keyring().current}"))
