@@ -272,7 +272,7 @@ def test_membership_list_actions_export_masked_and_full_with_a_reason(tree, pers
 def test_an_export_over_the_limit_says_so(tree, personas, committed, console, monkeypatch):
     from smartunion.members import roster
 
-    monkeypatch.setattr(roster, "EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(getattr(roster, "export", roster), "EXPORT_MAX_ROWS", 3)  # members/roster/export.py
     client = console(personas.county_cadre)
     response = client.post(EXPORT, {"org": tree.grassroots.pk, "mode": "masked"})
     assert "导出范围内有5名会员，超过单次导出上限3名，请选择更小的范围" in response.content.decode()

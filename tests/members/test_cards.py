@@ -1,21 +1,31 @@
 """Member card numbers (region + sequence + Luhn) and the card's life: issue, revoke, reissue."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
+from smartunion.core.validators import make_id_number
 from smartunion.members.cards import (
+    LatestCard,
     active_card,
     allocate_numbers,
     card_number,
     issue_card,
+    issue_cards,
     issuer_for,
     luhn_check_digit,
     luhn_valid,
+    next_card,
     reissue_card,
     revoke_card,
 )
 from smartunion.members.models import CardSequence, MemberCard, Membership
+from smartunion.members.services import person_upsert
 
 
 @pytest.fixture
@@ -150,3 +160,31 @@ def test_issue_after_a_revocation_reactivates_the_same_number_as_the_next_versio
     again = issue_card(worker_person, union=tree.grassroots)
     assert (again.card_number, again.version, again.status) == (card.card_number, 2, "active")
     assert CardSequence.objects.get(org=tree.jinan).last == 1
+
+
+# One rule for issuing, one card at a time or in bulk ---------------------------------------------------------------
+
+
+def test_next_card_keeps_a_persons_number():
+    fresh = iter([("3701000000000014", 9)])
+
+    assert next_card(None, new_card=lambda: next(fresh)) == ("3701000000000014", 1, 9)
+    assert next_card(LatestCard("3701000000000022", 2, 9, active=True), new_card=lambda: next(fresh)) is None
+    assert next_card(LatestCard("3701000000000022", 2, 9, active=False), new_card=lambda: next(fresh)) == (
+        "3701000000000022", 3, 9)
+
+
+def test_bulk_issuing_follows_the_same_rule(tree, personas, worker_person):
+    revoked = issue_card(worker_person, union=tree.grassroots)
+    revoke_card(revoked, reason="测试")
+    newcomer, _ = person_upsert(name="李娜", id_number=make_id_number("370102", dt.date(1990, 1, 1), 2), by=SYSTEM)
+    issuer = issuer_for(tree.grassroots)
+    fresh = iter(allocate_numbers(issuer, 1))
+
+    numbers = issue_cards([(worker_person.pk, LatestCard(revoked.card_number, 1, issuer.pk, active=False)),
+                           (newcomer.pk, None)], new_card=lambda: (next(fresh), issuer.pk),
+                          issued_at=connection.ops.adapt_datetimefield_value(timezone.now()))
+
+    assert numbers == {worker_person.pk: revoked.card_number, newcomer.pk: card_number("370100", 2)}
+    assert sorted(MemberCard.objects.filter(status="active").values_list("person", "card_number", "version")) == [
+        (worker_person.pk, revoked.card_number, 2), (newcomer.pk, card_number("370100", 2), 1)]

@@ -36,9 +36,12 @@ from tests.members.conftest import luhn_ok
 from smartunion.core import pii
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_id_number
+from smartunion.core.xlsx import parse_date
 from smartunion.members import roster, tasks
 from smartunion.members.cards import card_number, issue_card
 from smartunion.members.models import MemberCard, Membership, MembershipChange, Person, RosterImport
+from smartunion.members.roster import export, jobs
+from smartunion.members.roster.writer import RosterWriter
 from smartunion.members.services import membership_end, membership_start, person_upsert
 from smartunion.orgs.models import Organisation
 
@@ -193,14 +196,14 @@ def test_only_the_first_thousand_errors_stay_on_the_job_and_the_file_has_them_al
 
 def test_progress_is_recorded_every_thousand_rows(tree, chair, monkeypatch):
     seen = []
-    real = roster._update
+    real = jobs._update
 
     def spy(job_id, **fields):
         if "processed" in fields:
             seen.append((fields["processed"], fields.get("status", "")))
         real(job_id, **fields)
 
-    monkeypatch.setattr(roster, "_update", spy)
+    monkeypatch.setattr(jobs, "_update", spy)
     rows = [[f"职工{i}", make_id_number("370102", dt.date(1990, 1, 1) + dt.timedelta(days=i // 1000), i % 1000),
              None, None, None, None, None, None, None, None] for i in range(2500)]
     job = validated(tree, chair, rows)
@@ -268,13 +271,13 @@ def test_commit_writes_exactly_the_planned_rows(tree, chair, people, personas):
 
 def test_card_numbers_are_consecutive_and_allocated_in_one_call(tree, chair, monkeypatch):
     calls = []
-    real = roster.allocate_numbers
+    real = jobs.allocate_numbers
 
     def spy(issuer, count):
         calls.append(count)
         return real(issuer, count)
 
-    monkeypatch.setattr(roster, "allocate_numbers", spy)
+    monkeypatch.setattr(jobs, "allocate_numbers", spy)
     rows = [[f"职工{i}", make_id_number("370102", dt.date(1990, 1, 1) + dt.timedelta(days=i // 1000), i % 1000),
              None, None, None, None, None, None, None, None] for i in range(1500)]
     job = roster.request_commit(validated(tree, chair, rows), by=chair)
@@ -321,13 +324,13 @@ def test_a_person_registered_meanwhile_is_matched_not_duplicated(tree, chair, mo
     """Someone registers a person between the commit's matching and its insert: the batch is matched again."""
     new_id = make_id_number("370102", dt.date(1996, 7, 7), 25)
     job = validated(tree, chair, [["陈晨", new_id, None, None, None, None, None, None, None, None]])
-    real = roster.allocate_numbers
+    real = jobs.allocate_numbers
 
     def allocate_while_someone_registers(issuer, count):  # runs after the matching, before the insert
         person_upsert(name="陈晨", id_number=new_id, phone="13600000001")
         return real(issuer, count)
 
-    monkeypatch.setattr(roster, "allocate_numbers", allocate_while_someone_registers)
+    monkeypatch.setattr(jobs, "allocate_numbers", allocate_while_someone_registers)
     job = roster.request_commit(job, by=chair)
     assert (job.status, job.to_create) == ("done", 1)
     person = Person.objects.get(id_number_index=pii.blind_index(new_id, purpose="id_number"))
@@ -460,7 +463,7 @@ def test_an_excel_style_workbook_with_shared_strings_reads_the_same(tree, chair)
     (45322.0, dt.date(2024, 1, 31)), ("2024-02-30", None), ("31/01/2024", None), ("明天", None),
 ])
 def test_join_dates(value, expected):
-    assert roster.parse_date(value) == expected
+    assert parse_date(value) == expected
 
 
 def test_join_date_before_birth_is_rejected(tree, chair):
@@ -609,7 +612,7 @@ def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, setting
 
 
 def test_an_export_larger_than_the_limit_is_refused(tree, chair, people, monkeypatch):
-    monkeypatch.setattr(roster, "EXPORT_MAX_ROWS", 1)
+    monkeypatch.setattr(export, "EXPORT_MAX_ROWS", 1)
     with pytest.raises(ValidationError) as exc:
         roster.export_roster(roster.roster_queryset(chair, tree.grassroots), by=chair, org=tree.grassroots)
     assert exc.value.message_dict == {"org": ["导出范围内有2名会员，超过单次导出上限1名，请选择更小的范围"]}
@@ -660,7 +663,7 @@ def test_a_job_without_a_heartbeat_for_the_stale_period_is_marked_failed(tree, c
 
 
 def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, monkeypatch):
-    real, calls = roster.match_rows, []
+    real, calls = jobs.match_rows, []
 
     def dies_in_the_second_batch(rows, union, **kwargs):
         calls.append(len(rows))
@@ -668,8 +671,8 @@ def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, m
             raise RuntimeError("worker killed")
         return real(rows, union, **kwargs)
 
-    monkeypatch.setattr(roster, "BATCH", 4)
-    monkeypatch.setattr(roster, "match_rows", dies_in_the_second_batch)
+    monkeypatch.setattr(jobs, "BATCH", 4)
+    monkeypatch.setattr(jobs, "match_rows", dies_in_the_second_batch)
     with pytest.raises(RuntimeError):
         validated(tree, chair)
     job = RosterImport.objects.get()
@@ -678,7 +681,7 @@ def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, m
     assert default_storage.exists(job.file.name)
     assert (roster.can_restart(job), roster.can_resume(job)) == (True, False)
     before = table_sizes()
-    monkeypatch.setattr(roster, "match_rows", real)
+    monkeypatch.setattr(jobs, "match_rows", real)
     job = roster.restart_job(job, by=chair)
     assert counts_of(job) == ("validated", 11, 11, 100, 3, 1, 1, 5, 1)
     assert error_tuples(job) == ERRORS
@@ -693,8 +696,8 @@ def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, m
 def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chair, people, monkeypatch):
     """Write batches of two rows; the second batch raises: the first stays written, the resumed run finds it
     unchanged and ends with exactly what an uninterrupted commit writes."""
-    monkeypatch.setattr(roster, "WRITE_BATCH", 2)
-    real, calls = roster._Writer.write, []
+    monkeypatch.setattr(jobs, "WRITE_BATCH", 2)
+    real, calls = RosterWriter.write, []
 
     def killed_in_the_second_batch(self, plans):
         calls.append([p.row.name for p in plans])
@@ -702,7 +705,7 @@ def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chai
             raise RuntimeError("worker killed")
         return real(self, plans)
 
-    monkeypatch.setattr(roster._Writer, "write", killed_in_the_second_batch)
+    monkeypatch.setattr(RosterWriter, "write", killed_in_the_second_batch)
     job = validated(tree, chair)
     before = table_sizes()
     with pytest.raises(RuntimeError):
@@ -714,7 +717,7 @@ def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chai
     assert table_sizes() == (before[0] + 2, before[1] + 2, before[2] + 2, before[3] + 2)
     assert (roster.can_resume(job), roster.can_restart(job)) == (True, False)
 
-    monkeypatch.setattr(roster._Writer, "write", real)
+    monkeypatch.setattr(RosterWriter, "write", real)
     job = roster.resume_job(job, by=chair)
     assert counts_of(job) == ("done", 11, 11, 100, 3, 1, 1, 5, 1)
     assert job.message == "导入完成：新增3人，更新1人"
@@ -739,18 +742,18 @@ def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chai
 def test_a_stale_commit_that_wakes_up_after_being_resumed_writes_nothing(tree, chair, people, monkeypatch):
     """The first run stalls after matching (no heartbeat), is marked stale and resumed; the resumed run finishes.
     When the first run wakes up its heartbeat no longer matches: its batch is rolled back and it stops."""
-    real = roster.allocate_numbers
+    real = jobs.allocate_numbers
     job = validated(tree, chair)
     before = table_sizes()
 
     def stall_and_get_taken_over(issuer, count):
-        monkeypatch.setattr(roster, "allocate_numbers", real)
+        monkeypatch.setattr(jobs, "allocate_numbers", real)
         make_stale(job, "committing")
         assert roster.mark_stale_jobs() == 1
         roster.resume_job(RosterImport.objects.get(pk=job.pk), by=chair)  # runs to the end here
         return real(issuer, count)
 
-    monkeypatch.setattr(roster, "allocate_numbers", stall_and_get_taken_over)
+    monkeypatch.setattr(jobs, "allocate_numbers", stall_and_get_taken_over)
     job = roster.request_commit(job, by=chair)
     assert counts_of(job) == ("done", 11, 11, 100, 3, 1, 1, 5, 1)
     assert table_sizes() == (before[0] + 2, before[1] + 3, before[2] + 2, before[3] + 3)

@@ -19,6 +19,7 @@ from smartunion.console.excel import ImportReport, RowError
 from smartunion.core.errors import DomainError
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import validate_credit_code
+from smartunion.core.xlsx import parse_date
 from smartunion.orgs import services
 from smartunion.orgs.models import Employer, Organisation
 from smartunion.orgs.queries import visible_orgs
@@ -94,9 +95,8 @@ def import_orgs(rows, *, by, dry_run: bool) -> ImportReport:
             errors.append(RowError(number, "上级组织编号", "请填写上级组织编号"))
         founded = None
         if record.get("成立日期"):
-            try:
-                founded = dt.date.fromisoformat(record["成立日期"])
-            except ValueError:
+            founded = _founded_on(record["成立日期"])
+            if founded is None:
                 errors.append(RowError(number, "成立日期", "日期格式应为 2024-01-31"))
         if errors:
             report.errors.extend(errors)
@@ -126,6 +126,16 @@ def import_orgs(rows, *, by, dry_run: bool) -> ImportReport:
             report.errors.append(RowError(number, FIELD_COLUMNS.get(getattr(exc, "field", "parent")), str(exc)))
 
     return _run(rows, apply_row, dry_run=dry_run)
+
+
+def _founded_on(text: str) -> dt.date | None:
+    """A date cell reads as the digits of its Excel serial; typed text must be ISO (2024-01-31)."""
+    if text.isdigit():
+        return parse_date(text, digits_are_serial=True)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _org_snapshot(org: Organisation) -> tuple:

@@ -15,7 +15,7 @@ from django.db import connection, models
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert rows (tuples in `fields` order, values as the database stores them); returns the count."""
     meta = model._meta
-    columns = [meta.get_field(name).column for name in fields]
+    columns = [_column(model, name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     column_sql = ", ".join(quote(c) for c in columns)
@@ -34,6 +34,35 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})", rows)  # noqa: S608
     return len(rows)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+    return field.column
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` primary keys nobody else will use, so rows can be inserted with their ids known (no read-back).
+
+    PostgreSQL: taken from the table's sequence. SQLite: the write transaction (BEGIN IMMEDIATE) holds the database's
+    write lock, so the ids after the highest ever used (sqlite_sequence, AUTOINCREMENT) stay free until it ends; call
+    it inside the transaction that inserts the rows."""
+    meta = model._meta
+    pk_column = _column(model, meta.pk.name)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [meta.db_table, pk_column, count])
+            return [row[0] for row in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quote(pk_column)}) FROM {quote(meta.db_table)}")  # noqa: S608
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+        used = cursor.fetchone()
+        start = max(top, used[0] if used else 0) + 1
+    return list(range(start, start + count))
 
 
 def next_id(model: type[models.Model]) -> int:

@@ -8,12 +8,16 @@ sequence only moves forward, and a lost card is reissued as a new version of the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from smartunion.core.audit import log_event
-from smartunion.members.models import CardSequence, MemberCard, Person
+from smartunion.core.bulk import insert_rows
+from smartunion.members.models import CardSequence, MemberCard, Membership, Person
 from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation, ancestor_paths
 
@@ -79,34 +83,81 @@ def is_card_number(number: str) -> bool:
     return len(number or "") == 6 + SEQUENCE_DIGITS + 1 and luhn_valid(number)
 
 
+class LatestCard(NamedTuple):
+    """A person's latest card version: its number, version and issuer, and whether the person holds an active
+    card (this version or an earlier one)."""
+
+    card_number: str
+    version: int
+    issuer_id: int
+    active: bool
+
+
+def next_card(latest: LatestCard | None, *, new_card: Callable[[], tuple[str, int]]) -> tuple[str, int, int] | None:
+    """The card issuing gives a person, as (number, version, issuer id): None while they hold an active card; their
+    old number again as its next version; else `new_card()`'s (number, issuer id) as version 1. Numbers are never
+    reused for someone else and never change for a person. The one rule of issue_card and issue_cards."""
+    if latest is None:
+        number, issuer_id = new_card()
+        return number, 1, issuer_id
+    if latest.active:
+        return None
+    return latest.card_number, latest.version + 1, latest.issuer_id
+
+
 def issue_card(person: Person, *, union: Organisation, by=None) -> MemberCard:
     """The person's card: the active one if they have it, else a card with their membership's number (one number
     everywhere), or their old number re-activated as a new version, or a new number. A membership still carrying a
     number from before the card format (an early import) takes the new card's number, so the member sees one."""
-    from smartunion.members.models import Membership
-
     existing = active_card(person)
     if existing is not None:
         return existing
     previous = MemberCard.objects.filter(person=person).order_by("-version").first()
+    latest = None if previous is None else LatestCard(previous.card_number, previous.version, previous.issuer_id,
+                                                      False)
+    data: dict = {}
+
+    def new_card() -> tuple[str, int]:
+        issuer = issuer_for(union)
+        membership = active_membership(person, related=())
+        if membership is not None and is_card_number(membership.card_number):
+            return membership.card_number, issuer.pk
+        number = allocate_numbers(issuer, 1)[0]
+        if membership is not None:
+            Membership.objects.filter(pk=membership.pk).update(card_number=number)
+            data["renumbered_from"] = membership.card_number
+        return number, issuer.pk
+
     with transaction.atomic():
-        data: dict = {}
-        if previous is not None:
-            card = MemberCard.objects.create(person=person, card_number=previous.card_number,
-                                             version=previous.version + 1, issuer=previous.issuer)
-        else:
-            issuer = issuer_for(union)
-            membership = active_membership(person, related=())
-            if membership is not None and is_card_number(membership.card_number):
-                number = membership.card_number
-            else:
-                number = allocate_numbers(issuer, 1)[0]
-                if membership is not None:
-                    Membership.objects.filter(pk=membership.pk).update(card_number=number)
-                    data["renumbered_from"] = membership.card_number
-            card = MemberCard.objects.create(person=person, card_number=number, issuer=issuer)
+        issued = next_card(latest, new_card=new_card)
+        if issued is None:  # cannot happen: an active card was looked for above
+            raise RuntimeError("issue_card: the person holds an active card")
+        number, version, issuer_id = issued
+        card = MemberCard.objects.create(person=person, card_number=number, version=version, issuer_id=issuer_id)
         log_event("members.card.issue", actor=by, target=card, org=union, data={"version": card.version, **data})
     return card
+
+
+CARD_COLUMNS = ("person", "card_number", "version", "issuer", "status", "issued_at", "revoke_reason")
+
+
+def issue_cards(people: Iterable[tuple[int, LatestCard | None]], *, new_card: Callable[[], tuple[str, int]],
+                issued_at) -> dict[int, str]:
+    """issue_card for a bulk load (the roster import): each person's card number by the same rule (next_card),
+    the new card rows inserted in one statement (core.bulk; `issued_at` as the database stores it). For people
+    who are not members yet; the caller writes their memberships with these numbers and audits the load."""
+    numbers: dict[int, str] = {}
+    rows = []
+    for person_id, latest in people:
+        issued = next_card(latest, new_card=new_card)
+        if issued is None:  # an active card: its number is the membership's
+            numbers[person_id] = latest.card_number if latest is not None else ""
+            continue
+        number, version, issuer_id = issued
+        numbers[person_id] = number
+        rows.append((person_id, number, version, issuer_id, MemberCard.Status.ACTIVE.value, issued_at, ""))
+    insert_rows(MemberCard, CARD_COLUMNS, rows)
+    return numbers
 
 
 def revoke_card(card: MemberCard, *, by=None, reason: str) -> MemberCard:
