@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "smartunion.accounts",
     "smartunion.orgs",
     "smartunion.members",
+    "smartunion.subsites",
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN

@@ -1,4 +1,4 @@
-"""The worker portal on a phone: the channel home renders without sideways scrolling, and log-in reaches 我的."""
+"""The worker portal on a phone: the subsite home renders without sideways scrolling, and log-in reaches 我的."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 
-from smartunion.portal.models import Channel
+from smartunion.subsites.models import Subsite
 
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
              "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
@@ -17,7 +17,7 @@ SCREENSHOT = Path(tempfile.gettempdir()) / "portal_mobile.png"  # /tmp/portal_mo
 
 def test_portal_home_on_phone(transactional_db, django_db_serialized_rollback, tree, personas, live_server,
                               new_context):
-    Channel.objects.create(org=tree.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家")
+    Subsite.objects.create(org=tree.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家")
     context = new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
                           has_touch=True, user_agent=IPHONE_UA)
     page = context.new_page()

@@ -60,3 +60,16 @@ def excel():
 @pytest.fixture
 def messages_of():
     return flash
+
+
+def refusals(response):
+    """The errors on an admin form drawn again after a refusal: those above the form, then each field's, once each."""
+    form = response.context["adminform"].form
+    errors = [*form.non_field_errors(), *(e for name, field_errors in form.errors.items() if name != "__all__"
+                                          for e in field_errors)]
+    return list(dict.fromkeys(errors))
+
+
+@pytest.fixture
+def refusals_of():
+    return refusals

@@ -160,3 +160,19 @@ def test_forward_choices_are_the_review_scope(tree, personas, console, town):
     choices = [label for _value, label in page.context["form"].fields["to"].choices]
     assert choices == ["请选择要转交的工会", "甲公司工会委员会"]
     assert re.search(r"<select name=\"to\"", page.content.decode())
+
+
+def test_a_review_refused_by_the_workflow_is_shown_on_the_form(tree, personas, console, town):
+    from smartunion.members.services import reject_join_application
+
+    application, _ = join_apply(applicant=None, **join_values(1))
+    page = console(personas.county_cadre).get(f"{LIST}{application.pk}/review/")
+    assert page.status_code == 200
+    reject_join_application(application, by=personas.county_cadre, reason="材料不全")  # meanwhile, elsewhere
+    response = console(personas.county_cadre).post(f"{LIST}{application.pk}/review/", {"action": "approve"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    message = form.non_field_errors()[0]
+    assert form.non_field_errors() == [message] and message.startswith("当前状态为“")
+    assert f'<p class="text-red-600">{message}</p>' in response.content.decode()
+    assert JoinApplication.objects.get(pk=application.pk).status == JoinApplication.Status.REJECTED

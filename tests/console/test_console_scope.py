@@ -230,12 +230,13 @@ def post_change(client, org, **changes):
     ("province_admin", "jinan", "370200", "下级组织的行政区划不在新的行政区划内，不能变更"),
 ])
 def test_region_edits_across_cities_are_refused(who, target, region, message, tree, personas, township_regions,
-                                                console, messages_of):
+                                                console):
     from smartunion.orgs.models import Organisation
 
     org = getattr(tree, target)
     response = post_change(console(getattr(personas, who)), org, region=region)
-    assert messages_of(response) == [message]
+    form = response.context["adminform"].form  # drawn again with the cadre's input and the refusal on its field
+    assert (form.errors["region"], form["region"].value()) == ([message], region)
     assert Organisation.objects.get(pk=org.pk).region_id == org.region_id
 
 
@@ -269,7 +270,7 @@ def test_the_manager_above_changes_the_region_and_it_is_audited(tree, personas, 
     ("other_city_cadre", "shinan_town", "grassroots", "370102"),
 ])
 def test_creating_an_org_under_another_citys_region_is_refused(who, parent, kind, region, tree, personas,
-                                                               township_regions, console, messages_of):
+                                                               township_regions, console):
     from smartunion.orgs.models import Organisation
 
     before = Organisation.objects.count()
@@ -277,19 +278,20 @@ def test_creating_an_org_under_another_citys_region_is_refused(who, parent, kind
         reverse("console:orgs_organisation_add"),
         {"name": "越界工会", "kind": kind, "parent": getattr(tree, parent).pk, "region": region, "_save": "1"},
         follow=True)
-    assert messages_of(response)[0].startswith("行政区划应在上级总工会“")
+    assert response.context["adminform"].form.errors["region"][0].startswith("行政区划应在上级总工会“")
     assert Organisation.objects.count() == before
 
 
 @pytest.mark.parametrize(("who", "region"), [("city_cadre", "370202"), ("county_cadre", "370103"),
                                              ("other_city_cadre", "370102")])
 def test_creating_an_employer_under_another_citys_region_is_refused(who, region, tree, personas, console,
-                                                                    messages_of):
+                                                                    refusals_of):
     from smartunion.orgs.models import Employer
 
     response = console(getattr(personas, who)).post(
-        reverse("console:orgs_employer_add"), {"name": "越权物流有限公司", "region": region, "_save": "1"}, follow=True)
-    assert messages_of(response) == ["您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"]
+        reverse("console:orgs_employer_add"), {"name": "越权物流有限公司", "region": region, "_save": "1"})
+    assert response.status_code == 200  # a message on the form, not a 403 page
+    assert refusals_of(response) == ["您无权在该区域登记单位，请选择您管辖范围内的行政区划或所属工会"]
     assert Employer.objects.count() == 3
 
 
@@ -382,3 +384,21 @@ def test_an_employer_edit_in_scope_is_saved_and_audited(tree, personas, console)
     saved = Employer.objects.get(pk=tree.employer.pk)
     assert (saved.name, saved.normalized_name, saved.address) == ("濟南甲科技股份有限公司", "甲科技", "解放路3号")
     assert AuditEvent.objects.get(action="orgs.employer.update").data == {"fields": ["address", "name"]}
+
+
+# The audit log: both ends of a transfer see its events.
+
+
+@pytest.mark.parametrize("who", ["city_cadre", "other_city_cadre", "province_admin"])
+def test_both_ends_of_a_transfer_see_its_events_in_the_audit_log(who, tree, personas, console):
+    """Filed under the old union (济南) and naming the new one (青岛) as its second org: 青岛's cadres see it too."""
+    from smartunion.members.services import transfer_approve, transfer_request
+
+    transfer = transfer_request(membership=personas.worker.person.memberships.get(status="active"),
+                                by=personas.worker, to_union=tree.qd_grassroots)
+    transfer_approve(transfer, by=personas.other_city_cadre)
+    cl = changelist(console(getattr(personas, who)), "core_auditevent", "?q=members.transfer")
+    assert [(e.action, e.org, e.also_org_path) for e in cl.queryset] == [
+        ("members.transfer.approve", tree.grassroots, tree.qd_grassroots.path),
+        ("members.transfer.request", tree.grassroots, tree.qd_grassroots.path),
+    ]

@@ -131,28 +131,6 @@ def test_person_upsert_refuses_an_unreadable_name(db):
     assert not Person.objects.exists()
 
 
-def test_channel_and_notice_text_is_checked(tree, personas):
-    from django.core.exceptions import ValidationError
-    from django.utils import timezone
-
-    from smartunion.portal.models import Channel, Notice
-    from smartunion.portal.services import channel_save, notice_save
-
-    channel = Channel(org=tree.jinan, name="😀", banner_text="说明\x07")
-    with pytest.raises(ValidationError) as excinfo:
-        channel_save(channel, by=personas.city_cadre, changed=["name"])
-    assert excinfo.value.message_dict == {"name": ["频道名称应包含汉字或字母"],
-                                          "banner_text": ["横幅说明不能包含控制字符"]}
-    assert not Channel.objects.exists()
-
-    channel.name, channel.banner_text = "泉城职工", "第一行\n第二行"
-    channel_save(channel, by=personas.city_cadre, changed=["name"])
-    notice = Notice(channel=channel, title="通知", body="正" * 20_001, published_at=timezone.now())
-    with pytest.raises(ValidationError) as excinfo:
-        notice_save(notice, by=personas.city_cadre, changed=["notice"])
-    assert excinfo.value.message_dict == {"body": ["正文不能超过20000个字"]}
-
-
 @pytest.mark.parametrize(("name", "errors"), [
     ("张伟", []),
     ("😀", [("姓名", "姓名应包含汉字或字母")]),

@@ -1,4 +1,4 @@
-"""The portal home: the visitor's channel and the service grid of services that exist."""
+"""The portal home: the visitor's city subsite and the service grid of services that exist."""
 
 import datetime as dt
 import re
@@ -11,8 +11,9 @@ from smartunion.core.validators import make_id_number
 from smartunion.members.services import membership_start, person_upsert
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation
-from smartunion.portal.models import Channel, Notice
 from smartunion.portal.services import SERVICES
+from smartunion.subsites.models import Notice, Subsite
+from smartunion.subsites.queries import SERVICE_KEYS
 
 
 def tiles(response):
@@ -31,10 +32,14 @@ def test_services_are_the_built_ones():
     }
 
 
-def test_anonymous_home_shows_the_province_channel(client, channels):
+def test_the_portal_has_a_page_for_every_subsite_service_key_and_no_other():
+    assert list(SERVICES) == list(SERVICE_KEYS) == ["join", "membership", "card", "directory", "notices", "me"]
+
+
+def test_anonymous_home_shows_the_province_subsite(client, subsites):
     response = client.get("/")
     assert response.status_code == 200
-    assert response.context["channel"].name == "齐鲁工会"
+    assert response.context["subsite"].name == "齐鲁工会"
     html = response.content.decode()
     assert "<title>齐鲁工会</title>" in html
     assert '<a class="brand" href="/">齐鲁工会</a>' in html
@@ -45,10 +50,10 @@ def test_anonymous_home_shows_the_province_channel(client, channels):
                                ("/notices/", "notices", "通知公告"), ("/me/", "me", "我的")]
 
 
-def test_home_without_any_channel_uses_the_defaults(client, tree):
+def test_home_without_any_subsite_uses_the_defaults(client, tree):
     response = client.get("/")
     assert response.status_code == 200
-    assert response.context["channel"] is None
+    assert response.context["subsite"] is None
     html = response.content.decode()
     assert "<title>智慧工会</title>" in html
     assert "<h1>职工之家 · 网上服务</h1>" in html and "<p>工会服务，一网通办</p>" in html
@@ -59,45 +64,45 @@ def test_home_without_any_channel_uses_the_defaults(client, tree):
 def test_home_on_an_empty_database(client, db):
     response = client.get("/")
     assert response.status_code == 200
-    assert response.context["channel"] is None
+    assert response.context["subsite"] is None
 
 
-def test_worker_sees_their_city_channel(client, channels, personas):
+def test_worker_sees_their_city_subsite(client, subsites, personas):
     client.force_login(personas.worker)
     response = client.get("/")
-    assert response.context["channel"].name == "泉城工会"
+    assert response.context["subsite"].name == "泉城工会"
     html = response.content.decode()
     assert '<a class="brand" href="/">泉城工会</a>' in html
     assert "<h1>济南职工之家</h1>" in html
     assert "齐鲁工会" not in html
 
 
-def test_worker_without_a_membership_sees_the_province_channel(client, channels, personas):
+def test_worker_without_a_membership_sees_the_province_subsite(client, subsites, personas):
     client.force_login(personas.outsider)
-    assert client.get("/").context["channel"].name == "齐鲁工会"
+    assert client.get("/").context["subsite"].name == "齐鲁工会"
 
 
-def test_worker_in_a_city_without_a_channel_sees_the_province_channel(client, channels, tree):
+def test_worker_in_a_city_without_a_subsite_sees_the_province_subsite(client, subsites, tree):
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
     membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
-    assert client.get("/").context["channel"].name == "齐鲁工会"
+    assert client.get("/").context["subsite"].name == "齐鲁工会"
 
 
 def test_fallback_is_the_workers_own_province(client, tree):
     hebei = org_services.org_create(parent=tree.national, kind=Organisation.Kind.PROVINCE, name="河北省总工会",
                                     region="130000", by=SYSTEM)
-    Channel.objects.create(org=hebei, name="燕赵工会")
-    Channel.objects.create(org=tree.province, name="齐鲁工会")
+    Subsite.objects.create(org=hebei, name="燕赵工会")
+    Subsite.objects.create(org=tree.province, name="齐鲁工会")
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
     membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
-    assert client.get("/").context["channel"].name == "齐鲁工会"
+    assert client.get("/").context["subsite"].name == "齐鲁工会"
 
 
-def test_every_tile_link_works_for_a_logged_in_worker(client, channels, personas):
+def test_every_tile_link_works_for_a_logged_in_worker(client, subsites, personas):
     client.force_login(personas.worker)
     links = tiles(client.get("/"))
     assert len(links) == len(SERVICES)
@@ -106,8 +111,8 @@ def test_every_tile_link_works_for_a_logged_in_worker(client, channels, personas
         assert client.get(href, follow=True).status_code == 200, href  # 我要入会 sends a member to 我的会籍
 
 
-def test_channel_service_order_changes_the_tile_order(client, channels, personas):
-    _, jinan = channels
+def test_subsite_service_order_changes_the_tile_order(client, subsites, personas):
+    _, jinan = subsites
     jinan.service_order = ["me", "notices"]
     jinan.save()
     client.force_login(personas.worker)
@@ -115,29 +120,29 @@ def test_channel_service_order_changes_the_tile_order(client, channels, personas
                                                              "directory"]
 
 
-def test_unknown_services_in_the_order_are_left_out(client, channels):
-    province, _ = channels
+def test_unknown_services_in_the_order_are_left_out(client, subsites):
+    province, _ = subsites
     province.service_order = ["payslips", "notices", "legal-aid"]
     province.save()
     assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
                                                              "me"]
 
 
-def test_a_service_listed_twice_shows_once(client, channels):
-    province, _ = channels
+def test_a_service_listed_twice_shows_once(client, subsites):
+    province, _ = subsites
     province.service_order = ["notices", "notices"]
     province.save()
     assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
                                                              "me"]
 
 
-def test_home_shows_the_three_latest_notices_of_the_channel(client, channels):
-    province, jinan = channels
+def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):
+    province, jinan = subsites
     now = timezone.now()
     for day in range(1, 6):
-        Notice.objects.create(channel=province, title=f"省公告{day}", published_at=now - dt.timedelta(days=day))
-    Notice.objects.create(channel=province, title="置顶公告", published_at=now - dt.timedelta(days=30), pinned=True)
-    Notice.objects.create(channel=jinan, title="济南公告", published_at=now)
+        Notice.objects.create(subsite=province, title=f"省公告{day}", published_at=now - dt.timedelta(days=day))
+    Notice.objects.create(subsite=province, title="置顶公告", published_at=now - dt.timedelta(days=30), pinned=True)
+    Notice.objects.create(subsite=jinan, title="济南公告", published_at=now)
     response = client.get("/")
     assert [n.title for n in response.context["notices"]] == ["置顶公告", "省公告1", "省公告2"]
     html = response.content.decode()

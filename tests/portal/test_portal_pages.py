@@ -8,7 +8,7 @@ from django.utils import timezone
 from smartunion.core.actors import SYSTEM
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation
-from smartunion.portal.models import Notice
+from smartunion.subsites.models import Notice
 
 
 def names(response):
@@ -83,17 +83,17 @@ def test_directory_paginates_by_twenty(client, tree):
     assert client.get("/directory/?q=历下&page=abc").context["page"].number == 1
 
 
-def _notices(channel, n):
+def _notices(subsite, n):
     now = timezone.now()
     for i in range(n):
-        Notice.objects.create(channel=channel, title=f"公告{i:02d}", body=f"第{i}条\n正文",
+        Notice.objects.create(subsite=subsite, title=f"公告{i:02d}", body=f"第{i}条\n正文",
                               published_at=now - dt.timedelta(hours=i))
 
 
-def test_notices_paginate_by_twenty(client, channels):
-    province, jinan = channels
+def test_notices_paginate_by_twenty(client, subsites):
+    province, jinan = subsites
     _notices(province, 25)
-    Notice.objects.create(channel=jinan, title="济南公告", published_at=timezone.now())
+    Notice.objects.create(subsite=jinan, title="济南公告", published_at=timezone.now())
     first = client.get("/notices/")
     assert first.status_code == 200
     assert [n.title for n in first.context["page"]] == [f"公告{i:02d}" for i in range(20)]
@@ -106,15 +106,15 @@ def test_notices_paginate_by_twenty(client, channels):
     assert '<a href="?page=1">上一页</a>' in second.content.decode()
 
 
-def test_worker_sees_their_city_notices(client, channels, personas):
-    province, jinan = channels
+def test_worker_sees_their_city_notices(client, subsites, personas):
+    province, jinan = subsites
     _notices(province, 2)
-    Notice.objects.create(channel=jinan, title="济南公告", published_at=timezone.now())
+    Notice.objects.create(subsite=jinan, title="济南公告", published_at=timezone.now())
     client.force_login(personas.worker)
     assert [n.title for n in client.get("/notices/").context["page"]] == ["济南公告"]
 
 
-def test_notices_without_a_channel(client, tree):
+def test_notices_without_a_subsite(client, tree):
     response = client.get("/notices/")
     assert response.status_code == 200
     assert list(response.context["page"]) == []

@@ -1,7 +1,7 @@
 """The cadres' console: Django admin themed with django-unfold, every page scoped to the cadre's subtree."""
 
 from django import forms
-from django.urls import reverse_lazy
+from django.urls import path, reverse_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
@@ -49,44 +49,22 @@ class ConsoleSite(UnfoldAdminSite):
     login_form = ConsoleLoginForm
     login_template = "console/login.html"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list = []
+
     def has_permission(self, request):
         user = request.user
         return bool(user.is_active and user.is_staff and (is_unrestricted(user) or managed_paths(user)))
 
+    def register_page(self, route: str, view, *, name: str) -> None:
+        """A console page that belongs to no model list (the TOTP enrolment): registered by its admin module,
+        served under /console/<route> as console:<name>, behind the console's log-in and permission."""
+        self._pages.append((route, view, name))
+
     def get_urls(self):
-        from django.urls import path
-
-        return [path("security/totp/", self.admin_view(self.totp_view), name="totp"), *super().get_urls()]
-
-    def totp_view(self, request):
-        """Enrol the signed-in cadre in the TOTP second factor: scan the QR, confirm with a code."""
-        from django.contrib import messages
-        from django.shortcuts import redirect
-        from django.template.response import TemplateResponse
-        from django.utils.safestring import mark_safe
-
-        from smartunion.accounts.services import totp_begin, totp_confirm
-        from smartunion.core.errors import DomainError
-        from smartunion.core.qr import qr_svg
-
-        user = request.user
-        uri = None
-        if request.method == "POST" and request.POST.get("action") == "confirm":
-            try:
-                totp_confirm(user, code=request.POST.get("code", "").strip())
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, "动态口令已启用，下次登录时需要输入")
-                return redirect("console:totp")
-        if request.method == "POST" and request.POST.get("action") == "begin":
-            uri = totp_begin(user)
-        context = {
-            **self.each_context(request), "title": "动态口令（双因素认证）", "enabled": user.totp_enabled,
-            "qr": mark_safe(qr_svg(uri)) if uri else None,  # noqa: S308  our own generated SVG
-            "secret": user.totp_pending if uri else "",
-        }
-        return TemplateResponse(request, "console/totp.html", context)
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
+        return [*pages, *super().get_urls()]
 
 
 console_site = ConsoleSite(name="console")
@@ -109,7 +87,7 @@ def navigation(request):
         {
             "title": "职工门户",
             "items": [
-                {"title": "城市频道与公告", "icon": "campaign", "link": link("portal_channel_changelist")},
+                {"title": "城市分站与公告", "icon": "campaign", "link": link("subsites_subsite_changelist")},
             ],
         },
         {

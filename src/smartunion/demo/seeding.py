@@ -27,7 +27,7 @@ from smartunion.members.cards import allocate_numbers, card_number, issuer_for
 from smartunion.members.models import CardSequence, Membership, Person
 from smartunion.orgs.models import SEGMENT, Employer, Organisation, Position, Region, segment
 from smartunion.orgs.services import recount_members
-from smartunion.portal.models import Channel, Notice
+from smartunion.subsites.models import Notice, Subsite
 
 DEMO_PASSWORD = "smartunion-demo"  # noqa: S105  documented demo password
 PROVINCE = "370000"
@@ -264,7 +264,7 @@ class Seeder:
             rng.choice(GIG_FORMS[form]) if form in GIG_FORMS else "", employer.pk, now,
         )
 
-    # Accounts and channels
+    # Accounts and subsites
 
     def cadre(self, username: str, display_name: str, org: Organisation, role: str = Position.Role.ADMINISTRATOR):
         user = User.objects.create(username=username, display_name=display_name, kind=User.Kind.CADRE,
@@ -313,24 +313,24 @@ class Seeder:
                      ("newcomer", "未入会职工，手机 13900000002")]
         self.report.accounts = accounts
 
-    def build_channels(self) -> None:
+    def build_subsites(self) -> None:
         now = timezone.now()
-        channels = [Channel(org=self.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家",
+        subsites = [Subsite(org=self.province, name="齐鲁工惠", banner_title="齐鲁工惠 · 职工之家",
                             banner_text="山东省总工会职工服务平台",
                             service_order=["join", "membership", "card", "directory", "notices", "me"])]
         for org in self.cities.values():
             short = org.name.removesuffix("市总工会")
-            channels.append(Channel(org=org, name=f"{short}工惠", banner_title=f"{short}工惠",
-                                    banner_text=f"{org.name}职工服务频道",
+            subsites.append(Subsite(org=org, name=f"{short}工惠", banner_title=f"{short}工惠",
+                                    banner_text=f"{org.name}职工服务分站",
                                     service_order=["card", "membership", "join", "directory", "notices", "me"]))
-        Channel.objects.bulk_create(channels)
+        Subsite.objects.bulk_create(subsites)
         notices = []
-        for channel in Channel.objects.all():
-            notices.append(Notice(channel=channel, title=f"{channel.name}上线试运行", pinned=True, published_at=now,
+        for subsite in Subsite.objects.all():
+            notices.append(Notice(subsite=subsite, title=f"{subsite.name}上线试运行", pinned=True, published_at=now,
                                   body="欢迎广大职工使用网上服务。"))
-            notices.append(Notice(channel=channel, title="关于开展职工网上入会的通知",
+            notices.append(Notice(subsite=subsite, title="关于开展职工网上入会的通知",
                                   published_at=now - dt.timedelta(days=3),
-                                  body="请尚未入会的职工关注本频道的入会服务。"))
+                                  body="请尚未入会的职工关注本分站的入会服务。"))
         Notice.objects.bulk_create(notices)
 
 
@@ -386,7 +386,7 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     seeder = Seeder(members=members, orgs=orgs, seed=seed, progress=progress)
     seeder.build_tree()
     seeder.build_accounts()
-    seeder.build_channels()
+    seeder.build_subsites()
     member_started = time.monotonic()
     seeder.build_members(members)
     member_seconds = time.monotonic() - member_started

@@ -11,7 +11,7 @@ from smartunion.members import services
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
 from smartunion.orgs.models import Organisation
 from smartunion.portal.membership_forms import JoinForm, TransferForm
-from smartunion.portal.services import channel_for
+from smartunion.subsites.queries import subsite_for
 
 
 def _active_membership(user):
@@ -64,7 +64,7 @@ def join(request):
         else:
             messages.success(request, "申请已提交" if created else "您已有一份正在审核的申请")
             return redirect("portal:my_membership")
-    return render(request, "portal/join.html", {"form": form, "source": source, "channel": channel_for(request.user)})
+    return render(request, "portal/join.html", {"form": form, "source": source, "subsite": subsite_for(request.user)})
 
 
 @login_required
@@ -80,7 +80,7 @@ def my_membership(request):
     return render(request, "portal/my_membership.html", {
         "membership": membership, "history": history, "applications": applications, "transfers": transfers,
         "pending": any(a.status == JoinApplication.Status.PENDING for a in applications),
-        "channel": channel_for(request.user),
+        "subsite": subsite_for(request.user),
     })
 
 
@@ -101,7 +101,7 @@ def transfer(request):
             messages.success(request, "转会申请已提交，原工会同意转出、新工会接收后即完成，会员卡号不变。")
             return redirect("portal:my_membership")
     return render(request, "portal/transfer.html", {"form": form, "membership": membership,
-                                                    "channel": channel_for(request.user)})
+                                                    "subsite": subsite_for(request.user)})
 
 
 @login_required

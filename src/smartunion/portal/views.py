@@ -1,4 +1,4 @@
-"""The workers' mobile portal: home (city channel), log-in (password or SMS code), sign-up, password reset, unlock,
+"""The workers' mobile portal: home (the city subsite), log-in (password or SMS code), sign-up, password reset, unlock,
 我的, the union directory, notices."""
 
 from django.contrib import messages
@@ -26,15 +26,16 @@ from smartunion.portal.forms import (
     SmsLoginForm,
     UnlockForm,
 )
-from smartunion.portal.models import Notice
-from smartunion.portal.services import channel_for, service_grid
+from smartunion.portal.services import service_grid
+from smartunion.subsites.models import Notice
+from smartunion.subsites.queries import subsite_for
 
 
 def home(request):
-    channel = channel_for(request.user)
-    notices = Notice.objects.filter(channel=channel)[:3] if channel else []
+    subsite = subsite_for(request.user)
+    notices = Notice.objects.filter(subsite=subsite)[:3] if subsite else []
     return render(request, "portal/home.html", {
-        "channel": channel, "services": service_grid(channel), "notices": notices,
+        "subsite": subsite, "services": service_grid(subsite), "notices": notices,
     })
 
 
@@ -215,10 +216,10 @@ def directory(request):
 
 
 def notices(request):
-    channel = channel_for(request.user)
-    queryset = Notice.objects.filter(channel=channel) if channel else Notice.objects.none()
+    subsite = subsite_for(request.user)
+    queryset = Notice.objects.filter(subsite=subsite) if subsite else Notice.objects.none()
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
-    return render(request, "portal/notices.html", {"channel": channel, "page": page})
+    return render(request, "portal/notices.html", {"subsite": subsite, "page": page})
 
 
 def not_found(request, exception=None):

@@ -1,38 +1,30 @@
-"""Console pages for member rosters: upload, dry-run progress, commit, error list, template, and export.
+"""Console pages of member rosters: upload, dry-run progress, commit, resume, error list, template and export.
 
-Imported at the end of console/admin.py. The import jobs list lives at /console/members/rosterimport/; the same
-admin adds the export actions to the membership list.
+The import jobs list lives at /console/members/rosterimport/. The export actions of the membership list are that
+list's own (console/admin/members.py); both call members.roster.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from smartunion.console.admin import ScopedAdmin, scope_root
+from smartunion.console.admin.base import Refused, ScopedAdmin, run_service, scope_root, xlsx_response
 from smartunion.console.site import console_site
 from smartunion.members import roster
-from smartunion.members.models import Membership, RosterImport
-from smartunion.orgs.models import Organisation, Position
-from smartunion.orgs.queries import can_manage, scoped, visible_orgs
+from smartunion.members.models import RosterImport
+from smartunion.orgs.models import Organisation
+from smartunion.orgs.queries import can_manage, visible_orgs
 
 RUNNING = (RosterImport.Status.QUEUED, RosterImport.Status.VALIDATING, RosterImport.Status.COMMITTING)
 SHOWN_ERRORS = 100
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=roster.XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _org_widget():
@@ -133,13 +125,10 @@ class RosterImportAdmin(ScopedAdmin):
         form = RosterUploadForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
-                job = roster.create_job(union=form.cleaned_data["union"], upload=form.cleaned_data["file"],
-                                        by=request.user)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except PermissionError as exc:
-                form.add_error("union", str(exc))
+                job = run_service(roster.create_job, union=form.cleaned_data["union"],
+                                  upload=form.cleaned_data["file"], by=request.user)
+            except Refused as refused:
+                refused.show(request, form)
             else:
                 messages.success(request, f"已上传“{job.file_name}”，正在试运行校验")
                 return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
@@ -165,33 +154,29 @@ class RosterImportAdmin(ScopedAdmin):
             errors=job.errors[:SHOWN_ERRORS], more_errors=max(len(job.errors), job.rejected + job.conflicts) >
             SHOWN_ERRORS, has_errors=bool(job.errors), dry_run=job.status == RosterImport.Status.VALIDATED))
 
-    def commit_view(self, request, pk):
-        job = self._job(request, pk)
+    def _step(self, request, job: RosterImport, service, done: str) -> HttpResponseRedirect:
+        """Run one step of the job's workflow; its refusal (no right, wrong state) is a message on the progress
+        page."""
         try:
-            roster.request_commit(job, by=request.user)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except roster.ImportStateError as exc:
+            run_service(service, job, by=request.user)
+        except Refused as refused:
+            refused.show(request)
+        except roster.ImportStateError as exc:  # until members.roster raises core.errors.StateError
             messages.error(request, str(exc))
         else:
-            messages.success(request, "已确认导入，正在写入")
+            messages.success(request, done)
         return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
+
+    def commit_view(self, request, pk):
+        return self._step(request, self._job(request, pk), roster.request_commit, "已确认导入，正在写入")
 
     def _retry(self, request, pk, service, done: str):
         """继续导入 / 重新校验: both need the confirmation box ticked; the service audits the step."""
         job = self._job(request, pk)
         if not request.POST.get("confirm"):
             messages.error(request, "请勾选确认后再提交")
-        else:
-            try:
-                service(job, by=request.user)
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except roster.ImportStateError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, done)
-        return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
+            return HttpResponseRedirect(reverse("console:members_rosterimport_progress", args=[job.pk]))
+        return self._step(request, job, service, done)
 
     def resume_view(self, request, pk):
         return self._retry(request, pk, roster.resume_job, "已继续导入，已写入的部分不会重复写入")
@@ -217,59 +202,13 @@ class RosterImportAdmin(ScopedAdmin):
                 form.add_error("reason", "完整导出包含身份证号码、手机号码和住址，请填写导出原因")
             else:
                 try:
-                    queryset = roster.roster_queryset(request.user, org, full=full)
-                    content, _count = roster.export_roster(queryset, by=request.user, full=full, reason=reason,
-                                                           org=org or scope_root(request.user))
-                except PermissionError as exc:
-                    raise PermissionDenied(str(exc)) from exc
-                except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    queryset = run_service(roster.roster_queryset, request.user, org, full=full)
+                    content, _count = run_service(roster.export_roster, queryset, by=request.user, full=full,
+                                                  reason=reason, org=org or scope_root(request.user))
+                except Refused as refused:
+                    refused.show(request, form)
                 else:
                     name = org.name if org else "管辖范围"
                     return xlsx_response(content, f"{name}会员名册{'（完整）' if full else '（脱敏）'}.xlsx")
         return TemplateResponse(request, "console/roster_export.html", self._context(
             request, title="导出会员名册", form=form, media=self.media + form.media))
-
-
-# Export actions on the membership list ------------------------------------------------------------------------------
-
-
-def _refused(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-@admin.action(description="导出所选会员名册（脱敏，Excel）")
-def export_selected(modeladmin, request, queryset):
-    try:
-        content, _count = roster.export_roster(queryset.filter(status=Membership.Status.ACTIVE), by=request.user,
-                                               org=scope_root(request.user))
-    except ValidationError as exc:
-        return _refused(request, exc)
-    return xlsx_response(content, "会员名册（脱敏）.xlsx")
-
-
-@admin.action(description="完整导出所选会员名册（需填写原因）")
-def export_selected_full(modeladmin, request, queryset):
-    """A confirmation page asks for the reason; the export covers active members the cadre manages."""
-    queryset = scoped(queryset.filter(status=Membership.Status.ACTIVE), request.user, field="union_path",
-                      roles=Position.MANAGING_ROLES)
-    reason = request.POST.get("reason", "").strip()
-    if request.POST.get("confirm") and reason:
-        try:
-            content, _count = roster.export_roster(queryset, by=request.user, full=True, reason=reason,
-                                                   org=scope_root(request.user))
-        except ValidationError as exc:
-            return _refused(request, exc)
-        return xlsx_response(content, "会员名册（完整）.xlsx")
-    return TemplateResponse(request, "console/roster_export_confirm.html", {
-        **modeladmin.admin_site.each_context(request), "title": "完整导出会员名册", "opts": modeladmin.model._meta,
-        "count": queryset.count(), "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"), "action": "export_selected_full",
-        "error": "请填写导出原因" if request.POST.get("confirm") else "",
-    })
-
-
-_membership_admin = console_site.get_model_admin(Membership)
-_membership_admin.actions = [*(_membership_admin.actions or ()), export_selected, export_selected_full]

@@ -1,15 +1,14 @@
-"""Console page of the holiday schedules: platform operators and provincial federations load a year's official
-schedule (the State Council notice), which then takes precedence in every deadline (core.calendar)."""
+"""Console pages of the core app: the audit log, the message outbox, the holiday schedules."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils import timezone
+from unfold.admin import ModelAdmin
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from smartunion.console.admin import ScopedAdmin
+from smartunion.console.admin.base import REFUSALS, ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service
 from smartunion.console.site import console_site
 from smartunion.core.calendar import (
     Source,
@@ -19,8 +18,52 @@ from smartunion.core.calendar import (
     may_load_holiday_schedules,
     year_source,
 )
-from smartunion.core.errors import DomainError
-from smartunion.core.models import HolidaySchedule
+from smartunion.core.models import AuditEvent, HolidaySchedule, OutboxMessage
+from smartunion.orgs.queries import scope_q
+
+# Audit log: read-only, scoped by the orgs each event concerns.
+
+
+@admin.register(AuditEvent, site=console_site)
+class AuditEventAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    list_display = ["created_at", "actor_label", "action", "target_label", "org", "ip"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor_label"]
+    readonly_fields = ["created_at", "actor_label", "action", "target_type", "target_id", "target_label", "org",
+                       "data", "ip"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        """Events filed in an org of the scope, or naming one as their second org (the other end of a transfer,
+        the union a join application was forwarded from): both ends' cadres see them. Events of no org are the
+        platform operators' only."""
+        queryset = AuditEvent.objects.select_related("org")
+        in_org = scope_q(request.user, field="org_path")
+        if in_org is None:
+            return queryset
+        return queryset.filter(in_org | scope_q(request.user, field="also_org_path"))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(action__startswith=term) if term else queryset), False
+
+
+@admin.register(OutboxMessage, site=console_site)
+class OutboxAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ["created_at", "channel", "recipient_masked", "subject", "status"]
+    list_filter = ["channel", "status"]
+    readonly_fields = ["created_at", "channel", "recipient_masked", "subject", "body", "status", "sent_at", "error"]
+    fields = readonly_fields
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+# Holiday schedules: platform operators and provincial federations load a year's official schedule (the State
+# Council notice), which then takes precedence in every deadline (core.calendar).
 
 RANGE_HELP = "每行一个日期或一段日期，如 2027-01-01 或 2027-02-05~2027-02-11"
 
@@ -53,12 +96,11 @@ class HolidayScheduleForm(forms.ModelForm):
         try:
             data["year"], data["holidays"], data["workdays"] = clean_holiday_schedule(
                 year=year, holidays=data.get("holidays_text", ""), workdays=data.get("workdays_text", ""))
-        except (ValidationError, DomainError) as exc:
-            names = {"year": "year" if "year" in self.fields else None, "holidays": "holidays_text",
-                     "workdays": "workdays_text"}
-            fields = exc.fields if isinstance(exc, DomainError) else exc.message_dict
-            for key, errors in fields.items():
-                self.add_error(names.get(key), errors)
+        except REFUSALS as exc:
+            refused = Refused.of(exc)
+            names = {"holidays": "holidays_text", "workdays": "workdays_text"}
+            refused.fields = {names.get(key, key): texts for key, texts in refused.fields.items()}
+            refused.show(None, self)
         return data
 
 
@@ -108,8 +150,8 @@ class HolidayScheduleAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        result = self.run_service(load_holiday_schedule, year=data["year"], holidays=data["holidays"],
-                                  workdays=data["workdays"], source=data.get("source", ""), by=request.user)
+        result = run_service(load_holiday_schedule, year=data["year"], holidays=data["holidays"],
+                             workdays=data["workdays"], source=data.get("source", ""), by=request.user)
         obj.pk = result.schedule.pk
         messages.success(request, f"已{'导入' if result.created else '更新'}{result.schedule.year}年节假日安排，"
                                   f"重新计算了 {result.recomputed} 件办理中事项的期限")

@@ -1,0 +1,300 @@
+"""Console pages of the orgs app: organisations (with their import, export and scan-to-join poster), regions,
+employers, cadre positions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from unfold.admin import ModelAdmin
+
+from smartunion.accounts.models import User
+from smartunion.console import excel, imports
+from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service, scope_root
+from smartunion.console.admin.pii_fields import MaskedReplaceField, MaskedReplaceFormMixin
+from smartunion.console.site import console_site
+from smartunion.core.audit import log_event
+from smartunion.core.pii import mask_phone
+from smartunion.core.qr import qr_svg
+from smartunion.core.validators import validate_mobile
+from smartunion.members import services as member_services
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Employer, Organisation, Position, Region
+from smartunion.orgs.queries import can_manage, search_orgs, visible_employers, visible_orgs
+
+# Organisations
+
+
+class OrganisationForm(MaskedReplaceFormMixin, forms.ModelForm):
+    contact_phone = MaskedReplaceField(label="联系电话", mask=mask_phone, normalize=validate_mobile)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "parent", "region", "credit_code", "address", "latitude", "longitude",
+                  "founded_on", "contact_name", "contact_phone", "review_days", "serves_employment_forms",
+                  "serves_platforms"]
+
+
+@admin.register(Organisation, site=console_site)
+class OrganisationAdmin(ScopedAdmin):
+    form = OrganisationForm
+    list_display = ["name", "kind", "region", "subtree_members", "children_link", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent", "region"]
+    readonly_fields = ["breadcrumbs", "member_count", "subtree_member_count", "status", "poster_link"]
+    actions = ["export_xlsx"]
+    change_list_template = "console/import_changelist.html"
+
+    @admin.display(description="下辖会员")
+    def subtree_members(self, obj):
+        return obj.subtree_member_count
+
+    @admin.display(description="下级组织")
+    def children_link(self, obj):
+        url = reverse("console:orgs_organisation_changelist") + f"?parent__id__exact={obj.pk}"
+        return format_html('<a href="{}">查看下级</a>', url)
+
+    @admin.display(description="上级组织链")
+    def breadcrumbs(self, obj):
+        if obj.pk is None:
+            return "-"
+        return " › ".join(a.name for a in obj.ancestors()) or "（顶级）"
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_orgs(queryset, search_term), False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("region")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = visible_orgs(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["kind", "parent"]
+            if not org_services.may_change_region(request.user, obj):
+                fields.append("region")  # a change of region is for a manager above the org
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data.get(k) for k in org_services.ORG_FIELDS if k in form.cleaned_data}
+        if change:
+            # The form has already written its values onto `obj`: the service compares against the stored row.
+            run_service(org_services.org_update, Organisation.objects.get(pk=obj.pk), by=request.user, **data)
+        else:
+            data.pop("name", None)
+            created = run_service(org_services.org_create, parent=form.cleaned_data["parent"],
+                                  kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
+                                  by=request.user, **data)
+            obj.pk = created.pk
+
+    @admin.action(description="导出所选组织（Excel）")
+    def export_xlsx(self, request, queryset):
+        log_event("orgs.organisation.export", actor=request.user, org=scope_root(request.user),
+                  data={"count": queryset.count()})
+        rows = ((o.pk, o.name, o.get_kind_display(), o.parent_id or "", o.region_id or "", o.credit_code,
+                 o.address, o.contact_name, o.founded_on.isoformat() if o.founded_on else "",
+                 o.subtree_member_count) for o in queryset.select_related("region").iterator())
+        return excel.workbook_response(
+            "工会组织.xlsx", ["编号", "名称", "类型", "上级组织编号", "行政区划代码", "统一社会信用代码", "地址",
+                              "联系人", "成立日期", "下辖会员"], rows)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="orgs_organisation_import"),
+            path("<int:pk>/poster/", self.admin_site.admin_view(self.poster_view), name="orgs_organisation_poster"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="入会二维码")
+    def poster_link(self, obj):
+        if obj.pk is None or obj.kind not in Organisation.MEMBER_KINDS:
+            return "-"
+        return format_html('<a href="{}" target="_blank">打印扫码入会海报</a>',
+                           reverse("console:orgs_organisation_poster", args=[obj.pk]))
+
+    def poster_view(self, request, pk):
+        """The union's scan-to-join poster: a QR and the link, ready to print."""
+        org = visible_orgs(request.user).filter(pk=pk).first()
+        if org is None:
+            messages.warning(request, f"ID为“{pk}”的工会组织不存在。也许它已被删除？")
+            return HttpResponseRedirect(reverse("console:index"))
+        try:
+            token = run_service(org_services.org_join_token, org, by=request.user)
+        except Refused as refused:
+            refused.show(request)
+            return HttpResponseRedirect(reverse("console:orgs_organisation_change", args=[org.pk]))
+        url = request.build_absolute_uri(reverse("portal:join") + f"?u={token}")
+        context = {**self.admin_site.each_context(request), "title": "扫码入会海报", "org": org, "url": url,
+                   "qr": mark_safe(qr_svg(url))}  # noqa: S308  our own generated SVG
+        return TemplateResponse(request, "console/join_poster.html", context)
+
+    def import_view(self, request):
+        return _import_page(request, self, title="导入工会组织", columns=imports.ORG_COLUMNS,
+                            required=imports.ORG_REQUIRED, runner=imports.import_orgs)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）")
+    dry_run = forms.BooleanField(label="仅试运行（检查但不写入）", required=False, initial=True)
+
+
+def _import_page(request, model_admin, *, title, columns, required, runner):
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    report = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                rows = excel.read_rows(form.cleaned_data["file"], columns, required)
+            except excel.WorkbookError as exc:
+                form.add_error("file", str(exc))
+            else:
+                report = runner(rows, by=request.user, dry_run=form.cleaned_data["dry_run"])
+                if "errors_xlsx" in request.POST and report.errors:
+                    return excel.workbook_response("导入错误.xlsx", ["行号", "列", "原因"],
+                                                   ((e.row, e.column, e.message) for e in report.errors))
+    else:
+        form = ImportForm()
+    context = {
+        **model_admin.admin_site.each_context(request), "title": title, "form": form, "report": report,
+        "columns": columns, "required": required, "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "console/import.html", context)
+
+
+# Regions are reference data: searchable for autocomplete, never edited here.
+
+
+@admin.register(Region, site=console_site)
+class RegionAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    search_fields = ["code", "name"]
+    list_display = ["code", "name", "level"]
+    list_filter = ["level"]
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+
+# Employers
+
+
+@admin.register(Employer, site=console_site)
+class EmployerAdmin(ScopedAdmin):
+    list_display = ["name", "credit_code", "region", "covering_union", "township_union", "size"]
+    list_filter = ["size", "industry"]
+    search_fields = ["name", "credit_code"]
+    autocomplete_fields = ["region", "covering_union", "township_union"]
+    actions = ["export_xlsx", "reattach_action"]
+    change_list_template = "console/import_changelist.html"
+    fields = ["name", "credit_code", "region", "industry", "size", "address", "covering_union", "township_union"]
+
+    def get_queryset(self, request):
+        return visible_employers(request.user).select_related("region", "covering_union", "township_union")
+
+    def org_of(self, obj):
+        return org_services.employer_responsible(obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(name__contains=term) | queryset.filter(credit_code=term.upper()), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("covering_union", "township_union"):
+            kwargs["queryset"] = visible_orgs(request.user)
+        if db_field.name == "township_union":
+            kwargs["help_text"] = ("留空则按所在行政区划自动确定：乡镇（街道）级区划的乡镇（街道）工会，"
+                                   "或只有一个乡镇（街道）工会的县（区）")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data.get(k) for k in self.fields}
+        if change:
+            # The form has already written its values onto `obj`: the service compares against the stored row.
+            run_service(org_services.employer_update, Employer.objects.get(pk=obj.pk), by=request.user, **data)
+        else:
+            obj.pk = run_service(org_services.employer_create, by=request.user, **data).pk
+
+    @admin.action(description="将挂靠在乡镇（街道）工会的会员转入本单位工会")
+    def reattach_action(self, request, queryset):
+        moved = 0
+        for employer in queryset.select_related("covering_union"):
+            if employer.covering_union is None:
+                messages.warning(request, f"“{employer.name}”尚未建立工会，未办理")
+                continue
+            try:
+                moved += run_service(member_services.reattach_members, employer=employer, by=request.user)
+            except Refused as refused:
+                messages.error(request, f"“{employer.name}”：{refused.all_messages()[0]}")
+        messages.success(request, f"已将 {moved} 名挂靠会员转入所在单位工会，并逐一通知本人")
+
+    @admin.action(description="导出所选单位（Excel）")
+    def export_xlsx(self, request, queryset):
+        log_event("orgs.employer.export", actor=request.user, org=scope_root(request.user),
+                  data={"count": queryset.count()})
+        rows = ((e.pk, e.name, e.credit_code or "", e.region_id, e.industry, e.get_size_display(),
+                 e.covering_union_id or "", e.township_union_id or "", e.address) for e in queryset.iterator())
+        return excel.workbook_response("用人单位.xlsx", ["编号", *imports.EMPLOYER_COLUMNS], rows)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="orgs_employer_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        return _import_page(request, self, title="导入用人单位", columns=imports.EMPLOYER_COLUMNS,
+                            required=imports.EMPLOYER_REQUIRED, runner=imports.import_employers)
+
+
+# Cadre positions
+
+
+@admin.register(Position, site=console_site)
+class PositionAdmin(ScopedAdmin):
+    scope_field = "org__path"
+    list_display = ["user", "org", "role", "since"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__display_name", "org__name"]
+    autocomplete_fields = ["org"]
+    fields = ["user", "org", "role", "since"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "org")
+
+    def org_of(self, obj):
+        return obj.org
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and can_manage(request.user, obj.org)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "org":
+            kwargs["queryset"] = visible_orgs(request.user)
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(kind=User.Kind.CADRE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied("职务不能修改，请撤销后重新任命")
+        obj.pk = run_service(org_services.position_grant, user=obj.user, org=obj.org, role=obj.role,
+                             since=obj.since, by=request.user).pk
+
+    def delete_model(self, request, obj):
+        run_service(org_services.position_revoke, obj, by=request.user)
