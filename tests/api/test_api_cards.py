@@ -9,6 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.members.card_tokens import b64url_encode
 from smartunion.members.models import MemberCard
@@ -187,21 +188,17 @@ def test_an_ended_membership_is_reported_by_verify_and_my_card_is_404(api, perso
     from smartunion.members.models import Membership
     from smartunion.members.services import membership_end
 
-    membership_end(Membership.objects.get(person=personas.worker.person))
+    membership_end(Membership.objects.get(person=personas.worker.person), by=SYSTEM)
     assert verify(api(), my_card["token"]).json() == {
         "valid": False, "reason": "not_member", "message": "会籍已终止", "member": None}
     assert api(personas.worker).get("/api/v1/me/card").status_code == 404
 
 
-def test_my_card_when_no_card_can_be_issued_is_409(api, personas, monkeypatch):
-    from django.core.exceptions import ValidationError
+def test_my_card_when_no_card_can_be_issued_is_409(api, personas):
+    from smartunion.orgs.models import Organisation
 
-    from smartunion.members import cards
-
-    def no_issuer(union):
-        raise ValidationError("该工会上级没有设置行政区划的总工会，无法发放会员证")
-
-    monkeypatch.setattr(cards, "issuer_for", no_issuer)
+    # No federation above the member's union has a region: no card number can be made.
+    Organisation.objects.filter(kind__in=Organisation.FEDERATION_KINDS).update(region=None)
     response = api(personas.worker).get("/api/v1/me/card")
     assert response.status_code == 409
     assert response.json() == {"code": "card_unavailable",

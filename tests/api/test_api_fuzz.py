@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 
 from smartunion.accounts.services import issue_token
 from smartunion.api.errors import PYDANTIC_MESSAGES
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_id_number
 from smartunion.members import services
 from smartunion.members.models import Membership
@@ -118,7 +119,7 @@ def seeded(tree, personas):
     """Pending join applications at a grassroots union and at a township union, and a pending transfer."""
     applications = [
         services.join_apply(name=name, id_number=make_id_number("370102", dt.date(1990, 1, 1 + i), 11 + i),
-                            phone=f"1380000{i:04d}", employer_name=employer, work_region="370102")[0]
+                            phone=f"1380000{i:04d}", employer_name=employer, work_region="370102", by=SYSTEM)[0]
         for i, (name, employer) in enumerate([("王芳", "济南甲科技有限公司"), ("李强", "济南乙商贸有限公司"),
                                               ("赵敏", "济南新开张科技有限公司")])
     ]

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_id_number
 from smartunion.members.cards import luhn_valid
@@ -272,8 +273,8 @@ def test_transfer_to_a_missing_or_an_out_of_scope_union_is_the_same_answer(api, 
 def qd_member_id(tree, personas):
     """The membership of a member of 丙公司工会委员会 (青岛): outside every 济南 cadre's scope."""
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246),
-                              phone="13700000002", employer=tree.qd_employer)
-    return membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001").pk
+                              phone="13700000002", employer=tree.qd_employer, by=SYSTEM)
+    return membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001", by=SYSTEM).pk
 
 
 def test_on_behalf_for_a_member_names_the_union_only_within_the_cadres_scope(api, personas, town_region):

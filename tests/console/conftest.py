@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.validators import make_id_number
 from smartunion.members.services import membership_start, person_upsert
 
@@ -19,9 +20,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def qd_member(tree, personas):
     """李娜, a member of 丙公司工会委员会 (青岛): outside every 济南 cadre's scope."""
     person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246),
-                              phone="13700000002", employer=tree.qd_employer)
+                              phone="13700000002", employer=tree.qd_employer, by=SYSTEM)
     membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001",
-                     since=dt.date(2021, 6, 1))
+                     since=dt.date(2021, 6, 1), by=SYSTEM)
     return person
 
 

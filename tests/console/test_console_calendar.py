@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.conftest import make_user
 from tests.console.conftest import flash
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import is_working_day
 from smartunion.core.models import AuditEvent, HolidaySchedule
 from smartunion.core.validators import make_id_number
@@ -32,7 +33,8 @@ def december_application(tree, monkeypatch):
     """Filed on 30 December 2026: its 3-day deadline runs into 2027, which has no official schedule yet."""
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
     application, _ = join_apply(name="王芳", id_number=make_id_number("370102", dt.date(1990, 1, 1), 5),
-                                phone="13811112222", employer_name="济南乙商贸有限公司", work_region="370102")
+                                phone="13811112222", employer_name="济南乙商贸有限公司", work_region="370102",
+                                by=SYSTEM)
     assert application.union_id == tree.lixia_town.pk and application.deadline_estimated is True
     return application
 

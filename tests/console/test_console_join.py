@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from tests.members.conftest import cadre, join_values
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.members.models import JoinApplication
 from smartunion.members.services import join_apply
@@ -99,7 +100,7 @@ def test_a_cadre_files_on_behalf_and_the_detail_shows_it(tree, personas, console
 
 
 def test_a_workers_own_application_shows_as_such(tree, personas, console, town):
-    application, _ = join_apply(applicant=personas.outsider, **join_values(1, phone="13900000009"))
+    application, _ = join_apply(by=personas.outsider, **join_values(1, phone="13900000009"))
     page = console(personas.county_cadre).get(f"{LIST}{application.pk}/change/").content.decode()
     assert "本人网上申请" in page and "代为申请（经办人" not in page
     assert 'id="filed-by"' not in console(personas.county_cadre).get(f"{LIST}{application.pk}/review/").content.decode()
@@ -110,7 +111,7 @@ def test_on_behalf_for_a_member_or_someone_pending_elsewhere(tree, personas, con
     response = console(personas.county_cadre).post(ON_BEHALF, form_values(id_number=member_id, name="张伟"))
     assert response.context["form"].errors == {
         "id_number": ["该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移"]}
-    application, _ = join_apply(applicant=personas.outsider, **join_values(1, phone="13900000009"))
+    application, _ = join_apply(by=personas.outsider, **join_values(1, phone="13900000009"))
     outside = console(personas.other_city_cadre).post(ON_BEHALF, form_values(), follow=True)
     assert outside.redirect_chain == [(LIST, 302)]
     assert messages_of(outside) == ["该职工已有一份正在审核的入会申请，无需重复提交，请等待受理工会审核"]
@@ -130,7 +131,7 @@ def forward_errors(client, application, to):
 
 
 def test_forward_to_a_missing_or_an_out_of_scope_union_is_the_same_invalid_choice(tree, personas, console, town):
-    application, _ = join_apply(applicant=None, **join_values(1))
+    application, _ = join_apply(by=SYSTEM, **join_values(1))
     client = console(personas.county_cadre)
     missing = Organisation.objects.order_by("-pk").first().pk + 1000
     expected = {"to": ["选择一个有效的选项： 该选择不在可用的选项中。", "请选择转交的工会"]}
@@ -141,7 +142,7 @@ def test_forward_to_a_missing_or_an_out_of_scope_union_is_the_same_invalid_choic
 
 
 def test_the_grassroots_chair_may_send_it_back_to_the_township_union(tree, personas, console, town, messages_of):
-    application, _ = join_apply(applicant=None, **join_values(
+    application, _ = join_apply(by=SYSTEM, **join_values(
         1, employer_name="随便", employer_credit_code=tree.employer.credit_code))
     assert application.union == tree.grassroots
     client = console(personas.grassroots_cadre)
@@ -155,7 +156,7 @@ def test_the_grassroots_chair_may_send_it_back_to_the_township_union(tree, perso
 
 
 def test_forward_choices_are_the_review_scope(tree, personas, console, town):
-    application, _ = join_apply(applicant=None, **join_values(1))
+    application, _ = join_apply(by=SYSTEM, **join_values(1))
     page = console(personas.county_cadre).get(f"{LIST}{application.pk}/review/")
     choices = [label for _value, label in page.context["form"].fields["to"].choices]
     assert choices == ["请选择要转交的工会", "甲公司工会委员会"]
@@ -165,7 +166,7 @@ def test_forward_choices_are_the_review_scope(tree, personas, console, town):
 def test_a_review_refused_by_the_workflow_is_shown_on_the_form(tree, personas, console, town):
     from smartunion.members.services import reject_join_application
 
-    application, _ = join_apply(applicant=None, **join_values(1))
+    application, _ = join_apply(by=SYSTEM, **join_values(1))
     page = console(personas.county_cadre).get(f"{LIST}{application.pk}/review/")
     assert page.status_code == 200
     reject_join_application(application, by=personas.county_cadre, reason="材料不全")  # meanwhile, elsewhere

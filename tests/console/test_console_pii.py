@@ -130,7 +130,7 @@ def test_person_whose_membership_ended_drops_out_of_scope(zhang, tree, personas,
     from smartunion.members.models import Membership
     from smartunion.members.services import membership_end
 
-    membership_end(Membership.objects.get(person=zhang), reason="离职")
+    membership_end(Membership.objects.get(person=zhang), reason="离职", by=SYSTEM)
     cl = console(personas.county_cadre).get(PERSON_LIST).context["cl"]
     assert list(cl.result_list) == []
 
@@ -157,11 +157,11 @@ def seeded(tree, personas, settings, tmp_path):
     settings.ROSTER_IMPORT_THREADS = False
     settings.MEDIA_ROOT = str(tmp_path / "media")
     worker = personas.worker.person
-    person_upsert(name="张伟", id_number=worker.id_number, address=CLEAR["worker address"])
+    person_upsert(name="张伟", id_number=worker.id_number, address=CLEAR["worker address"], by=SYSTEM)
     org_update(tree.grassroots, contact_phone=CLEAR["org contact phone"], by=SYSTEM)
     application, _ = join_apply(name="李娜", id_number=APPLICANT_ID, phone=CLEAR["applicant phone"],
                                 address=CLEAR["applicant address"], employer_name="济南新开张科技有限公司",
-                                work_region="370102")
+                                work_region="370102", by=SYSTEM)
     transfer_request(membership=worker.memberships.get(status="active"), by=personas.worker,
                      to_union=tree.qd_grassroots)
     User.objects.filter(pk=personas.county_cadre.pk).update(phone=CLEAR["cadre phone"])

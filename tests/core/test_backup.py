@@ -54,8 +54,8 @@ def var_dir(tmp_path_factory) -> Path:
     """An embedded installation: migrated, with one person registered."""
     path = tmp_path_factory.mktemp("var")
     shell(path, "from django.core.management import call_command; call_command('migrate', verbosity=0); "
-                "from smartunion.members.services import person_upsert; "
-                f"person_upsert(name='王芳', id_number='{WANG_ID}', phone='13800000001')")
+                "from smartunion.core.actors import SYSTEM; from smartunion.members.services import person_upsert; "
+                f"person_upsert(name='王芳', id_number='{WANG_ID}', phone='13800000001', by=SYSTEM)")
     return path
 
 
@@ -89,8 +89,8 @@ def test_backup_never_overwrites_a_file(var_dir, backup_file):
 
 def test_restore_brings_back_the_backup_and_its_encrypted_id_numbers(var_dir, backup_file):
     shell(var_dir, "from smartunion.members.models import Person; Person.objects.update(name='改过'); "
-                   "from smartunion.members.services import person_upsert; "
-                   f"person_upsert(name='李强', id_number='{LI_ID}')")
+                   "from smartunion.core.actors import SYSTEM; from smartunion.members.services import person_upsert; "
+                   f"person_upsert(name='李强', id_number='{LI_ID}', by=SYSTEM)")
     database = var_dir / "smartunion.sqlite3"
     # The database was written a moment ago: it looks in use, and nothing happens without --force.
     refused = cli(var_dir, "restore", str(backup_file))

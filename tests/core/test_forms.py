@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.forms import check_text_fields, clean_name, field_limit, name_error, text_error
 from smartunion.members.models import JoinApplication, Person
 from smartunion.orgs.models import Organisation
@@ -119,15 +120,15 @@ def test_check_text_fields_applies_the_name_rule_to_the_fields_named():
 
 
 def test_person_upsert_refuses_an_unreadable_name(db):
-    from django.core.exceptions import ValidationError
-
+    from smartunion.core.errors import Invalid
     from smartunion.core.validators import make_id_number
     from smartunion.members.services import person_upsert
 
-    with pytest.raises(ValidationError) as excinfo:
-        person_upsert(name="\u200b", id_number=make_id_number("370102", dt.date(1990, 1, 1), 1), address="路\x00")
+    with pytest.raises(Invalid) as excinfo:
+        person_upsert(name="\u200b", id_number=make_id_number("370102", dt.date(1990, 1, 1), 1), address="路\x00",
+                      by=SYSTEM)
 
-    assert excinfo.value.message_dict == {"name": ["姓名不能包含不可见字符"], "address": ["住址不能包含控制字符"]}
+    assert excinfo.value.fields == {"name": "姓名不能包含不可见字符", "address": "住址不能包含控制字符"}
     assert not Person.objects.exists()
 
 

@@ -105,10 +105,10 @@ def newcomer(tree) -> User:
 
 @pytest.fixture
 def submit(newcomer):
-    """Submit a join application (as the newcomer unless `applicant` is given)."""
+    """Submit a join application (as the newcomer unless `applicant` is given; None files without an account)."""
 
     def do(sequence: int = 1, *, applicant=newcomer, source_token: str = "", **overrides):
-        application, _ = join_apply(applicant=applicant, source_token=source_token,
+        application, _ = join_apply(by=SYSTEM if applicant is None else applicant, source_token=source_token,
                                     **join_values(sequence, **overrides))
         return application
 

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from smartunion.core import pii
+from smartunion.core.actors import SYSTEM
 from smartunion.core.keyring import KeyRing
 from smartunion.core.models import AuditEvent
 from smartunion.members import card_tokens
@@ -34,7 +35,7 @@ NOW = 1_750_000_000  # 2025-06-15 15:06:40 UTC
 @pytest.fixture
 def member(personas, tree):
     membership = Membership.objects.select_related("person", "union").get(person=personas.worker.person)
-    card = issue_card(membership.person, union=tree.grassroots)
+    card = issue_card(membership.person, union=tree.grassroots, by=SYSTEM)
     return membership, card
 
 
@@ -187,7 +188,7 @@ def test_check_order_deployment_then_key_then_signature_then_expiry(member, sett
 def test_the_old_version_after_a_reissue_is_revoked_and_the_new_one_valid(member):
     membership, card = member
     old_token = card_token(membership, card, now=NOW)
-    new_card = reissue_card(card)
+    new_card = reissue_card(card, by=SYSTEM)
     assert verify_token(old_token, now=NOW) == rejected("revoked", "会员证已挂失作废")
     new_token = card_token(membership, new_card, now=NOW)
     assert split(new_token)[1]["cv"] == 2
@@ -197,7 +198,7 @@ def test_the_old_version_after_a_reissue_is_revoked_and_the_new_one_valid(member
 def test_a_revoked_card_without_reissue_is_revoked(member):
     membership, card = member
     token = card_token(membership, card, now=NOW)
-    revoke_card(card, reason="手机丢失")
+    revoke_card(card, reason="手机丢失", by=SYSTEM)
     assert verify_token(token, now=NOW).reason == "revoked"
     card.refresh_from_db()
     with pytest.raises(ValueError):
@@ -207,7 +208,7 @@ def test_a_revoked_card_without_reissue_is_revoked(member):
 def test_an_ended_membership_is_not_member(member):
     membership, card = member
     token = card_token(membership, card, now=NOW)
-    membership_end(membership)
+    membership_end(membership, by=SYSTEM)
     assert verify_token(token, now=NOW) == rejected("not_member", "会籍已终止")
     membership.refresh_from_db()
     with pytest.raises(ValueError):
@@ -280,8 +281,8 @@ def test_token_refuses_a_card_of_another_person(member, tree):
     from smartunion.members.services import person_upsert
 
     membership, _ = member
-    other, _ = person_upsert(name="李娜", id_number=make_id_number("370102", dt.date(1991, 1, 1), 55))
-    other_card = issue_card(other, union=tree.grassroots)
+    other, _ = person_upsert(name="李娜", id_number=make_id_number("370102", dt.date(1991, 1, 1), 55), by=SYSTEM)
+    other_card = issue_card(other, union=tree.grassroots, by=SYSTEM)
     with pytest.raises(ValueError):
         card_token(membership, other_card, now=NOW)
 

@@ -3,11 +3,11 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import Invalid, StateError
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_id_number
 from smartunion.members.cards import (
@@ -90,10 +90,10 @@ def test_allocate_numbers_is_consecutive_per_issuer_and_never_reuses(tree):
 
 
 def test_issue_card_gives_a_new_number_once_and_then_returns_the_active_card(tree, worker_person):
-    card = issue_card(worker_person, union=tree.grassroots)
+    card = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
     assert (card.card_number, card.version, card.status, card.issuer_id) == (
         "3701000000000014", 1, "active", tree.jinan.pk)
-    again = issue_card(worker_person, union=tree.grassroots)
+    again = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
     assert again.pk == card.pk
     assert MemberCard.objects.count() == 1
     assert CardSequence.objects.get(org=tree.jinan).last == 1
@@ -107,14 +107,14 @@ def test_issue_card_gives_a_new_number_once_and_then_returns_the_active_card(tre
 
 def test_a_card_takes_the_number_the_membership_already_has(tree, worker_person):
     Membership.objects.filter(person=worker_person).update(card_number=card_number("370100", 42))
-    card = issue_card(worker_person, union=tree.grassroots)
+    card = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
     assert (card.card_number, card.issuer) == (card_number("370100", 42), tree.jinan)
     assert not CardSequence.objects.filter(org=tree.jinan).exists()  # nothing allocated
     assert AuditEvent.objects.get(action="members.card.issue").data == {"version": 1}
 
 
 def test_reissue_keeps_the_number_bumps_the_version_and_revokes_the_old_card(tree, worker_person, personas):
-    old = issue_card(worker_person, union=tree.grassroots)
+    old = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
     new = reissue_card(old, by=personas.worker)
     assert (new.card_number, new.version, new.status) == ("3701000000000014", 2, "active")
     old.refresh_from_db()
@@ -134,30 +134,30 @@ def test_reissue_keeps_the_number_bumps_the_version_and_revokes_the_old_card(tre
 
 
 def test_reissuing_twice_counts_up(tree, worker_person):
-    first = issue_card(worker_person, union=tree.grassroots)
-    second = reissue_card(first)
-    third = reissue_card(second)
+    first = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
+    second = reissue_card(first, by=SYSTEM)
+    third = reissue_card(second, by=SYSTEM)
     assert [(c.version, c.status) for c in MemberCard.objects.order_by("version")] == [
         (1, "revoked"), (2, "revoked"), (3, "active")]
     assert third.card_number == first.card_number
 
 
 def test_revoke_needs_a_reason_and_happens_once(tree, worker_person):
-    card = issue_card(worker_person, union=tree.grassroots)
-    with pytest.raises(ValidationError) as exc:
-        revoke_card(card, reason="  ")
+    card = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
+    with pytest.raises(Invalid) as exc:
+        revoke_card(card, reason="  ", by=SYSTEM)
     assert (exc.value.code, exc.value.messages) == ("reason_required", ["请填写作废原因"])
-    revoke_card(card, reason="手机丢失")
-    with pytest.raises(ValidationError) as exc:
-        revoke_card(card, reason="手机丢失")
+    revoke_card(card, reason="手机丢失", by=SYSTEM)
+    with pytest.raises(StateError) as exc:
+        revoke_card(card, reason="手机丢失", by=SYSTEM)
     assert (exc.value.code, exc.value.messages) == ("already_revoked", ["该会员证已作废"])
     assert active_card(worker_person) is None
 
 
 def test_issue_after_a_revocation_reactivates_the_same_number_as_the_next_version(tree, worker_person):
-    card = issue_card(worker_person, union=tree.grassroots)
-    revoke_card(card, reason="会籍终止")
-    again = issue_card(worker_person, union=tree.grassroots)
+    card = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
+    revoke_card(card, reason="会籍终止", by=SYSTEM)
+    again = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
     assert (again.card_number, again.version, again.status) == (card.card_number, 2, "active")
     assert CardSequence.objects.get(org=tree.jinan).last == 1
 
@@ -175,8 +175,8 @@ def test_next_card_keeps_a_persons_number():
 
 
 def test_bulk_issuing_follows_the_same_rule(tree, personas, worker_person):
-    revoked = issue_card(worker_person, union=tree.grassroots)
-    revoke_card(revoked, reason="测试")
+    revoked = issue_card(worker_person, union=tree.grassroots, by=SYSTEM)
+    revoke_card(revoked, reason="测试", by=SYSTEM)
     newcomer, _ = person_upsert(name="李娜", id_number=make_id_number("370102", dt.date(1990, 1, 1), 2), by=SYSTEM)
     issuer = issuer_for(tree.grassroots)
     fresh = iter(allocate_numbers(issuer, 1))

@@ -14,12 +14,13 @@ import datetime as dt
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections
 from tests.conftest import make_user
 from tests.members.conftest import join_values, newcomer_id
 
 from smartunion.accounts.models import User
+from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import DomainError
 from smartunion.core.models import TransitionLog
 from smartunion.core.workflow import TransitionError
 from smartunion.members import cards
@@ -86,7 +87,7 @@ def split(results):
 
 
 def message_of(exc) -> str:
-    return exc.message if isinstance(exc, TransitionError) else "；".join(getattr(exc, "messages", [str(exc)]))
+    return exc.message if isinstance(exc, DomainError) else str(exc)
 
 
 def test_two_identical_submissions_make_one_application(transactional_db, tree, town):
@@ -142,10 +143,10 @@ def _two_pending_applications(tree) -> tuple[JoinApplication, JoinApplication]:
 
 def _returning_member(tree):
     """A former member: a Person with an active card but no active membership."""
-    person, _ = person_upsert(name="李娜", id_number=newcomer_id())
-    old = membership_start(person=person, union=tree.qd_grassroots, card_number="OLD-1")
-    cards.issue_card(person, union=tree.qd_grassroots)
-    membership_end(old, reason="离职")
+    person, _ = person_upsert(name="李娜", id_number=newcomer_id(), by=SYSTEM)
+    old = membership_start(person=person, union=tree.qd_grassroots, card_number="OLD-1", by=SYSTEM)
+    cards.issue_card(person, union=tree.qd_grassroots, by=SYSTEM)
+    membership_end(old, reason="离职", by=SYSTEM)
 
 
 @pytest.mark.parametrize(("setup", "gated"), [
@@ -162,7 +163,7 @@ def test_two_applications_of_one_person_approved_at_once_make_one_membership(
                            lambda: approve_join_application(second, by=personas.grassroots_cadre))
     oks, errors = split(results)
     assert len(oks) == 1 and len(errors) == 1, results
-    assert isinstance(errors[0], ValidationError | TransitionError), repr(errors[0])
+    assert isinstance(errors[0], DomainError), repr(errors[0])
     assert message_of(errors[0]) == ALREADY
     person = person_by_id_number(newcomer_id())
     assert Person.objects.filter(pk=person.pk).count() == 1
@@ -177,7 +178,7 @@ def test_two_applications_of_one_person_approved_at_once_make_one_membership(
 
 def test_two_approvals_of_a_registered_person_without_a_card(transactional_db, tree, personas, town, town_cadre,
                                                              monkeypatch):
-    person_upsert(name="李娜", id_number=newcomer_id())
+    person_upsert(name="李娜", id_number=newcomer_id(), by=SYSTEM)
     first, second = _two_pending_applications(tree)
     gate(monkeypatch, cards, "allocate_numbers")
     results = run_together(lambda: approve_join_application(first, by=town_cadre),
@@ -192,7 +193,7 @@ def test_two_approvals_of_a_registered_person_without_a_card(transactional_db, t
 
 def test_the_database_itself_refuses_a_second_active_membership(transactional_db, tree, personas):
     """Below the services: two inserts of an active membership for one person, at once."""
-    person, _ = person_upsert(name="李娜", id_number=newcomer_id())
+    person, _ = person_upsert(name="李娜", id_number=newcomer_id(), by=SYSTEM)
     results = run_together(
         lambda: Membership.objects.create(person=person, union=tree.grassroots, union_path=tree.grassroots.path,
                                           card_number="RACE-1", since=dt.date(2026, 1, 1)),
@@ -213,8 +214,8 @@ def test_two_accounts_racing_for_one_id_number_bind_one(transactional_db, tree, 
     first = make_user("racer_one", kind=User.Kind.WORKER, phone="13800006661")
     second = make_user("racer_two", kind=User.Kind.WORKER, phone="13800006662")
     gate(monkeypatch, member_services, "dispatch")
-    results = run_together(lambda: join_apply(applicant=first, **join_values()),
-                           lambda: join_apply(applicant=second, **join_values()))
+    results = run_together(lambda: join_apply(by=first, **join_values()),
+                           lambda: join_apply(by=second, **join_values()))
     oks, errors = split(results)
     assert len(oks) == 1 and len(errors) == 1, results
     assert isinstance(errors[0], member_services.IdentityMismatch), repr(errors[0])
@@ -231,8 +232,8 @@ def test_two_accounts_racing_for_one_id_number_bind_one(transactional_db, tree, 
 def test_one_account_racing_with_two_id_numbers_files_one(transactional_db, tree, town, monkeypatch):
     account = make_user("racer", kind=User.Kind.WORKER, phone="13800006663")
     gate(monkeypatch, member_services, "dispatch")
-    results = run_together(lambda: join_apply(applicant=account, **join_values(1)),
-                           lambda: join_apply(applicant=account, **join_values(2)))
+    results = run_together(lambda: join_apply(by=account, **join_values(1)),
+                           lambda: join_apply(by=account, **join_values(2)))
     oks, errors = split(results)
     assert len(oks) == 1 and len(errors) == 1, results
     assert isinstance(errors[0], member_services.IdentityMismatch), repr(errors[0])
@@ -258,11 +259,11 @@ def test_a_worker_losing_the_insert_to_an_on_behalf_filing_is_still_bound(transa
 
     def cadre_files():
         try:
-            return join_apply(submitted_by=town_cadre, **join_values())
+            return join_apply(on_behalf=True, by=town_cadre, **join_values())
         finally:
             cadre_done.set()
 
-    results = run_together(cadre_files, lambda: join_apply(applicant=worker, **join_values()))
+    results = run_together(cadre_files, lambda: join_apply(by=worker, **join_values()))
     oks, errors = split(results)
     assert errors == [], results
     (filed, filed_created), (mine, mine_created) = oks

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import OutboxMessage
 from smartunion.core.validators import make_id_number
 from smartunion.members.deadline_tasks import check_deadlines
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_command_flags_overdue_applications_and_releases_overdue_transfers(tree, personas, capsys,
                                                                          django_capture_on_commit_callbacks):
     application, _ = join_apply(name="王芳", id_number=make_id_number("370102", dt.date(1990, 1, 1), 5),
-                                phone="13811112222", employer_name="济南乙商贸有限公司", work_region="370102")
+                                phone="13811112222", employer_name="济南乙商贸有限公司", work_region="370102",
+                                by=SYSTEM)
     transfer = transfer_request(membership=personas.worker.person.memberships.get(status="active"),
                                 by=personas.worker, to_union=tree.qd_grassroots)
     past = timezone.now() - dt.timedelta(days=1)

@@ -78,16 +78,16 @@ def test_an_application_no_longer_overdue_can_be_escalated_again_later(tree, tow
     clock(at(2026, 12, 30, 10, 0))
     no_longer = submit(2, applicant=None)  # estimated: 31 December, 4, 5 January
     clock(at(2027, 1, 6, 9, 0))
-    assert notify_overdue_join_applications() == 2
+    assert notify_overdue_join_applications(by=SYSTEM) == 2
     assert load_holiday_schedule(year=2027, holidays=HOLIDAYS_2027, by=SYSTEM).recomputed == 2
 
     still_overdue, no_longer = fresh(still_overdue), fresh(no_longer)
     assert (still_overdue.deadline, still_overdue.overdue_notified_at) == (
         at(2027, 1, 5, 23, 59, 59), at(2027, 1, 6, 9, 0))
     assert (no_longer.deadline, no_longer.overdue_notified_at) == (at(2027, 1, 6, 23, 59, 59), None)
-    assert notify_overdue_join_applications() == 0
+    assert notify_overdue_join_applications(by=SYSTEM) == 0
     clock(at(2027, 1, 7, 9, 0))
-    assert notify_overdue_join_applications() == 1
+    assert notify_overdue_join_applications(by=SYSTEM) == 1
     assert fresh(no_longer).overdue_notified_at == at(2027, 1, 7, 9, 0)
 
 

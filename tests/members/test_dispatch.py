@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 from tests.members.conftest import join_values
 
 from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import Invalid
 from smartunion.core.validators import make_credit_code
 from smartunion.members.dispatch import dispatch
 from smartunion.members.models import JoinApplication, Person
@@ -69,9 +69,9 @@ def test_scan_to_join_goes_to_the_union_of_the_poster_before_any_other_rule(tree
 def test_an_unknown_or_suspended_poster_is_refused_and_nothing_is_written(tree, personas, town, submit, token):
     Organisation.objects.filter(pk=tree.grassroots.pk).update(join_token="poster-suspended")
     org_services.org_change_status(tree.grassroots, "suspend", by=personas.county_cadre, note="整顿")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         submit(source_token=token)
-    assert exc.value.message_dict == {"source_token": ["入会二维码无效或已停用，请向工会索取新的二维码"]}
+    assert exc.value.fields == {"source_token": "入会二维码无效或已停用，请向工会索取新的二维码"}
     assert JoinApplication.objects.count() == 0
 
 
@@ -267,12 +267,12 @@ def test_a_township_region_without_a_township_union_goes_to_the_county_federatio
 
 
 def test_a_region_without_any_union_is_refused_and_join_apply_writes_nothing(tree, town, newcomer):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         dispatch(work_region=region("370103"), employer_name="济南新开张科技有限公司")
-    assert exc.value.message_dict == {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, **join_values(work_region="370103"))
-    assert exc.value.message_dict == {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}
+    assert exc.value.fields == {"work_region": "该地区暂未开通网上入会，请联系当地总工会"}
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, **join_values(work_region="370103"))
+    assert exc.value.fields == {"work_region": "该地区暂未开通网上入会，请联系当地总工会"}
     assert (JoinApplication.objects.count(), Person.objects.count()) == (0, 0)
 
 

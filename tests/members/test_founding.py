@@ -4,9 +4,9 @@ attached members move into it in one action, keeping their member numbers."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import Forbidden, StateError
 from smartunion.core.models import OutboxMessage
 from smartunion.members.models import Membership, MembershipChange
 from smartunion.members.services import approve_join_application, reattach_members
@@ -88,14 +88,14 @@ def test_the_new_union_may_run_it_too(tree, attached, founded, personas):
 
 
 def test_a_cadre_of_neither_union_may_not(tree, personas, attached, founded):
-    with pytest.raises(PermissionError) as exc:
+    with pytest.raises(Forbidden) as exc:
         reattach_members(employer=attached[0], by=personas.other_city_cadre)
     assert str(exc.value) == "您无权办理这些会员的转移"
     assert Membership.objects.filter(union=founded).count() == 0
 
 
 def test_an_employer_without_a_union_is_refused(tree, town_cadre, attached):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(StateError) as exc:
         reattach_members(employer=attached[0], by=town_cadre)
     assert exc.value.messages == ["该单位尚未建立工会或被联合工会覆盖"]
 

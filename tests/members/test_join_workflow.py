@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from tests.members.conftest import NEWCOMER_PHONE, cadre, counts, join_values, luhn_ok, newcomer_id
 
 from smartunion.accounts.models import User
 from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import add_working_days, deadline
+from smartunion.core.errors import Conflict, Invalid
 from smartunion.core.models import OutboxMessage, TransitionLog
 from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.core.workflow import TransitionError, TransitionForbidden, history
@@ -67,18 +67,18 @@ def log_rows(application):
 @pytest.mark.parametrize("blank", ["", "  ", None])
 def test_each_required_field_has_its_message(tree, town, newcomer, field, message, blank):
     before = nothing_written()
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, **join_values(**{field: blank}))
-    assert exc.value.message_dict == {field: [message]}
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, **join_values(**{field: blank}))
+    assert exc.value.fields == {field: message}
     assert nothing_written() == before
 
 
 def test_every_missing_field_is_reported_at_once(tree, town, newcomer):
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, name="", id_number="", phone="", employer_name="", work_region="")
-    assert exc.value.message_dict == {
-        "name": ["请填写姓名"], "id_number": ["请填写身份证号码"], "phone": ["请填写手机号码"],
-        "employer_name": ["请填写工作单位"], "work_region": ["请填写工作地区"],
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, name="", id_number="", phone="", employer_name="", work_region="")
+    assert exc.value.fields == {
+        "name": "请填写姓名", "id_number": "请填写身份证号码", "phone": "请填写手机号码",
+        "employer_name": "请填写工作单位", "work_region": "请填写工作地区",
     }
 
 
@@ -88,34 +88,34 @@ def test_bad_values_each_get_their_message_and_nothing_is_written(tree, town, ne
     code = make_credit_code("91370102MA0000005")
     bad_code = code[:-1] + ("1" if code[-1] != "1" else "2")
     before = nothing_written()
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, **join_values(id_number=bad_check, phone="1380000111", work_region="370199",
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, **join_values(id_number=bad_check, phone="1380000111", work_region="370199",
                                                      employer_credit_code=bad_code, ethnicity="99",
                                                      employment_form="77", name="李" * 51))
-    assert exc.value.message_dict == {
-        "id_number": ["身份证号码校验位错误"],
-        "phone": ["手机号码格式不正确，应为11位中国大陆手机号"],
-        "work_region": ["工作地区应为县（区）或乡镇（街道）的行政区划代码"],
-        "employer_credit_code": ["统一社会信用代码校验码错误"],
-        "ethnicity": ["民族代码无效"],
-        "employment_form": ["用工形式代码无效"],
-        "name": ["姓名不能超过50个字"],
+    assert exc.value.fields == {
+        "id_number": "身份证号码校验位错误",
+        "phone": "手机号码格式不正确，应为11位中国大陆手机号",
+        "work_region": "工作地区应为县（区）或乡镇（街道）的行政区划代码",
+        "employer_credit_code": "统一社会信用代码校验码错误",
+        "ethnicity": "民族代码无效",
+        "employment_form": "用工形式代码无效",
+        "name": "姓名不能超过50个字",
     }
     assert nothing_written() == before
 
 
 @pytest.mark.parametrize("code", ["370199", "370100", "370000", "37010200"])
 def test_work_region_must_be_an_existing_county_or_township(tree, town, newcomer, code):
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, **join_values(work_region=code))
-    assert exc.value.message_dict == {"work_region": ["工作地区应为县（区）或乡镇（街道）的行政区划代码"]}
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, **join_values(work_region=code))
+    assert exc.value.fields == {"work_region": "工作地区应为县（区）或乡镇（街道）的行政区划代码"}
     assert JoinApplication.objects.count() == 0
 
 
 def test_unknown_fields_are_refused(tree, town, newcomer):
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, union="甲公司工会委员会", **join_values())
-    assert exc.value.message_dict == {"union": ["不支持的字段"]}
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, union="甲公司工会委员会", **join_values())
+    assert exc.value.fields == {"union": "不支持的字段"}
 
 
 def _born_years_ago(years: int) -> dt.date:
@@ -130,15 +130,15 @@ def _born_years_ago(years: int) -> dt.date:
 ])
 def test_applicants_outside_working_age_are_refused(tree, town, newcomer, years, message):
     id_number = make_id_number("370102", _born_years_ago(years), 5)
-    with pytest.raises(ValidationError) as exc:
-        join_apply(applicant=newcomer, **join_values(id_number=id_number))
-    assert exc.value.message_dict == {"id_number": [message]}
+    with pytest.raises(Invalid) as exc:
+        join_apply(by=newcomer, **join_values(id_number=id_number))
+    assert exc.value.fields == {"id_number": message}
     assert JoinApplication.objects.count() == 0
 
 
 @pytest.mark.parametrize("years", [16, 65])
 def test_the_working_age_bounds_are_included(tree, town, newcomer, years):
-    _application, created = join_apply(applicant=newcomer,
+    _application, created = join_apply(by=newcomer,
                                       **join_values(id_number=make_id_number("370102", _born_years_ago(years), 6)))
     assert created is True
 
@@ -146,18 +146,18 @@ def test_the_working_age_bounds_are_included(tree, town, newcomer, years):
 def test_an_active_member_gets_already_member_and_nothing_is_written(tree, personas, town):
     before = nothing_written()
     with pytest.raises(AlreadyMember) as exc:
-        join_apply(applicant=personas.worker, **join_values(id_number=personas.worker.person.id_number,
+        join_apply(by=personas.worker, **join_values(id_number=personas.worker.person.id_number,
                                                             phone="13900000001"))
     assert exc.value.messages == ["您已是“甲公司工会委员会”的会员，无需重复入会；如需变更所在工会，请申请会籍转移"]
     assert exc.value.code == "already_member"
-    assert isinstance(exc.value, ValidationError)
+    assert isinstance(exc.value, Conflict) and exc.value.status == 409
     assert exc.value.membership == Membership.objects.get(person=personas.worker.person)
     assert nothing_written() == before
 
 
 def test_a_second_application_while_one_is_pending_returns_the_first(tree, town, newcomer):
-    first, created = join_apply(applicant=newcomer, **join_values())
-    second, created_again = join_apply(applicant=newcomer, **join_values(employer_name="济南乙商贸有限公司",
+    first, created = join_apply(by=newcomer, **join_values())
+    second, created_again = join_apply(by=newcomer, **join_values(employer_name="济南乙商贸有限公司",
                                                                          phone="13800002222"))
     assert (created, created_again, second.pk) == (True, False, first.pk)
     assert (second.employer_name, second.phone) == ("济南新开张科技有限公司", NEWCOMER_PHONE)
@@ -167,12 +167,12 @@ def test_a_second_application_while_one_is_pending_returns_the_first(tree, town,
 def test_after_a_rejection_the_worker_may_apply_again(tree, town, town_cadre, submit):
     first = submit()
     reject_join_application(first, by=town_cadre, reason="材料不全")
-    second, created = join_apply(applicant=None, **join_values())
+    second, created = join_apply(by=SYSTEM, **join_values())
     assert (created, second.pk != first.pk, second.status) == (True, True, "pending")
 
 
 def test_the_application_keeps_what_was_submitted(tree, town, newcomer):
-    application, _ = join_apply(applicant=newcomer, **join_values(
+    application, _ = join_apply(by=newcomer, **join_values(
         name=" 李娜 ", phone="+86 138 0000 1111", employer_name=" 济南新开张科技有限公司 ", employment_form="01",
         education="21", address="历下区解放路1号"))
     application = JoinApplication.objects.get(pk=application.pk)
@@ -390,8 +390,8 @@ def test_a_federation_does_not_approve_members_itself(tree, personas, second_tow
 
 def test_a_person_who_became_a_member_meanwhile_is_not_approved_twice(tree, town, town_cadre, submit):
     application = submit()
-    person, _ = person_upsert(name="李娜", id_number=newcomer_id())
-    membership_start(person=person, union=tree.grassroots, card_number="M-ROSTER-1")
+    person, _ = person_upsert(name="李娜", id_number=newcomer_id(), by=SYSTEM)
+    membership_start(person=person, union=tree.grassroots, card_number="M-ROSTER-1", by=SYSTEM)
     with pytest.raises(TransitionError) as exc:
         approve_join_application(application, by=town_cadre)
     assert (exc.value.message, exc.value.code) == ("该职工已是在册会员，不能重复入会", "already_member")
@@ -498,9 +498,9 @@ def test_forward_without_a_note(tree, personas, town, submit):
 
 def test_forward_outside_the_scope_is_refused(tree, personas, town, town_cadre, submit):
     application = submit()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         forward_join_application(application, by=town_cadre, to=tree.qd_grassroots)
-    assert exc.value.message_dict == {"to": [FORWARD_TARGET_REFUSED]}
+    assert exc.value.fields == {"to": FORWARD_TARGET_REFUSED}
     assert FORWARD_TARGET_REFUSED == ("目标工会不存在或不能转交："
                                       "只能转交给您管辖范围内的工会，或退回所在地乡镇（街道）工会")
     application = JoinApplication.objects.get(pk=application.pk)
@@ -528,14 +528,14 @@ def test_forward_from_a_county_federation_to_a_township_union_then_approve(tree,
 
 def test_forward_to_the_same_union_or_a_suspended_one_is_refused(tree, personas, town, submit):
     application = submit()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         forward_join_application(application, by=personas.county_cadre, to=tree.lixia_town)
-    assert exc.value.message_dict == {"to": ["申请已在该工会"]}
+    assert exc.value.fields == {"to": "申请已在该工会"}
     org_services.org_change_status(tree.grassroots, "suspend", by=personas.county_cadre, note="整顿")
     tree.grassroots.refresh_from_db()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         forward_join_application(application, by=personas.county_cadre, to=tree.grassroots)
-    assert exc.value.message_dict == {"to": ["目标工会不是正常状态"]}
+    assert exc.value.fields == {"to": "目标工会不是正常状态"}
 
 
 # Withdraw --------------------------------------------------------------------------------------------------------
@@ -591,7 +591,7 @@ def test_an_overdue_application_is_flagged_once_to_the_parent_org(tree, personas
     on_time = submit(2, applicant=None)
     JoinApplication.objects.filter(pk=late.pk).update(deadline=dt.datetime(2025, 1, 2, 23, 59, 59, tzinfo=SHANGHAI))
     with django_capture_on_commit_callbacks(execute=True):
-        assert notify_overdue_join_applications() == 1
+        assert notify_overdue_join_applications(by=SYSTEM) == 1
     late.refresh_from_db()
     on_time.refresh_from_db()
     assert late.overdue_notified_at is not None
@@ -602,7 +602,7 @@ def test_an_overdue_application_is_flagged_once_to_the_parent_org(tree, personas
         "“历下区解放路街道工会”的李*的入会申请已超过审核期限（2025-01-02），请督促办理。")
     assert not OutboxMessage.objects.filter(subject="入会申请审核超期", user=town_cadre).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert notify_overdue_join_applications() == 0
+        assert notify_overdue_join_applications(by=SYSTEM) == 0
     assert OutboxMessage.objects.filter(subject="入会申请审核超期").count() == 1
 
 
@@ -611,13 +611,13 @@ def test_decided_applications_are_never_overdue(tree, town, town_cadre, submit):
     approve_join_application(application, by=town_cadre)
     JoinApplication.objects.filter(pk=application.pk).update(
         deadline=dt.datetime(2025, 1, 2, 23, 59, 59, tzinfo=SHANGHAI))
-    assert notify_overdue_join_applications() == 0
+    assert notify_overdue_join_applications(by=SYSTEM) == 0
 
 
 def test_an_account_of_another_person_is_not_relinked_at_approval(tree, personas, town, town_cadre, submit):
     # An application filed for someone else before accounts were bound (the applicant set directly here): the
     # membership is made, but the account keeps its own person and does not carry the new member's card.
-    other, _ = person_upsert(name="王强", id_number=make_id_number("370102", dt.date(1985, 1, 1), 9))
+    other, _ = person_upsert(name="王强", id_number=make_id_number("370102", dt.date(1985, 1, 1), 9), by=SYSTEM)
     helper = User.objects.create(username="helper", kind=User.Kind.WORKER, person=other)
     application = submit(applicant=None)
     JoinApplication.objects.filter(pk=application.pk).update(applicant=helper)

@@ -25,7 +25,6 @@ import threading
 import zipfile
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -34,6 +33,8 @@ from openpyxl import Workbook, load_workbook
 from tests.members.conftest import luhn_ok
 
 from smartunion.core import pii
+from smartunion.core.actors import SYSTEM
+from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.models import AuditEvent
 from smartunion.core.validators import make_id_number
 from smartunion.core.xlsx import parse_date
@@ -128,14 +129,16 @@ def chair(personas):
 
 def make_people(tree) -> dict:
     """赵敏 (member here), 李娜 (member in 青岛), 孙杰 (ended membership, card kept), 周涛 (registered, no union)."""
-    zhao, _ = person_upsert(name="赵敏", id_number=ZHAO_ID, phone="13900000022", ethnicity="01")
-    membership_start(person=zhao, union=tree.grassroots, card_number="370102000000002", since=dt.date(2019, 1, 1))
-    lina, _ = person_upsert(name="李娜", id_number=LINA_ID, phone="13700000002", employer=tree.qd_employer)
-    membership_start(person=lina, union=tree.qd_grassroots, card_number="370202000000001")
-    sun, _ = person_upsert(name="孙杰", id_number=SUN_ID)
-    card = issue_card(sun, union=tree.qd_grassroots)
-    membership_end(membership_start(person=sun, union=tree.qd_grassroots, card_number=card.card_number))
-    zhou, _ = person_upsert(name="周涛", id_number=ZHOU_ID)
+    zhao, _ = person_upsert(name="赵敏", id_number=ZHAO_ID, phone="13900000022", ethnicity="01", by=SYSTEM)
+    membership_start(person=zhao, union=tree.grassroots, card_number="370102000000002", since=dt.date(2019, 1, 1),
+                     by=SYSTEM)
+    lina, _ = person_upsert(name="李娜", id_number=LINA_ID, phone="13700000002", employer=tree.qd_employer, by=SYSTEM)
+    membership_start(person=lina, union=tree.qd_grassroots, card_number="370202000000001", by=SYSTEM)
+    sun, _ = person_upsert(name="孙杰", id_number=SUN_ID, by=SYSTEM)
+    card = issue_card(sun, union=tree.qd_grassroots, by=SYSTEM)
+    membership_end(membership_start(person=sun, union=tree.qd_grassroots, card_number=card.card_number, by=SYSTEM),
+                   by=SYSTEM)
+    zhou, _ = person_upsert(name="周涛", id_number=ZHOU_ID, by=SYSTEM)
     return {"zhao": zhao, "lina": lina, "sun": sun, "sun_card": card, "zhou": zhou}
 
 
@@ -311,8 +314,8 @@ def test_a_person_who_joined_another_union_meanwhile_becomes_a_conflict_at_commi
              None]]
     job = validated(tree, chair, rows)
     assert (job.to_create, job.conflicts) == (2, 0)
-    person, _ = person_upsert(name="陈晨", id_number=new_id)
-    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000009")
+    person, _ = person_upsert(name="陈晨", id_number=new_id, by=SYSTEM)
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000009", by=SYSTEM)
     job = roster.request_commit(job, by=chair)
     assert counts_of(job) == ("done", 2, 2, 100, 1, 0, 0, 0, 1)
     assert error_tuples(job) == [(2, "身份证号码", CONFLICT, "conflict")]
@@ -327,7 +330,7 @@ def test_a_person_registered_meanwhile_is_matched_not_duplicated(tree, chair, mo
     real = jobs.allocate_numbers
 
     def allocate_while_someone_registers(issuer, count):  # runs after the matching, before the insert
-        person_upsert(name="陈晨", id_number=new_id, phone="13600000001")
+        person_upsert(name="陈晨", id_number=new_id, phone="13600000001", by=SYSTEM)
         return real(issuer, count)
 
     monkeypatch.setattr(jobs, "allocate_numbers", allocate_while_someone_registers)
@@ -342,7 +345,7 @@ def test_a_person_registered_meanwhile_is_matched_not_duplicated(tree, chair, mo
 
 def test_commit_is_refused_for_another_state_or_an_outsider(tree, chair, people, personas):
     job = validated(tree, chair)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         roster.request_commit(job, by=personas.other_city_cadre)
     roster.request_commit(job, by=chair)
     with pytest.raises(roster.ImportStateError):
@@ -353,21 +356,21 @@ def test_commit_is_refused_for_another_state_or_an_outsider(tree, chair, people,
 
 
 def test_upload_only_into_a_union_the_cadre_manages(tree, personas):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         roster.create_job(union=tree.qd_grassroots, upload=upload(), by=personas.city_cadre)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         roster.create_job(union=tree.lixia, upload=upload(), by=personas.city_cadre)
-    assert exc.value.message_dict == {"union": ["会员只能导入到基层工会、联合基层工会、乡镇（街道）工会或分工会"]}
+    assert exc.value.fields == {"union": "会员只能导入到基层工会、联合基层工会、乡镇（街道）工会或分工会"}
     assert not RosterImport.objects.exists()
 
 
 def test_a_file_that_is_not_xlsx_is_refused_at_once(tree, chair):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         roster.create_job(union=tree.grassroots, upload=SimpleUploadedFile("a.csv", b"a,b"), by=chair)
-    assert exc.value.message_dict == {"file": ["请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"]}
-    with pytest.raises(ValidationError) as exc:
+    assert exc.value.fields == {"file": "请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"}
+    with pytest.raises(Invalid) as exc:
         roster.create_job(union=tree.grassroots, upload=SimpleUploadedFile("a.xlsx", b"not a zip"), by=chair)
-    assert exc.value.message_dict == {"file": ["无法读取文件，请上传 .xlsx 格式的 Excel 文件"]}
+    assert exc.value.fields == {"file": "无法读取文件，请上传 .xlsx 格式的 Excel 文件"}
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -528,7 +531,7 @@ def test_export_is_masked_by_default_and_audited(tree, chair, people):
 def test_full_export_needs_a_reason_and_is_audited_with_it(tree, chair, people):
     roster.request_commit(validated(tree, chair), by=chair)
     queryset = roster.roster_queryset(chair, tree.grassroots, full=True)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         roster.export_roster(queryset, by=chair, full=True, reason="  ", org=tree.grassroots)
     assert not AuditEvent.objects.filter(action__startswith="members.roster.export").exists()
     content, _count = roster.export_roster(queryset, by=chair, full=True, reason="年度会员统计报送",
@@ -544,7 +547,7 @@ def test_export_scope(tree, personas, people):
     assert roster.roster_queryset(personas.other_city_cadre).count() == 1  # 李娜 in 青岛
     assert roster.roster_queryset(personas.city_cadre).count() == 2  # the worker and 赵敏
     assert roster.roster_queryset(personas.city_cadre, tree.lixia_town).count() == 2
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         roster.roster_queryset(personas.other_city_cadre, tree.grassroots, full=True)
 
 
@@ -613,9 +616,9 @@ def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, setting
 
 def test_an_export_larger_than_the_limit_is_refused(tree, chair, people, monkeypatch):
     monkeypatch.setattr(export, "EXPORT_MAX_ROWS", 1)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         roster.export_roster(roster.roster_queryset(chair, tree.grassroots), by=chair, org=tree.grassroots)
-    assert exc.value.message_dict == {"org": ["导出范围内有2名会员，超过单次导出上限1名，请选择更小的范围"]}
+    assert exc.value.fields == {"org": "导出范围内有2名会员，超过单次导出上限1名，请选择更小的范围"}
     assert not AuditEvent.objects.filter(action__startswith="members.roster.export").exists()
 
 
@@ -765,7 +768,7 @@ def test_resume_and_restart_are_for_the_jobs_managers_only(tree, chair, people, 
     make_stale(job, "committing")
     roster.mark_stale_jobs()
     job.refresh_from_db()
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         roster.resume_job(job, by=personas.other_city_cadre)
     assert RosterImport.objects.get(pk=job.pk).status == "failed"
     assert not AuditEvent.objects.filter(action__in=["members.roster.resume", "members.roster.revalidate"]).exists()

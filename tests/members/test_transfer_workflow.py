@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from tests.members.conftest import cadre, counts
 
 from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import deadline
+from smartunion.core.errors import Conflict, Invalid, StateError
 from smartunion.core.models import AuditEvent, OutboxMessage
 from smartunion.core.validators import make_id_number
 from smartunion.core.workflow import TransitionError, TransitionForbidden, history
@@ -202,7 +202,7 @@ def test_the_member_may_cancel_until_it_completes(tree, personas, qd_cadre, memb
 
 
 def test_one_open_transfer_per_membership(tree, personas, membership, requested):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Conflict) as exc:
         transfer_request(membership=membership, by=personas.worker, to_union=tree.lixia_town)
     assert exc.value.messages == ["该会员已有办理中的转会申请"]
     assert exc.value.code == "transfer_open"
@@ -222,27 +222,27 @@ def test_a_cadre_may_name_the_new_union(tree, personas, membership):
 def test_bad_requests_are_refused(tree, personas, membership):
     cases = [
         ({"employer_name": "济南甲科技有限公司", "work_region": "370102"},
-         {"to_union": ["新工会与现所在工会相同，无需转会"]}),
-        ({"employer_name": "青岛丙物流有限公司", "work_region": "379999"}, {"work_region": ["工作地区代码不存在"]}),
-        ({"employer_name": " ", "work_region": "370202"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
-        ({"employer_name": "青岛丙物流有限公司"}, {"employer_name": ["请填写新工作单位和工作地区"]}),
+         {"to_union": "新工会与现所在工会相同，无需转会"}),
+        ({"employer_name": "青岛丙物流有限公司", "work_region": "379999"}, {"work_region": "工作地区代码不存在"}),
+        ({"employer_name": " ", "work_region": "370202"}, {"employer_name": "请填写新工作单位和工作地区"}),
+        ({"employer_name": "青岛丙物流有限公司"}, {"employer_name": "请填写新工作单位和工作地区"}),
         ({"to_union": tree.qd_grassroots, "reason": "9999"},
-         {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}),
+         {"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"}),
         ({"employer_name": "某公司", "work_region": "370103"},
-         {"work_region": ["该地区暂未开通网上入会，请联系当地总工会"]}),
+         {"work_region": "该地区暂未开通网上入会，请联系当地总工会"}),
     ]
     for kwargs, errors in cases:
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(Invalid) as exc:
             transfer_request(membership=membership, by=personas.worker, **kwargs)
-        assert exc.value.message_dict == errors, kwargs
+        assert exc.value.fields == errors, kwargs
     assert Transfer.objects.count() == 0
 
 
 def test_the_transfer_reason_must_be_a_transfer_out_reason(tree, personas, membership):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         transfer_request(membership=membership, by=personas.county_cadre, to_union=tree.qd_grassroots,
                          reason="0101")
-    assert exc.value.message_dict == {"reason": ["转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"]}
+    assert exc.value.fields == {"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"}
 
 
 @pytest.mark.parametrize("target", ["lixia", "jinan", "dissolved"])
@@ -254,16 +254,15 @@ def test_a_named_target_must_be_an_active_union_that_takes_members(tree, persona
         to = org_create(parent=tree.shinan_town, kind="grassroots", name="丁公司工会委员会", region="370202", by=SYSTEM)
         Organisation.objects.filter(pk=to.pk).update(status="dissolved")
         to.refresh_from_db()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         transfer_request(membership=membership, by=personas.province_admin, to_union=to)
-    assert exc.value.message_dict == {"to_union": [
-        "转入工会应为正常状态的基层工会、联合基层工会、乡镇（街道）工会或分工会"]}
+    assert exc.value.fields == {"to_union": "转入工会应为正常状态的基层工会、联合基层工会、乡镇（街道）工会或分工会"}
     assert Transfer.objects.count() == 0
 
 
 def test_an_ended_membership_cannot_transfer(tree, personas, membership):
-    ended = membership_end(membership, reason="退休")
-    with pytest.raises(ValidationError) as exc:
+    ended = membership_end(membership, reason="退休", by=SYSTEM)
+    with pytest.raises(StateError) as exc:
         transfer_request(membership=ended, by=personas.worker, to_union=tree.qd_grassroots)
     assert exc.value.messages == ["该会籍不是正常状态，不能转会"]
 
@@ -284,11 +283,12 @@ def test_a_transfer_to_an_employer_without_a_union_is_a_provisional_attachment(t
 
 def test_release_overdue_transfers_releases_once(tree, personas, qd_cadre, membership, requested):
     fresh = transfer_request(
-        membership=membership_start(person=_other_person(), union=tree.grassroots, card_number="370102000000002"),
-        by=None, to_union=tree.qd_grassroots)
+        membership=membership_start(person=_other_person(), union=tree.grassroots, card_number="370102000000002",
+                                    by=SYSTEM),
+        by=SYSTEM, to_union=tree.qd_grassroots)
     Transfer.objects.filter(pk=requested.pk).update(release_deadline=dt.datetime(2025, 1, 2, 23, 59, 59,
                                                                                   tzinfo=SHANGHAI))
-    assert release_overdue_transfers() == 1
+    assert release_overdue_transfers(by=SYSTEM) == 1
     overdue = Transfer.objects.get(pk=requested.pk)
     assert (overdue.status, overdue.released_at is not None) == ("released", True)
     log = history(TRANSFER_WORKFLOW, overdue)[-1]
@@ -296,7 +296,7 @@ def test_release_overdue_transfers_releases_once(tree, personas, qd_cadre, membe
         "release", "pending", "released", None, "转出期限已过，系统自动同意转出")
     assert Transfer.objects.get(pk=fresh.pk).status == "pending"
     assert Membership.objects.get(pk=membership.pk).status == "active"
-    assert release_overdue_transfers() == 0
+    assert release_overdue_transfers(by=SYSTEM) == 0
     # The new union then accepts as usual.
     assert transfer_accept(overdue, by=qd_cadre).status == "completed"
 
@@ -305,7 +305,7 @@ def test_an_approved_overdue_transfer_completes_when_released_by_the_scheduler(t
                                                                              membership, requested):
     transfer_approve(requested, by=qd_cadre)
     Transfer.objects.filter(pk=requested.pk).update(release_deadline=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI))
-    assert release_overdue_transfers() == 1
+    assert release_overdue_transfers(by=SYSTEM) == 1
     done = Transfer.objects.get(pk=requested.pk)
     assert done.status == "completed"
     assert Membership.objects.get(person=personas.worker.person, status="active").union == tree.qd_grassroots
@@ -367,7 +367,7 @@ def test_each_side_only_does_its_own_steps(tree, personas, qd_cadre, requested):
 
 def test_a_membership_ended_meanwhile_stops_the_transfer(tree, personas, qd_cadre, membership, requested):
     transfer_release(requested, by=personas.grassroots_cadre)
-    membership_end(membership, reason="退休")
+    membership_end(membership, reason="退休", by=SYSTEM)
     with pytest.raises(TransitionError) as exc:
         transfer_accept(requested, by=qd_cadre)
     assert (exc.value.message, exc.value.code) == ("原会籍已不是正常状态", "membership_changed")
@@ -377,18 +377,18 @@ def test_a_membership_ended_meanwhile_stops_the_transfer(tree, personas, qd_cadr
 
 def test_a_transfer_is_never_addressed_to_a_federation(tree, personas, second_town, qd_grassroots_member):
     membership = qd_grassroots_member
-    with pytest.raises(ValidationError) as exc:
-        transfer_request(membership=membership, by=None, employer_name="济南新开张科技有限公司", work_region="370102")
-    assert exc.value.message_dict == {"work_region": ["请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"]}
+    with pytest.raises(Invalid) as exc:
+        transfer_request(membership=membership, by=SYSTEM, employer_name="济南新开张科技有限公司", work_region="370102")
+    assert exc.value.fields == {"work_region": "请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"}
     assert not Transfer.objects.exists()
 
 
 @pytest.fixture
 def qd_grassroots_member(tree):
-    return membership_start(person=_other_person(), union=tree.qd_grassroots, card_number="370202000000009")
+    return membership_start(person=_other_person(), union=tree.qd_grassroots, card_number="370202000000009", by=SYSTEM)
 
 
 def _other_person():
-    person, _ = person_upsert(name="王芳", id_number=make_id_number("370202", dt.date(1988, 8, 8), 21))
+    person, _ = person_upsert(name="王芳", id_number=make_id_number("370202", dt.date(1988, 8, 8), 21), by=SYSTEM)
     return person
 

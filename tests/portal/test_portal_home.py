@@ -83,8 +83,8 @@ def test_worker_without_a_membership_sees_the_province_subsite(client, subsites,
 
 
 def test_worker_in_a_city_without_a_subsite_sees_the_province_subsite(client, subsites, tree):
-    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
-    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
+    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246), by=SYSTEM)
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001", by=SYSTEM)
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
     assert client.get("/").context["subsite"].name == "齐鲁工会"
@@ -95,8 +95,8 @@ def test_fallback_is_the_workers_own_province(client, tree):
                                     region="130000", by=SYSTEM)
     Subsite.objects.create(org=hebei, name="燕赵工会")
     Subsite.objects.create(org=tree.province, name="齐鲁工会")
-    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246))
-    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001")
+    person, _ = person_upsert(name="李娜", id_number=make_id_number("370202", dt.date(1988, 11, 20), 246), by=SYSTEM)
+    membership_start(person=person, union=tree.qd_grassroots, card_number="370202000000001", by=SYSTEM)
     user = User.objects.create(kind=User.Kind.WORKER, phone="13700000002", person=person)
     client.force_login(user)
     assert client.get("/").context["subsite"].name == "齐鲁工会"

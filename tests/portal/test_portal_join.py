@@ -81,7 +81,7 @@ def test_a_bound_account_made_a_member_on_its_behalf_is_sent_to_its_membership(t
     post(client, 1)
     application = JoinApplication.objects.get()
     reject_join_application(application, by=personas.county_cadre, reason="请到工会现场办理")
-    filed, _ = join_apply(submitted_by=personas.county_cadre, **join_values(1))
+    filed, _ = join_apply(on_behalf=True, by=personas.county_cadre, **join_values(1))
     approve_join_application(filed, by=personas.county_cadre)
     assert client.get("/join/", follow=True).redirect_chain == [("/me/membership/", 302)]
 
@@ -98,4 +98,4 @@ def county_reject(personas):
 @pytest.fixture
 def newcomer_applied(personas):
     newcomer = make_user("newcomer", kind=User.Kind.WORKER, phone="13800001111")
-    return join_apply(applicant=newcomer, **join_values(1))[0]
+    return join_apply(by=newcomer, **join_values(1))[0]

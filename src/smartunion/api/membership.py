@@ -1,10 +1,13 @@
-"""/api/v1 join applications, transfers and the worker's own membership."""
+"""/api/v1 join applications, transfers and the worker's own membership.
+
+A service's refusal (core.errors.DomainError: a workflow step refused or in the wrong state, an invalid field, an
+open transfer) is answered by api/errors.py's one handler; only an active member's refusal is shaped here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -22,7 +25,6 @@ from smartunion.api.schemas import (
 )
 from smartunion.core.pagination import paginate
 from smartunion.core.pii import mask_id_number, mask_name, mask_phone
-from smartunion.core.workflow import TransitionError, TransitionForbidden
 from smartunion.members import queries, services
 from smartunion.members.changes import Reason
 from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
@@ -126,16 +128,6 @@ def _optional_body(request, schema: type[Schema]) -> Schema:
         raise ApiError(400, "bad_request", "请求格式不正确") from None
 
 
-def _workflow_errors(call):
-    """Run a workflow action; its refusals become the API's JSON errors."""
-    try:
-        return call()
-    except TransitionForbidden as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
-    except TransitionError as exc:
-        raise ApiError(409, exc.code, exc.message) from None
-
-
 def _own(user, a: JoinApplication) -> bool:
     """The applicant's own application, or one the cadre filed on someone's behalf."""
     return user.pk in (a.applicant_id, a.submitted_by_id)
@@ -161,20 +153,15 @@ def submit_application(request, payload: JoinIn):
     data = payload.dict()
     token = data.pop("source_token")
     on_behalf = data.pop("on_behalf")
-    if on_behalf and not services.may_file_on_behalf(request.user):
-        raise ApiError(403, "forbidden", "只有工会干部（审核员、主席或管理员）可以代为申请入会")
-    who = {"submitted_by": request.user} if on_behalf else {"applicant": request.user}
     try:
-        application, created = services.join_apply(source_token=token, **who, **data)
+        application, created = services.join_apply(by=request.user, on_behalf=on_behalf, source_token=token, **data)
     except services.AlreadyMember as exc:
         fields = {"transfer": "/api/v1/transfers"}
         if not on_behalf or in_scope(request.user, exc.membership.union):
             fields.update(membership_id=str(exc.membership.pk), union=exc.membership.union.name)
         message = ("该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移" if on_behalf
-                   else exc.messages[0])
+                   else exc.message)
         raise ApiError(409, "already_member", message, fields) from None
-    except services.IdentityMismatch as exc:
-        raise ApiError(409, "identity_mismatch", exc.messages[0], {"id_number": exc.messages[0]}) from None
     if on_behalf and not created and not (_own(request.user, application)
                                           or review_queue(request.user).filter(pk=application.pk).exists()):
         # Someone else's pending application outside the cadre's scope: say so, show nothing of it.
@@ -232,8 +219,7 @@ def _review_target(request, application_id: int) -> JoinApplication:
 def approve_application(request, application_id: int):
     a = _review_target(request, application_id)
     payload = _optional_body(request, ApproveIn)
-    _workflow_errors(lambda: services.approve_join_application(a, by=request.user, employer_id=payload.employer_id,
-                                                               note=payload.note))
+    services.approve_join_application(a, by=request.user, employer_id=payload.employer_id, note=payload.note)
     return application_out(_fresh(a))
 
 
@@ -242,7 +228,7 @@ def reject_application(request, application_id: int, payload: ReasonIn):
     a = _review_target(request, application_id)
     if not payload.reason.strip():
         raise ApiError(422, "invalid", "请填写不通过的原因", {"reason": "请填写原因"})
-    _workflow_errors(lambda: services.reject_join_application(a, by=request.user, reason=payload.reason))
+    services.reject_join_application(a, by=request.user, reason=payload.reason)
     return application_out(_fresh(a))
 
 
@@ -253,14 +239,14 @@ def forward_application(request, application_id: int, payload: ForwardIn):
     if to is None or not services.may_forward_to(request.user, a, to):
         # A missing org and one the reviewer may not use get the same answer: no existence oracle.
         raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to": services.FORWARD_TARGET_REFUSED})
-    _workflow_errors(lambda: services.forward_join_application(a, by=request.user, to=to, note=payload.note))
+    services.forward_join_application(a, by=request.user, to=to, note=payload.note)
     return application_out(_fresh(a))
 
 
 @router.post("/join-applications/{application_id}/withdraw", response=ACTION, summary="申请人撤回")
 def withdraw_application(request, application_id: int):
     a = _visible_application(request, application_id)
-    _workflow_errors(lambda: services.withdraw_join_application(a, by=request.user))
+    services.withdraw_join_application(a, by=request.user)
     return application_out(_fresh(a), reveal=True)
 
 
@@ -318,15 +304,10 @@ def request_transfer(request, payload: TransferIn):
         to_union = visible_orgs(request.user).filter(pk=payload.to_union_id).first()
         if to_union is None:
             raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"to_union_id": "组织不存在"})
-    try:
-        transfer = services.transfer_request(
-            membership=membership, by=request.user, employer_name=payload.employer_name,
-            work_region=payload.work_region or None, employer_credit_code=payload.employer_credit_code,
-            to_union=to_union, reason=payload.reason)
-    except ValidationError as exc:
-        if getattr(exc, "code", "") == "transfer_open":
-            raise ApiError(409, "transfer_open", exc.messages[0]) from None
-        raise
+    transfer = services.transfer_request(
+        membership=membership, by=request.user, employer_name=payload.employer_name,
+        work_region=payload.work_region or None, employer_credit_code=payload.employer_credit_code,
+        to_union=to_union, reason=payload.reason)
     return Status(201, transfer_out(transfer))
 
 
@@ -345,7 +326,7 @@ def get_transfer(request, transfer_id: int):
 
 def _transfer_action(request, transfer_id: int, call) -> dict:
     t = _visible_transfer(request, transfer_id)
-    _workflow_errors(lambda: call(t))
+    call(t)
     return transfer_out(Transfer.objects.select_related("person", "from_union", "to_union", "membership").get(pk=t.pk))
 
 

@@ -96,11 +96,7 @@ def get_roster_import(request, job_id: int):
 @router.post("/{job_id}/commit", response={202: RosterImportOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="确认导入（后台写入）")
 def commit_roster_import(request, job_id: int):
-    job = _job(request, job_id)
-    try:
-        job = roster.request_commit(job, by=request.user)
-    except roster.ImportStateError as exc:
-        raise ApiError(409, "bad_state", str(exc)) from None
+    job = roster.request_commit(_job(request, job_id), by=request.user)  # a wrong state is 409 bad_state
     return Status(202, job_out(job))
 
 

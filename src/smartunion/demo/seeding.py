@@ -369,7 +369,7 @@ def build_applications(*, rng: random.Random, progress) -> int:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         id_number = make_id_number("370102", dt.date(1988, 1, 1) + dt.timedelta(days=97 * index), 900 + index)
         application, _ = join_apply(name=name, id_number=id_number, phone=f"1370000{index:04d}",
-                                    source_token=token, **case)
+                                    source_token=token, by=SYSTEM, **case)
         count += 1
     # The last one has waited too long: it shows as overdue in the queue.
     JoinApplication.objects.filter(pk=application.pk).update(deadline=timezone.now() - dt.timedelta(days=2))

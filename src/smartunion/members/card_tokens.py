@@ -155,7 +155,8 @@ def public_keys() -> list[dict]:
 
 def member_card(user) -> tuple[Membership | None, MemberCard | None]:
     """The user's active membership and active card, issuing the card on first use; (None, None) for a user who
-    is not an active member. Raises ValidationError when no card can be issued (no federation with a region)."""
+    is not an active member. Raises StateError (card_unavailable) when no card can be issued (no federation with a
+    region)."""
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return None, None

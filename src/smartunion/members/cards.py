@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
 from smartunion.core.bulk import insert_rows
+from smartunion.core.errors import Invalid, StateError
 from smartunion.members.models import CardSequence, MemberCard, Membership, Person
 from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation, ancestor_paths
@@ -60,7 +61,7 @@ def issuer_for(union: Organisation) -> Organisation:
     for org in chain:
         if org.is_federation and org.region_id:
             return org
-    raise ValidationError("该工会上级没有设置行政区划的总工会，无法发放会员证")
+    raise StateError("该工会上级没有设置行政区划的总工会，无法发放会员证", code="card_unavailable")
 
 
 def allocate_numbers(issuer: Organisation, count: int) -> list[str]:
@@ -105,10 +106,11 @@ def next_card(latest: LatestCard | None, *, new_card: Callable[[], tuple[str, in
     return latest.card_number, latest.version + 1, latest.issuer_id
 
 
-def issue_card(person: Person, *, union: Organisation, by=None) -> MemberCard:
+def issue_card(person: Person, *, union: Organisation, by) -> MemberCard:
     """The person's card: the active one if they have it, else a card with their membership's number (one number
     everywhere), or their old number re-activated as a new version, or a new number. A membership still carrying a
     number from before the card format (an early import) takes the new card's number, so the member sees one."""
+    require_actor(by)
     existing = active_card(person)
     if existing is not None:
         return existing
@@ -160,15 +162,16 @@ def issue_cards(people: Iterable[tuple[int, LatestCard | None]], *, new_card: Ca
     return numbers
 
 
-def revoke_card(card: MemberCard, *, by=None, reason: str) -> MemberCard:
+def revoke_card(card: MemberCard, *, by, reason: str) -> MemberCard:
     """Make a card (and every QR it produced) invalid, e.g. when a phone with the card is lost."""
+    require_actor(by)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写作废原因", code="reason_required")
+        raise Invalid("请填写作废原因", code="reason_required", fields={"reason": "请填写作废原因"})
     with transaction.atomic():
         locked = MemberCard.objects.select_for_update().get(pk=card.pk)
         if locked.status != MemberCard.Status.ACTIVE:
-            raise ValidationError("该会员证已作废", code="already_revoked")
+            raise StateError("该会员证已作废", code="already_revoked")
         locked.status = MemberCard.Status.REVOKED
         locked.revoked_at = timezone.now()
         locked.revoke_reason = reason[:100]
@@ -178,13 +181,14 @@ def revoke_card(card: MemberCard, *, by=None, reason: str) -> MemberCard:
     return locked
 
 
-def reissue_card(card: MemberCard, *, by=None, reason: str = "挂失补办") -> MemberCard:
+def reissue_card(card: MemberCard, *, by, reason: str = "挂失补办") -> MemberCard:
     """Lost card: revoke this version and issue the next version of the same number."""
+    require_actor(by)
     with transaction.atomic():
         if card.status == MemberCard.Status.ACTIVE:
             revoke_card(card, by=by, reason=reason)
         elif MemberCard.objects.filter(person=card.person, status=MemberCard.Status.ACTIVE).exists():
-            raise ValidationError("该会员已有有效的会员证", code="already_active")
+            raise StateError("该会员已有有效的会员证", code="already_active")
         latest = MemberCard.objects.filter(card_number=card.card_number).order_by("-version").values_list(
             "version", flat=True).first()
         new = MemberCard.objects.create(person=card.person, card_number=card.card_number, version=latest + 1,

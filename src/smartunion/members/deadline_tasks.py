@@ -2,10 +2,12 @@
 
 from celery import shared_task
 
+from smartunion.core.actors import SYSTEM
 from smartunion.members.services.join import notify_overdue_join_applications
 from smartunion.members.services.transfers import release_overdue_transfers
 
 
 @shared_task(name="members.check_deadlines")
 def check_deadlines() -> dict:
-    return {"overdue_flagged": notify_overdue_join_applications(), "transfers_released": release_overdue_transfers()}
+    return {"overdue_flagged": notify_overdue_join_applications(by=SYSTEM),
+            "transfers_released": release_overdue_transfers(by=SYSTEM)}

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-
 from smartunion.core import codes
 from smartunion.core.cache import ttl_cache
+from smartunion.core.errors import Invalid
 from smartunion.core.text import normalize_employer_name
 from smartunion.members.models import JoinApplication
 from smartunion.orgs.models import Employer, Organisation, Region, subtree_q
@@ -83,7 +82,7 @@ def gig_union_for(region: Region, *, employment_form: str, platform: str) -> Org
 def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: str = "",
              employment_form: str = "", gig_platform: str = "", source_union: Organisation | None = None
              ) -> DispatchResult:
-    """Decide the receiving union. Raises ValidationError when the region has no union to receive anyone."""
+    """Decide the receiving union. Raises Invalid when the region has no union to receive anyone."""
     if source_union is not None:
         return DispatchResult(source_union, D.SCAN, f"通过“{source_union.name}”的入会二维码申请，由该工会受理")
 
@@ -132,7 +131,7 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
             note = f"所在地区暂无乡镇（街道）工会，由“{county.name}”受理"
         return DispatchResult(county, D.COUNTY, note, employer=employer,
                               candidates=[_candidate(e) for e in candidates])
-    raise ValidationError({"work_region": "该地区暂未开通网上入会，请联系当地总工会"})
+    raise Invalid.from_fields({"work_region": "该地区暂未开通网上入会，请联系当地总工会"})
 
 
 def _candidate(employer: Employer) -> dict:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from smartunion.core.errors import DomainError
 from smartunion.core.qr import qr_svg
 from smartunion.members import card_tokens, cards
 from smartunion.members.card_tokens import member_card
@@ -25,6 +26,10 @@ def _qr(membership: Membership, card: MemberCard) -> dict:
     return {"svg": qr_svg(token), "expires_at": card_tokens.token_expiry(token).isoformat()}
 
 
+def _message(exc: DomainError | ValidationError) -> str:
+    return exc.message if isinstance(exc, DomainError) else exc.messages[0]
+
+
 def _grouped(number: str) -> str:
     """3701 0000 0000 0014: easier to read out at a counter."""
     return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
@@ -36,8 +41,8 @@ def card_page(request):
     card_error = ""
     try:
         membership, card = member_card(request.user)
-    except ValidationError as exc:  # a member whose union has no federation that can issue cards yet
-        membership, card, card_error = None, None, exc.messages[0]
+    except (DomainError, ValidationError) as exc:  # a member whose union has no federation that can issue cards yet
+        membership, card, card_error = None, None, _message(exc)
     context = {"membership": membership, "card": card, "card_error": card_error,
                "not_member_message": NOT_MEMBER_MESSAGE}
     if membership is not None:
@@ -55,8 +60,8 @@ def card_qr(request):
         return JsonResponse({"code": "unauthenticated", "message": "登录已失效，请重新登录"}, status=401)
     try:
         membership, card = member_card(request.user)
-    except ValidationError as exc:
-        return JsonResponse({"code": "card_unavailable", "message": exc.messages[0]}, status=409)
+    except (DomainError, ValidationError) as exc:
+        return JsonResponse({"code": "card_unavailable", "message": _message(exc)}, status=409)
     if membership is None:
         return JsonResponse({"code": "not_member", "message": NOT_MEMBER_MESSAGE}, status=404)
     return JsonResponse(_qr(membership, card))
@@ -76,8 +81,8 @@ def report_lost(request):
             messages.error(request, NOT_MEMBER_MESSAGE)
             return redirect("portal:card")
         new = cards.reissue_card(card, by=request.user)
-    except ValidationError as exc:  # e.g. reported lost twice at the same moment
-        messages.error(request, exc.messages[0])
+    except (DomainError, ValidationError) as exc:  # e.g. reported lost twice at the same moment
+        messages.error(request, _message(exc))
     else:
         messages.success(request, f"挂失补办成功：原二维码已失效，卡号不变，现为第{new.version}版会员证")
     return redirect("portal:card")

@@ -6,18 +6,18 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from smartunion.core.workflow import TransitionError
+from smartunion.core.errors import DomainError
 from smartunion.members import services
-from smartunion.members.models import JoinApplication, Membership, MembershipChange, Transfer
+from smartunion.members.models import JoinApplication, MembershipChange, Transfer
+from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
+from smartunion.portal.errors import add_refusal
 from smartunion.portal.membership_forms import JoinForm, TransferForm
 from smartunion.subsites.queries import subsite_for
 
 
 def _active_membership(user):
-    if not user.person_id:
-        return None
-    return Membership.objects.select_related("union").filter(person_id=user.person_id, status="active").first()
+    return active_membership(user.person_id)
 
 
 @login_required
@@ -48,19 +48,12 @@ def join(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "source_token"}
         try:
-            _, created = services.join_apply(applicant=request.user,
-                                                       source_token=form.cleaned_data["source_token"], **data)
+            _, created = services.join_apply(by=request.user, source_token=form.cleaned_data["source_token"], **data)
         except services.AlreadyMember as exc:
-            messages.info(request, exc.messages[0])
+            messages.info(request, exc.message)
             return redirect("portal:my_membership")
-        except services.IdentityMismatch as exc:
-            form.add_error("id_number", exc.messages[0])
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors[0])
-            else:
-                form.add_error(None, exc.messages[0])
+        except (DomainError, ValidationError) as exc:  # an ID number bound elsewhere shows on its field
+            add_refusal(form, exc)
         else:
             messages.success(request, "申请已提交" if created else "您已有一份正在审核的申请")
             return redirect("portal:my_membership")
@@ -94,9 +87,8 @@ def transfer(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.transfer_request(membership=membership, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except (DomainError, ValidationError) as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "转会申请已提交，原工会同意转出、新工会接收后即完成，会员卡号不变。")
             return redirect("portal:my_membership")
@@ -114,6 +106,6 @@ def withdraw(request, pk):
         try:
             services.withdraw_join_application(application, by=request.user)
             messages.success(request, "申请已撤回")
-        except TransitionError as exc:
+        except DomainError as exc:  # withdrawn or decided meanwhile
             messages.error(request, exc.message)
     return redirect("portal:my_membership")

@@ -233,7 +233,7 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         form = OnBehalfForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                application, created = run_service(services.join_apply, submitted_by=request.user,
+                application, created = run_service(services.join_apply, by=request.user, on_behalf=True,
                                                    **form.cleaned_data)
             except Refused as refused:
                 if refused.code == "already_member":

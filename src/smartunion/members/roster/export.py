@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from smartunion.core import codes, pii
+from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
+from smartunion.core.errors import Forbidden, Invalid
 from smartunion.members.models import Membership
 from smartunion.members.roster.checks import CODE_COLUMNS, COLUMNS, SHEET_NAME
 from smartunion.members.roster.templates import workbook_bytes
@@ -24,7 +25,7 @@ def roster_queryset(user, org: Organisation | None = None, *, full: bool = False
                       roles=roles)
     if org is not None:
         if full and not can_manage(user, org):
-            raise PermissionError("您无权导出该工会的完整名册")
+            raise Forbidden("您无权导出该工会的完整名册")
         queryset = queryset.filter(subtree_q(org.path, "union_path"))
     return queryset
 
@@ -35,13 +36,14 @@ def export_roster(queryset: QuerySet[Membership], *, by, full: bool = False, rea
     Returns (file bytes, row count); the export is audited."""
     from openpyxl import Workbook
 
+    require_actor(by)
     reason = (reason or "").strip()
     if full and not reason:
-        raise ValidationError({"reason": "请填写导出原因"})
+        raise Invalid.from_fields({"reason": "请填写导出原因"})
     total = queryset.count()
     if total > EXPORT_MAX_ROWS:
-        raise ValidationError({"org": f"导出范围内有{total}名会员，超过单次导出上限{EXPORT_MAX_ROWS}名，"
-                                      f"请选择更小的范围"})
+        raise Invalid.from_fields({"org": f"导出范围内有{total}名会员，超过单次导出上限{EXPORT_MAX_ROWS}名，"
+                                          f"请选择更小的范围"})
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_NAME)
     sheet.append(list(EXPORT_COLUMNS))

@@ -10,7 +10,6 @@ import posixpath
 import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -18,7 +17,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from smartunion.core import pii
+from smartunion.core.actors import SYSTEM, require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.errors import DomainError, Forbidden, Invalid, StateError
 from smartunion.core.models import AuditEvent
 from smartunion.core.xlsx import WorkbookError
 from smartunion.members.cards import allocate_numbers, issuer_for
@@ -37,8 +38,11 @@ WRITE_BATCH = 10_000  # rows per write transaction (and progress step) of the co
 STORED_ERRORS = 1000  # errors kept on the job itself; the full list is in the JSON file
 
 
-class ImportStateError(Exception):
+class ImportStateError(StateError):
     """The job is not in a state that allows the requested step."""
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(message, code="bad_state", **kwargs)
 
 
 class JobAbandoned(Exception):
@@ -54,26 +58,27 @@ def importable_unions(user) -> QuerySet[Organisation]:
 def check_upload(upload) -> None:
     name = (getattr(upload, "name", "") or "").lower()
     if not name.endswith(".xlsx"):
-        raise ValidationError({"file": "请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"})
+        raise Invalid.from_fields({"file": "请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"})
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": f"文件过大（上限 {MAX_UPLOAD_BYTES // 1024 // 1024}MB），请拆分后分批上传"})
+        raise Invalid.from_fields({"file": f"文件过大（上限 {MAX_UPLOAD_BYTES // 1024 // 1024}MB），请拆分后分批上传"})
     upload.seek(0)
     head = upload.read(4)
     upload.seek(0)
     if head != b"PK\x03\x04":
-        raise ValidationError({"file": "无法读取文件，请上传 .xlsx 格式的 Excel 文件"})
+        raise Invalid.from_fields({"file": "无法读取文件，请上传 .xlsx 格式的 Excel 文件"})
 
 
 def create_job(*, union: Organisation, upload, by) -> RosterImport:
     """Store the upload as a queued job and start its dry run in the background."""
+    require_actor(by)
     if not can_manage(by, union):
-        raise PermissionError("您无权向该工会导入会员")
+        raise Forbidden("您无权向该工会导入会员")
     if union.kind not in Organisation.MEMBER_KINDS or union.status != Organisation.Status.ACTIVE:
-        raise ValidationError({"union": "会员只能导入到基层工会、联合基层工会、乡镇（街道）工会或分工会"})
+        raise Invalid.from_fields({"union": "会员只能导入到基层工会、联合基层工会、乡镇（街道）工会或分工会"})
     check_upload(upload)
     file_name = posixpath.basename(upload.name.replace("\\", "/"))[:200]
     job = RosterImport(union=union, union_path=union.path, file_name=file_name,
-                       created_by=by if getattr(by, "pk", None) else None)
+                       created_by=user_or_none(by))
     job.file.save(f"roster-{timezone.now():%Y%m%d%H%M%S}.xlsx", upload, save=False)
     job.save()
     log_event("members.roster.upload", actor=by, target=job, org=union,
@@ -87,8 +92,9 @@ def create_job(*, union: Organisation, upload, by) -> RosterImport:
 
 def request_commit(job: RosterImport, *, by) -> RosterImport:
     """Confirm a dry run: the write runs in the background (status committing, then done)."""
+    require_actor(by)
     if not can_manage(by, job.union):
-        raise PermissionError("您无权确认该导入")
+        raise Forbidden("您无权确认该导入")
     if job.status != RosterImport.Status.VALIDATED or not (job.to_create or job.to_update):
         raise ImportStateError("该导入任务当前不能确认导入：只有校验完成且有需要新增或更新的数据时才能确认")
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.VALIDATED).update(
@@ -155,7 +161,7 @@ def mark_stale_jobs(*, job_ids: list[int] | None = None) -> int:
         if RosterImport.objects.filter(_stale_q(), pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
                 status=RosterImport.Status.FAILED, message=STALE_MESSAGE, finished_at=timezone.now()):
             logger.warning("roster import %s: no heartbeat since %s, marked failed", job.pk, job.heartbeat_at)
-            log_event("members.roster.stale", target=job, org=job.union,
+            log_event("members.roster.stale", actor=SYSTEM, target=job, org=job.union,
                       data={"status": job.status, "processed": job.processed, "total": job.total})
             marked += 1
     return marked
@@ -175,8 +181,9 @@ def can_resume(job: RosterImport) -> bool:
 
 def resume_job(job: RosterImport, *, by) -> RosterImport:
     """Go on with a commit that stopped midway; what its finished batches wrote is found unchanged, not doubled."""
+    require_actor(by)
     if not can_manage(by, job.union):
-        raise PermissionError("您无权继续该导入")
+        raise Forbidden("您无权继续该导入")
     if not can_resume(job):
         raise ImportStateError("该导入任务当前不能继续导入：只有中断的导入才能继续")
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
@@ -194,8 +201,9 @@ def resume_job(job: RosterImport, *, by) -> RosterImport:
 
 def restart_job(job: RosterImport, *, by) -> RosterImport:
     """Run the dry run of a job that stopped midway again, from its upload; nothing else was written."""
+    require_actor(by)
     if not can_manage(by, job.union):
-        raise PermissionError("您无权重新校验该导入")
+        raise Forbidden("您无权重新校验该导入")
     if not can_restart(job):
         raise ImportStateError("该导入任务当前不能重新校验：上传的文件已不在，请重新上传")
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
@@ -290,8 +298,8 @@ def validate_job(job_id: int) -> RosterImport:
         dry_run(job, positions, data, heartbeat=heartbeat)
     except JobAbandoned:
         logger.warning("roster import %s: marked stale or taken over, this dry run stops", job_id)
-    except (WorkbookError, ValidationError) as exc:
-        heartbeat.fail(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+    except (WorkbookError, DomainError) as exc:
+        heartbeat.fail(str(exc))
         _delete(job.file.name)  # unusable, and personal data: a new upload is needed anyway
     except Exception:
         # The upload stays for diagnosis (media storage is not public) and for "重新校验".
@@ -375,7 +383,8 @@ def _run_commit(job: RosterImport, actor_id: int | None, heartbeat: _Heartbeat) 
     text = _read_side_file(job, "rows")
     if text is None:
         raise ImportStateError("校验结果已失效，请重新上传")
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    # The cadre who confirmed the import stays its actor when the job runs; SYSTEM only if that account is gone.
+    actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or SYSTEM
     before_created, before_updated = _written_before(job)
     rows = [Row(*item) for item in json.loads(pii.decrypt(text))]
     invalid = [e for e in all_errors(job) if e["kind"] == INVALID]
@@ -389,7 +398,8 @@ def _run_commit(job: RosterImport, actor_id: int | None, heartbeat: _Heartbeat) 
         heartbeat.beat()
     need = sum(1 for p in plans if p.kind == CREATE and p.card is None)
     issuer = issuer_for(job.union)
-    writer = RosterWriter(job, actor_id=actor_id, issuer=issuer, numbers=allocate_numbers(issuer, need) if need else [])
+    writer = RosterWriter(job, actor_id=getattr(user_or_none(actor), "pk", None), issuer=issuer,
+                          numbers=allocate_numbers(issuer, need) if need else [])
     _update(job.pk, message="正在写入")
     created = updated = 0
     batch_errors: list[dict] = []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.errors import Forbidden, StateError
 from smartunion.core.notifications import notify_user
 from smartunion.members import behaviour
 from smartunion.members.changes import ChangeType, Reason
@@ -18,17 +19,18 @@ from smartunion.orgs.queries import can_manage
 def reattach_members(*, employer: Employer, by) -> int:
     """Move every member attached to a township union whose employer now has a union into that union, each
     with a history row and a notice. Returns how many moved."""
+    require_actor(by)
     union = Employer.objects.select_related("covering_union").get(pk=employer.pk).covering_union
     if union is None:
-        raise ValidationError("该单位尚未建立工会或被联合工会覆盖")
+        raise StateError("该单位尚未建立工会或被联合工会覆盖", code="no_union")
     attached = list(
         Membership.objects.select_related("person", "union")
         .filter(status=Membership.Status.ACTIVE, provisional=True, person__employer=employer,
                 union__kind=Organisation.Kind.TOWNSHIP)
     )
-    if by is not None and attached and not all(can_manage(by, m.union) or can_manage(by, union) for m in attached):
-        raise PermissionError("您无权办理这些会员的转移")
-    actor = by if getattr(by, "pk", None) else None
+    if not is_system(by) and not all(can_manage(by, m.union) or can_manage(by, union) for m in attached):
+        raise Forbidden("您无权办理这些会员的转移")
+    actor = user_or_none(by)
     with transaction.atomic():
         for old in attached:
             membership_end(old, status=Membership.Status.TRANSFERRED, by=by, reason="founding")

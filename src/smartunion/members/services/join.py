@@ -13,10 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from smartunion.core import codes
-from smartunion.core.actors import SYSTEM, user_or_none
+from smartunion.core.actors import SYSTEM, is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import compute_deadline
+from smartunion.core.errors import Conflict, Forbidden, Invalid
 from smartunion.core.forms import check_text_fields
 from smartunion.core.notifications import notify_user, queue_sms
 from smartunion.core.pii import blind_index
@@ -44,7 +45,7 @@ MIN_WORKING_AGE, MAX_WORKING_AGE = 16, 65
 REVIEW_ROLES = (Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.REVIEWER)
 
 
-class AlreadyMember(ValidationError):
+class AlreadyMember(Conflict):
     """The applicant is an active member already: they are offered a transfer instead."""
 
     def __init__(self, membership: Membership):
@@ -59,12 +60,12 @@ IDENTITY_TAKEN = ("该身份证号码已与其他账号绑定，请使用绑定�
                   "如需为他人申请入会，请由工会干部代为申请。如有疑问，请联系所在地工会核实")
 
 
-class IdentityMismatch(ValidationError):
+class IdentityMismatch(Conflict):
     """One account, one real person: the account is bound to another ID number, or the ID number to another
     account."""
 
     def __init__(self, message: str):
-        super().__init__(message, code="identity_mismatch")
+        super().__init__(message, code="identity_mismatch", fields={"id_number": message})
 
 
 def bound_index(user) -> str | None:
@@ -191,7 +192,7 @@ def _clean_join_input(values: dict) -> dict:
             errors[field_name] = message
     check_text_fields(JoinApplication, {k: v for k, v in cleaned.items() if isinstance(v, str)}, errors)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields(errors)
     return cleaned
 
 
@@ -199,30 +200,38 @@ JOIN_OPTIONAL = ("employer_credit_code", "employment_form", "gig_platform", "edu
                  "ethnicity", "address")
 
 
-def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **values
-               ) -> tuple[JoinApplication, bool]:
+def join_apply(*, by, on_behalf: bool = False, source_token: str = "", **values) -> tuple[JoinApplication, bool]:
     """Submit a join application; returns (application, created). A pending one for the same person is returned
-    as it is; an active member gets AlreadyMember. The applicant account is bound to the ID number (one account,
-    one real person: IdentityMismatch otherwise); a cadre files for someone else with `submitted_by` instead."""
-    account = applicant if getattr(applicant, "pk", None) else None
-    if submitted_by is not None:
-        if account is not None:
-            raise TypeError("join_apply: an application has an applicant or is filed on behalf, not both")
-        if not may_file_on_behalf(submitted_by):
-            raise PermissionError("只有工会干部（审核员、主席或管理员）可以代为申请入会")
-    elif account is not None:
+    as it is; an active member gets AlreadyMember.
+
+    `by` applies for themselves: their account is bound to the ID number (one account, one real person:
+    IdentityMismatch otherwise). With `on_behalf` a cadre files for someone else (recorded as submitted_by). SYSTEM
+    files without an account (the demo seeder, imports)."""
+    require_actor(by)
+    account = submitted_by = None
+    if is_system(by):
+        pass
+    elif not getattr(by, "is_authenticated", False):
+        raise Forbidden("请先登录后再申请入会", code="unauthenticated")
+    elif on_behalf:
+        if not may_file_on_behalf(by):
+            raise Forbidden("只有工会干部（审核员、主席或管理员）可以代为申请入会")
+        submitted_by = by
+    else:
+        account = by
+    if account is not None:
         # Whatever ID number it sends, an account whose person is a member already is told so first.
         membership = account_membership(account)
         if membership is not None:
             raise AlreadyMember(membership)
     unknown = set(values) - {"name", "id_number", "phone", "employer_name", "work_region", *JOIN_OPTIONAL}
     if unknown:
-        raise ValidationError({name: "不支持的字段" for name in unknown})
+        raise Invalid.from_fields({name: "不支持的字段" for name in sorted(unknown)})
     source_union = None
     if source_token:
         source_union = Organisation.objects.filter(join_token=source_token, status=Organisation.Status.ACTIVE).first()
         if source_union is None:
-            raise ValidationError({"source_token": "入会二维码无效或已停用，请向工会索取新的二维码"})
+            raise Invalid.from_fields({"source_token": "入会二维码无效或已停用，请向工会索取新的二维码"})
     cleaned = _clean_join_input(values)
     index = blind_index(cleaned["id_number"], purpose="id_number")
     person = Person.objects.filter(id_number_index=index).first()
@@ -267,7 +276,7 @@ def join_apply(*, applicant=None, submitted_by=None, source_token: str = "", **v
                 log_event("members.join_application.submit_on_behalf", actor=submitted_by, target=application,
                           org=result.union, data={"dispatch_reason": result.reason})
             else:
-                log_event("members.join_application.submit", actor=applicant, target=application, org=result.union,
+                log_event("members.join_application.submit", actor=by, target=application, org=result.union,
                           data={"dispatch_reason": result.reason, "real_name_bound": bound_now})
             if person is not None:  # a new person's submission is recorded when approval creates them
                 behaviour.join_submitted(person, application)
@@ -460,12 +469,13 @@ def may_forward_to(by, application: JoinApplication, to: Organisation) -> bool:
 
 def forward_join_application(application: JoinApplication, *, by, to: Organisation, note: str = "") -> JoinApplication:
     """Hand the application to another union: one within the cadre's scope, or back to the township union."""
+    require_actor(by)
     if not may_forward_to(by, application, to):
-        raise ValidationError({"to": FORWARD_TARGET_REFUSED})
+        raise Invalid.from_fields({"to": FORWARD_TARGET_REFUSED})
     if to.status != Organisation.Status.ACTIVE:
-        raise ValidationError({"to": "目标工会不是正常状态"})
+        raise Invalid.from_fields({"to": "目标工会不是正常状态"})
     if to.pk == application.union_id:
-        raise ValidationError({"to": "申请已在该工会"})
+        raise Invalid.from_fields({"to": "申请已在该工会"})
     text = f"由“{application.union.name}”转交“{to.name}”" + (f"：{note}" if note else "")
     application = transition(
         application, "forward", workflow=JOIN_WORKFLOW, by=by, note=note, data={"to": to.pk},
@@ -488,8 +498,9 @@ def _notify_applicant(application: JoinApplication, *, subject: str, body: str) 
     queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
 
 
-def notify_overdue_join_applications() -> int:
-    """Flag newly overdue applications to the parent org of the receiving union (run by the scheduler)."""
+def notify_overdue_join_applications(*, by) -> int:
+    """Flag newly overdue applications to the parent org of the receiving union (the scheduler, as SYSTEM)."""
+    require_actor(by)
     count = 0
     for application in overdue_join_applications().filter(overdue_notified_at__isnull=True).select_related(
             "union__parent"):
@@ -503,7 +514,7 @@ def notify_overdue_join_applications() -> int:
                 notify_union(parent, subject="入会申请审核超期",
                               body=f"“{application.union.name}”的{application}已超过审核期限"
                                    f"（{timezone.localtime(application.deadline):%Y-%m-%d}），请督促办理。")
-            log_event("members.join_application.overdue", actor=SYSTEM, target=application, org=application.union)
+            log_event("members.join_application.overdue", actor=by, target=application, org=application.union)
             count += 1
     return count
 

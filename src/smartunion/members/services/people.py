@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from smartunion.core import codes
+from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
+from smartunion.core.errors import Conflict, Invalid, StateError
 from smartunion.core.forms import check_text_fields, clean_name
 from smartunion.core.pii import blind_index
 from smartunion.core.validators import (
@@ -30,14 +32,18 @@ CODED_FIELDS = {
 }
 
 
+ALREADY_MEMBER = "该职工已是在册会员，不能重复入会"
+
+
 def person_by_id_number(id_number: str) -> Person | None:
     return Person.objects.filter(
         id_number_index=blind_index(normalize_id_number(id_number), purpose="id_number")
     ).first()
 
 
-def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Person, bool]:
+def person_upsert(*, name: str, id_number: str, by, **fields) -> tuple[Person, bool]:
     """Find the person by ID number or create them; returns (person, created). Sex and birth date are derived."""
+    require_actor(by)
     errors: dict[str, str] = {}
     name, name_problem = clean_name(name)
     if name_problem:
@@ -56,7 +62,7 @@ def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Pers
         if fields.get(field) and not codes.is_valid(table, fields[field]):
             errors[field] = message
     if errors:
-        raise ValidationError(errors)
+        raise Invalid.from_fields(errors)
     existing = person_by_id_number(id_number)
     if existing is not None:
         return existing, False
@@ -74,10 +80,11 @@ def person_upsert(*, name: str, id_number: str, by=None, **fields) -> tuple[Pers
 
 
 def membership_start(*, person: Person, union: Organisation, card_number: str, since: dt.date | None = None,
-                     provisional: bool = False, by=None) -> Membership:
+                     provisional: bool = False, by) -> Membership:
     """Make the person an active member of `union`; refused when they already are a member somewhere."""
+    require_actor(by)
     if union.kind not in Organisation.MEMBER_KINDS:
-        raise ValidationError({"union": "会员只能加入基层工会、联合基层工会、乡镇（街道）工会或分工会"})
+        raise Invalid.from_fields({"union": "会员只能加入基层工会、联合基层工会、乡镇（街道）工会或分工会"})
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -87,16 +94,18 @@ def membership_start(*, person: Person, union: Organisation, card_number: str, s
             adjust_member_count(union, +1)
             log_event("members.membership.start", actor=by, target=membership, org=union)
     except IntegrityError:
-        raise ValidationError("该职工已是在册会员，不能重复入会", code="already_member") from None
+        raise Conflict(ALREADY_MEMBER, code="already_member") from None
     return membership
 
 
-def membership_end(membership: Membership, *, status: str = Membership.Status.ENDED, by=None,
+def membership_end(membership: Membership, *, status: str = Membership.Status.ENDED, by,
                    reason: str = "") -> Membership:
+    """End an active membership (transferred out, or ended); the union's member count follows."""
+    require_actor(by)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status != Membership.Status.ACTIVE:
-            raise ValidationError("该会籍已不是正常状态")
+            raise StateError("该会籍已不是正常状态", code="membership_not_active")
         locked.status = status
         locked.ended_on = dt.date.today()
         locked.save(update_fields=["status", "ended_on"])

@@ -7,15 +7,14 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smartunion.core import codes
-from smartunion.core.actors import SYSTEM, is_system, user_or_none
+from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.calendar import compute_deadline
-from smartunion.core.errors import DomainError
+from smartunion.core.errors import Conflict, DomainError, Forbidden, Invalid, StateError
 from smartunion.core.notifications import notify_user
 from smartunion.core.workflow import Step, Transition, TransitionError, Workflow, transition
 from smartunion.members import behaviour
@@ -115,32 +114,36 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
                      employer_credit_code: str = "", to_union: Organisation | None = None,
                      reason: str = Reason.TRANSFER_WORK) -> Transfer:
     """A member asks to move. The target is found by the same dispatch as a join application (or named by a
-    cadre of the old union with `to_union`)."""
+    cadre of the old union with `to_union`). Asked by the member themself, a cadre whose scope holds the old
+    union, or SYSTEM."""
+    require_actor(by)
+    if not may_request_transfer(by, membership):
+        raise Forbidden("只有会员本人或所在工会的工会干部可以申请会籍转移")
     if membership.status != Membership.Status.ACTIVE:
-        raise ValidationError("该会籍不是正常状态，不能转会")
+        raise StateError("该会籍不是正常状态，不能转会", code="membership_not_active")
     if reason and not (codes.is_valid("membership_change_reason", reason)
                        and Reason.of_type(reason, ChangeType.TRANSFER_OUT)):
-        raise ValidationError({"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"})
+        raise Invalid.from_fields({"reason": "转会原因应为“转出”类原因代码（如 0301 工作调动、0302 离职）"})
     employer = None
     if to_union is None:
         if not (employer_name or "").strip() or work_region is None:
-            raise ValidationError({"employer_name": "请填写新工作单位和工作地区"})
+            raise Invalid.from_fields({"employer_name": "请填写新工作单位和工作地区"})
         if isinstance(work_region, str):
             work_region = Region.objects.filter(pk=work_region).first()
             if work_region is None:
-                raise ValidationError({"work_region": "工作地区代码不存在"})
+                raise Invalid.from_fields({"work_region": "工作地区代码不存在"})
         result = dispatch(work_region=work_region, employer_name=employer_name,
                           employer_credit_code=employer_credit_code)
         to_union, reason_code, note, employer = result.union, result.reason, result.note, result.employer
         if to_union.is_federation:
-            raise ValidationError({"work_region": "请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"})
+            raise Invalid.from_fields({"work_region": "请将新单位所在地区选到乡镇（街道），以便确定接收您的工会"})
     else:
         if to_union.kind not in Organisation.MEMBER_KINDS or to_union.status != Organisation.Status.ACTIVE:
-            raise ValidationError(
+            raise Invalid.from_fields(
                 {"to_union": "转入工会应为正常状态的基层工会、联合基层工会、乡镇（街道）工会或分工会"})
         reason_code, note = JoinApplication.Dispatch.FORWARDED, f"由经办人指定转入“{to_union.name}”"
     if to_union.pk == membership.union_id:
-        raise ValidationError({"to_union": "新工会与现所在工会相同，无需转会"})
+        raise Invalid.from_fields({"to_union": "新工会与现所在工会相同，无需转会"})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -148,7 +151,7 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
                 membership=membership, person=membership.person, from_union=membership.union,
                 from_path=membership.union.path, to_union=to_union, to_path=to_union.path,
                 to_employer_name=(employer_name or "").strip(), to_employer=employer, dispatch_reason=reason_code,
-                dispatch_note=note[:300], reason=reason, requested_by=by if getattr(by, "pk", None) else None,
+                dispatch_note=note[:300], reason=reason, requested_by=user_or_none(by),
                 **compute_deadline(timezone.localtime(now),
                                    settings.TRANSFER_RELEASE_DAYS).as_fields("release_deadline"),
             )
@@ -159,8 +162,17 @@ def transfer_request(*, membership: Membership, by, employer_name: str = "", wor
             notify_union(transfer.to_union, subject="会员转入申请",
                           body=f"{transfer.person}申请从“{transfer.from_union.name}”转入")
     except IntegrityError:
-        raise ValidationError("该会员已有办理中的转会申请", code="transfer_open") from None
+        raise Conflict("该会员已有办理中的转会申请", code="transfer_open") from None
     return transfer
+
+
+def may_request_transfer(by, membership: Membership) -> bool:
+    """The member themself, a cadre whose scope holds their union, or the platform."""
+    if is_system(by):
+        return True
+    if not getattr(by, "is_authenticated", False):
+        return False
+    return getattr(by, "person_id", None) == membership.person_id or in_scope(by, membership.union)
 
 
 def transfer_approve(transfer: Transfer, *, by) -> Transfer:
@@ -186,17 +198,18 @@ def transfer_cancel(transfer: Transfer, *, by) -> Transfer:
     return transition(transfer, "cancel", workflow=TRANSFER_WORKFLOW, by=by)
 
 
-def release_overdue_transfers() -> int:
-    """The old union's deadline passed without action: release automatically (run by the scheduler)."""
+def release_overdue_transfers(*, by) -> int:
+    """The old union's deadline passed without action: release automatically (the scheduler, as SYSTEM)."""
+    require_actor(by)
     count = 0
     due = Transfer.objects.filter(status__in=[Transfer.Status.PENDING, Transfer.Status.APPROVED],
                                   release_deadline__lt=timezone.now())
     for transfer in due:
         try:
-            transfer_release(transfer, by=SYSTEM, note="转出期限已过，系统自动同意转出")
+            transfer_release(transfer, by=by, note="转出期限已过，系统自动同意转出")
         except TransitionError:
             continue  # acted on meanwhile
-        except (ValidationError, DomainError):
+        except DomainError:
             log.exception("automatic release of transfer %s failed", transfer.pk)  # one bad row must not stop the rest
             continue
         count += 1
