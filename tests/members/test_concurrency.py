@@ -91,7 +91,8 @@ def message_of(exc) -> str:
 
 
 def test_two_identical_submissions_make_one_application(transactional_db, tree, town):
-    results = run_together(lambda: join_apply(**join_values()), lambda: join_apply(**join_values()))
+    results = run_together(lambda: join_apply(by=SYSTEM, **join_values()),
+                           lambda: join_apply(by=SYSTEM, **join_values()))
     oks, errors = split(results)
     assert errors == []
     assert sorted(created for _, created in oks) == [False, True]
@@ -103,7 +104,8 @@ def test_two_identical_submissions_make_one_application(transactional_db, tree, 
 def test_two_identical_submissions_collide_on_the_insert(transactional_db, tree, town, monkeypatch):
     # Both have passed the "already pending?" check before either inserts: the partial unique index decides.
     gate(monkeypatch, member_services, "dispatch")
-    results = run_together(lambda: join_apply(**join_values()), lambda: join_apply(**join_values()))
+    results = run_together(lambda: join_apply(by=SYSTEM, **join_values()),
+                           lambda: join_apply(by=SYSTEM, **join_values()))
     oks, errors = split(results)
     assert errors == []
     assert sorted(created for _, created in oks) == [False, True]
@@ -112,7 +114,7 @@ def test_two_identical_submissions_collide_on_the_insert(transactional_db, tree,
 
 
 def test_two_cadres_approving_at_once_make_one_membership(transactional_db, tree, personas, town, town_cadre):
-    application, _ = join_apply(**join_values())
+    application, _ = join_apply(by=SYSTEM, **join_values())
     results = run_together(lambda: approve_join_application(application, by=town_cadre),
                            lambda: approve_join_application(application, by=personas.county_cadre))
     oks, errors = split(results)
@@ -132,9 +134,9 @@ def test_two_cadres_approving_at_once_make_one_membership(transactional_db, tree
 def _two_pending_applications(tree) -> tuple[JoinApplication, JoinApplication]:
     """Two pending applications for one person, bypassing the one-pending-per-person index: the first one's index
     is overwritten before the second is submitted (to 甲公司工会委员会, by its credit code)."""
-    first, _ = join_apply(**join_values())
+    first, _ = join_apply(by=SYSTEM, **join_values())
     JoinApplication.objects.filter(pk=first.pk).update(id_number_index="bypassed-for-the-test")
-    second, created = join_apply(**join_values(employer_name="济南甲科技有限公司",
+    second, created = join_apply(by=SYSTEM, **join_values(employer_name="济南甲科技有限公司",
                                                employer_credit_code=tree.employer.credit_code))
     assert created is True
     assert (first.union, second.union) == (tree.lixia_town, tree.grassroots)
