@@ -543,6 +543,8 @@ def _refusing_api():
         "invalid": Invalid.from_fields({"covering_union": "组织不存在", "name": "请填写名称"}),
         "state": StateError("该申请已处理"),
         "base": DomainError("无法完成", code="custom"),
+        # An OSError: a file the process may not read, never a refusal to answer with its path.
+        "os": PermissionError(13, "Permission denied", "/var/lib/smartunion/keyring.json"),
     }
     test_api = NinjaAPI(urls_namespace="refusing-api-test")
     api_errors.install(test_api)
@@ -567,3 +569,9 @@ def test_a_domain_error_is_answered_with_its_status_code_message_and_api_field_n
     response = _refusing_api().get(f"/{kind}")
 
     assert (response.status_code, response.json()) == (status, body)
+
+
+def test_a_permission_error_is_no_refusal_and_is_not_answered_as_one():
+    # Unhandled, so Django's error path turns it into the JSON 500 (test_server_error_under_the_api_is_json).
+    with pytest.raises(PermissionError):
+        _refusing_api().get("/os")

@@ -335,10 +335,6 @@ def install(api) -> None:
     def unauthorized(request, exc):
         return respond(request, 403, "forbidden", "您没有执行此操作的权限")
 
-    @api.exception_handler(PermissionError)
-    def forbidden(request, exc):
-        return respond(request, 403, "forbidden", str(exc) or "您没有执行此操作的权限")
-
     @api.exception_handler(RequestDataTooBig)
     def too_large(request, exc):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
