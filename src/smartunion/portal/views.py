@@ -14,7 +14,7 @@ from smartunion.accounts import services as account_services
 from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
 from smartunion.core.errors import DomainError
-from smartunion.members.models import Membership
+from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
 from smartunion.portal.errors import add_refusal
@@ -195,11 +195,7 @@ def unlock(request):
 
 @login_required
 def me(request):
-    membership = None
-    if request.user.person_id:
-        membership = (Membership.objects.filter(person_id=request.user.person_id, status=Membership.Status.ACTIVE)
-                      .select_related("union").first())
-    return render(request, "portal/me.html", {"membership": membership})
+    return render(request, "portal/me.html", {"membership": active_membership(request.user.person_id)})
 
 
 def directory(request):

@@ -3,7 +3,7 @@ pages)."""
 
 from __future__ import annotations
 
-from smartunion.members.models import Membership
+from smartunion.members.queries import active_membership
 from smartunion.orgs.models import ancestor_paths
 from smartunion.subsites.models import Subsite
 
@@ -16,10 +16,7 @@ def subsite_for(user) -> Subsite | None:
     """The subsite of the nearest federation above the worker's union that has one (the city's, else the
     province's); visitors who are not members see the deployment's top subsite."""
     if user is not None and user.is_authenticated and user.person_id:
-        membership = (
-            Membership.objects.filter(person_id=user.person_id, status=Membership.Status.ACTIVE)
-            .select_related("union").first()
-        )
+        membership = active_membership(user.person_id)
         if membership is not None:
             subsite = (
                 Subsite.objects.filter(org__path__in=ancestor_paths(membership.union.path))

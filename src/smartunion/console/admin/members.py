@@ -29,6 +29,7 @@ from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.members import roster, services
 from smartunion.members.forms import JoinForm, coded
 from smartunion.members.models import JoinApplication, Membership, Person, Transfer
+from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation, Position, subtree_q
 from smartunion.orgs.queries import is_unrestricted, scope_q, scoped
 
@@ -441,7 +442,7 @@ class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         if request.method == "POST" and not reason:
             messages.error(request, "请填写查看原因")
         elif request.method == "POST":
-            membership = person.memberships.filter(status=Membership.Status.ACTIVE).select_related("union").first()
+            membership = active_membership(person)
             log_event("members.person.reveal", actor=request.user, target=person,
                       org=membership.union if membership else None,
                       data={"fields": ["id_number", "phone", "address"], "reason": reason[:200]})
