@@ -604,11 +604,13 @@ def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, setting
     monkeypatch.setattr(tasks, "_start_thread", lambda task, args: threads.append(real_start(task, args)))
     rows = [["王芳", WANG_ID, "13800000001", "汉族", None, None, None, None, None, None]]
     job = roster.create_job(union=tree.grassroots, upload=upload(rows), by=personas.grassroots_cadre)
-    threads[0].join(30)
+    threads[0].join(180)  # generous: on a loaded 2-core machine the thread may wait long for its turn
+    assert not threads[0].is_alive()
     job.refresh_from_db()
     assert (job.status, job.to_create) == ("validated", 1)
     roster.request_commit(job, by=personas.grassroots_cadre)
-    threads[1].join(30)
+    threads[1].join(180)
+    assert not threads[1].is_alive()
     job.refresh_from_db()
     assert (job.status, job.to_create, job.processed) == ("done", 1, 1)
     assert Membership.objects.filter(union=tree.grassroots, status="active").count() == 2
