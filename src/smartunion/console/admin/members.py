@@ -29,7 +29,7 @@ from smartunion.core.pii import mask_id_number, mask_name, mask_phone
 from smartunion.members import roster, services
 from smartunion.members.forms import JoinForm, coded
 from smartunion.members.models import JoinApplication, Membership, Person, Transfer
-from smartunion.members.queries import active_membership
+from smartunion.members.queries import active_membership, overdue_counts, overdue_join_applications
 from smartunion.orgs.models import Organisation, Position, subtree_q
 from smartunion.orgs.queries import is_unrestricted, scope_q, scoped
 
@@ -173,15 +173,12 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         root = scope_root(request.user)
-        overdue = services.overdue_join_applications()
-        q = scope_q(request.user, field="union_path")
-        mine = overdue.filter(q) if q is not None else overdue
+        # The whole scope, which may hold several subtrees besides the root's; the breakdown is the root's children,
+        # counted in one grouped query whatever their number.
+        mine = scoped(overdue_join_applications(), request.user, field="union_path")
         breakdown = []
         if root is not None:
-            for child in Organisation.objects.filter(parent=root).order_by("path")[:50]:
-                n = overdue.filter(subtree_q(child.path, "union_path")).count()
-                if n:
-                    breakdown.append((child.name, n))
+            breakdown = [(child.name, n) for child, n in overdue_counts(request.user, root).children if n]
         extra = {"overdue_total": mine.count(), "overdue_breakdown": breakdown,
                  "can_file_on_behalf": services.may_file_on_behalf(request.user), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
