@@ -85,6 +85,8 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["union", "status"], name="membership_union_status_idx"),
             models.Index(fields=["union_path", "id"], name="membership_scope_idx"),
+            # The workbench's "new this month": one month of memberships, whatever the size of the subtree.
+            models.Index(fields=["since", "union_path"], name="membership_since_idx"),
         ]
 
     def __str__(self):

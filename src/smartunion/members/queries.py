@@ -1,21 +1,24 @@
 """Reads of members data that several surfaces share: a person's active membership, the transfers and join
-applications a cadre sees, and the overdue counts per child org.
+applications a cadre sees, the overdue counts per child org, and what waits for a cadre on the console's workbench
+(the queues and their subtree's member figures).
 
 Cadre reads are scoped like every other list (orgs.queries): what is out of scope is not there.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from smartunion.members.models import JoinApplication, Membership, Person, Transfer
+from smartunion.members.dispatch import gig_forms
+from smartunion.members.models import JoinApplication, Membership, Person, RosterImport, Transfer
 from smartunion.orgs.models import SEGMENT, Organisation, subtree_q
-from smartunion.orgs.queries import scope_q, scoped
+from smartunion.orgs.queries import is_unrestricted, managed_paths, scope_q, scoped
 
 
 def _person_id(person_or_id: Person | int | None) -> int | None:
@@ -91,3 +94,66 @@ def overdue_counts(user, root: Organisation) -> OverdueCounts:
         root=root, total=sum(by_branch.values()), own=by_branch.get(root.path, 0),
         children=[(child, by_branch.get(child.path, 0)) for child in children],
     )
+
+
+# The workbench: what waits for a cadre, each queue over the whole scope (both ends of a transfer count on their side).
+
+RUNNING_JOB_STATES = (RosterImport.Status.QUEUED, RosterImport.Status.VALIDATING, RosterImport.Status.COMMITTING)
+RELEASE_STATES = (Transfer.Status.PENDING, Transfer.Status.APPROVED)  # the old union's step is still to come
+
+
+def pending_join_applications(user) -> QuerySet[JoinApplication]:
+    """Applications waiting for a decision in the cadre's scope."""
+    return review_queue(user).filter(status=JoinApplication.Status.PENDING)
+
+
+def overdue_in_review_queue(user) -> QuerySet[JoinApplication]:
+    """Pending applications in the cadre's scope past their review deadline."""
+    return pending_join_applications(user).filter(deadline__lt=timezone.now())
+
+
+def transfers_to_release(user) -> QuerySet[Transfer]:
+    """Transfers out of a union in the cadre's scope that the old union has not released yet."""
+    return scoped(Transfer.objects.filter(status__in=RELEASE_STATES), user, field="from_path")
+
+
+def transfers_to_accept(user) -> QuerySet[Transfer]:
+    """Released transfers into a union in the cadre's scope, waiting for the new union to accept them."""
+    return scoped(Transfer.objects.filter(status=Transfer.Status.RELEASED), user, field="to_path")
+
+
+def roster_jobs(user, states: Iterable[str]) -> QuerySet[RosterImport]:
+    """The cadre's scope's roster jobs in `states`."""
+    return scoped(RosterImport.objects.filter(status__in=list(states)), user, field="union_path")
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """A scope's figures: active members (the maintained subtree figures), memberships begun this month, and
+    active members whose employment form is a gig worker's (新就业形态)."""
+
+    members: int
+    new_this_month: int
+    gig_workers: int
+
+
+def member_figures(user, *, today: dt.date | None = None) -> MemberFigures:
+    """Three queries whatever the size of the scope's tree.
+
+    `members` adds the maintained `subtree_member_count` of the scope's top orgs (disjoint subtrees: managed_paths
+    keeps no path inside another). `new_this_month` counts active memberships whose `since` falls in this month,
+    from the index on (since, union_path), so it reads one month of memberships, not the subtree; it counts
+    a membership begun by a transfer or a reattachment too (for the union that received it, a new member). The gig
+    figure is not maintained: one count of the scope's active memberships joined to their people (every active
+    membership of the subtree is read), fine for a county or a city; a province's dashboard should keep it as a
+    maintained roll-up (see docs/architecture.md, Workbench)."""
+    today = today or timezone.localdate()
+    if is_unrestricted(user):
+        tops = Organisation.objects.filter(parent__isnull=True)
+    else:
+        tops = Organisation.objects.filter(path__in=managed_paths(user))
+    members = tops.aggregate(n=Sum("subtree_member_count"))["n"] or 0
+    active = scoped(Membership.objects.filter(status=Membership.Status.ACTIVE), user, field="union_path")
+    new = active.filter(since__gte=today.replace(day=1)).count()
+    gig = active.filter(person__employment_form__in=sorted(gig_forms())).count()
+    return MemberFigures(members=members, new_this_month=new, gig_workers=gig)
