@@ -231,6 +231,9 @@ CONSOLE_CONTENT_SECURITY_POLICY = {
 _forwarded = os.environ.get("TRUST_X_FORWARDED_FOR", "0").strip().lower()
 TRUST_X_FORWARDED_FOR = 1 if _forwarded in {"true", "yes", "on"} else int(_forwarded) if _forwarded.isdigit() else 0
 
+# The name the portal and its messages use where no subsite gives one (core/brand.py): titles, SMS signatures.
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "智慧工会").strip() or "智慧工会"
+
 # Accounts
 # Log-in throttling (django-axes, database handler; tiers explained in accounts/lockout.py).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))  # per login from one IP

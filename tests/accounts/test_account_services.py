@@ -220,13 +220,17 @@ def test_five_wrong_codes_exhaust_the_code(db):
 
 def test_register_worker(db):
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
+    before = timezone.now()
     user = services.register_worker(phone="138-0000-0002", password="union-member-2024", code=_code(),
-                                    display_name="小王")
+                                    consent_version=services.TERMS_VERSION, display_name="小王")
     assert (user.kind, user.phone, user.display_name, user.username, user.is_staff) == (
         "worker", PHONE, "小王", None, False)
     assert user.check_password("union-member-2024")
-    assert fresh(user).phone_index == services.phone_index(PHONE)
-    assert AuditEvent.objects.filter(action="accounts.user.register", target_id=str(user.pk)).count() == 1
+    stored = fresh(user)
+    assert stored.phone_index == services.phone_index(PHONE)
+    assert (stored.consent_version, before <= stored.consented_at <= timezone.now()) == ("2026-11", True)
+    event = AuditEvent.objects.get(action="accounts.user.register", target_id=str(user.pk))
+    assert event.data == {"consent_version": "2026-11"}
     assert authenticate_login(login=PHONE, password="union-member-2024") == user
 
 
@@ -239,7 +243,7 @@ def test_register_worker(db):
 def test_register_worker_rejects_a_weak_password(password, message, db):
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
     with pytest.raises(Invalid) as exc:
-        services.register_worker(phone=PHONE, password=password, code=_code())
+        services.register_worker(phone=PHONE, password=password, code=_code(), consent_version=services.TERMS_VERSION)
     assert refusal(exc.value) == on_field("password", message)
     assert not User.objects.exists()
     assert SmsCode.objects.get().used_at is None
@@ -247,22 +251,64 @@ def test_register_worker_rejects_a_weak_password(password, message, db):
 
 def test_register_worker_refuses_a_registered_phone(personas):
     with pytest.raises(Conflict) as exc:
-        services.register_worker(phone="13900000001", password="union-member-2024", code="000000")
+        services.register_worker(phone="13900000001", password="union-member-2024", code="000000",
+                                 consent_version=services.TERMS_VERSION)
     assert refusal(exc.value) == (409, "exists", "该手机号已注册，请直接登录", {})
 
 
 def test_register_worker_refuses_a_bad_phone(db):
     with pytest.raises(Invalid) as exc:
-        services.register_worker(phone="1380000", password="union-member-2024", code="000000")
+        services.register_worker(phone="1380000", password="union-member-2024", code="000000",
+                                 consent_version=services.TERMS_VERSION)
     assert refusal(exc.value) == on_field("phone", "手机号码格式不正确，应为11位中国大陆手机号")
 
 
 def test_register_worker_with_a_wrong_code_creates_nothing(db):
     services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
     with pytest.raises(CodeRefused) as exc:
-        services.register_worker(phone=PHONE, password="union-member-2024", code=_wrong(_code()))
+        services.register_worker(phone=PHONE, password="union-member-2024", code=_wrong(_code()),
+                                 consent_version=services.TERMS_VERSION)
     assert refusal(exc.value) == on_field("code", "验证码错误")
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("version", ["", "2025-01", " 2026-11"])
+def test_register_worker_without_consent_to_the_current_texts_creates_nothing(version, db):
+    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)
+    with pytest.raises(Invalid) as exc:
+        services.register_worker(phone=PHONE, password="union-member-2024", code=_code(), consent_version=version)
+    assert refusal(exc.value) == on_field("consent", "请阅读并同意《用户协议》和《隐私政策》")
+    assert not User.objects.exists()
+    assert SmsCode.objects.get().used_at is None
+
+
+# Changing one's password
+
+
+def test_change_password_ends_api_tokens_and_is_audited(personas):
+    user = personas.worker
+    services.issue_token(user)
+    services.change_password(user, old_password=PASSWORD, new_password="union-member-2025")
+    assert fresh(user).check_password("union-member-2025")
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(action="accounts.user.change_password", actor=user,
+                                     target_id=str(user.pk)).count() == 1
+    assert authenticate_login(login="13900000001", password="union-member-2025") == user
+
+
+@pytest.mark.parametrize(("old", "new", "field", "message"), [
+    ("wrong-password-1", "union-member-2025", "old_password", "当前密码错误"),
+    ("", "union-member-2025", "old_password", "当前密码错误"),
+    (PASSWORD, PASSWORD, "new_password", "新密码不能与当前密码相同"),
+    (PASSWORD, "12345678", "new_password", "这个密码太常见了。 密码只包含数字。"),
+])
+def test_change_password_refusals_are_on_their_fields(old, new, field, message, personas):
+    user = personas.worker
+    with pytest.raises(Invalid) as exc:
+        services.change_password(user, old_password=old, new_password=new)
+    assert refusal(exc.value) == on_field(field, message)
+    assert fresh(user).check_password(PASSWORD)
+    assert not AuditEvent.objects.filter(action="accounts.user.change_password").exists()
 
 
 def test_create_cadre_account(personas):
@@ -319,3 +365,18 @@ def test_each_token_is_distinct(personas):
     second, _ = services.issue_token(personas.city_cadre)
     assert first != second
     assert services.user_for_token(first) == services.user_for_token(second) == personas.city_cadre
+
+
+# The brand an SMS is signed with (core.brand, answered by subsites.queries)
+
+
+def test_codes_are_signed_with_the_brand_of_the_recipients_channel(personas, tree):
+    from smartunion.subsites.models import Subsite
+
+    Subsite.objects.create(org=tree.province, name="齐鲁工惠")
+    Subsite.objects.create(org=tree.jinan, name="济南工惠")
+    services.send_sms_code(phone="13900000001", purpose=SmsCode.Purpose.LOGIN)  # a member of a union in Jinan
+    services.send_sms_code(phone="13900000009", purpose=SmsCode.Purpose.LOGIN)  # an account that is no member
+    services.send_sms_code(phone=PHONE, purpose=SmsCode.Purpose.REGISTER)  # no account yet
+    assert [body[:body.index("】") + 1] for body in OutboxMessage.objects.order_by("id").values_list("body", flat=True)
+            ] == ["【济南工惠】", "【齐鲁工惠】", "【齐鲁工惠】"]

@@ -137,7 +137,7 @@ def test_captcha_required_then_wrong_then_accepted(db):
 def test_register_gives_a_token_that_opens_my_membership(db):
     post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
     response = post("register", {"phone": "138-0000-0002", "code": last_code(), "password": "union-member-2024",
-                                 "display_name": "小王"})
+                                 "consent": "2026-11", "display_name": "小王"})
     assert response.status_code == 201
     body = response.json()
     user = User.objects.get(kind="worker")
@@ -153,7 +153,8 @@ def test_register_gives_a_token_that_opens_my_membership(db):
 
 def test_register_with_a_wrong_code_is_422_on_the_code(db):
     post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
-    response = post("register", {"phone": NEW_PHONE, "code": wrong(last_code()), "password": "union-member-2024"})
+    response = post("register", {"phone": NEW_PHONE, "code": wrong(last_code()), "password": "union-member-2024",
+                                 "consent": "2026-11"})
     assert (response.status_code, response.json()) == (422, {
         "code": "invalid", "message": "验证码错误", "fields": {"code": "验证码错误"}})
     assert not User.objects.exists()
@@ -161,20 +162,45 @@ def test_register_with_a_wrong_code_is_422_on_the_code(db):
 
 def test_register_with_a_weak_password_is_422_on_the_password(db):
     post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
-    response = post("register", {"phone": NEW_PHONE, "code": last_code(), "password": "12345678"})
+    response = post("register", {"phone": NEW_PHONE, "code": last_code(), "password": "12345678",
+                                 "consent": "2026-11"})
     assert (response.status_code, response.json()["fields"]) == (
         422, {"password": "这个密码太常见了。 密码只包含数字。"})
     assert SmsCode.objects.get().used_at is None
 
 
 def test_register_with_a_registered_phone_is_409(personas):
-    response = post("register", {"phone": "13900000001", "code": "123456", "password": "union-member-2024"})
+    response = post("register", {"phone": "13900000001", "code": "123456", "password": "union-member-2024",
+                                 "consent": "2026-11"})
     assert (response.status_code, response.json()) == (409, {
         "code": "exists", "message": "该手机号已注册，请直接登录", "fields": {}})
 
 
+@pytest.mark.parametrize(("consent", "message"), [
+    (None, "此项为必填项"),
+    ("", "请阅读并同意《用户协议》和《隐私政策》"),
+    ("2025-01", "请阅读并同意《用户协议》和《隐私政策》"),
+])
+def test_register_without_consent_to_the_current_texts_is_422_on_the_consent(consent, message, db):
+    post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
+    body = {"phone": NEW_PHONE, "code": last_code(), "password": "union-member-2024"}
+    if consent is not None:
+        body["consent"] = consent
+    response = post("register", body)
+    assert (response.status_code, response.json()["fields"]) == (422, {"consent": message})
+    assert not User.objects.exists()
+    assert SmsCode.objects.get().used_at is None
+
+
+def test_terms_names_the_version_to_consent_to_and_where_to_read_it(db):
+    response = Client().get("/api/v1/auth/terms")
+    assert (response.status_code, response.json()) == (200, {
+        "version": "2026-11", "agreement_url": "/agreement/", "privacy_url": "/privacy/"})
+
+
 def test_register_with_a_bad_phone_is_422_on_the_phone(db):
-    response = post("register", {"phone": "1380000", "code": "123456", "password": "union-member-2024"})
+    response = post("register", {"phone": "1380000", "code": "123456", "password": "union-member-2024",
+                                 "consent": "2026-11"})
     assert (response.status_code, response.json()["fields"]) == (
         422, {"phone": "手机号码格式不正确，应为11位中国大陆手机号"})
 

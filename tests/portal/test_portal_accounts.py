@@ -181,7 +181,7 @@ def test_send_code_is_post_only(client, db):
 def test_register_creates_a_worker_and_logs_in(client, db):
     client.post("/register/code/", {"phone": NEW_PHONE}, follow=True)
     response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "union-member-2024",
-                                          "display_name": "小王"}, follow=True)
+                                          "display_name": "小王", "consent": "on"}, follow=True)
     assert response.redirect_chain == [("/me/", 302)]
     assert flash(response) == ["注册成功"]
     user = User.objects.get(kind=User.Kind.WORKER)
@@ -191,6 +191,7 @@ def test_register_creates_a_worker_and_logs_in(client, db):
     assert "<h1>小王</h1>" in response.content.decode()
     assert "您还不是工会会员。" in response.content.decode()
     assert AuditEvent.objects.filter(action="accounts.user.register", actor=user, target_id=str(user.pk)).count() == 1
+    assert user.consent_version == "2026-11"
     assert SmsCode.objects.get().used_at is not None
     # The new account logs in with its phone.
     client.post("/logout/")
@@ -201,7 +202,8 @@ def test_register_creates_a_worker_and_logs_in(client, db):
 def test_register_with_a_wrong_code(client, db):
     client.post("/register/code/", {"phone": NEW_PHONE})
     wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
-    response = client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024"})
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024",
+                                          "consent": "on"})
     assert response.status_code == 200
     assert errors_by_field(response) == {"code": ["验证码错误"]}
     assert '<p class="error">验证码错误</p>' in response.content.decode()
@@ -211,25 +213,28 @@ def test_register_with_a_wrong_code(client, db):
 def test_wrong_codes_are_counted(client, db):
     client.post("/register/code/", {"phone": NEW_PHONE})
     wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
-    client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024"})
+    client.post("/register/", {"phone": NEW_PHONE, "code": wrong, "password": "union-member-2024",
+                                          "consent": "on"})
     assert SmsCode.objects.get().attempts == 1
 
 
 def test_register_without_asking_for_a_code(client, db):
-    response = client.post("/register/", {"phone": NEW_PHONE, "code": "123456", "password": "union-member-2024"})
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": "123456", "password": "union-member-2024",
+                                          "consent": "on"})
     assert errors_by_field(response) == {"code": ["验证码已过期，请重新获取"]}
 
 
 def test_register_with_an_already_registered_phone(client, personas):
     response = client.post("/register/", {"phone": "13900000001", "code": "123456",
-                                          "password": "union-member-2024"})
+                                          "password": "union-member-2024", "consent": "on"})
     assert errors_by_field(response) == {"__all__": ["该手机号已注册，请直接登录"]}
     assert User.objects.filter(kind=User.Kind.WORKER).count() == 2
 
 
 def test_register_with_a_weak_password(client, db):
     client.post("/register/code/", {"phone": NEW_PHONE})
-    response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "12345678"})
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "12345678",
+                                          "consent": "on"})
     assert errors_by_field(response) == {"password": ["这个密码太常见了。 密码只包含数字。"]}
     assert not User.objects.exists()
     # The code was not spent on the refused attempt.
@@ -242,4 +247,38 @@ def test_register_form_field_errors(client, db):
         "phone": ["手机号码格式不正确，应为11位中国大陆手机号"],
         "code": ["这个字段是必填项。"],
         "password": ["这个字段是必填项。"],
+        "consent": ["请阅读并同意《用户协议》和《隐私政策》"],
     }
+
+
+def test_register_without_consent_creates_nothing_and_keeps_the_code(client, db):
+    client.post("/register/code/", {"phone": NEW_PHONE})
+    response = client.post("/register/", {"phone": NEW_PHONE, "code": sent_code(), "password": "union-member-2024"})
+    assert errors_by_field(response) == {"consent": ["请阅读并同意《用户协议》和《隐私政策》"]}
+    assert '<p class="error">请阅读并同意《用户协议》和《隐私政策》</p>' in response.content.decode()
+    assert not User.objects.exists()
+    assert SmsCode.objects.get().used_at is None
+
+
+def test_register_page_links_both_texts_next_to_the_consent_box(client, db):
+    html = client.get("/register/").content.decode()
+    assert re.search(r'<label class="check" for="id_consent"><input type="checkbox" name="consent" required '
+                     r'id="id_consent"><span>我已阅读并同意<a href="/agreement/" target="_blank">《用户协议》</a>和'
+                     r'<a href="/privacy/" target="_blank">《隐私政策》</a></span></label>', html)
+
+
+def test_agreement_and_privacy_pages_name_the_channel_and_the_operator(client, subsites, tree):
+    from smartunion.orgs.models import Organisation
+
+    Organisation.objects.filter(pk=tree.province.pk).update(address="济南市历下区省府前街1号")
+    agreement = client.get("/agreement/").content.decode()
+    assert "<h1>齐鲁工会用户协议</h1>" in agreement
+    assert "版本 2026-11" in agreement
+    assert "运营单位：山东省总工会<br>地址：济南市历下区省府前街1号</p>" in agreement
+    privacy = client.get("/privacy/").content.decode()
+    assert "<h1>齐鲁工会隐私政策</h1>" in privacy
+    for heading in ["一、我们收集哪些信息，为什么收集", "二、我们怎样保存和保护您的信息", "三、保存多久",
+                    "四、谁能看到您的信息", "五、您的权利", "八、联系我们"]:
+        assert f"<h2>{heading}</h2>" in privacy
+    assert "<strong>身份证号码属于敏感个人信息</strong>" in privacy
+    assert "<p>3. 办事记录保存 1095 天，到期自动删除。</p>" in privacy

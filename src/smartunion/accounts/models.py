@@ -43,6 +43,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     real_name_index = BlindIndexField("实名绑定", source="real_name_id_number", purpose="id_number",
                                       normalizer=normalize_id_number, null=True, blank=True)
     real_name_bound_at = models.DateTimeField("实名绑定时间", null=True, blank=True, editable=False)
+    # Consent (PIPL art. 13-14) to the user agreement and privacy policy, given before the account was created: the
+    # version of the texts agreed to and when. Cadre accounts, made by an administrator, carry none.
+    consent_version = models.CharField("同意的协议版本", max_length=20, blank=True, default="", editable=False)
+    consented_at = models.DateTimeField("同意协议时间", null=True, blank=True, editable=False)
 
     objects = AccountManager()
 

@@ -27,6 +27,7 @@ from smartunion.accounts import lockout
 from smartunion.accounts.models import ApiToken, SmsCode, User
 from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
+from smartunion.core.brand import brand_for_user, sms_signature
 from smartunion.core.errors import Conflict, DomainError, Invalid
 from smartunion.core.middleware import current_request
 from smartunion.core.notifications import queue_sms
@@ -86,14 +87,14 @@ def _mobile(phone: str) -> str:
         raise _field_error(exc.messages[0], "phone") from None
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, field: str = "password") -> None:
     """Django's password validators; their messages together on the password field."""
     from django.contrib.auth.password_validation import validate_password
 
     try:
         validate_password(password)
     except ValidationError as exc:
-        raise _field_error(" ".join(exc.messages), "password") from None
+        raise _field_error(" ".join(exc.messages), field) from None
 
 
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -255,7 +256,7 @@ def totp_begin(user: User) -> str:
     """
     user.totp_pending = pyotp.random_base32()
     user.save(update_fields=["totp_pending"])
-    return pyotp.TOTP(user.totp_pending).provisioning_uri(name=user.get_username(), issuer_name="智慧工会")
+    return pyotp.TOTP(user.totp_pending).provisioning_uri(name=user.get_username(), issuer_name=settings.PLATFORM_NAME)
 
 
 def totp_confirm(user: User, *, code: str) -> None:
@@ -329,9 +330,10 @@ def _check_send_limits(idx: str, purpose: str, ip: str | None) -> None:
 
 
 def _issue_code(*, idx: str, purpose: str, send_to: str | None, ip: str | None, captcha_key: str,
-                captcha_value: str) -> SmsCode:
-    """Record a code for `idx` and text it to `send_to`. With no one to send to (an unregistered phone), the row
-    is recorded all the same, so the limits, the answers and later code checks cannot tell the difference."""
+                captcha_value: str, recipient: User | None = None) -> SmsCode:
+    """Record a code for `idx` and text it to `send_to`, signed with the brand of the `recipient` account (that of
+    the deployment for a sign-up). With no one to send to (an unregistered phone), the row is recorded all the same,
+    so the limits, the answers and later code checks cannot tell the difference."""
     _check_send_limits(idx, purpose, ip)
     if captcha_required(ip):
         if not (captcha_key or "").strip() or not (captcha_value or "").strip():
@@ -345,7 +347,8 @@ def _issue_code(*, idx: str, purpose: str, send_to: str | None, ip: str | None, 
     if send_to:
         doing = SMS_PURPOSE_TEXT.get(purpose)
         prefix = f"您正在{doing}，验证码是" if doing else "您的验证码是"
-        queue_sms(phone=send_to, body=f"【智慧工会】{prefix}{code}，5分钟内有效。如非本人操作，请忽略。")
+        signature = sms_signature(brand_for_user(recipient))
+        queue_sms(phone=send_to, body=f"{signature}{prefix}{code}，5分钟内有效。如非本人操作，请忽略。")
     return sms
 
 
@@ -360,9 +363,9 @@ def send_sms_code(*, phone: str, purpose: str, ip: str | None = None, captcha_ke
         return send_unlock_code(login=phone, ip=ip, captcha_key=captcha_key, captcha_value=captcha_value)
     phone = _mobile(phone)
     idx = phone_index(phone)
-    registered = User.objects.filter(phone_index=idx, is_active=True).exists()
-    return _issue_code(idx=idx, purpose=purpose, send_to=phone if registered or purpose == SmsCode.Purpose.REGISTER
-                       else None, ip=ip, captcha_key=captcha_key, captcha_value=captcha_value)
+    account = User.objects.filter(phone_index=idx, is_active=True).first()
+    return _issue_code(idx=idx, purpose=purpose, send_to=phone if account or purpose == SmsCode.Purpose.REGISTER
+                       else None, ip=ip, captcha_key=captcha_key, captcha_value=captcha_value, recipient=account)
 
 
 def _unlock_subject(login: str, user: User | None) -> str:
@@ -383,7 +386,7 @@ def send_unlock_code(*, login: str, ip: str | None = None, captcha_key: str = ""
     user = find_user(login)
     return _issue_code(idx=_unlock_subject(login, user), purpose=SmsCode.Purpose.UNLOCK,
                        send_to=user.phone if user is not None and user.is_active and user.phone else None,
-                       ip=ip, captcha_key=captcha_key, captcha_value=captcha_value)
+                       ip=ip, captcha_key=captcha_key, captcha_value=captcha_value, recipient=user)
 
 
 def check_sms_code(*, phone: str, purpose: str, code: str) -> None:
@@ -419,21 +422,46 @@ def _consume_code(idx: str, purpose: str, code: str, *, spend: bool = True) -> N
         raise CodeRefused(BAD_SMS_CODE, reason="bad_code")
 
 
-def register_worker(*, phone: str, password: str, code: str, display_name: str = "") -> User:
-    """A worker signs up with phone + SMS code + password."""
+# The version of the user agreement and privacy policy (the portal's /agreement/ and /privacy/): sign-up records the
+# version agreed to; a change of the texts gets a new version.
+TERMS_VERSION = "2026-11"
+CONSENT_REQUIRED = "请阅读并同意《用户协议》和《隐私政策》"
+
+
+def register_worker(*, phone: str, password: str, code: str, consent_version: str, display_name: str = "") -> User:
+    """A worker signs up with phone + SMS code + password, having agreed to the texts of `consent_version`
+    (TERMS_VERSION: consent comes before the account, PIPL art. 13-14); the version and time are kept."""
     phone = _mobile(phone)
     if User.objects.filter(phone_index=phone_index(phone)).exists():
         raise Conflict("该手机号已注册，请直接登录", code="exists")
+    if consent_version != TERMS_VERSION:
+        raise _field_error(CONSENT_REQUIRED, "consent")
     _check_password(password)
     check_sms_code(phone=phone, purpose=SmsCode.Purpose.REGISTER, code=code)
     try:
         with transaction.atomic():
             user = User.objects.create(
                 kind=User.Kind.WORKER, phone=phone, display_name=display_name, password=make_password(password),
+                consent_version=consent_version, consented_at=timezone.now(),
             )
     except IntegrityError:
         raise Conflict("该手机号已注册，请直接登录", code="exists") from None
-    log_event("accounts.user.register", actor=user, target=user)
+    log_event("accounts.user.register", actor=user, target=user, data={"consent_version": consent_version})
+    return user
+
+
+def change_password(user: User, *, old_password: str, new_password: str) -> User:
+    """The account holder sets a new password, proving the current one; their API tokens end (other sessions end
+    by themselves: Django ties a session to the password)."""
+    if not old_password or not user.check_password(old_password):
+        raise _field_error("当前密码错误", "old_password")
+    if old_password == new_password:
+        raise _field_error("新密码不能与当前密码相同", "new_password")
+    _check_password(new_password, "new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ApiToken.objects.filter(user=user).delete()
+    log_event("accounts.user.change_password", actor=user, target=user)
     return user
 
 

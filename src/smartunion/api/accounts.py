@@ -58,7 +58,15 @@ class RegisterIn(Schema):
     phone: str = Field(..., max_length=PHONE_INPUT)
     code: str = Field(..., max_length=OTP_INPUT, description="用途为 register 的短信验证码")
     password: str = Field(..., max_length=PASSWORD_INPUT)
+    consent: str = Field(..., max_length=20, description=(
+        "同意的《用户协议》和《隐私政策》的版本（GET /auth/terms 的 version）：用户阅读并同意后才能注册"))
     display_name: str = Field("", max_length=50, description="称呼（选填）")
+
+
+class TermsOut(Schema):
+    version: str = Field(..., description="现行《用户协议》和《隐私政策》的版本，注册时作为 consent 提交")
+    agreement_url: str = Field(..., description="《用户协议》全文（本服务器上的网页）")
+    privacy_url: str = Field(..., description="《隐私政策》全文（本服务器上的网页）")
 
 
 class SmsLoginIn(Schema):
@@ -132,10 +140,15 @@ def send_sms_code(request, payload: SmsCodeIn):
     return Status(202, {"sent": True, "resend_after": settings.SMS_RESEND_SECONDS})
 
 
+@router.get("/terms", response={200: TermsOut}, summary="现行用户协议和隐私政策的版本及全文地址")
+def terms(request):
+    return {"version": services.TERMS_VERSION, "agreement_url": "/agreement/", "privacy_url": "/privacy/"}
+
+
 @router.post("/register", response={201: TokenOut, 409: ErrorOut, 422: ErrorOut}, summary="手机号注册（职工）")
 def register(request, payload: RegisterIn):
     user = services.register_worker(phone=payload.phone, password=payload.password, code=payload.code,
-                                    display_name=payload.display_name.strip())
+                                    consent_version=payload.consent, display_name=payload.display_name.strip())
     return Status(201, _token_body(request, user))
 
 

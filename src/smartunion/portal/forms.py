@@ -1,6 +1,7 @@
 from django import forms
 
 from smartunion.accounts.models import SmsCode
+from smartunion.accounts.services import CONSENT_REQUIRED
 from smartunion.core.validators import validate_mobile
 
 
@@ -16,6 +17,9 @@ class RegisterForm(forms.Form):
     code = forms.CharField(label="短信验证码", max_length=6, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     password = forms.CharField(label="设置密码（至少8位，不能全是数字）", widget=forms.PasswordInput)
     display_name = forms.CharField(label="称呼（选填）", max_length=50, required=False)
+    # The template draws this box with links to both texts; consent comes before the account (PIPL art. 13-14).
+    consent = forms.BooleanField(label="我已阅读并同意《用户协议》和《隐私政策》",
+                                 error_messages={"required": CONSENT_REQUIRED})
 
 
 class SmsCodeForm(forms.Form):

@@ -1,6 +1,7 @@
 """The workers' mobile portal: home (the city subsite), log-in (password or SMS code), sign-up, password reset, unlock,
 我的, the union directory, notices."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from smartunion.core.errors import DomainError
 from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
+from smartunion.portal.channel import channel
 from smartunion.portal.errors import add_refusal
 from smartunion.portal.forms import (
     LoginForm,
@@ -126,7 +128,8 @@ def register(request):
         try:
             user = account_services.register_worker(
                 phone=form.cleaned_data["phone"], password=form.cleaned_data["password"],
-                code=form.cleaned_data["code"], display_name=form.cleaned_data["display_name"])
+                code=form.cleaned_data["code"], display_name=form.cleaned_data["display_name"],
+                consent_version=account_services.TERMS_VERSION)
         except DomainError as exc:
             add_refusal(form, exc)
         else:
@@ -216,6 +219,28 @@ def notices(request):
     queryset = Notice.objects.filter(subsite=subsite) if subsite else Notice.objects.none()
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     return render(request, "portal/notices.html", {"subsite": subsite, "page": page})
+
+
+def _operator(request) -> Organisation | None:
+    """Who runs the channel: its federation, else the deployment's province."""
+    subsite = channel(request)
+    if subsite is not None:
+        return subsite.org
+    return Organisation.objects.filter(kind=Organisation.Kind.PROVINCE).order_by("path").first()
+
+
+def agreement(request):
+    """《用户协议》, agreed to at sign-up (accounts.services.TERMS_VERSION)."""
+    return render(request, "portal/agreement.html", {"version": account_services.TERMS_VERSION,
+                                                     "operator": _operator(request)})
+
+
+def privacy(request):
+    """《隐私政策》 (PIPL art. 17: what is collected, why, how long, who sees it, the person's rights, contact)."""
+    return render(request, "portal/privacy.html", {
+        "version": account_services.TERMS_VERSION, "operator": _operator(request),
+        "behaviour_days": settings.BEHAVIOUR_RETENTION_DAYS,
+    })
 
 
 def not_found(request, exception=None):

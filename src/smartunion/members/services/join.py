@@ -15,6 +15,7 @@ from django.utils import timezone
 from smartunion.core import codes
 from smartunion.core.actors import SYSTEM, is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.brand import brand_for_org, sms_signature
 from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import compute_deadline
 from smartunion.core.errors import Conflict, Forbidden, Invalid
@@ -495,7 +496,7 @@ def _notify_applicant(application: JoinApplication, *, subject: str, body: str) 
     """Inbox and SMS rows, written in the caller's transaction (the SMS is delivered after it commits)."""
     if application.applicant_id:
         notify_user(application.applicant, subject=subject, body=body)
-    queue_sms(phone=application.phone, body=f"【智慧工会】{body}")
+    queue_sms(phone=application.phone, body=sms_signature(brand_for_org(application.union)) + body)
 
 
 def notify_overdue_join_applications(*, by) -> int:
