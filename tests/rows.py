@@ -29,8 +29,8 @@ from smartunion.members.models import JoinApplication, Membership
 from smartunion.members.services import membership_start, person_upsert, transfer_request
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
-from smartunion.subsites.models import Subsite
-from smartunion.subsites.services import subsite_save
+from smartunion.subsites.models import Notice, Subsite
+from smartunion.subsites.services import notice_save, subsite_save
 
 
 @dataclass
@@ -152,15 +152,21 @@ def audit_events(tree, n: int, start: int = 0, *, actor) -> list:
             for i in range(start, start + n)]
 
 
-def holiday_schedules(n: int, start: int = 0) -> list:
-    return [load_holiday_schedule(year=2030 + i, holidays=[f"{2030 + i}-10-01"], by=SYSTEM).schedule
+def holiday_schedules(n: int, start: int = 0, *, by=SYSTEM) -> list:
+    return [load_holiday_schedule(year=2030 + i, holidays=[f"{2030 + i}-10-01"], by=by).schedule
             for i in range(start, start + n)]
 
 
-def subsites(tree, n: int, *, by) -> list[Subsite]:
-    """Subsites of 济南市总工会 and of new county federations under it."""
-    owners = [tree.jinan, *counties(tree, n - 1, start=50)] if n else []
-    return [subsite_save(Subsite(org=org, name=f"{org.name}分站"), by=by, changed=["name"]) for org in owners]
+def subsites(tree, n: int, start: int = 0, *, by=SYSTEM) -> list[Subsite]:
+    """Subsites of new county federations under 济南市总工会."""
+    return [subsite_save(Subsite(org=org, name=f"{org.name}分站"), by=by, changed=["name"])
+            for org in counties(tree, n, start=50 + start)]
+
+
+def notices(subsite: Subsite, n: int, start: int = 0, *, by=SYSTEM) -> list[Notice]:
+    return [notice_save(Notice(subsite=subsite, title=f"公告{i}", body=f"第{i}条公告", published_at=timezone.now()),
+                        by=by, changed=["notice"])
+            for i in range(start, start + n)]
 
 
 def outbox(n: int, start: int = 0) -> list[OutboxMessage]:
