@@ -1,4 +1,5 @@
-"""The console's pages, one module per data app, each registering its ModelAdmins on console_site.
+"""The console's pages, one module per data app (and people.py, the person search across members), each registering
+its ModelAdmins or pages on console_site.
 
 Django's admin autodiscovery imports this package; the imports below register the pages in this order. The modules
 share only base.py (ScopedAdmin, the read-only mixin, run_service and the one mapping of a service's refusal) and
@@ -7,6 +8,7 @@ never import or patch one another, nor any other surface (tests/console/test_con
 
 from smartunion.console.admin import orgs  # noqa: F401  isort: skip
 from smartunion.console.admin import members  # noqa: F401  isort: skip
+from smartunion.console.admin import people  # noqa: F401  isort: skip
 from smartunion.console.admin import roster  # noqa: F401  isort: skip
 from smartunion.console.admin import accounts  # noqa: F401  isort: skip
 from smartunion.console.admin import core  # noqa: F401  isort: skip
