@@ -5,6 +5,7 @@ from django.urls import path, reverse_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
+from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
 from smartunion.orgs.queries import is_unrestricted, managed_paths
 
@@ -46,6 +47,7 @@ class ConsoleSite(UnfoldAdminSite):
     site_header = "智慧工会管理后台"
     site_title = "智慧工会"
     index_title = "工作台"
+    index_template = "console/workbench.html"
     login_form = ConsoleLoginForm
     login_template = "console/login.html"
 
@@ -56,6 +58,14 @@ class ConsoleSite(UnfoldAdminSite):
     def has_permission(self, request):
         user = request.user
         return bool(user.is_active and user.is_staff and (is_unrestricted(user) or managed_paths(user)))
+
+    def index(self, request, extra_context=None):
+        """The workbench (console/workbench.py): the queues the cadre may see, with their counts, and the scope's
+        member figures; a fixed number of queries whatever the size of the scope."""
+        scope_orgs, figures = workbench.figures_for(request.user)
+        context = {"queue_groups": workbench.waiting_for(request.user), "scope_orgs": scope_orgs,
+                   "figures": figures, **(extra_context or {})}
+        return super().index(request, context)
 
     def register_page(self, route: str, view, *, name: str) -> None:
         """A console page that belongs to no model list (the TOTP enrolment): registered by its admin module,
@@ -76,6 +86,12 @@ def navigation(request):
         return reverse_lazy(f"console:{name}")
 
     return [
+        {
+            "title": "首页",
+            "items": [
+                {"title": "工作台", "icon": "dashboard", "link": link("index")},
+            ],
+        },
         {
             "title": "组织管理",
             "items": [
