@@ -46,11 +46,47 @@ def test_login_honours_next_inside_the_console(client, personas):
     assert (response.status_code, response.url) == (302, "/console/orgs/organisation/")
 
 
-def test_login_ignores_a_next_pointing_off_site(client, personas):
-    response = client.post("/console/login/?next=https://evil.example.com/",
-                           {"username": "city_cadre", "password": PASSWORD})
-    assert response.status_code == 302
-    assert not response.url.startswith("https://evil.example.com")
+OFF_SITE = [
+    "//evil.example.com",
+    "https://evil.example.com/x",
+    "/\\evil.example.com",
+    "\\\\evil.example.com",
+    "javascript:alert(1)",
+    "http:/evil.example.com",
+    "///evil.example.com",
+    "https:evil.example.com",
+    " //evil.example.com",
+    "http://testserver@evil.example.com/",
+]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_login_ignores_a_next_pointing_off_site(client, personas, target):
+    in_address = client.post("/console/login/", {"username": "city_cadre", "password": PASSWORD},
+                             query_params={"next": target})
+    client.logout()
+    in_form = client.post("/console/login/", {"username": "city_cadre", "password": PASSWORD, "next": target})
+
+    assert [(r.status_code, r["Location"]) for r in (in_address, in_form)] == [(302, "/console/"), (302, "/console/")]
+    assert client.session["_auth_user_id"] == str(personas.city_cadre.pk)
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_logout_ignores_a_next_pointing_off_site(client, personas, target):
+    """Signed out, the cadre stays on the console's own page that says so."""
+    client.force_login(personas.city_cadre, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
+    response = client.post("/console/logout/", {"next": target})
+
+    assert (response.status_code, response.has_header("Location")) == (200, False)
+    assert response.templates[0].name == "registration/logged_out.html"
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_follows_a_next_inside_the_console(client, personas):
+    client.force_login(personas.city_cadre, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
+    response = client.post("/console/logout/", {"next": "/console/login/"})
+
+    assert (response.status_code, response["Location"]) == (302, "/console/login/")
 
 
 def test_login_opened_directly_lands_on_the_console(client, personas):
