@@ -176,17 +176,23 @@ def test_register_with_a_registered_phone_is_409(personas):
         "code": "exists", "message": "该手机号已注册，请直接登录", "fields": {}})
 
 
+def test_register_with_the_body_of_issue_6_records_consent_to_the_current_texts(db):
+    """{"phone", "code", "password"} is the contract mobile clients were given: a client that shows the texts itself
+    may leave consent out, which records the current version."""
+    post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
+    response = post("register", {"phone": NEW_PHONE, "code": last_code(), "password": "union-member-2024"})
+    assert response.status_code == 201
+    assert User.objects.get(kind="worker").consent_version == "2026-11"
+
+
 @pytest.mark.parametrize(("consent", "message"), [
-    (None, "此项为必填项"),
     ("", "请阅读并同意《用户协议》和《隐私政策》"),
     ("2025-01", "请阅读并同意《用户协议》和《隐私政策》"),
 ])
 def test_register_without_consent_to_the_current_texts_is_422_on_the_consent(consent, message, db):
     post("sms-codes", {"phone": NEW_PHONE, "purpose": "register"})
-    body = {"phone": NEW_PHONE, "code": last_code(), "password": "union-member-2024"}
-    if consent is not None:
-        body["consent"] = consent
-    response = post("register", body)
+    response = post("register", {"phone": NEW_PHONE, "code": last_code(), "password": "union-member-2024",
+                                 "consent": consent})
     assert (response.status_code, response.json()["fields"]) == (422, {"consent": message})
     assert not User.objects.exists()
     assert SmsCode.objects.get().used_at is None

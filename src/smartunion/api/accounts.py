@@ -58,8 +58,9 @@ class RegisterIn(Schema):
     phone: str = Field(..., max_length=PHONE_INPUT)
     code: str = Field(..., max_length=OTP_INPUT, description="用途为 register 的短信验证码")
     password: str = Field(..., max_length=PASSWORD_INPUT)
-    consent: str = Field(..., max_length=20, description=(
-        "同意的《用户协议》和《隐私政策》的版本（GET /auth/terms 的 version）：用户阅读并同意后才能注册"))
+    consent: str | None = Field(None, max_length=20, description=(
+        "用户同意的《用户协议》和《隐私政策》的版本（GET /auth/terms 的 version）。客户端须在注册前展示两份文本并取得"
+        "用户同意；省略时视为同意现行版本，提交其他版本则拒绝注册"))
     display_name: str = Field("", max_length=50, description="称呼（选填）")
 
 
@@ -147,8 +148,9 @@ def terms(request):
 
 @router.post("/register", response={201: TokenOut, 409: ErrorOut, 422: ErrorOut}, summary="手机号注册（职工）")
 def register(request, payload: RegisterIn):
+    consent = services.TERMS_VERSION if payload.consent is None else payload.consent
     user = services.register_worker(phone=payload.phone, password=payload.password, code=payload.code,
-                                    consent_version=payload.consent, display_name=payload.display_name.strip())
+                                    consent_version=consent, display_name=payload.display_name.strip())
     return Status(201, _token_body(request, user))
 
 
