@@ -28,6 +28,11 @@ def flash(response):
     return [str(m) for m in response.context["messages"]]
 
 
+def menu(response) -> list[str]:
+    """The entries of 我的's menu, in order."""
+    return re.findall(r'<a href="[^"]+" data-item="([a-z]+)">', response.content.decode())
+
+
 # Log-in and 我的
 
 
@@ -42,11 +47,11 @@ def test_worker_logs_in_with_phone_and_sees_their_membership(client, personas):
     me = client.get("/me/")
     assert me.status_code == 200
     html = me.content.decode()
-    assert "<p>所在工会：甲公司工会委员会</p>" in html
-    assert "<p>会员卡号：370102000000001</p>" in html
-    assert "<p>入会日期：2020年5月1日</p>" in html
-    assert "手机号码：139****0001" in html
+    assert '<span class="strip-union">甲公司工会委员会</span>' in html
+    assert '<span class="strip-number">会员卡号 <span class="card-number">3701000000000014</span></span>' in html
+    assert '<p class="muted">139****0001 · <span class="badge">工会会员</span></p>' in html
     assert "13900000001" not in html
+    assert menu(me) == ["card", "membership", "transfer", "applications", "activity", "settings"]
 
 
 def test_login_accepts_a_formatted_phone(client, personas):
@@ -109,9 +114,12 @@ def test_blank_form_shows_field_errors(client, db):
 
 def test_member_without_membership_sees_so(client, personas):
     client.force_login(personas.outsider)
-    html = client.get("/me/").content.decode()
-    assert "您还不是工会会员。" in html
-    assert "手机号码：139****0009" in html
+    me = client.get("/me/")
+    html = me.content.decode()
+    assert '<p class="muted">139****0009</p>' in html
+    assert 'id="my-card"' not in html
+    # No card and no transfer for somebody who is no member; 我要入会 instead.
+    assert menu(me) == ["membership", "join", "applications", "activity", "settings"]
 
 
 def test_logout_is_post_only(client, personas):
@@ -189,7 +197,7 @@ def test_register_creates_a_worker_and_logs_in(client, db):
         NEW_PHONE, "小王", None, False, None)
     assert client.session["_auth_user_id"] == str(user.pk)
     assert "<h1>小王</h1>" in response.content.decode()
-    assert "您还不是工会会员。" in response.content.decode()
+    assert menu(response) == ["membership", "join", "applications", "activity", "settings"]
     assert AuditEvent.objects.filter(action="accounts.user.register", actor=user, target_id=str(user.pk)).count() == 1
     assert user.consent_version == "2026-11"
     assert SmsCode.objects.get().used_at is not None

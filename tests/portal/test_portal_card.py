@@ -51,10 +51,16 @@ def test_worker_sees_their_card_with_a_qr(worker_client):
     response = worker_client.get("/me/card/")
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("电子会员证", "张伟", "甲公司工会委员会", "3701 0000 0000 0014", "第1版", "挂失补办",
-                 'name="confirm"', 'data-refresh-url="/me/card/qr/"', 'data-interval="60"'):
+    for text in ('<span class="member-card-kind">电子会员证</span>', '<p class="holder">张*</p>',
+                 '<p class="member-card-union">甲公司工会委员会</p>',
+                 '<span class="label">会员卡号</span><span class="card-number">3701000000000014</span>',
+                 "第1版", 'data-refresh-url="/me/card/qr/"', 'data-interval="60"'):
         assert text in html
+    assert "张伟" not in html  # masked, as on every screen
     assert '<div id="card-qr"' in html and "<svg" in html
+    # 挂失补办 is a secondary link to a confirmation page, no form under the QR.
+    assert '<a href="/me/card/report-lost/" id="report-lost-link">挂失补办</a>' in html
+    assert 'name="confirm"' not in html and "<form" not in html.split('<main class="page">')[1]
     # JavaScript only from our own file, deferred; nothing inline.
     assert '<script src="/static/portal/card.js" defer></script>' in html
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
@@ -97,8 +103,8 @@ def test_non_member_sees_a_message_and_a_link_back(client, personas):
     response = outsider.get("/me/card/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "您还不是工会会员" in html and 'href="/me/"' in html
-    assert "<svg" not in html and "card.js" not in html
+    assert "您还不是工会会员" in html and '<a href="/join/">我要入会</a>' in html
+    assert 'id="card-qr"' not in html and "card.js" not in html
     qr = outsider.get("/me/card/qr/")
     assert (qr.status_code, qr.json()) == (404, {"code": "not_member", "message": "您还不是工会会员"})
     assert MemberCard.objects.count() == 0
@@ -113,7 +119,7 @@ def test_qr_endpoint_answers_json_when_logged_out(client):
 def test_report_lost_needs_the_confirmation(worker_client):
     worker_client.get("/me/card/")
     response = worker_client.post("/me/card/report-lost/", follow=True)
-    assert response.redirect_chain == [("/me/card/", 302)]
+    assert response.redirect_chain == [("/me/card/report-lost/", 302)]
     assert flash(response) == ["请先勾选确认，再办理挂失补办"]
     assert list(MemberCard.objects.values_list("version", "status")) == [(1, "active")]
 
@@ -124,17 +130,40 @@ def test_report_lost_revokes_the_old_qr_and_reissues(worker_client, token_qr):
     assert response.redirect_chain == [("/me/card/", 302)]
     assert flash(response) == ["挂失补办成功：原二维码已失效，卡号不变，现为第2版会员证"]
     html = response.content.decode()
-    assert "3701 0000 0000 0014" in html and "第2版" in html
+    assert '<span class="card-number">3701000000000014</span>' in html and "第2版" in html
     assert card_tokens.verify_token(old_token).reason == "revoked"
     assert card_tokens.verify_token(token_qr(html)).valid is True
     assert list(MemberCard.objects.order_by("version").values_list("version", "status")) == [
         (1, "revoked"), (2, "active")]
 
 
-def test_report_lost_is_post_only_and_for_logged_in_users(client, worker_client):
-    assert worker_client.get("/me/card/report-lost/").status_code == 405
+def test_report_lost_asks_for_a_confirmation_first(worker_client):
+    worker_client.get("/me/card/")
+    response = worker_client.get("/me/card/report-lost/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>挂失补办</h1>" in html
+    assert "会员卡号 <span class=\"card-number\">3701000000000014</span> 不变，同时补发第2版会员证" in html
+    assert '<input type="checkbox" name="confirm" required> 我确认挂失，原会员证二维码将立即失效' in html
+    assert '<a href="/me/card/">取消，返回会员证</a>' in html
+    assert list(MemberCard.objects.values_list("version", "status")) == [(1, "active")]  # nothing done yet
+
+
+def test_report_lost_is_for_logged_in_users(client, worker_client):
+    assert worker_client.put("/me/card/report-lost/").status_code == 405
     response = client.post("/me/card/report-lost/", {"confirm": "on"})
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_one_card_number_on_the_card_page_me_and_my_membership(worker_client):
+    # The membership was started with a number from before the card format: whichever page comes first, the
+    # number shown is the card's.
+    number = '<span class="card-number">3701000000000014</span>'
+    assert number in worker_client.get("/me/").content.decode()
+    assert number in worker_client.get("/me/membership/").content.decode()
+    assert number in worker_client.get("/me/card/").content.decode()
+    assert number in worker_client.get("/me/transfer/").content.decode()
+    assert "370102000000001<" not in worker_client.get("/me/").content.decode()
 
 
 def test_report_lost_for_a_non_member(personas):

@@ -17,8 +17,15 @@ from smartunion.subsites.queries import SERVICE_KEYS
 
 
 def tiles(response):
-    return re.findall(r'<a class="tile" href="([^"]+)" data-service="([^"]+)">.*?<span>([^<]+)</span></a>',
-                      response.content.decode())
+    return re.findall(r'<a class="tile" href="([^"]+)" data-service="([^"]+)"><svg class="icon" [^>]+>.*?</svg>'
+                      r'<span>([^<]+)</span></a>', response.content.decode())
+
+
+def tabs(response):
+    """The tab bar: (href, label, current?) of each tab."""
+    return [(href, label, current == ' class="current" aria-current="page"') for href, current, label in re.findall(
+        r'<a href="([^"]+)" data-tab="[a-z]+"([^>]*)><svg class="icon" [^>]+>.*?</svg><span>([^<]+)</span></a>',
+        response.content.decode())]
 
 
 def test_services_are_the_built_ones():
@@ -45,9 +52,34 @@ def test_anonymous_home_shows_the_province_subsite(client, subsites):
     assert '<a class="brand" href="/">齐鲁工会</a>' in html
     assert "<h1>山东职工之家</h1>" in html and "<p>全省职工网上服务</p>" in html
     assert "泉城工会" not in html
+    # The card and 我的 are in the tab bar, so not in the grid as well.
     assert tiles(response) == [("/join/", "join", "我要入会"), ("/me/membership/", "membership", "我的会籍"),
-                               ("/me/card/", "card", "会员证"), ("/directory/", "directory", "找工会"),
-                               ("/notices/", "notices", "通知公告"), ("/me/", "me", "我的")]
+                               ("/directory/", "directory", "找工会"), ("/notices/", "notices", "通知公告")]
+    assert tabs(response) == [("/", "首页", True), ("/me/card/", "会员证", False), ("/me/", "我的", False)]
+
+
+def test_a_member_sees_no_join_tile(client, subsites, personas):
+    client.force_login(personas.worker)
+    response = client.get("/")
+    assert [key for _, key, _ in tiles(response)] == ["membership", "directory", "notices"]
+
+
+def test_the_tab_of_the_page_is_the_current_one(client, personas):
+    client.force_login(personas.worker)
+    for url, current in [("/me/card/", "会员证"), ("/me/", "我的"), ("/me/membership/", "我的"),
+                         ("/me/settings/", "我的"), ("/notices/", "首页"), ("/directory/", "首页")]:
+        assert [label for _, label, on in tabs(client.get(url)) if on] == [current], url
+
+
+def test_every_page_names_the_workers_channel_in_its_title_and_header(client, subsites, personas):
+    client.force_login(personas.worker)
+    for url, title in [("/me/", "我的 - 泉城工会"), ("/me/card/", "电子会员证 - 泉城工会"),
+                       ("/me/membership/", "我的会籍 - 泉城工会"), ("/notices/", "通知公告 - 泉城工会"),
+                       ("/privacy/", "隐私政策 - 泉城工会")]:
+        html = client.get(url).content.decode()
+        assert f"<title>{title}</title>" in html, url
+        assert '<a class="brand" href="/">泉城工会</a>' in html, url
+        assert "齐鲁工会" not in html and "智慧工会" not in html, url
 
 
 def test_home_without_any_subsite_uses_the_defaults(client, tree):
@@ -58,7 +90,7 @@ def test_home_without_any_subsite_uses_the_defaults(client, tree):
     assert "<title>智慧工会</title>" in html
     assert "<h1>职工之家 · 网上服务</h1>" in html and "<p>工会服务，一网通办</p>" in html
     assert "<p class=\"muted\">暂无公告</p>" in html
-    assert [key for _, key, _ in tiles(response)] == ["join", "membership", "card", "directory", "notices", "me"]
+    assert [key for _, key, _ in tiles(response)] == ["join", "membership", "directory", "notices"]
 
 
 def test_home_on_an_empty_database(client, db):
@@ -105,7 +137,7 @@ def test_fallback_is_the_workers_own_province(client, tree):
 def test_every_tile_link_works_for_a_logged_in_worker(client, subsites, personas):
     client.force_login(personas.worker)
     links = tiles(client.get("/"))
-    assert len(links) == len(SERVICES)
+    assert [key for _, key, _ in links] == ["membership", "directory", "notices"]
     for href, key, name in links:
         assert SERVICES[key].name == name
         assert client.get(href, follow=True).status_code == 200, href  # 我要入会 sends a member to 我的会籍
@@ -116,24 +148,21 @@ def test_subsite_service_order_changes_the_tile_order(client, subsites, personas
     jinan.service_order = ["me", "notices"]
     jinan.save()
     client.force_login(personas.worker)
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["me", "notices", "join", "membership", "card",
-                                                             "directory"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "membership", "directory"]
 
 
 def test_unknown_services_in_the_order_are_left_out(client, subsites):
     province, _ = subsites
     province.service_order = ["payslips", "notices", "legal-aid"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
-                                                             "me"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory"]
 
 
 def test_a_service_listed_twice_shows_once(client, subsites):
     province, _ = subsites
     province.service_order = ["notices", "notices"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "card", "directory",
-                                                             "me"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory"]
 
 
 def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):
@@ -146,6 +175,8 @@ def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):
     response = client.get("/")
     assert [n.title for n in response.context["notices"]] == ["置顶公告", "省公告1", "省公告2"]
     html = response.content.decode()
-    assert '<span class="tag">置顶</span>置顶公告' in html
+    pinned = Notice.objects.get(title="置顶公告")
+    assert (f'<a class="row link" href="/notices/{pinned.pk}/"><strong><span class="tag">置顶</span>置顶公告</strong>'
+            in html)
     assert "济南公告" not in html
-    assert '<a href="/notices/">查看全部</a>' in html
+    assert '<a class="more" href="/notices/">查看全部</a>' in html

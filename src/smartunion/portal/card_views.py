@@ -7,12 +7,13 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from smartunion.core.errors import DomainError
+from smartunion.core.pii import mask_name
 from smartunion.core.qr import qr_svg
 from smartunion.members import card_tokens, cards
 from smartunion.members.card_tokens import member_card
@@ -30,9 +31,17 @@ def _message(exc: DomainError | ValidationError) -> str:
     return exc.message if isinstance(exc, DomainError) else exc.messages[0]
 
 
-def _grouped(number: str) -> str:
-    """3701 0000 0000 0014: easier to read out at a counter."""
-    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+def card_number_of(user, membership: Membership | None) -> str:
+    """The 会员卡号 我的 and 我的会籍 show: that of the member's card, issued on first use as the card page does (a
+    membership from before the card format takes the card's number then), so that every page shows one number;
+    the membership's own while no card can be issued."""
+    if membership is None:
+        return ""
+    try:
+        _, card = member_card(user)
+    except (DomainError, ValidationError):
+        return membership.card_number
+    return card.card_number if card is not None else membership.card_number
 
 
 @never_cache
@@ -47,8 +56,10 @@ def card_page(request):
                "not_member_message": NOT_MEMBER_MESSAGE}
     if membership is not None:
         qr = _qr(membership, card)
+        # The name masked as on every other screen (a card is shown to strangers); the number as stored, the same
+        # 会员卡号 as 我的, 我的会籍, the console and exports.
         context.update(qr=qr, qr_expires=dt.datetime.fromisoformat(qr["expires_at"]),
-                       card_number=_grouped(card.card_number))
+                       holder=mask_name(membership.person.name))
     return render(request, "portal/card.html", context)
 
 
@@ -69,12 +80,24 @@ def card_qr(request):
 
 @never_cache
 @login_required
-@require_POST
 def report_lost(request):
-    """Revoke the card (every QR it produced stops working) and reissue it under the same number."""
+    """挂失补办: a confirmation page (GET), then revoke the card (every QR it produced stops working) and reissue it
+    under the same number (POST with the box ticked)."""
+    if request.method == "GET":
+        try:
+            membership, card = member_card(request.user)
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, _message(exc))
+            return redirect("portal:card")
+        if membership is None:
+            messages.error(request, NOT_MEMBER_MESSAGE)
+            return redirect("portal:card")
+        return render(request, "portal/report_lost.html", {"card": card})
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
     if request.POST.get("confirm") != "on":
         messages.error(request, "请先勾选确认，再办理挂失补办")
-        return redirect("portal:card")
+        return redirect("portal:card_report_lost")
     try:
         membership, card = member_card(request.user)
         if membership is None:

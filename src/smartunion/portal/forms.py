@@ -59,3 +59,10 @@ class UnlockForm(forms.Form):
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     otp = forms.CharField(label="或：动态口令（已启用的干部）", max_length=6, required=False,
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+
+class ChangePasswordForm(forms.Form):
+    old_password = forms.CharField(label="当前密码",
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label="新密码（至少8位，不能全是数字）",
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

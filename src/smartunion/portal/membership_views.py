@@ -11,9 +11,9 @@ from smartunion.members import services
 from smartunion.members.models import JoinApplication, MembershipChange, Transfer
 from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
+from smartunion.portal.card_views import card_number_of
 from smartunion.portal.errors import add_refusal
 from smartunion.portal.membership_forms import JoinForm, TransferForm
-from smartunion.subsites.queries import subsite_for
 
 
 def _active_membership(user):
@@ -57,7 +57,7 @@ def join(request):
         else:
             messages.success(request, "申请已提交" if created else "您已有一份正在审核的申请")
             return redirect("portal:my_membership")
-    return render(request, "portal/join.html", {"form": form, "source": source, "subsite": subsite_for(request.user)})
+    return render(request, "portal/join.html", {"form": form, "source": source})
 
 
 @login_required
@@ -71,9 +71,9 @@ def my_membership(request):
     transfers = Transfer.objects.filter(person_id=request.user.person_id).select_related(
         "from_union", "to_union").order_by("-id")[:5] if request.user.person_id else []
     return render(request, "portal/my_membership.html", {
-        "membership": membership, "history": history, "applications": applications, "transfers": transfers,
+        "membership": membership, "card_number": card_number_of(request.user, membership),
+        "history": history, "applications": applications, "transfers": transfers,
         "pending": any(a.status == JoinApplication.Status.PENDING for a in applications),
-        "subsite": subsite_for(request.user),
     })
 
 
@@ -93,7 +93,7 @@ def transfer(request):
             messages.success(request, "转会申请已提交，原工会同意转出、新工会接收后即完成，会员卡号不变。")
             return redirect("portal:my_membership")
     return render(request, "portal/transfer.html", {"form": form, "membership": membership,
-                                                    "subsite": subsite_for(request.user)})
+                                                    "card_number": card_number_of(request.user, membership)})
 
 
 @login_required

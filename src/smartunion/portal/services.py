@@ -23,17 +23,20 @@ class Service:
 
 
 # One entry per key of subsites.queries.SERVICE_KEYS (a test holds them equal): the key is the subsites app's,
-# the page, name and icon are the portal's.
+# the page, name and icon (portal.icons) are the portal's.
 SERVICES = {
-    "join": Service("join", "我要入会", "📝", "portal:join"),
-    "membership": Service("membership", "我的会籍", "🪪", "portal:my_membership"),
-    "card": Service("card", "会员证", "💳", "portal:card"),
-    "directory": Service("directory", "找工会", "🏢", "portal:directory"),
-    "notices": Service("notices", "通知公告", "📢", "portal:notices"),
-    "me": Service("me", "我的", "👤", "portal:me"),
+    "join": Service("join", "我要入会", "join", "portal:join"),
+    "membership": Service("membership", "我的会籍", "membership", "portal:my_membership"),
+    "card": Service("card", "会员证", "card", "portal:card"),
+    "directory": Service("directory", "找工会", "directory", "portal:directory"),
+    "notices": Service("notices", "通知公告", "notices", "portal:notices"),
+    "me": Service("me", "我的", "me", "portal:me"),
 }
+# Services the tab bar (base.html) always shows: the grid leaves them out rather than show them twice.
+IN_TAB_BAR = frozenset({"card", "me"})
 
 
-def service_grid(subsite: Subsite | None) -> list[Service]:
-    """The tiles of the home page, in the subsite's order."""
-    return [SERVICES[key] for key in service_keys(subsite)]
+def service_grid(subsite: Subsite | None, *, member: bool) -> list[Service]:
+    """The tiles of the home page, in the subsite's order: not those of the tab bar, and no 我要入会 for a member."""
+    return [SERVICES[key] for key in service_keys(subsite)
+            if key not in IN_TAB_BAR and not (member and key == "join")]

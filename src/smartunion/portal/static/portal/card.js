@@ -1,4 +1,5 @@
-/* E-member card: fetch a freshly signed QR every minute and swap it in; grey out a QR that has expired. */
+/* E-member card: fetch a freshly signed QR every minute and swap it in; grey out a QR that has expired. Offline (the
+   service worker shows the card page it kept), say that the QR needs the network for a fresh token. */
 (function () {
   "use strict";
 
@@ -11,6 +12,7 @@
   var expiresAt = Date.parse(box.getAttribute("data-expires-at") || "") || 0;
   var expiryLabel = document.getElementById("card-qr-expiry");
   var errorLine = document.getElementById("card-qr-error");
+  var offlineLine = document.getElementById("card-qr-offline");
   var stopped = false;
   var busy = false;
   var refreshTimer = null;
@@ -25,6 +27,13 @@
     }
     errorLine.textContent = text || "";
     errorLine.hidden = !text;
+  }
+
+  function showOffline(offline) {
+    if (offlineLine) {
+      offlineLine.hidden = !offline;
+    }
+    box.classList.toggle("offline", offline);
   }
 
   function markStale() {
@@ -85,9 +94,15 @@
         swap(result.data.svg);
         showExpiry(result.data.expires_at);
         showError("");
+        showOffline(false);
       })
       .catch(function () {
-        showError("二维码刷新失败，请检查网络，稍后将自动重试");
+        if (navigator.onLine === false) {
+          showOffline(true);
+          showError("");
+        } else {
+          showError("二维码刷新失败，请检查网络，稍后将自动重试");
+        }
       })
       .then(function () {
         busy = false;
@@ -107,5 +122,17 @@
       refresh();
     }
   });
+  window.addEventListener("offline", function () {
+    showOffline(true);
+  });
+  window.addEventListener("online", function () {
+    showOffline(false);
+    refresh();
+  });
   markStale();
+  if (navigator.onLine === false) {
+    showOffline(true);
+  } else if (expiresAt > 0 && Date.now() >= expiresAt) {
+    refresh();  // a kept copy of the page: its QR has expired, fetch a fresh one at once
+  }
 })();
