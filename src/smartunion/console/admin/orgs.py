@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -26,6 +27,7 @@ from smartunion.members import services as member_services
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Position, Region
 from smartunion.orgs.queries import can_manage, search_orgs, visible_employers, visible_orgs
+from smartunion.orgs.tree import chain_in_scope, tree_children, tree_roots, with_has_children
 
 # Organisations
 
@@ -40,6 +42,18 @@ class OrganisationForm(MaskedReplaceFormMixin, forms.ModelForm):
                   "serves_platforms"]
 
 
+UTF8 = {"ensure_ascii": False}
+TREE_SELECTED = "parent__id__exact"  # the list of a node's children is the list filtered by its parent
+
+
+def tree_node(org, *, changelist: str) -> dict:
+    """One node of the tree panel, as the page draws it and as the tree endpoint answers it."""
+    return {"id": org.pk, "name": org.name, "kind": org.get_kind_display(),
+            "status": "" if org.status == Organisation.Status.ACTIVE else org.get_status_display(),
+            "members": org.subtree_member_count, "own_members": org.member_count,
+            "has_children": bool(org.has_children), "list_url": f"{changelist}?{TREE_SELECTED}={org.pk}"}
+
+
 @admin.register(Organisation, site=console_site)
 class OrganisationAdmin(ScopedAdmin):
     form = OrganisationForm
@@ -49,7 +63,11 @@ class OrganisationAdmin(ScopedAdmin):
     autocomplete_fields = ["parent", "region"]
     readonly_fields = ["breadcrumbs", "member_count", "subtree_member_count", "status", "poster_link"]
     actions = ["export_xlsx"]
-    change_list_template = "console/import_changelist.html"
+    change_list_template = "console/tree_changelist.html"
+
+    class Media:
+        css = {"all": ["core/org-tree.css"]}
+        js = ["core/org-tree.js"]
 
     @admin.display(description="下辖会员")
     def subtree_members(self, obj):
@@ -57,14 +75,65 @@ class OrganisationAdmin(ScopedAdmin):
 
     @admin.display(description="下级组织")
     def children_link(self, obj):
-        url = reverse("console:orgs_organisation_changelist") + f"?parent__id__exact={obj.pk}"
-        return format_html('<a href="{}">查看下级</a>', url)
+        if not getattr(obj, "has_children", False):
+            return "-"
+        url = reverse("console:orgs_organisation_changelist") + f"?{TREE_SELECTED}={obj.pk}"
+        return format_html('<a href="{}">下级</a>', url)
 
     @admin.display(description="上级组织链")
     def breadcrumbs(self, obj):
         if obj.pk is None:
             return "-"
         return " › ".join(a.name for a in obj.ancestors()) or "（顶级）"
+
+    def changelist_view(self, request, extra_context=None):
+        """The list with the tree panel: the scope's roots (the only one expanded on entry), the node whose children
+        are listed and the chain above it (for the breadcrumb, and for the panel to open down to it)."""
+        extra = dict(extra_context or {})
+        if IS_POPUP_VAR not in request.GET:
+            changelist = reverse("console:orgs_organisation_changelist")
+            roots = tree_roots(request.user)
+            selected = None
+            raw = request.GET.get(TREE_SELECTED, "")
+            if raw.isdigit():
+                selected = visible_orgs(request.user).filter(pk=int(raw)).first()
+            chain = chain_in_scope(request.user, selected) if selected is not None else []
+            expanded = {}
+            if len(roots) == 1 and roots[0].has_children:
+                children, more = tree_children(roots[0])
+                expanded = {"children": [tree_node(c, changelist=changelist) for c in children], "more": more}
+            extra["org_tree"] = {
+                "roots": [tree_node(r, changelist=changelist) for r in roots], "expanded": expanded,
+                "selected": selected.pk if selected else (roots[0].pk if len(roots) == 1 else None),
+                "chain": [{"name": o.name, "url": f"{changelist}?{TREE_SELECTED}={o.pk}"} for o in chain],
+                "open": ",".join(str(o.pk) for o in chain[1:]),
+                "endpoint": reverse("console:orgs_organisation_tree", args=[0])[:-2],
+                "changelist": changelist,
+            }
+        response = super().changelist_view(request, extra_context=extra)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # 下级 only where there are children: one EXISTS probe per row of the page (not in the list's query,
+            # whose COUNT would then probe every row it counts).
+            rows = list(changelist.result_list)
+            parents = set(with_has_children(Organisation.objects.filter(pk__in=[o.pk for o in rows])).filter(
+                has_children=True).values_list("pk", flat=True))
+            for org in rows:
+                org.has_children = org.pk in parents
+        return response
+
+    def tree_view(self, request, pk):
+        """The tree panel's endpoint: one page of an org's children as JSON, each with its member figures and
+        whether it has children. An org out of scope is not found, like a missing one."""
+        org = visible_orgs(request.user).filter(pk=pk).first()
+        if org is None:
+            return JsonResponse({"code": "not_found", "message": "组织不存在"}, status=404, json_dumps_params=UTF8)
+        raw = request.GET.get("offset", "0")
+        offset = min(int(raw), 10**6) if raw.isdigit() else 0
+        children, more = tree_children(org, offset=offset)
+        changelist = reverse("console:orgs_organisation_changelist")
+        return JsonResponse({"id": org.pk, "items": [tree_node(c, changelist=changelist) for c in children],
+                             "more": more, "next_offset": offset + len(children)}, json_dumps_params=UTF8)
 
     def get_search_results(self, request, queryset, search_term):
         return search_orgs(queryset, search_term), False
@@ -111,6 +180,7 @@ class OrganisationAdmin(ScopedAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="orgs_organisation_import"),
+            path("tree/<int:pk>/", self.admin_site.admin_view(self.tree_view), name="orgs_organisation_tree"),
             path("<int:pk>/poster/", self.admin_site.admin_view(self.poster_view), name="orgs_organisation_poster"),
             *super().get_urls(),
         ]
