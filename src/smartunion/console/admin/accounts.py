@@ -27,6 +27,7 @@ class UserAdmin(ScopedAdmin):
     list_filter = ["kind", "is_active"]
     fields = ["username", "display_name", "kind", "is_active", "totp_enabled", "last_login", "date_joined"]
     readonly_fields = ["kind", "totp_enabled", "last_login", "date_joined"]
+    export_clear = {"masked_phone": "phone"}
 
     @admin.display(description="手机号码")
     def masked_phone(self, obj):
@@ -39,6 +40,14 @@ class UserAdmin(ScopedAdmin):
             return qs
         positions = scoped(Position.objects.filter(user=OuterRef("pk")), request.user, field="org__path")
         return qs.filter(Exists(positions))
+
+    def clear_export_queryset(self, request, queryset):
+        """Cadres holding a position in an org the viewer manages."""
+        if is_unrestricted(request.user):
+            return queryset
+        positions = scoped(Position.objects.filter(user=OuterRef("pk")), request.user, field="org__path",
+                           roles=Position.MANAGING_ROLES)
+        return queryset.filter(Exists(positions))
 
     def has_add_permission(self, request):
         return False  # cadre accounts are created with their first position (smartunion seed / import)

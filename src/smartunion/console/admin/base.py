@@ -5,20 +5,40 @@ A service refuses with core.errors.DomainError (code, Chinese message, per-field
 message: on the form that was sent when there is one (field messages next to their fields, the message above the
 form), else as a message on the next page. Django's ValidationError and Python's PermissionError are mapped the same
 way while services are converted to DomainError (issue 7), so a page looks the same whichever a service raises.
+
+Every list exports what it shows ("导出当前结果", ExportMixin): the rows of the current filters, search and order, in
+the list's own columns and masking, as .xlsx; those who manage the rows may export them unmasked, with a reason.
+Both are audited.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from decimal import Decimal
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import label_for_field, lookup_field
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
 from unfold.admin import ModelAdmin
 
+from smartunion.console import excel
+from smartunion.core.audit import log_event
 from smartunion.core.errors import DomainError, Forbidden
-from smartunion.core.pagination import CappedPaginator
+from smartunion.core.pagination import CappedPaginator, capped_count
+from smartunion.core.pii import mask_id_number, mask_phone
 from smartunion.orgs.models import Organisation, Position
 from smartunion.orgs.queries import can_manage, is_unrestricted, managed_paths, scoped
 
@@ -108,9 +128,213 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ScopedAdmin(ModelAdmin):
+EXPORT_MAX_ROWS = 50_000  # one request writes the file; beyond this the cadre narrows the list first
+
+
+def export_max_rows() -> int:
+    """The cap on one list export (settings.CONSOLE_EXPORT_MAX_ROWS overrides EXPORT_MAX_ROWS)."""
+    return int(getattr(settings, "CONSOLE_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS))
+
+
+def export_too_many() -> str:
+    return (f"当前结果超过单次导出上限 {export_max_rows()} 条，请先通过筛选或搜索缩小范围后再导出"
+            "（导出整个辖区的会员名册请使用“名册导入导出”中的“导出会员名册”）")
+CLEAR_EXPORT_NOTE = "完整信息仅限工作使用，请妥善保管，不得外传"
+
+
+class ExportMixin:
+    """导出当前结果: the rows the list shows under its current filters, search and order (no selection needed), as
+    .xlsx with the list's columns and values: personal data masked as the list masks it. The file names the exporting
+    account and the time; the export is audited ("console.list.export").
+
+    `export_columns` (default: the list's columns) names what is written; a column of links ("审核", "办理") is left
+    out by naming the others. `export_clear` maps a masked column to the attribute path holding its value in clear
+    ("person__name"): a list that has it offers the unmasked export to those who manage the rows (a chair or an
+    administrator above them, as the full roster export), with a reason, audited as "console.list.export_full". The
+    unmasked file holds only the rows of the orgs the cadre manages (`clear_export_queryset`)."""
+
+    export_columns: Sequence[str] | None = None
+    export_clear: dict[str, str] = {}
+
+    def get_export_columns(self, request) -> list[str]:
+        columns = self.export_columns or self.get_list_display(request)
+        return [name for name in columns if name != "action_checkbox"]
+
+    def may_export_clear(self, request) -> bool:
+        user = request.user
+        return bool(self.export_clear) and (is_unrestricted(user)
+                                            or bool(managed_paths(user, roles=Position.MANAGING_ROLES)))
+
+    def clear_export_queryset(self, request, queryset):
+        """The rows of `queryset` the cadre manages (only those are exported in clear). A list whose rows carry no
+        org path (scope_field None) says which of its rows are managed by overriding this."""
+        field = getattr(self, "scope_field", None)
+        if field is None:
+            return queryset.none()
+        return scoped(queryset, request.user, field=field, roles=Position.MANAGING_ROLES)
+
+    def export_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path("export-current/", view(self.export_current_view), name="{}_{}_export_current".format(*info)),
+            path("export-current/full/", view(self.export_current_full_view),
+                 name="{}_{}_export_current_full".format(*info)),
+        ]
+
+    def export_context(self, request) -> dict:
+        """What the list's export buttons need (console/change_list.html)."""
+        info = self.opts.app_label, self.opts.model_name
+        return {"export_url": reverse("{}:{}_{}_export_current".format(self.admin_site.name, *info)),
+                "export_full_url": reverse("{}:{}_{}_export_current_full".format(self.admin_site.name, *info))
+                if self.may_export_clear(request) else ""}
+
+    # The two exports
+
+    def export_current_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = self._export_rows(request)
+        if isinstance(found, HttpResponse):
+            return found
+        changelist, queryset = found
+        return self._export_file(request, changelist, queryset, clear=False)
+
+    def export_current_full_view(self, request):
+        if not (self.has_view_permission(request) and self.may_export_clear(request)):
+            raise PermissionDenied
+        found = self._export_rows(request)
+        if isinstance(found, HttpResponse):
+            return found
+        changelist, queryset = found
+        queryset = self.clear_export_queryset(request, queryset)
+        reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
+        if reason:
+            return self._export_file(request, changelist, queryset, clear=True, reason=reason[:200])
+        count, capped = capped_count(queryset, export_max_rows())
+        return TemplateResponse(request, "console/export_confirm.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": f"完整导出：{self._export_title()}",
+            "count": count, "too_many": capped, "too_many_message": export_too_many(),
+            "filters": self._export_filters(changelist),
+            "clear_columns": [str(label_for_field(name, self.model, self)) for name in self.get_export_columns(request)
+                              if name in self.export_clear],
+            "back": self._changelist_url(request),
+            "error": "请填写导出原因" if request.method == "POST" else "",
+        })
+
+    # Helpers
+
+    def _export_title(self) -> str:
+        return str(self.opts.verbose_name_plural)
+
+    def _changelist_url(self, request) -> str:
+        url = reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        query = request.GET.urlencode()
+        return f"{url}?{query}" if query else url
+
+    def _export_rows(self, request):
+        """(the list as the cadre sees it, its whole filtered queryset), or the answer sending them back to it."""
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            messages.error(request, "筛选条件有误，请重新筛选后再导出")
+            url = reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            return HttpResponseRedirect(url)
+        queryset = changelist.queryset
+        if capped_count(queryset, export_max_rows())[1]:
+            messages.error(request, export_too_many())
+            return HttpResponseRedirect(self._changelist_url(request))
+        return changelist, queryset
+
+    def _export_filters(self, changelist) -> list[str]:
+        """The current filters and search in words ("状态：待审核"), for the file's note and the audit log."""
+        shown = []
+        for spec in changelist.filter_specs:
+            used = [key for key in spec.expected_parameters() if key in changelist.params]
+            if not used:
+                continue
+            chosen = [str(choice["display"]) for choice in spec.choices(changelist) if choice.get("selected")]
+            if not chosen:  # a filter without choices (a date range): its values as given
+                chosen = [str(changelist.params[key]) for key in used]
+            shown.append(f"{spec.title}：{'、'.join(chosen)}")
+        if changelist.query:
+            shown.append(f"搜索：{_masked_term(changelist.query)}")
+        return shown
+
+    def _export_file(self, request, changelist, queryset, *, clear: bool, reason: str = ""):
+        columns = self.get_export_columns(request)
+        headers = [str(label_for_field(name, self.model, self)) for name in columns]
+        user = request.user
+        name, username = getattr(user, "display_name", "") or "", user.get_username()
+        who = f"{name}（{username}）" if name and name != username else username
+        now = timezone.localtime()
+        filters = self._export_filters(changelist)
+        title = f"{self._export_title()}（{'完整' if clear else '脱敏'}）"
+        note = [f"导出人：{who}　导出时间：{now:%Y-%m-%d %H:%M}",
+                f"筛选条件：{'；'.join(filters) if filters else '无（全部可见记录）'}"]
+        if clear:
+            note.append(f"导出原因：{reason}。{CLEAR_EXPORT_NOTE}")
+        rows = (self._export_row(obj, columns, clear) for obj in queryset.iterator(chunk_size=2000))
+        output, count = excel.list_workbook(title=title, note=note, headers=headers, rows=rows,
+                                            creator=user.get_username())
+        data = {"list": self.opts.label_lower, "count": count, "filters": filters, "masked": not clear}
+        if clear:
+            data["reason"] = reason
+        log_event("console.list.export_full" if clear else "console.list.export", actor=user,
+                  org=scope_root(user), data=data)
+        return FileResponse(output, as_attachment=True, content_type=excel.XLSX,
+                            filename=f"{title}-{now:%Y%m%d%H%M}.xlsx")
+
+    def _export_row(self, obj, columns: list[str], clear: bool) -> list:
+        return [self._export_value(obj, name, clear) for name in columns]
+
+    def _export_value(self, obj, name: str, clear: bool):
+        if clear and name in self.export_clear:
+            value = obj
+            for part in self.export_clear[name].split("__"):
+                value = getattr(value, part, None) if value is not None else None
+            return _plain(value)
+        try:
+            field, attr, value = lookup_field(name, obj, self)
+        except (FieldDoesNotExist, AttributeError):
+            return ""
+        if field is None:
+            if getattr(attr, "boolean", False):
+                return "" if value is None else ("是" if value else "否")
+            return _plain(value)
+        if getattr(field, "flatchoices", None):
+            return str(dict(field.flatchoices).get(value, "" if value is None else value))
+        if isinstance(field, models.BooleanField):
+            return "" if value is None else ("是" if value else "否")
+        return _plain(value)
+
+
+_DIGITS = re.compile(r"\d{7,}[\dXx]*")
+
+
+def _masked_term(term: str) -> str:
+    """A search term as it may appear in a file or the log: an ID or phone number searched for stays masked."""
+    def mask(match):
+        text = match.group(0)
+        return mask_phone(text) if len(text) == 11 else mask_id_number(text)
+    return _DIGITS.sub(mask, term)
+
+
+def _plain(value):
+    """A list cell as a spreadsheet value: text without markup, numbers and dates as such."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal | dt.date):
+        return value
+    return html.unescape(strip_tags(str(value))).strip()
+
+
+class ScopedAdmin(ExportMixin, ModelAdmin):
     """Roles, not Django's permission tables, decide what a cadre may do; the scope decides what they see."""
 
+    change_list_template = "console/change_list.html"  # the list with its export buttons
     list_per_page = 20
     show_full_result_count = False  # a COUNT over a province is a slow page for no reason
     paginator = CappedPaginator
@@ -118,6 +342,12 @@ class ScopedAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user, field=self.scope_field)
+
+    def get_urls(self):
+        return [*self.export_urls(), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**self.export_context(request), **(extra_context or {})})
 
     def has_module_permission(self, request):
         return self.admin_site.has_permission(request)

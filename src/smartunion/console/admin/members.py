@@ -123,6 +123,8 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_filter = ["status", OverdueFilter, "dispatch_reason"]
     search_fields = ["employer_name"]
     ordering = ["deadline", "id"]
+    export_columns = list_display[:-1]  # without the 审核 link
+    export_clear = {"applicant_name": "name"}
     readonly_fields = ["applicant_name", "filed_by", "masked_id", "masked_phone", "employer_name",
                        "employer_credit_code",
                        "work_region", "employment_form", "gig_platform", "union", "dispatch_reason", "dispatch_note",
@@ -268,6 +270,8 @@ class TransferActionForm(forms.Form):
 class TransferAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["person", "from_union", "to_union", "status", "created_at", "release_deadline_shown", "act_link"]
     list_filter = ["status"]
+    export_columns = list_display[:-1]  # without the 办理 link
+    export_clear = {"person": "person__name"}
     readonly_fields = ["person", "from_union", "to_union", "to_employer_name", "dispatch_reason", "dispatch_note",
                        "status", "created_at", "release_deadline_shown", "released_at", "completed_at", "reject_reason"]
     fields = readonly_fields
@@ -277,6 +281,13 @@ class TransferAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         queryset = Transfer.objects.select_related("person", "from_union", "to_union")
         q_from, q_to = scope_q(request.user, field="from_path"), scope_q(request.user, field="to_path")
         return queryset if q_from is None else queryset.filter(q_from | q_to)
+
+    def clear_export_queryset(self, request, queryset):
+        """Transfers out of or into an org the cadre manages."""
+        roles = Position.MANAGING_ROLES
+        q_from = scope_q(request.user, field="from_path", roles=roles)
+        return queryset if q_from is None else queryset.filter(
+            q_from | scope_q(request.user, field="to_path", roles=roles))
 
     def org_of(self, obj):
         return obj.from_union
@@ -372,6 +383,7 @@ class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["card_number", "person_name", "union", "since", "status", "provisional"]
     list_filter = ["status", "provisional"]
     search_fields = ["card_number"]
+    export_clear = {"person_name": "person__name"}
     readonly_fields = ["card_number", "person", "union", "since", "status", "ended_on", "provisional"]
     fields = readonly_fields
     actions = [export_selected, export_selected_full]
@@ -395,6 +407,7 @@ class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = None
     list_display = ["masked_name", "masked_id", "masked_phone", "sex", "birth_date", "employment_form"]
     list_filter = ["sex", "employment_form"]
+    export_clear = {"masked_name": "name", "masked_id": "id_number", "masked_phone": "phone"}
     fields = ["masked_name", "masked_id", "masked_phone", "sex", "birth_date", "ethnicity", "education",
               "political_status", "employment_form", "employer", "reveal"]
     readonly_fields = fields
@@ -423,6 +436,14 @@ class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         memberships = scoped(Membership.objects.filter(person=OuterRef("pk"), status=Membership.Status.ACTIVE),
                              request.user, field="union_path")
         return qs.filter(Exists(memberships))
+
+    def clear_export_queryset(self, request, queryset):
+        """People with an active membership of a union the cadre manages."""
+        if is_unrestricted(request.user):
+            return queryset
+        memberships = scoped(Membership.objects.filter(person=OuterRef("pk"), status=Membership.Status.ACTIVE),
+                             request.user, field="union_path", roles=Position.MANAGING_ROLES)
+        return queryset.filter(Exists(memberships))
 
     def get_urls(self):
         return [

@@ -68,6 +68,7 @@ class RosterImportAdmin(ScopedAdmin):
     list_display = ["file_name", "union", "status", "progress", "to_create", "to_update", "unchanged", "rejected",
                     "conflicts", "created_at", "details"]
     list_filter = ["status"]
+    export_columns = list_display[:-1]  # without the 查看 link
     change_list_template = "console/roster_changelist.html"
 
     def get_queryset(self, request):
