@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI, Query, Router, Schema, Status
+from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from pydantic import Field
 
 from smartunion.api import errors
@@ -34,6 +34,9 @@ api = NinjaAPI(
     description="SmartUnion REST API。错误统一返回 {code, message, fields}。",
     urls_namespace="api",
     docs_url="/docs",
+    # Swagger UI from ninja's own static files ('ninja' is in INSTALLED_APPS, else ninja would link a CDN), and no
+    # online validator (swagger.io): the docs work on a closed network (tests/api/test_api_docs.py).
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 errors.install(api)
 bearer = BearerToken()
