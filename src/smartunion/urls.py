@@ -7,6 +7,7 @@ urlpatterns = [
     path("console/", console_site.urls),
     path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),  # challenge images, served by us
+    path("regions/", include("smartunion.orgs.urls")),  # the region cascader's public reference data
     path("", include("smartunion.portal.urls")),
 ]
 
