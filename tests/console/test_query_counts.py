@@ -4,7 +4,8 @@ child as 8). A column read lazily per row, or a count per child org, shows here 
 Each test measures the same page before and after adding rows (tests/rows.py) and pins the exact number; a failure
 prints the SQL of both requests. What a list page costs at least (6): the session, the user, the cadre's positions
 (the scope), the capped COUNT, the positions with a managing role (the add button), the page with its related rows
-joined in.
+joined in. A cadre who manages an org high enough to be a federation (county and up) pays one more on every page: the
+kinds of the federations they manage, for the menu and the pages by role (console/site.py, PAGE_RULES).
 """
 
 from __future__ import annotations
@@ -80,24 +81,24 @@ def test_employers(tree, personas, console):
 
 
 def test_positions(tree, personas, console):
-    client = console(personas.grassroots_cadre)  # its own chair position
+    client = console(personas.county_cadre)  # its own position and the grassroots chair's
     one = show(client, changelist("orgs_position"))
     rows.cadres(tree, 2)
     three = show(client, changelist("orgs_position"))
 
-    assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert [len(shown(one)), len(shown(three))] == [2, 4]
+    assert_queries(7, one, three)
 
 
 def test_accounts(tree, personas, console):
-    client = console(personas.grassroots_cadre)  # the cadres holding a position in its union
+    client = console(personas.county_cadre)  # the cadres holding a position in its subtree
     one = show(client, changelist("accounts_user"))
     rows.cadres(tree, 2)
     three = show(client, changelist("accounts_user"))
 
     assert [sorted(shown(one)), sorted(shown(three))] == [
-        ["grassroots_cadre"], ["grassroots_cadre", "reviewer0", "reviewer1"]]
-    assert_queries(6, one, three)
+        ["county_cadre", "grassroots_cadre"], ["county_cadre", "grassroots_cadre", "reviewer0", "reviewer1"]]
+    assert_queries(7, one, three)
 
 
 def test_people(tree, personas, console):
@@ -132,8 +133,8 @@ def test_review_queue(tree, personas, console):
     assert [len(shown(one)), len(shown(three))] == [1, 3]
     assert three.result.context["overdue_total"] == 1
     # The page, plus: its top org, the overdue total, the children and their grouped counts, the review roles
-    # (may the cadre file on someone's behalf).
-    assert_queries(11, one, three)
+    # (may the cadre file on someone's behalf), the kinds of the federations the cadre manages.
+    assert_queries(12, one, three)
 
 
 @pytest.mark.parametrize("children", [1, 8])
@@ -150,7 +151,7 @@ def test_review_queue_overdue_breakdown(tree, personas, console, children):
     context = measured.result.context
     assert context["overdue_total"] == sum(range(1, children + 1))
     assert context["overdue_breakdown"] == [(town.name, index + 1) for index, town in enumerate(towns)]
-    assert_queries(11, measured)
+    assert_queries(12, measured)
 
 
 def test_transfers(tree, personas, console):
@@ -161,7 +162,7 @@ def test_transfers(tree, personas, console):
     three = show(client, changelist("members_transfer"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert_queries(7, one, three)
 
 
 def test_roster_jobs(tree, personas, console, settings, tmp_path):
@@ -174,8 +175,8 @@ def test_roster_jobs(tree, personas, console, settings, tmp_path):
     three = show(client, changelist("members_rosterimport"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    # The page, plus the look for jobs whose process died.
-    assert_queries(7, one, three)
+    # The page, plus the look for jobs whose process died, and the federation kinds.
+    assert_queries(8, one, three)
 
 
 def test_audit_log(tree, personas, console):
@@ -186,8 +187,8 @@ def test_audit_log(tree, personas, console):
     three = show(client, changelist("core_auditevent") + "?q=test.row")
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    # The page, plus the actions of the filter.
-    assert_queries(7, one, three)
+    # The page, plus the actions of the filter, and the federation kinds.
+    assert_queries(8, one, three)
 
 
 def test_holiday_schedules(tree, personas, console):
@@ -198,8 +199,8 @@ def test_holiday_schedules(tree, personas, console):
     three = show(client, changelist("core_holidayschedule"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    # Session, user, scope, managing roles, the right to load schedules, COUNT, the page.
-    assert_queries(7, one, three)
+    # Session, user, scope, managing roles, the right to load schedules, the federation kinds, COUNT, the page.
+    assert_queries(8, one, three)
 
 
 def test_subsites(tree, personas, console):
@@ -210,7 +211,7 @@ def test_subsites(tree, personas, console):
     three = show(client, changelist("subsites_subsite"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert_queries(7, one, three)
 
 
 def test_notices_of_a_subsite(tree, personas, console):
@@ -224,8 +225,9 @@ def test_notices_of_a_subsite(tree, personas, console):
     three = show(client, url)
 
     assert [len(m.result.context["inline_admin_formsets"][0].formset.queryset) for m in (one, three)] == [1, 3]
-    # Session, user, scope, the subsite, managing roles, its notices, the federations for the org field.
-    assert_queries(7, one, three)
+    # Session, user, scope, the subsite, managing roles, the federation kinds, its notices, the federations for the
+    # org field.
+    assert_queries(8, one, three)
 
 
 def test_outbox(tree, root, console):

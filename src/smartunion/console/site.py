@@ -1,13 +1,82 @@
-"""The cadres' console: Django admin themed with django-unfold, every page scoped to the cadre's subtree."""
+"""The cadres' console: Django admin themed with django-unfold, every page scoped to the cadre's subtree.
+
+Which pages a cadre may open depends on their roles (PAGE_RULES below): the site refuses every view of a page to a
+cadre its rule excludes (403), and leaves it out of the sidebar and the app list, so a menu entry shows exactly when
+its page opens. The pages' own rights (has_module_permission, scoped querysets) apply on top.
+"""
+
+from collections.abc import Callable
+from functools import update_wrapper
 
 from django import forms
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
+from smartunion.orgs.models import SEGMENT, Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths
+
+# Roles and pages: the province's pages are for the cadres who manage a federation, not for a grassroots union's
+# chair or a reviewer.
+
+CADRE_FEDERATIONS = (Organisation.Kind.NATIONAL, Organisation.Kind.PROVINCE, Organisation.Kind.CITY,
+                     Organisation.Kind.COUNTY)
+SUBSITE_FEDERATIONS = (Organisation.Kind.NATIONAL, Organisation.Kind.PROVINCE, Organisation.Kind.CITY)
+_KINDS_ATTR = "_console_managed_federation_kinds"
+
+
+def managed_federation_kinds(user) -> frozenset[str]:
+    """The kinds of the federations where the user is a chair or an administrator.
+
+    Asked by the sidebar on every page: a federation is at most a county one, four levels from the root, so a cadre
+    whose managed orgs all lie deeper (a grassroots union's chair) needs no query beyond the cached scope."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if not any(len(p) <= 4 * SEGMENT for p in managed_paths(user, roles=Position.MANAGING_ROLES)):
+        return frozenset()
+    if _KINDS_ATTR not in user.__dict__:
+        user.__dict__[_KINDS_ATTR] = frozenset(Position.objects.filter(
+            user=user, role__in=Position.MANAGING_ROLES, org__status=Organisation.Status.ACTIVE,
+            org__kind__in=Organisation.FEDERATION_KINDS).values_list("org__kind", flat=True).distinct())
+    return user.__dict__[_KINDS_ATTR]
+
+
+def may_manage_cadres(user) -> bool:
+    """Accounts and positions (账号, 干部职务): platform operators and the chairs and administrators of a federation
+    (national to county)."""
+    return is_unrestricted(user) or bool(managed_federation_kinds(user) & set(CADRE_FEDERATIONS))
+
+
+def may_edit_subsites(user) -> bool:
+    """City subsites and their notices (城市分站与公告): platform operators and the chairs and administrators of a
+    national, provincial or city federation (the federations that run a subsite)."""
+    return is_unrestricted(user) or bool(managed_federation_kinds(user) & set(SUBSITE_FEDERATIONS))
+
+
+def may_read_audit_log(user) -> bool:
+    """The audit log (审计日志): platform operators, chairs, administrators and auditors; not reviewers or editors."""
+    return is_unrestricted(user) or bool(managed_paths(user, roles=Position.MANAGING_ROLES)) or bool(
+        managed_paths(user, roles=(Position.Role.AUDITOR,)))
+
+
+def _superuser(user) -> bool:
+    return is_unrestricted(user)
+
+
+# Model label -> who may open its pages. A page not listed here is open to every console user (scoped as ever).
+PAGE_RULES: dict[str, Callable[..., bool]] = {
+    "accounts.user": may_manage_cadres,
+    "orgs.position": may_manage_cadres,
+    "subsites.subsite": may_edit_subsites,
+    "subsites.notice": may_edit_subsites,
+    "core.auditevent": may_read_audit_log,
+    "core.holidayschedule": may_load_holiday_schedules,
+    "core.outboxmessage": _superuser,
+}
 
 
 class ConsoleLoginForm(AuthenticationForm):
@@ -76,56 +145,90 @@ class ConsoleSite(UnfoldAdminSite):
         pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
         return [*pages, *super().get_urls()]
 
+    # Pages by role (PAGE_RULES).
+
+    def may_open(self, request, label: str) -> bool:
+        """May the user open the pages of the model `label` ("accounts.user")? Its rule, and its admin's own
+        module permission."""
+        model_admin = self._registry.get(apps.get_model(label))
+        if model_admin is None:
+            return False
+        rule = PAGE_RULES.get(label)
+        return (rule is None or rule(request.user)) and model_admin.has_module_permission(request)
+
+    def admin_view(self, view, cacheable=False):
+        """Every view of a model's pages (its lists, forms and own extra pages, which model admins wrap here too)
+        refuses a cadre that the page's rule excludes: 403, as for a page they may not open at all."""
+        wrapped = super().admin_view(view, cacheable)
+        model = getattr(getattr(view, "__self__", None), "model", None)
+        rule = PAGE_RULES.get(model._meta.label_lower) if model is not None else None
+        if rule is None:
+            return wrapped
+
+        def guarded(request, *args, **kwargs):
+            if self.has_permission(request) and not rule(request.user):
+                raise PermissionDenied
+            return wrapped(request, *args, **kwargs)
+
+        return update_wrapper(guarded, wrapped)
+
+    def _build_app_dict(self, request, label=None):
+        app_dict = super()._build_app_dict(request, label)
+        for app_label in list(app_dict):
+            app = app_dict[app_label]
+            app["models"] = [entry for entry in app["models"]
+                             if PAGE_RULES.get(entry["model"]._meta.label_lower, _anyone)(request.user)]
+            if not app["models"]:
+                del app_dict[app_label]
+        return app_dict
+
+
+def _anyone(user) -> bool:
+    return True
+
 
 console_site = ConsoleSite(name="console")
 
 
 def navigation(request):
-    """The sidebar, in Chinese, grouped by what a cadre does."""
+    """The sidebar, in Chinese, grouped by what a cadre does; only the entries whose page the user may open."""
     def link(name):
         return reverse_lazy(f"console:{name}")
 
-    return [
-        {
-            "title": "首页",
-            "items": [
-                {"title": "工作台", "icon": "dashboard", "link": link("index")},
-            ],
-        },
-        {
-            "title": "组织管理",
-            "items": [
-                {"title": "工会组织", "icon": "account_tree", "link": link("orgs_organisation_changelist")},
-                {"title": "用人单位", "icon": "apartment", "link": link("orgs_employer_changelist")},
-                {"title": "干部职务", "icon": "badge", "link": link("orgs_position_changelist")},
-            ],
-        },
-        {
-            "title": "职工门户",
-            "items": [
-                {"title": "城市分站与公告", "icon": "campaign", "link": link("subsites_subsite_changelist")},
-            ],
-        },
-        {
-            "title": "会员管理",
-            "items": [
-                {"title": "入会申请审核", "icon": "how_to_reg", "link": link("members_joinapplication_changelist")},
-                {"title": "会籍转移", "icon": "swap_horiz", "link": link("members_transfer_changelist")},
-                {"title": "会籍", "icon": "card_membership", "link": link("members_membership_changelist")},
-                {"title": "职工实名信息", "icon": "person", "link": link("members_person_changelist")},
-                {"title": "名册导入导出", "icon": "upload_file", "link": link("members_rosterimport_changelist")},
-            ],
-        },
-        {
-            "title": "系统",
-            "items": [
-                {"title": "账号", "icon": "manage_accounts", "link": link("accounts_user_changelist")},
-                {"title": "审计日志", "icon": "history", "link": link("core_auditevent_changelist")},
-                {"title": "动态口令", "icon": "key", "link": link("totp")},
-                {"title": "节假日安排", "icon": "event", "link": link("core_holidayschedule_changelist"),
-                 "permission": lambda request: may_load_holiday_schedules(request.user)},
-                {"title": "消息发件箱", "icon": "outbox", "link": link("core_outboxmessage_changelist"),
-                 "permission": lambda request: request.user.is_superuser},
-            ],
-        },
+    def page(title, icon, label, name=None):
+        name = name or f"{label.replace('.', '_')}_changelist"
+        return {"title": title, "icon": icon, "link": link(name), "_allowed": console_site.may_open(request, label)}
+
+    def anyone(title, icon, name):
+        return {"title": title, "icon": icon, "link": link(name), "_allowed": True}
+
+    groups = [
+        ("首页", [anyone("工作台", "dashboard", "index")]),
+        ("组织管理", [
+            page("工会组织", "account_tree", "orgs.organisation"),
+            page("用人单位", "apartment", "orgs.employer"),
+            page("干部职务", "badge", "orgs.position"),
+        ]),
+        ("职工门户", [page("城市分站与公告", "campaign", "subsites.subsite")]),
+        ("会员管理", [
+            anyone("查找人员", "person_search", "people_search"),
+            page("入会申请审核", "how_to_reg", "members.joinapplication"),
+            page("会籍转移", "swap_horiz", "members.transfer"),
+            page("会籍", "card_membership", "members.membership"),
+            page("职工实名信息", "person", "members.person"),
+            page("名册导入导出", "upload_file", "members.rosterimport"),
+        ]),
+        ("系统", [
+            page("账号", "manage_accounts", "accounts.user"),
+            page("审计日志", "history", "core.auditevent"),
+            anyone("动态口令", "key", "totp"),
+            page("节假日安排", "event", "core.holidayschedule"),
+            page("消息发件箱", "outbox", "core.outboxmessage"),
+        ]),
     ]
+    navigation = []
+    for title, items in groups:
+        allowed = [{k: v for k, v in item.items() if k != "_allowed"} for item in items if item["_allowed"]]
+        if allowed:
+            navigation.append({"title": title, "items": allowed})
+    return navigation

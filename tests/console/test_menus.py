@@ -1,0 +1,109 @@
+"""Menus by role: each sidebar entry shows exactly when its page opens for the user, and the page refuses the others
+(403). A grassroots union's chair and a reviewer do not see the province's pages (accounts, positions, city subsites,
+holiday schedules, the outbox); a reviewer does not read the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.conftest import make_user
+
+from smartunion.core.actors import SYSTEM
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Position
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会申请审核", "会籍转移", "会籍", "职工实名信息",
+            "名册导入导出", "动态口令"]
+MENUS = {
+    "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", "账号", "审计日志", "节假日安排"],
+    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", "账号", "审计日志"],
+    "county_cadre": [*EVERYONE, "干部职务", "账号", "审计日志"],
+    "grassroots_cadre": [*EVERYONE, "审计日志"],
+    "reviewer": EVERYONE,
+    "auditor": [*EVERYONE, "审计日志"],
+    "root": [*EVERYONE, "干部职务", "城市分站与公告", "账号", "审计日志", "节假日安排", "消息发件箱"],
+}
+PAGES = {  # menu entry -> its page
+    "工作台": "/console/", "工会组织": "/console/orgs/organisation/", "用人单位": "/console/orgs/employer/",
+    "干部职务": "/console/orgs/position/", "城市分站与公告": "/console/subsites/subsite/",
+    "查找人员": "/console/people/search/", "入会申请审核": "/console/members/joinapplication/",
+    "会籍转移": "/console/members/transfer/", "会籍": "/console/members/membership/",
+    "职工实名信息": "/console/members/person/", "名册导入导出": "/console/members/rosterimport/",
+    "账号": "/console/accounts/user/", "审计日志": "/console/core/auditevent/", "动态口令": "/console/security/totp/",
+    "节假日安排": "/console/core/holidayschedule/", "消息发件箱": "/console/core/outboxmessage/",
+}
+
+
+@pytest.fixture
+def users(tree, personas):
+    def cadre(username, org, role):
+        user = make_user(username)
+        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
+        return user
+
+    return {
+        "province_admin": personas.province_admin, "city_cadre": personas.city_cadre,
+        "county_cadre": personas.county_cadre, "grassroots_cadre": personas.grassroots_cadre,
+        "reviewer": cadre("reviewer", tree.lixia, Position.Role.REVIEWER),
+        "auditor": cadre("auditor", tree.jinan, Position.Role.AUDITOR),
+        "root": make_user("root", is_superuser=True),
+    }
+
+
+def menu(response) -> list[str]:
+    """The sidebar's entries, as shown."""
+    sidebar = response.content.decode().split('id="nav-sidebar-apps"', 1)[1].split("</nav>", 1)[0]
+    return [re.sub(r"\s+", "", title) for title in re.findall(r"<li>\s*<a [^>]*>.*?<span>(.*?)</span>", sidebar,
+                                                             flags=re.S)]
+
+
+@pytest.mark.parametrize("who", list(MENUS))
+def test_the_menu_shows_what_the_user_may_open(users, console, who):
+    response = console(users[who]).get("/console/")
+    assert response.status_code == 200
+    assert sorted(menu(response)) == sorted(MENUS[who])
+
+
+@pytest.mark.parametrize("who", list(MENUS))
+def test_each_page_opens_exactly_when_its_entry_shows(users, console, who):
+    client = console(users[who])
+    statuses = {title: client.get(url).status_code for title, url in PAGES.items()}
+    assert statuses == {title: 200 if title in MENUS[who] else 403 for title in PAGES}
+
+
+@pytest.mark.parametrize("who", ["grassroots_cadre", "reviewer"])
+def test_the_province_pages_refuse_every_view_not_only_the_list(tree, users, console, who):
+    client = console(users[who])
+    position = Position.objects.get(user=users["grassroots_cadre"])
+    assert client.get(f"/console/orgs/position/{position.pk}/change/").status_code == 403
+    assert client.get(f"/console/accounts/user/{users[who].pk}/change/").status_code == 403
+    assert client.get("/console/subsites/subsite/add/").status_code == 403
+    assert client.post(f"/console/orgs/position/{position.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Position.objects.filter(pk=position.pk).exists()
+
+
+def test_the_app_list_leaves_out_what_the_user_may_not_open(users, console):
+    client = console(users["grassroots_cadre"])
+    assert client.get("/console/accounts/").status_code == 404  # no page of the app is theirs
+    models = [m["object_name"] for app in client.get("/console/orgs/").context["app_list"] for m in app["models"]]
+    assert sorted(models) == ["Employer", "Organisation"]
+    models = [m["object_name"] for app in console(users["city_cadre"]).get("/console/orgs/").context["app_list"]
+              for m in app["models"]]
+    assert sorted(models) == ["Employer", "Organisation", "Position"]
+
+
+def test_the_menu_costs_a_grassroots_chair_no_query_for_the_federation_check(users, console,
+                                                                             django_assert_num_queries):
+    from smartunion.console.site import managed_federation_kinds, may_manage_cadres
+
+    chair = users["grassroots_cadre"]
+    with django_assert_num_queries(1):  # the managing positions' paths, then cached on the user
+        assert managed_federation_kinds(chair) == frozenset()
+        assert may_manage_cadres(chair) is False
+    city = users["city_cadre"]
+    with django_assert_num_queries(2):
+        assert managed_federation_kinds(city) == {"city"}
+        assert may_manage_cadres(city) is True
