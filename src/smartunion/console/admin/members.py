@@ -31,7 +31,7 @@ from smartunion.members.forms import JoinForm, coded
 from smartunion.members.models import JoinApplication, Membership, Person, Transfer
 from smartunion.members.queries import active_membership, overdue_counts, overdue_join_applications
 from smartunion.orgs.models import Organisation, Position, subtree_q
-from smartunion.orgs.queries import is_unrestricted, scope_q, scoped
+from smartunion.orgs.queries import is_unrestricted, managed_paths, scope_q, scoped
 
 
 def _with_estimate_mark(text, estimated: bool):
@@ -113,6 +113,53 @@ class OnBehalfForm(JoinForm):
 
 
 ON_BEHALF_MEMBER = "该职工已是在册会员，无需重复入会；如需变更所在工会，请办理会籍转移"
+BATCH_MAX = 100  # applications approved in one batch: each is one transaction with its card and notifications
+BATCH_AMBIGUOUS = "申请填写的单位名称匹配到多家单位，请逐件审核并确认所在单位"
+
+
+@admin.action(description="批量通过所选申请", permissions=["review"])
+def approve_selected(modeladmin, request, queryset):
+    """批量通过: a confirmation page lists the selected applications (masked); confirmed, each is approved through
+    the same service as a single review (its own transaction, audit and notifications). A refused one is reported
+    by name with the service's reason and the others are still approved; an application whose employer name matched
+    several employers is left for a single review, where the reviewer chooses."""
+    applications = list(queryset.select_related("union").order_by("deadline", "id")[:BATCH_MAX + 1])
+    if len(applications) > BATCH_MAX:
+        messages.error(request, f"一次最多批量通过 {BATCH_MAX} 件入会申请，请缩小选择范围")
+        return None
+    if not request.POST.get("confirm"):
+        return TemplateResponse(request, "console/join_batch_confirm.html", {
+            **modeladmin.admin_site.each_context(request), "title": "批量通过入会申请", "opts": modeladmin.opts,
+            "rows": [{"pk": a.pk, "name": mask_name(a.name), "id_number": mask_id_number(a.id_number),
+                      "employer": a.employer_name, "union": a.union.name, "submitted_at": a.submitted_at,
+                      "deadline": a.deadline, "status": a.get_status_display(),
+                      "note": _batch_note(a)} for a in applications],
+            "action": "approve_selected", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+    approved = 0
+    for application in applications:
+        label = f"{mask_name(application.name)}（{application.employer_name}）"
+        if application.candidates:
+            messages.error(request, f"{label}未通过：{BATCH_AMBIGUOUS}")
+            continue
+        try:
+            run_service(services.approve_join_application, application, by=request.user)
+        except Refused as refused:
+            messages.error(request, f"{label}未通过：{'；'.join(refused.all_messages())}")
+        else:
+            approved += 1
+    if approved:
+        messages.success(request, f"已通过 {approved} 件入会申请，已为申请人发放会员卡号并通知本人")
+    return None
+
+
+def _batch_note(application: JoinApplication) -> str:
+    """Why an application listed for the batch will not be approved by it (shown before anything happens)."""
+    if application.status != JoinApplication.Status.PENDING:
+        return f"该申请{application.get_status_display()}，将不会处理"
+    if application.candidates:
+        return BATCH_AMBIGUOUS
+    return ""
 
 
 @admin.register(JoinApplication, site=console_site)
@@ -131,9 +178,15 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                        "candidates_shown", "submitted_at", "deadline_shown", "status", "decided_at", "reject_reason"]
     fields = readonly_fields
     change_list_template = "console/joinapplication_changelist.html"
+    actions = [approve_selected]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("union", "work_region", "submitted_by")
+
+    def has_review_permission(self, request):
+        """Reviewers, chairs and administrators (each application's own right is the service's to check)."""
+        user = request.user
+        return is_unrestricted(user) or bool(managed_paths(user, roles=services.REVIEW_ROLES))
 
     def org_of(self, obj):
         return obj.union
