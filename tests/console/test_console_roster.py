@@ -12,7 +12,11 @@ from openpyxl import load_workbook
 from tests.members.test_roster import (
     CONFLICT,
     ERRORS,
+    LI_ID,
+    SUN_ID,
     WANG_ID,
+    ZHANG_ID,
+    ZHAO_ID,
     make_people,
     table_sizes,
     upload,
@@ -22,6 +26,8 @@ from smartunion.core.models import AuditEvent
 from smartunion.members.models import Membership, RosterImport
 
 LIST = "/console/members/rosterimport/"
+# The members of 甲公司 once the roster is committed: the worker persona and the four rows of the upload it takes.
+FULL_IDS = sorted([ZHANG_ID, WANG_ID, LI_ID, SUN_ID, ZHAO_ID])
 UPLOAD = LIST + "upload/"
 TEMPLATE = LIST + "template/"
 EXPORT = LIST + "export/"
@@ -223,8 +229,8 @@ def test_full_export_needs_a_reason_and_is_audited(tree, personas, committed, co
     assert not AuditEvent.objects.filter(action="members.roster.export_full").exists()
     response = client.post(EXPORT, {"mode": "full", "reason": "年度会员统计报送"})
     rows = sheet_rows(response)
-    assert any(r[3] == WANG_ID for r in rows)
-    assert len(rows) == 6  # the county's scope: the five members of 甲公司
+    # The county's scope: the five members of 甲公司, their ID numbers in clear.
+    assert sorted(r[3] for r in rows[1:]) == FULL_IDS
     event = AuditEvent.objects.get(action="members.roster.export_full")
     assert (event.actor, event.org, event.data) == (
         personas.county_cadre, tree.lixia, {"count": 5, "org": tree.lixia.pk, "reason": "年度会员统计报送"})
@@ -252,7 +258,7 @@ def test_membership_list_actions_export_masked_and_full_with_a_reason(tree, pers
     ids = [str(pk) for pk in Membership.objects.filter(union=tree.grassroots).values_list("pk", flat=True)]
     response = client.post(MEMBERSHIPS, {"action": "export_selected", "_selected_action": ids, "index": 0})
     rows = sheet_rows(response)
-    assert len(rows) == 6 and any(r[3] == WANG_ID[:4] + "**********" + WANG_ID[-4:] for r in rows)
+    assert sorted(r[3] for r in rows[1:]) == sorted(i[:4] + "**********" + i[-4:] for i in FULL_IDS)
     assert AuditEvent.objects.filter(action="members.roster.export").count() == 1
     # Full: first a confirmation page asking for the reason, then the file.
     response = client.post(MEMBERSHIPS, {"action": "export_selected_full", "_selected_action": ids, "index": 0})
@@ -266,7 +272,7 @@ def test_membership_list_actions_export_masked_and_full_with_a_reason(tree, pers
     response = client.post(MEMBERSHIPS, {"action": "export_selected_full", "_selected_action": ids, "confirm": "1",
                                          "reason": "换届选举核对", "select_across": "0"})
     rows = sheet_rows(response)
-    assert any(r[3] == WANG_ID for r in rows)
+    assert sorted(r[3] for r in rows[1:]) == FULL_IDS
     event = AuditEvent.objects.get(action="members.roster.export_full")
     assert event.data["reason"] == "换届选举核对" and event.data["count"] == 5
 
