@@ -163,7 +163,7 @@ def wrk(path: str, method: str, lines: list[str], *, seconds: int, connections: 
             capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    pct = {q: m.group(1) for q in ("50%", "90%", "99%") if (m := re.search(rf"{q}\s+(\S+)", out))}
+    pct = {q: m.group(1) for q in ("50%", "90%", "99%") if (m := re.search(rf"^\s*{q}\s+(\S+)", out, re.M))}
     statuses: dict[int, int] = {}
     for code, count in re.findall(r"status (\d+) (\d+)", out):
         statuses[int(code)] = statuses.get(int(code), 0) + int(count)
