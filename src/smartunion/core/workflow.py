@@ -33,7 +33,7 @@ from typing import Any
 from django.db import transaction
 
 from smartunion.core.actors import require_actor, user_or_none
-from smartunion.core.audit import log_event
+from smartunion.core.audit import log_event, register_workflow_states
 from smartunion.core.errors import Forbidden, StateError
 from smartunion.core.models import TransitionLog
 
@@ -103,6 +103,8 @@ class Workflow:
                     raise ValueError(f"{self.name}: two steps for {t.action} from {source}")
                 self._table[(t.action, source)] = t
             self._labels.setdefault(t.action, t.label or t.action)
+        # The audit log names the states of its steps' events ("from", "to") with these labels.
+        register_workflow_states(self.name, self.state_labels)
 
     @property
     def actions(self) -> set[str]:

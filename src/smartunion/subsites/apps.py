@@ -9,6 +9,7 @@ class SubsitesConfig(AppConfig):
     def ready(self):
         # The data apps below this one sign their messages through core.brand, which asks these look-ups.
         from smartunion.core import brand
+        from smartunion.subsites import audit_actions  # noqa: F401  the labels of its audit actions (core.audit)
         from smartunion.subsites.queries import brand_for, brand_for_org
 
         brand.register(for_org=brand_for_org, for_user=brand_for)
