@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 
 from smartunion.core.files import private_dir, private_sqlite
 from smartunion.core.keyring import load_or_create_secret_key
@@ -169,6 +170,7 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese for the console theme's own strings
 USE_TZ = True
+FORMAT_MODULE_PATH = ["smartunion.core.formats"]  # dates as 2026-05-01 (09:30) everywhere, not 2026年5月1日
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -287,6 +289,8 @@ UNFOLD = {
     "SITE_TITLE": "智慧工会 · 管理后台",
     "SITE_HEADER": "智慧工会管理后台",
     "SITE_SYMBOL": "groups",
+    # On every console page: what makes any form control the theme did not render visible (console/console.css).
+    "STYLES": [lambda request: static("console/console.css")],
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
     "SIDEBAR": {
