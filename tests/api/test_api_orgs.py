@@ -441,11 +441,8 @@ def test_patch_with_invalid_values_is_422_and_changes_nothing(api, tree, persona
     assert (tree.lixia_town.name, tree.lixia_town.region_id) == ("历下区解放路街道工会", "370102")
 
 
-def test_counts_are_capped_at_ten_thousand(monkeypatch, api, personas):
-    from smartunion.core import pagination
-
-    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
-    monkeypatch.setattr(pagination.capped_count, "__defaults__", (2,))
+def test_counts_are_capped(settings, api, personas):
+    settings.PAGE_COUNT_CAP = 2  # ten thousand in production
     body = api(personas.city_cadre).get("/api/v1/orgs").json()
     assert (body["count"], body["count_capped"], len(body["items"])) == (2, True, 4)
 

@@ -277,10 +277,8 @@ def test_membership_list_actions_export_masked_and_full_with_a_reason(tree, pers
     assert event.data["reason"] == "换届选举核对" and event.data["count"] == 5
 
 
-def test_an_export_over_the_limit_says_so(tree, personas, committed, console, monkeypatch):
-    from smartunion.members import roster
-
-    monkeypatch.setattr(getattr(roster, "export", roster), "EXPORT_MAX_ROWS", 3)  # members/roster/export.py
+def test_an_export_over_the_limit_says_so(tree, personas, committed, console, settings):
+    settings.ROSTER_EXPORT_MAX_ROWS = 3
     client = console(personas.county_cadre)
     response = client.post(EXPORT, {"org": tree.grassroots.pk, "mode": "masked"})
     assert "导出范围内有5名会员，超过单次导出上限3名，请选择更小的范围" in response.content.decode()

@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from smartunion.core import pagination
 from smartunion.core.errors import Invalid
 from smartunion.core.pagination import BadPage, paginate
 from smartunion.orgs.models import Organisation
@@ -45,8 +44,8 @@ def test_past_the_end_is_an_empty_page_with_the_count(orgs):
     assert page(orgs.none(), 1, 3) == {"count": 0, "count_capped": False, "page": 1, "page_size": 3, "items": []}
 
 
-def test_the_count_stops_at_the_cap(orgs, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+def test_the_count_stops_at_the_cap(orgs, settings):
+    settings.PAGE_COUNT_CAP = 4
     assert (page(orgs, 1, 3)["count"], page(orgs, 1, 3)["count_capped"]) == (4, True)
     # A page that ends the list past the cap still says "more than the cap".
     assert (page(orgs, 2, 6)["count"], page(orgs, 2, 6)["count_capped"]) == (4, True)

@@ -41,7 +41,7 @@ from smartunion.core.xlsx import parse_date
 from smartunion.members import roster, tasks
 from smartunion.members.cards import card_number, issue_card
 from smartunion.members.models import MemberCard, Membership, MembershipChange, Person, RosterImport
-from smartunion.members.roster import export, jobs
+from smartunion.members.roster import jobs
 from smartunion.members.roster.writer import RosterWriter
 from smartunion.members.services import membership_end, membership_start, person_upsert
 from smartunion.orgs.models import Organisation
@@ -616,8 +616,8 @@ def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, setting
     assert Membership.objects.filter(union=tree.grassroots, status="active").count() == 2
 
 
-def test_an_export_larger_than_the_limit_is_refused(tree, chair, people, monkeypatch):
-    monkeypatch.setattr(export, "EXPORT_MAX_ROWS", 1)
+def test_an_export_larger_than_the_limit_is_refused(tree, chair, people, settings):
+    settings.ROSTER_EXPORT_MAX_ROWS = 1
     with pytest.raises(Invalid) as exc:
         roster.export_roster(roster.roster_queryset(chair, tree.grassroots), by=chair, org=tree.grassroots)
     assert exc.value.fields == {"org": "导出范围内有2名会员，超过单次导出上限1名，请选择更小的范围"}

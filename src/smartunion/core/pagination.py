@@ -1,7 +1,8 @@
 """Page counts that stay cheap at province scale, and the one page shape of every API list.
 
 A COUNT over a province's million memberships costs 60 ms on SQLite and over 200 ms on PostgreSQL, for a number
-nobody reads past "more than 10,000". Lists count up to a cap and say "10000+" beyond it.
+nobody reads past "more than 10,000". Lists count up to a cap and say "10000+" beyond it (settings.PAGE_COUNT_CAP
+overrides COUNT_CAP).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
@@ -31,29 +33,37 @@ class BadPage(Invalid):
         super().__init__(message, **kwargs)
 
 
-def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, capped): the exact count up to `cap`, else (cap, True)."""
+def count_cap() -> int:
+    """Where counts stop: settings.PAGE_COUNT_CAP, else COUNT_CAP."""
+    return int(getattr(settings, "PAGE_COUNT_CAP", COUNT_CAP))
+
+
+def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
+    """(count, capped): the exact count up to `cap` (default count_cap()), else (cap, True)."""
+    if cap is None:
+        cap = count_cap()
     n = queryset.order_by()[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)
 
 
 def paginate(queryset: QuerySet, *, page: int, page_size: int, serialize: Callable[[Any], Any]) -> dict:
     """One page of an ordered queryset as every API list answers it:
-    {count, count_capped, page, page_size, items}; the count stops at COUNT_CAP (count_capped is then true)."""
+    {count, count_capped, page, page_size, items}; the count stops at count_cap() (count_capped is then true)."""
     if not (1 <= page <= MAX_PAGE) or not (1 <= page_size <= MAX_PAGE_SIZE):
         raise BadPage()
     start = (page - 1) * page_size
     items = [serialize(obj) for obj in queryset[start: start + page_size]]
     end = start + len(items)
-    if len(items) < page_size and (items or page == 1) and end <= COUNT_CAP:
+    cap = count_cap()
+    if len(items) < page_size and (items or page == 1) and end <= cap:
         count, capped = end, False  # this page holds the end of the list: no COUNT needed
     else:
-        count, capped = capped_count(queryset, COUNT_CAP)
+        count, capped = capped_count(queryset, cap)
     return {"count": count, "count_capped": capped, "page": page, "page_size": page_size, "items": items}
 
 
 class CappedPaginator(Paginator):
-    """Paginator for the console's large lists: counts at most COUNT_CAP rows."""
+    """Paginator for the console's large lists: counts at most count_cap() rows."""
 
     @cached_property
     def count(self):

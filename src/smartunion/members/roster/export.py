@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from smartunion.core import codes, pii
@@ -16,6 +17,11 @@ from smartunion.orgs.queries import can_manage, scoped
 
 EXPORT_COLUMNS = ("会员卡号", "所在工会", *COLUMNS)
 EXPORT_MAX_ROWS = 200_000  # a request-time export; a province asks per city
+
+
+def export_max_rows() -> int:
+    """The cap on one roster export (settings.ROSTER_EXPORT_MAX_ROWS overrides EXPORT_MAX_ROWS)."""
+    return int(getattr(settings, "ROSTER_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS))
 
 
 def roster_queryset(user, org: Organisation | None = None, *, full: bool = False) -> QuerySet[Membership]:
@@ -40,9 +46,9 @@ def export_roster(queryset: QuerySet[Membership], *, by, full: bool = False, rea
     reason = (reason or "").strip()
     if full and not reason:
         raise Invalid.from_fields({"reason": "请填写导出原因"})
-    total = queryset.count()
-    if total > EXPORT_MAX_ROWS:
-        raise Invalid.from_fields({"org": f"导出范围内有{total}名会员，超过单次导出上限{EXPORT_MAX_ROWS}名，"
+    total, limit = queryset.count(), export_max_rows()
+    if total > limit:
+        raise Invalid.from_fields({"org": f"导出范围内有{total}名会员，超过单次导出上限{limit}名，"
                                           f"请选择更小的范围"})
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_NAME)
