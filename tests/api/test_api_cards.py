@@ -212,7 +212,8 @@ def test_reporting_a_card_lost_twice_at_once_is_409(api, personas, my_card, monk
 
     stale = MemberCard.objects.get()
     cards.reissue_card(MemberCard.objects.get(), by=personas.worker)  # the first report
-    monkeypatch.setattr(cards, "active_card", lambda person: stale)  # the second read the card before that
+    # Stays: the second report read the card before the first revoked it, a race no single request makes.
+    monkeypatch.setattr(cards, "active_card", lambda person: stale)
     response = api(personas.worker).post("/api/v1/me/card/report-lost")
     assert response.status_code == 409
     assert response.json() == {"code": "already_revoked", "message": "该会员证已作废", "fields": {}}

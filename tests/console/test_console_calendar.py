@@ -31,6 +31,7 @@ def operator(tree):
 @pytest.fixture
 def december_application(tree, monkeypatch):
     """Filed on 30 December 2026: its 3-day deadline runs into 2027, which has no official schedule yet."""
+    # Django's clock (not the project's code): no time-freezing library is a dependency.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
     application, _ = join_apply(name="王芳", id_number=make_id_number("370102", dt.date(1990, 1, 1), 5),
                                 phone="13811112222", employer_name="济南乙商贸有限公司", work_region="370102",
@@ -91,6 +92,7 @@ def test_bad_dates_are_shown_on_the_form_and_nothing_is_loaded(operator, console
 
 
 def test_the_provincial_federation_may_use_the_page_a_city_cadre_may_not(personas, console, monkeypatch):
+    # Django's clock (not the project's code): no time-freezing library is a dependency.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI))
     province = console(personas.province_admin)
     response = province.get(LIST)
@@ -117,6 +119,7 @@ def test_the_review_queue_and_page_mark_an_estimated_deadline(personas, console,
 
 
 def test_the_transfer_pages_mark_an_estimated_release_deadline(tree, personas, console, monkeypatch):
+    # Django's clock (not the project's code): no time-freezing library is a dependency.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
     transfer = transfer_request(membership=personas.worker.person.memberships.get(status="active"),
                                 by=personas.worker, to_union=tree.qd_grassroots)

@@ -47,7 +47,7 @@ def d(text: str) -> dt.date:
 @pytest.fixture
 def warnings_fresh(monkeypatch):
     """The once-per-year warning is process state: start each test that counts warnings from none given."""
-    monkeypatch.setattr(calendar, "_warned_years", set())
+    monkeypatch.setattr(calendar, "_warned_years", set())  # stays: process state, not a function, reset per test
 
 
 # The official schedule (chinesecalendar) ---------------------------------------------------------------------------

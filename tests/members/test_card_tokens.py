@@ -49,7 +49,7 @@ def rejected(reason, message):
 
 
 def use_keyring(monkeypatch, ring):
-    monkeypatch.setattr(pii, "keyring", lambda: ring)
+    monkeypatch.setattr(pii, "keyring", lambda: ring)  # stays: a key ring object built by the test, not a setting
 
 
 def test_token_format_and_payload(member, settings, tree):

@@ -77,7 +77,7 @@ def gate(monkeypatch, owner, name: str, parties: int = 2):
         barrier.wait(timeout=10)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(owner, name, gated)
+    monkeypatch.setattr(owner, name, gated)  # stays: the real call, held until every thread is there (a forced race)
 
 
 def split(results):
@@ -257,6 +257,7 @@ def test_a_worker_losing_the_insert_to_an_on_behalf_filing_is_still_bound(transa
         assert cadre_done.wait(timeout=10)
         return original_bind(user, index, id_number)
 
+    # Stays: the real binding, held until the cadre's filing is done (the order no real timing guarantees).
     monkeypatch.setattr(member_services, "_bind_in_transaction", bind_after_the_cadre)
 
     def cadre_files():

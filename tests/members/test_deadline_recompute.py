@@ -36,7 +36,7 @@ def at(*args) -> dt.datetime:
 @pytest.fixture
 def clock(monkeypatch):
     def set_to(moment: dt.datetime):
-        monkeypatch.setattr(timezone, "now", lambda: moment)
+        monkeypatch.setattr(timezone, "now", lambda: moment)  # Django's clock: no time-freezing library is a dependency
 
     return set_to
 

@@ -200,7 +200,7 @@ def test_the_deadline_is_the_end_of_the_third_working_day(tree, town, submit):
     (dt.datetime(2025, 9, 30, 16, 30, tzinfo=SHANGHAI), dt.datetime(2025, 10, 11, 23, 59, 59, tzinfo=SHANGHAI)),
 ])
 def test_the_deadline_across_a_weekend_and_a_holiday(tree, town, submit, monkeypatch, submitted, expected):
-    monkeypatch.setattr(timezone, "now", lambda: submitted)
+    monkeypatch.setattr(timezone, "now", lambda: submitted)  # Django's clock: no time-freezing library is a dependency
     application = submit()
     assert (application.submitted_at, application.deadline) == (submitted, expected)
 
@@ -218,6 +218,7 @@ def test_review_days_come_from_the_nearest_federation_that_sets_them(tree, town,
 
 def test_a_frozen_friday_with_five_review_days(tree, town, submit, monkeypatch):
     Organisation.objects.filter(pk=tree.jinan.pk).update(review_days=5)
+    # Django's clock (not the project's code): no time-freezing library is a dependency.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2025, 1, 3, 10, 0, tzinfo=SHANGHAI))
     assert submit().deadline == dt.datetime(2025, 1, 10, 23, 59, 59, tzinfo=SHANGHAI)
 

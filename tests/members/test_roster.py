@@ -206,7 +206,7 @@ def test_progress_is_recorded_every_thousand_rows(tree, chair, monkeypatch):
             seen.append((fields["processed"], fields.get("status", "")))
         real(job_id, **fields)
 
-    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(jobs, "_update", spy)  # stays: a spy on the real writes, the only view of one run's steps
     rows = [[f"职工{i}", make_id_number("370102", dt.date(1990, 1, 1) + dt.timedelta(days=i // 1000), i % 1000),
              None, None, None, None, None, None, None, None] for i in range(2500)]
     job = validated(tree, chair, rows)
@@ -280,7 +280,7 @@ def test_card_numbers_are_consecutive_and_allocated_in_one_call(tree, chair, mon
         calls.append(count)
         return real(issuer, count)
 
-    monkeypatch.setattr(jobs, "allocate_numbers", spy)
+    monkeypatch.setattr(jobs, "allocate_numbers", spy)  # stays: a spy counting the real calls, one per batch
     rows = [[f"职工{i}", make_id_number("370102", dt.date(1990, 1, 1) + dt.timedelta(days=i // 1000), i % 1000),
              None, None, None, None, None, None, None, None] for i in range(1500)]
     job = roster.request_commit(validated(tree, chair, rows), by=chair)
@@ -333,6 +333,7 @@ def test_a_person_registered_meanwhile_is_matched_not_duplicated(tree, chair, mo
         person_upsert(name="陈晨", id_number=new_id, phone="13600000001", by=SYSTEM)
         return real(issuer, count)
 
+    # Stays: the only way to put another writer between the matching and the insert of one run.
     monkeypatch.setattr(jobs, "allocate_numbers", allocate_while_someone_registers)
     job = roster.request_commit(job, by=chair)
     assert (job.status, job.to_create) == ("done", 1)
@@ -578,6 +579,7 @@ def test_in_the_embedded_shape_jobs_run_in_a_thread_after_the_commit(db, setting
     settings.ROSTER_IMPORT_THREADS = True
     started = []
     real_start = tasks._start_thread
+    # Stays: the real start, keeping each thread so that the test can wait for it.
     monkeypatch.setattr(tasks, "_start_thread", lambda task, args: started.append(real_start(task, args)))
     task = FakeTask()
     with django_capture_on_commit_callbacks(execute=True):
@@ -601,6 +603,7 @@ def test_a_real_dry_run_and_commit_in_background_threads(tree, personas, setting
     settings.ROSTER_IMPORT_THREADS = True
     threads = []
     real_start = tasks._start_thread
+    # Stays: the real start, keeping each thread so that the test can wait for it.
     monkeypatch.setattr(tasks, "_start_thread", lambda task, args: threads.append(real_start(task, args)))
     rows = [["王芳", WANG_ID, "13800000001", "汉族", None, None, None, None, None, None]]
     job = roster.create_job(union=tree.grassroots, upload=upload(rows), by=personas.grassroots_cadre)
@@ -676,6 +679,7 @@ def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, m
             raise RuntimeError("worker killed")
         return real(rows, union, **kwargs)
 
+    # Stays: small batches and a worker killed in the second one, a crash mid-run no real input causes.
     monkeypatch.setattr(jobs, "BATCH", 4)
     monkeypatch.setattr(jobs, "match_rows", dies_in_the_second_batch)
     with pytest.raises(RuntimeError):
@@ -701,7 +705,7 @@ def test_a_dry_run_that_died_is_restarted_from_its_upload(tree, chair, people, m
 def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chair, people, monkeypatch):
     """Write batches of two rows; the second batch raises: the first stays written, the resumed run finds it
     unchanged and ends with exactly what an uninterrupted commit writes."""
-    monkeypatch.setattr(jobs, "WRITE_BATCH", 2)
+    monkeypatch.setattr(jobs, "WRITE_BATCH", 2)  # stays, with the killed writer below: a crash between two batches
     real, calls = RosterWriter.write, []
 
     def killed_in_the_second_batch(self, plans):
@@ -710,7 +714,7 @@ def test_a_commit_killed_midway_resumes_without_writing_anybody_twice(tree, chai
             raise RuntimeError("worker killed")
         return real(self, plans)
 
-    monkeypatch.setattr(RosterWriter, "write", killed_in_the_second_batch)
+    monkeypatch.setattr(RosterWriter, "write", killed_in_the_second_batch)  # stays: the process dies mid-commit
     job = validated(tree, chair)
     before = table_sizes()
     with pytest.raises(RuntimeError):
@@ -758,6 +762,7 @@ def test_a_stale_commit_that_wakes_up_after_being_resumed_writes_nothing(tree, c
         roster.resume_job(RosterImport.objects.get(pk=job.pk), by=chair)  # runs to the end here
         return real(issuer, count)
 
+    # Stays: the stalled run must be overtaken at this exact point, which no real timing guarantees.
     monkeypatch.setattr(jobs, "allocate_numbers", stall_and_get_taken_over)
     job = roster.request_commit(job, by=chair)
     assert counts_of(job) == ("done", 11, 11, 100, 3, 1, 1, 5, 1)
