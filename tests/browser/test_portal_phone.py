@@ -74,6 +74,8 @@ def test_sign_up_with_the_code_button_then_log_in_by_sms_code(channels, live_ser
     expect(button).to_be_disabled()
     expect(phone).to_have_url(base + "/register/")
     expect(form.locator("input[name='phone']")).to_have_value(NEW_PHONE)
+    assert no_sideways_scroll(phone)
+    phone.screenshot(path=SHOTS / "portal-register.png", full_page=True)
     message = OutboxMessage.objects.filter(channel="sms").latest("id")
     assert message.body.startswith("【齐鲁工惠】您的验证码是")
     code = re.search(r"验证码是(\d{6})", message.body).group(1)

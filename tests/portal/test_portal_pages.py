@@ -130,3 +130,10 @@ def test_unknown_url_is_the_chinese_404_page(client, db, url):
     html = response.content.decode()
     assert "<title>页面不存在 - 智慧工会</title>" in html
     assert "<h1>页面不存在</h1><p>您访问的页面不存在或已被删除。</p>" in html
+
+
+@pytest.mark.parametrize("url", ["/", "/login/", "/login/?by=sms", "/register/", "/password-reset/", "/unlock/",
+                                 "/agreement/", "/privacy/", "/offline/", "/directory/", "/notices/"])
+def test_no_template_comment_leaks_onto_a_page(client, db, url):
+    html = client.get(url).content.decode()
+    assert "{#" not in html and "#}" not in html and "{%" not in html
