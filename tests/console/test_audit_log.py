@@ -31,7 +31,7 @@ def rows(response) -> list[dict[str, str]]:
     """The list's rows as {column: text}."""
     cl = response.context["cl"]
     admin = cl.model_admin
-    return [{"action": admin.action_name(obj), "code": obj.action, "when": admin.when(obj),
+    return [{"action": admin.action_name(obj), "code": obj.action, "when": re.sub(r"<[^>]+>", "", admin.when(obj)),
              "operator": admin.operator(obj), "target": admin.target(obj), "orgs": admin.orgs(obj),
              "details": admin.details(obj)} for obj in cl.result_list]
 

@@ -143,7 +143,7 @@ register(Queue(
     lambda user: changelist(_JOBS, status__exact=RosterImport.Status.FAILED), visible=_may_manage, urgent=True,
     help="校验或导入失败、需要重新处理的名册"))
 register(Queue(
-    "members.roster.validated", ROSTER, "待确认导入",
+    "members.roster.validated", ROSTER, "待确认",
     lambda user: queries.roster_jobs(user, [RosterImport.Status.VALIDATED]).count(),
     lambda user: changelist(_JOBS, status__exact=RosterImport.Status.VALIDATED), visible=_may_manage,
     help="已校验完毕、等待确认导入的名册"))

@@ -155,7 +155,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
     @admin.display(description="时间", ordering="created_at")
     def when(self, obj):
-        return _when(obj.created_at)
+        return format_html('<span class="whitespace-nowrap">{}</span>', _when(obj.created_at))
 
     @admin.display(description="操作人")
     def operator(self, obj):
