@@ -96,3 +96,44 @@ def test_a_city_cadre_tree_stays_in_the_city(transactional_db, django_db_seriali
     status = page.evaluate("(url) => fetch(url).then(r => r.status)",
                            reverse("console:orgs_organisation_tree", args=[tree.qingdao.pk]))
     assert status == 404
+
+
+def test_the_region_filter_cascader_picks_a_county(transactional_db, django_db_serialized_rollback, tree, personas,
+                                                   live_server, page):
+    org_list = reverse("console:orgs_organisation_changelist")
+    log_in(page, live_server, personas.province_admin.username, org_list)
+    page.locator("#changelist a", has_text="筛选").first.click()
+    box = page.locator("#changelist-filter .su-cascader")
+    expect(box).to_have_attribute("data-ready", "1")
+    expect(box.locator("input[name='region_code']")).to_have_attribute("type", "hidden")
+    box.locator("select").nth(0).select_option(label="山东省")
+    box.locator("select").nth(1).select_option(label="青岛市")
+    box.locator("select").nth(2).select_option(label="市南区")
+    expect(box.locator("input[name='region_code']")).to_have_value("370202")
+    page.locator("#changelist-filter").get_by_role("button").filter(has_text="筛选").last.click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "region_code=370202" in page.url
+    names = [n.strip() for n in page.locator("#result_list tbody tr th a").all_inner_texts()]
+    assert names == ["市南区总工会", "市南区八大湖街道工会", "丙公司工会委员会"]
+
+
+def test_the_employer_form_cascader_shows_the_stored_region_and_picks_a_township(
+        transactional_db, django_db_serialized_rollback, tree, personas, live_server, page):
+    from smartunion.orgs.models import Region
+
+    Region.objects.create(code="370102001", name="解放路街道", level="township", parent_id="370102")
+    employer = tree.employer_without_union
+    url = reverse("console:orgs_employer_change", args=[employer.pk])
+    log_in(page, live_server, personas.city_cadre.username, url)
+    box = page.locator(".field-region .su-cascader")
+    expect(box).to_have_attribute("data-ready", "1")
+    selects = box.locator("select")
+    expect(selects).to_have_count(4)  # the stored county, and its townships offered below it
+    assert [selects.nth(i).evaluate("s => s.options[s.selectedIndex].text") for i in range(4)] == [
+        "山东省", "济南市", "历下区", "请选择乡镇（街道）"]
+    selects.nth(3).select_option(label="解放路街道")
+    expect(box.locator("input[name='region']")).to_have_value("370102001")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_load_state("domcontentloaded")
+    employer.refresh_from_db()
+    assert employer.region_id == "370102001"

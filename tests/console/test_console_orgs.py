@@ -16,7 +16,8 @@ EXPORT_HEADER = ("编号", "名称", "类型", "上级组织编号", "行政区�
                  "成立日期", "下辖会员")
 
 
-# Query counts: session, user, scope paths, COUNT, managing-role paths (add button), the page itself; the org list
+# Query counts: session, user, scope paths, COUNT, managing-role paths (add button), the kinds of federation the
+# cadre manages (the menu by role, console/site.py), the page itself; the org list
 # adds the tree panel's roots, the children of the single root and which rows of the page have children
 # (tests/console/test_tree_panel.py).
 
@@ -38,7 +39,7 @@ def test_organisation_changelist_query_count_does_not_grow_with_rows(extra, tree
                                                                       django_assert_num_queries):
     _add_orgs(tree, extra)
     client = console(personas.city_cadre)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(ORG_LIST)
     assert len(response.context["cl"].result_list) == 4 + extra
 
@@ -48,7 +49,7 @@ def test_employer_changelist_query_count_does_not_grow_with_rows(extra, tree, pe
                                                                   django_assert_num_queries):
     _add_employers(tree, extra)
     client = console(personas.city_cadre)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(EMPLOYER_LIST)
     assert len(response.context["cl"].result_list) == 2 + extra
 

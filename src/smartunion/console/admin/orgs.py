@@ -3,6 +3,9 @@ employers, cadre positions."""
 
 from __future__ import annotations
 
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
@@ -13,33 +16,158 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from unfold.admin import ModelAdmin
+from unfold.widgets import (
+    INPUT_CLASSES,
+    SELECT_CLASSES,
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from smartunion.accounts.models import User
 from smartunion.console import excel, imports
 from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service, scope_root
 from smartunion.console.admin.pii_fields import MaskedReplaceField, MaskedReplaceFormMixin
 from smartunion.console.site import console_site
+from smartunion.core import codes
 from smartunion.core.audit import log_event
 from smartunion.core.pii import mask_phone
 from smartunion.core.qr import qr_svg
-from smartunion.core.validators import validate_mobile
+from smartunion.core.validators import normalize_fullwidth, validate_mobile
+from smartunion.core.widgets import RegionCascaderWidget
 from smartunion.members import services as member_services
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Position, Region
 from smartunion.orgs.queries import can_manage, search_orgs, visible_employers, visible_orgs
+from smartunion.orgs.regions import code_prefix
 from smartunion.orgs.tree import chain_in_scope, tree_children, tree_roots, with_has_children
+
+# Region fields and filters: the cascader (core.widgets) styled as the theme's own inputs.
+
+REGION_CODE = re.compile(r"\d{6}(\d{3}){0,2}")
+
+
+def region_widget(**kwargs) -> RegionCascaderWidget:
+    return RegionCascaderWidget(input_class=" ".join(INPUT_CLASSES), select_class=" ".join(SELECT_CLASSES), **kwargs)
+
+
+def region_field(*, label: str, required: bool) -> forms.ModelChoiceField:
+    """A form field for a ForeignKey to Region, drawn as the cascader (its value is the region code)."""
+    return forms.ModelChoiceField(label=label, queryset=Region.objects.all(), required=required,
+                                  widget=region_widget(),
+                                  error_messages={"invalid_choice": "行政区划代码不存在，请逐级选择"})
+
+
+class RegionFilterForm(forms.Form):
+    def __init__(self, *args, name: str, label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[name] = forms.CharField(label=label, required=False, widget=region_widget())
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """所在地区: the rows whose region is the chosen one or lies below it (a range on the region code, so a city
+    takes its counties and townships)."""
+
+    title = "所在地区"
+    parameter_name = "region_code"
+    template = "unfold/filters/filters_field.html"
+
+    def has_output(self):
+        return True
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def choices(self, changelist):
+        yield {"form": RegionFilterForm(name=self.parameter_name, label="所在地区",
+                                        data={self.parameter_name: self.value()})}
+
+    def queryset(self, request, queryset):
+        code = (self.value() or "").strip()
+        if not REGION_CODE.fullmatch(code):
+            return queryset
+        prefix = code_prefix(code)
+        return queryset.filter(region_id__gte=prefix, region_id__lt=str(int(prefix) + 1).zfill(len(prefix)))
+
 
 # Organisations
 
+COMMON_PLATFORMS = ("美团", "饿了么", "顺丰", "京东", "中通", "圆通", "申通", "韵达", "极兔", "邮政EMS", "滴滴出行",
+                    "高德打车", "T3出行", "曹操出行", "货拉拉", "满帮", "抖音", "快手", "58到家")
+LOCATION_HINT = "纬度在前、经度在后，用逗号分隔，如 36.651200,117.120000（可在地图应用中查看地址的坐标）"
+
+
+def parse_location(text: str) -> tuple[Decimal, Decimal] | None:
+    """"纬度,经度" as two decimals (six places); None when empty; ValidationError with a Chinese message."""
+    text = normalize_fullwidth(text or "").strip()
+    if not text:
+        return None
+    parts = [p for p in re.split(r"[,，、;；\s]+", text) if p]
+    try:
+        lat, lng = (Decimal(p) for p in parts) if len(parts) == 2 else (None, None)
+    except InvalidOperation:
+        lat = lng = None
+    if lat is None or lng is None or not (lat.is_finite() and lng.is_finite()):
+        raise forms.ValidationError("请按“纬度,经度”填写两个数字，如 36.651200,117.120000", code="format")
+    if not -90 <= lat <= 90:
+        raise forms.ValidationError("纬度应在 -90 到 90 之间（纬度在前、经度在后）", code="latitude")
+    if not -180 <= lng <= 180:
+        raise forms.ValidationError("经度应在 -180 到 180 之间", code="longitude")
+    six = Decimal("0.000001")
+    return lat.quantize(six, rounding=ROUND_HALF_UP), lng.quantize(six, rounding=ROUND_HALF_UP)
+
 
 class OrganisationForm(MaskedReplaceFormMixin, forms.ModelForm):
+    region = region_field(label="行政区划", required=False)
     contact_phone = MaskedReplaceField(label="联系电话", mask=mask_phone, normalize=validate_mobile)
+    location = forms.CharField(label="经纬度", required=False, max_length=60, help_text=LOCATION_HINT,
+                               widget=UnfoldAdminTextInputWidget(attrs={"placeholder": "纬度,经度"}))
+    serves_employment_forms = forms.MultipleChoiceField(
+        label="面向的用工形式", required=False, choices=codes.choices("employment_form"),
+        widget=UnfoldAdminCheckboxSelectMultipleWidget, help_text="新就业形态联合工会：选择其面向的用工形式")
+    serves_platforms = forms.MultipleChoiceField(
+        label="面向的平台", required=False, choices=[(p, p) for p in COMMON_PLATFORMS],
+        widget=UnfoldAdminCheckboxSelectMultipleWidget)
+    other_platforms = forms.CharField(
+        label="其他平台", required=False, max_length=200,
+        help_text="上面没有的平台名称，多个用顿号或逗号分隔，如：闪送、达达",
+        widget=UnfoldAdminTextInputWidget(attrs={"placeholder": "如：闪送、达达"}))
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "parent", "region", "credit_code", "address", "latitude", "longitude",
-                  "founded_on", "contact_name", "contact_phone", "review_days", "serves_employment_forms",
-                  "serves_platforms"]
+        fields = ["name", "kind", "parent", "region", "credit_code", "address", "location", "founded_on",
+                  "contact_name", "contact_phone", "review_days", "serves_employment_forms", "serves_platforms",
+                  "other_platforms"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if "location" in self.fields and instance.latitude is not None and instance.longitude is not None:
+            lat, lng = (format(Decimal(v).normalize(), "f") for v in (instance.latitude, instance.longitude))
+            self.initial["location"] = f"{lat},{lng}"
+        if "serves_platforms" in self.fields:
+            stored = list(instance.serves_platforms or [])
+            self.initial["serves_platforms"] = [p for p in stored if p in COMMON_PLATFORMS]
+            self.initial["other_platforms"] = "、".join(p for p in stored if p not in COMMON_PLATFORMS)
+
+    def clean_location(self):
+        return parse_location(self.cleaned_data.get("location", ""))
+
+    def clean(self):
+        data = super().clean()
+        if "location" in self.fields:
+            location = data.pop("location", None)
+            data["latitude"], data["longitude"] = location if location else (None, None)
+        if "serves_platforms" in self.fields:
+            others = [p for p in re.split(r"[,，、;；\s]+", data.pop("other_platforms", "") or "") if p]
+            data["serves_platforms"] = list(dict.fromkeys([*data.get("serves_platforms", []), *others]))
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The two columns the one field stands for (construct_instance only copies the Meta fields).
+        if "latitude" in self.cleaned_data:
+            self.instance.latitude = self.cleaned_data["latitude"]
+            self.instance.longitude = self.cleaned_data["longitude"]
 
 
 UTF8 = {"ensure_ascii": False}
@@ -58,16 +186,17 @@ def tree_node(org, *, changelist: str) -> dict:
 class OrganisationAdmin(ScopedAdmin):
     form = OrganisationForm
     list_display = ["name", "kind", "region", "subtree_members", "children_link", "status"]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", RegionFilter, "status"]
+    list_filter_submit = True  # the region filter is a field of the filter form
     search_fields = ["name"]
-    autocomplete_fields = ["parent", "region"]
+    autocomplete_fields = ["parent"]
     readonly_fields = ["breadcrumbs", "member_count", "subtree_member_count", "status", "poster_link"]
     actions = ["export_xlsx"]
     change_list_template = "console/tree_changelist.html"
 
     class Media:
-        css = {"all": ["core/org-tree.css"]}
-        js = ["core/org-tree.js"]
+        css = {"all": ["core/org-tree.css", "core/region-cascader.css", "core/console-forms.css"]}
+        js = ["core/org-tree.js", "core/region-cascader.js"]
 
     @admin.display(description="下辖会员")
     def subtree_members(self, obj):
@@ -262,15 +391,29 @@ class RegionAdmin(ReadOnlyAdminMixin, ModelAdmin):
 # Employers
 
 
+class EmployerForm(forms.ModelForm):
+    region = region_field(label="所在区划", required=True)
+
+    class Meta:
+        model = Employer
+        fields = ["name", "credit_code", "region", "industry", "size", "address", "covering_union", "township_union"]
+
+
 @admin.register(Employer, site=console_site)
 class EmployerAdmin(ScopedAdmin):
+    form = EmployerForm
     list_display = ["name", "credit_code", "region", "covering_union", "township_union", "size"]
-    list_filter = ["size", "industry"]
+    list_filter = [RegionFilter, "size", "industry"]
+    list_filter_submit = True  # the region filter is a field of the filter form
     search_fields = ["name", "credit_code"]
-    autocomplete_fields = ["region", "covering_union", "township_union"]
+    autocomplete_fields = ["covering_union", "township_union"]
     actions = ["export_xlsx", "reattach_action"]
     change_list_template = "console/import_changelist.html"
     fields = ["name", "credit_code", "region", "industry", "size", "address", "covering_union", "township_union"]
+
+    class Media:
+        css = {"all": ["core/region-cascader.css"]}
+        js = ["core/region-cascader.js"]
 
     def get_queryset(self, request):
         return visible_employers(request.user).select_related("region", "covering_union", "township_union")
