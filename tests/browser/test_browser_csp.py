@@ -51,9 +51,12 @@ def test_console_pages_work_under_the_console_policy(tree, personas, live_server
     expect(page.locator("body")).to_contain_text("工作台")
     visit(page, live_server.url + "/console/orgs/organisation/")
     expect(page.locator("#result_list")).to_be_visible()
+    expect(page.locator("#org-tree")).to_have_attribute("data-ready", "1")  # the tree panel's script ran
     visit(page, f"{live_server.url}/console/orgs/organisation/{tree.lixia.pk}/change/")
     expect(page.locator("input[name='name']")).to_have_value("历下区总工会")
+    expect(page.locator(".field-region .su-cascader")).to_have_attribute("data-ready", "1")  # the region cascader
     # An autocomplete (select2 + XHR to the console) opens and searches.
+    visit(page, f"{live_server.url}/console/orgs/employer/{tree.employer.pk}/change/")
     page.locator(".select2-selection").first.click()
     page.locator(".select2-search__field").fill("济南")
     expect(page.locator(".select2-results__option").first).to_contain_text("济南")
