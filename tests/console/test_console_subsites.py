@@ -13,6 +13,11 @@ EMPTY_NOTICES = {"notices-TOTAL_FORMS": "0", "notices-INITIAL_FORMS": "0", "noti
                  "notices-MAX_NUM_FORMS": "1000"}
 
 
+def order(*keys) -> dict:
+    """The places chosen for the services of the grid (服务排序), first to last."""
+    return {f"service_order__{key}": str(place) for place, key in enumerate(keys, start=1)}
+
+
 @pytest.fixture
 def subsites(tree):
     return (Subsite.objects.create(org=tree.jinan, name="济南工惠", service_order=["me", "directory"]),
@@ -27,7 +32,7 @@ def test_city_cadre_sees_and_edits_only_their_subsite(personas, console, subsite
     assert "城市分站" in listing.content.decode() and "频道" not in listing.content.decode()
     response = client.post(f"{LIST}{jinan.pk}/change/", {
         "org": jinan.org_id, "name": "泉城工惠", "banner_title": "泉城工惠", "banner_text": "",
-        "service_order": '["directory", "me"]',
+        **order("directory", "me", "join", "membership", "card", "notices"),
         "notices-TOTAL_FORMS": "1", "notices-INITIAL_FORMS": "0", "notices-MIN_NUM_FORMS": "0",
         "notices-MAX_NUM_FORMS": "1000", "notices-0-title": "五一活动", "notices-0-body": "欢迎参加",
         "notices-0-published_at_0": "2026-05-01", "notices-0-published_at_1": "09:00:00",
@@ -35,34 +40,35 @@ def test_city_cadre_sees_and_edits_only_their_subsite(personas, console, subsite
     assert response.status_code == 302
     jinan.refresh_from_db()
     assert (jinan.name, jinan.service_order, [n.title for n in jinan.notices.all()]) == (
-        "泉城工惠", ["directory", "me"], ["五一活动"])
+        "泉城工惠", ["directory", "me", "join", "membership", "card", "notices"], ["五一活动"])
     assert set(AuditEvent.objects.filter(action__startswith="subsites.").values_list("action", flat=True)) == {
         "subsites.subsite.save", "subsites.notice.save"}
     missing = client.get(f"{LIST}{qingdao.pk}/change/", follow=True)
     assert "不存在" in missing.content.decode() and "青岛工惠" not in missing.content.decode()
 
 
-def test_unknown_service_in_the_order_is_refused_on_its_field(personas, console, subsites, refusals_of):
+def test_the_order_is_chosen_by_place_and_shown_completed(personas, console, subsites):
     jinan, _ = subsites
     client = console(personas.city_cadre)
+    form = client.get(f"{LIST}{jinan.pk}/change/").context["adminform"].form
+    assert form["service_order"].value() == ["me", "directory"]
+    page = client.get(f"{LIST}{jinan.pk}/change/").content.decode()
+    assert 'name="service_order"' not in page  # no JSON to type
+    assert '<option value="1" selected>第1位</option>' in page
+    # Two services given the same place keep their default order; one left without a place comes last.
     response = client.post(f"{LIST}{jinan.pk}/change/", {
-        "org": jinan.org_id, "name": "新名称", "banner_title": "", "banner_text": "",
-        "service_order": '["lottery"]', **EMPTY_NOTICES,
-    })
-    message = "未知的服务：lottery；可选：join、membership、card、directory、notices、me"
-    assert response.status_code == 200  # the form again, with what the cadre typed
-    form = response.context["adminform"].form
-    assert (form.errors["service_order"], form["name"].value()) == ([message], "新名称")
-    assert refusals_of(response) == [message]
+        "org": jinan.org_id, "name": "济南工惠", "banner_title": "", "banner_text": "",
+        "service_order__card": "1", "service_order__notices": "1", "service_order__join": "2",
+        "service_order__membership": "3", "service_order__directory": "4", **EMPTY_NOTICES})
+    assert response.status_code == 302
     jinan.refresh_from_db()
-    assert (jinan.name, jinan.service_order) == ("济南工惠", ["me", "directory"])
-    assert not AuditEvent.objects.filter(action__startswith="subsites.").exists()
+    assert jinan.service_order == ["card", "notices", "join", "membership", "directory", "me"]
 
 
 def test_a_refused_notice_writes_nothing_of_the_subsite_either(personas, console, subsites, refusals_of):
     jinan, _ = subsites
     response = console(personas.city_cadre).post(f"{LIST}{jinan.pk}/change/", {
-        "org": jinan.org_id, "name": "泉城工惠", "banner_title": "", "banner_text": "", "service_order": "[]",
+        "org": jinan.org_id, "name": "泉城工惠", "banner_title": "", "banner_text": "",
         "notices-TOTAL_FORMS": "1", "notices-INITIAL_FORMS": "0", "notices-MIN_NUM_FORMS": "0",
         "notices-MAX_NUM_FORMS": "1000", "notices-0-title": "通知", "notices-0-body": "响铃\x07",
         "notices-0-published_at_0": "2026-05-01", "notices-0-published_at_1": "09:00:00",
@@ -77,7 +83,7 @@ def test_deleting_a_notice_is_audited(tree, personas, console, subsites):
     notice = Notice.objects.create(subsite=jinan, title="旧通知", published_at=timezone.now())
     response = console(personas.city_cadre).post(f"{LIST}{jinan.pk}/change/", {
         "org": jinan.org_id, "name": "济南工惠", "banner_title": "", "banner_text": "",
-        "service_order": '["me", "directory"]',
+        **order("me", "directory"),
         "notices-TOTAL_FORMS": "1", "notices-INITIAL_FORMS": "1", "notices-MIN_NUM_FORMS": "0",
         "notices-MAX_NUM_FORMS": "1000", "notices-0-id": notice.pk, "notices-0-subsite": jinan.pk,
         "notices-0-title": "旧通知", "notices-0-body": "", "notices-0-published_at_0": "2026-05-01",
@@ -95,7 +101,7 @@ def test_only_a_federation_gets_a_subsite(tree, personas, console, refusals_of):
     assert [org.name for org in page.context["adminform"].form.fields["org"].queryset] == ["济南市总工会",
                                                                                           "历下区总工会"]
     response = console(personas.city_cadre).post(f"{LIST}add/", {
-        "org": tree.grassroots.pk, "name": "甲公司", "banner_title": "", "banner_text": "", "service_order": "[]",
+        "org": tree.grassroots.pk, "name": "甲公司", "banner_title": "", "banner_text": "",
         **EMPTY_NOTICES})
     assert response.context["adminform"].form.errors["org"][0].startswith("选择一个有效的选项")
     assert not Subsite.objects.exists()

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from smartunion.console.admin.base import Refused, ScopedAdmin, run_service, scope_root, xlsx_response
 from smartunion.console.site import console_site
@@ -36,8 +37,7 @@ class RosterUploadForm(forms.Form):
     union = forms.ModelChoiceField(label="导入到工会", queryset=Organisation.objects.none(),
                                    error_messages={"invalid_choice": "请选择您管理的基层工会、联合基层工会、"
                                                                      "乡镇（街道）工会或分工会"})
-    file = forms.FileField(label="名册文件（.xlsx）", widget=forms.ClearableFileInput(attrs={
-        "accept": ".xlsx", "class": "border rounded-default px-3 py-2"}))
+    file = forms.FileField(label="名册文件（.xlsx）", widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".xlsx"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,8 +53,8 @@ class RosterExportForm(forms.Form):
     org = forms.ModelChoiceField(label="导出范围", queryset=Organisation.objects.none(), required=False,
                                  help_text="不选择则导出全部管辖范围内的在册会员",
                                  error_messages={"invalid_choice": "请选择您管辖范围内的组织"})
-    reason = forms.CharField(label="完整导出原因", required=False, max_length=200, widget=forms.Textarea(
-        attrs={"rows": 2, "class": "border rounded-default px-3 py-2 w-full"}))
+    reason = forms.CharField(label="完整导出原因", required=False, max_length=200,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
