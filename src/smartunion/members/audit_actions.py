@@ -51,7 +51,8 @@ register_data_labels({
 }, values={
     "dispatch_reason": dict(JoinApplication.Dispatch.choices),
     "by": KIND_LABELS,
-    "where": {"console.people_search": "管理后台·查找人员"},
+    "where": {"console.people_search": "管理后台·查找人员", "console.person_list": "管理后台·职工实名信息",
+              "console.membership_list": "管理后台·会籍"},
 })
 register_data_labels({"to": "转交至组织编号"}, action="members.join_application.forward")
 register_data_labels({"to": "转入工会编号"}, action="members.transfer.request")

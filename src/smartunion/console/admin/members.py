@@ -30,6 +30,7 @@ from smartunion.members import roster, services
 from smartunion.members.forms import JoinForm, coded
 from smartunion.members.models import JoinApplication, Membership, Person, Transfer
 from smartunion.members.queries import active_membership, overdue_counts, overdue_join_applications
+from smartunion.members.search import audit_search, search_memberships, search_people
 from smartunion.orgs.models import Organisation, Position, subtree_q
 from smartunion.orgs.queries import is_unrestricted, managed_paths, scope_q, scoped
 
@@ -427,6 +428,18 @@ def export_selected_full(modeladmin, request, queryset):
     })
 
 
+SEARCH_HINT = "按完整姓名、18位身份证号码、11位手机号码或会员卡号精确查找"
+
+
+def _exact_search(request, search, queryset, term, *, where):
+    """The changelists' search box: members.search's exact look-ups (blind indexes for the numbers), audited for a
+    full ID number or phone like 查找人员."""
+    query, found = search(queryset, term)
+    if query is not None and query.audited:
+        audit_search(query, by=request.user, org=scope_root(request.user), results=found.count(), where=where)
+    return found, False
+
+
 @admin.register(Membership, site=console_site)
 class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = "union_path"
@@ -435,7 +448,8 @@ class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     ordering = ["union_path", "id"]
     list_display = ["card_number", "person_name", "union", "since", "status", "provisional"]
     list_filter = ["status", "provisional"]
-    search_fields = ["card_number"]
+    search_fields = ["card_number"]  # shows the search box; the look-ups are members.search's
+    search_help_text = SEARCH_HINT
     export_clear = {"person_name": "person__name"}
     readonly_fields = ["card_number", "person", "union", "since", "status", "ended_on", "provisional"]
     fields = readonly_fields
@@ -447,6 +461,9 @@ class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("person", "union")
+
+    def get_search_results(self, request, queryset, search_term):
+        return _exact_search(request, search_memberships, queryset, search_term, where="console.membership_list")
 
     def org_of(self, obj):
         return obj.union
@@ -460,6 +477,8 @@ class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = None
     list_display = ["masked_name", "masked_id", "masked_phone", "sex", "birth_date", "employment_form"]
     list_filter = ["sex", "employment_form"]
+    search_fields = ["name"]  # shows the search box; the look-ups are members.search's
+    search_help_text = SEARCH_HINT
     export_clear = {"masked_name": "name", "masked_id": "id_number", "masked_phone": "phone"}
     fields = ["masked_name", "masked_id", "masked_phone", "sex", "birth_date", "ethnicity", "education",
               "political_status", "employment_form", "employer", "reveal"]
@@ -481,6 +500,9 @@ class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     def reveal(self, obj):
         url = reverse("console:members_person_reveal", args=[obj.pk])
         return format_html('<a class="text-primary-600" href="{}">查看完整信息（将记录审计日志）</a>', url)
+
+    def get_search_results(self, request, queryset, search_term):
+        return _exact_search(request, search_people, queryset, search_term, where="console.person_list")
 
     def get_queryset(self, request):
         qs = Person.objects.all()
