@@ -318,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
     "stale-background-jobs": {"task": "members.mark_stale_jobs", "schedule": 5 * 60},
+    "member-figures": {"task": "members.recount_figures", "schedule": 24 * 3600},
 }
 # A running roster job writes a heartbeat at every batch; one silent this long died with its process.
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))

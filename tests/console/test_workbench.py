@@ -199,10 +199,10 @@ def test_the_workbench_query_count_is_fixed(tree, personas, console, django_asse
     _rows(unions, rows)
     client = console(personas.city_cadre)
     client.get(HOME)  # the session's first request writes the console's activity stamp
-    # The session, the user, their positions (the scope), the scope's top orgs and two figure counts, the reviewing
-    # positions and four review counts, the managing positions and three roster counts, and the kinds of the
-    # federations the cadre manages (the menu by role).
-    with django_assert_num_queries(16):
+    # The session, the user, their positions (the scope), the scope's top orgs with their figures, this month's new
+    # members, the reviewing positions and four review counts, the managing positions and three roster counts, and
+    # the kinds of the federations the cadre manages (the menu by role).
+    with django_assert_num_queries(15):
         response = client.get(HOME)
     assert sum(counts_on(response.content.decode()).values()) == rows * 7
 

@@ -25,8 +25,8 @@ from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import make_credit_code, make_id_number
 from smartunion.members.cards import allocate_numbers, card_number, issuer_for
 from smartunion.members.models import CardSequence, Membership, Person
+from smartunion.members.services.people import recount_member_figures
 from smartunion.orgs.models import SEGMENT, Employer, Organisation, Position, Region, segment
-from smartunion.orgs.services import recount_members
 from smartunion.subsites.models import Notice, Subsite
 
 DEMO_PASSWORD = "smartunion-demo"  # noqa: S105  documented demo password
@@ -391,7 +391,7 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     seeder.build_members(members)
     member_seconds = time.monotonic() - member_started
     progress("正在汇总各组织会员数……")
-    recount_members(Membership.objects.filter(status=Membership.Status.ACTIVE))
+    recount_member_figures()
     # The loader assigned ids itself: move the database's sequences past them before anything inserts normally.
     reset_sequences(Organisation, Employer, Person, Membership)
     build_applications(rng=seeder.rng, progress=progress)

@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from smartunion.members.dispatch import gig_forms
 from smartunion.members.models import JoinApplication, Membership, Person, RosterImport, Transfer
 from smartunion.orgs.models import SEGMENT, Organisation, subtree_q
 from smartunion.orgs.queries import is_unrestricted, managed_paths, scope_q, scoped
@@ -129,31 +128,35 @@ def roster_jobs(user, states: Iterable[str]) -> QuerySet[RosterImport]:
 
 @dataclass(frozen=True)
 class MemberFigures:
-    """A scope's figures: active members (the maintained subtree figures), memberships begun this month, and
-    active members whose employment form is a gig worker's (新就业形态)."""
+    """A scope's figures: its top orgs' names, active members (the maintained subtree figures), memberships begun
+    since `month_start`, and active members whose employment form is a gig worker's (新就业形态)."""
 
+    orgs: list[str]
     members: int
+    month_start: dt.date
     new_this_month: int
     gig_workers: int
 
 
 def member_figures(user, *, today: dt.date | None = None) -> MemberFigures:
-    """Three queries whatever the size of the scope's tree.
+    """Two queries whatever the size of the scope's tree.
 
     `members` adds the maintained `subtree_member_count` of the scope's top orgs (disjoint subtrees: managed_paths
-    keeps no path inside another). `new_this_month` counts active memberships whose `since` falls in this month,
-    from the index on (since, union_path), so it reads one month of memberships, not the subtree; it counts
-    a membership begun by a transfer or a reattachment too (for the union that received it, a new member). The gig
-    figure is not maintained: one count of the scope's active memberships joined to their people (every active
-    membership of the subtree is read), fine for a county or a city; a province's dashboard should keep it as a
-    maintained roll-up (see docs/architecture.md, Workbench)."""
+    keeps no path inside another), read with their names. `new_this_month` counts active memberships whose `since`
+    falls in this month, from the index on (since, union_path), so it reads one month of memberships, not the
+    subtree; a membership begun by a transfer or a reattachment counts too (for the union that received it, a new
+    member). The gig figure is maintained like the member figure (subtree_gig_member_count: kept as memberships start
+    and end, recounted nightly, since a member's employment form may change while they stay)."""
     today = today or timezone.localdate()
+    month_start = today.replace(day=1)
     if is_unrestricted(user):
         tops = Organisation.objects.filter(parent__isnull=True)
     else:
         tops = Organisation.objects.filter(path__in=managed_paths(user))
-    members = tops.aggregate(n=Sum("subtree_member_count"))["n"] or 0
+    top_rows = list(tops.order_by("path").values_list("name", "subtree_member_count", "subtree_gig_member_count"))
     active = scoped(Membership.objects.filter(status=Membership.Status.ACTIVE), user, field="union_path")
-    new = active.filter(since__gte=today.replace(day=1)).count()
-    gig = active.filter(person__employment_form__in=sorted(gig_forms())).count()
-    return MemberFigures(members=members, new_this_month=new, gig_workers=gig)
+    return MemberFigures(
+        orgs=[name for name, _, _ in top_rows], members=sum(row[1] for row in top_rows), month_start=month_start,
+        new_this_month=active.filter(since__gte=month_start).count(),
+        gig_workers=sum(row[2] for row in top_rows),
+    )

@@ -109,6 +109,10 @@ class Organisation(models.Model):
     # Maintained figures: active members of this org, and of its whole subtree.
     member_count = models.PositiveIntegerField("会员数", default=0, editable=False)
     subtree_member_count = models.PositiveIntegerField("下辖会员总数", default=0, editable=False)
+    # Of those, members whose employment form is a gig worker's (新就业形态): kept with every membership that starts or
+    # ends, and recounted nightly (a person's employment form may change while they stay a member).
+    gig_member_count = models.PositiveIntegerField("新就业形态会员数", default=0, editable=False)
+    subtree_gig_member_count = models.PositiveIntegerField("下辖新就业形态会员总数", default=0, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from smartunion.core import codes
@@ -303,19 +303,23 @@ def org_change_status(org: Organisation, action: str, *, by, note: str = "") -> 
 # Maintained member figures
 
 
-def adjust_member_count(org: Organisation, delta: int) -> None:
-    """Add `delta` active members to an org and to every ancestor's subtree figure, in one statement each."""
-    if not delta:
+def adjust_member_count(org: Organisation, delta: int, *, gig: int = 0) -> None:
+    """Add `delta` active members, `gig` of them gig workers, to an org and to every ancestor's subtree figures, in
+    one statement each."""
+    if not delta and not gig:
         return
-    Organisation.objects.filter(pk=org.pk).update(member_count=F("member_count") + delta)
+    Organisation.objects.filter(pk=org.pk).update(
+        member_count=F("member_count") + delta, gig_member_count=F("gig_member_count") + gig)
     Organisation.objects.filter(path__in=ancestor_paths(org.path)).update(
-        subtree_member_count=F("subtree_member_count") + delta
+        subtree_member_count=F("subtree_member_count") + delta,
+        subtree_gig_member_count=F("subtree_gig_member_count") + gig,
     )
 
 
-def recount_members(active: QuerySet) -> int:
-    """Recompute both figures from `active`, the active memberships (rows with a `union` foreign key), after bulk
-    loads; returns the number of orgs. The caller says which rows count, so orgs need not know the members app.
+def recount_members(active: QuerySet, *, gig: QuerySet | None = None) -> int:
+    """Recompute the figures from `active`, the active memberships (rows with a `union` foreign key), and the gig
+    figures from `gig` (those of gig workers; none given: set to 0), after bulk loads and nightly; returns the number
+    of orgs. The caller says which rows count, so orgs need not know the members app.
 
     Set-based, so it stays a handful of statements at 500k orgs: the direct counts in one UPDATE, then the subtree
     figures level by level from the deepest, each org adding its children's already-final figures.
@@ -324,16 +328,27 @@ def recount_members(active: QuerySet) -> int:
         active.filter(union=OuterRef("pk"))
         .order_by().values("union").annotate(n=Count("pk")).values("n")
     )
-    children = (
-        Organisation.objects.filter(parent=OuterRef("pk"))
-        .order_by().values("parent").annotate(s=Sum("subtree_member_count")).values("s")
+    direct_gig = (
+        gig.filter(union=OuterRef("pk")).order_by().values("union").annotate(n=Count("pk")).values("n")
+        if gig is not None else None
     )
+
+    def children(figure: str) -> Subquery:
+        return Subquery(
+            Organisation.objects.filter(parent=OuterRef("pk"))
+            .order_by().values("parent").annotate(s=Sum(figure)).values("s")
+        )
+
     with transaction.atomic():
-        total = Organisation.objects.update(member_count=Coalesce(Subquery(direct), 0))
+        total = Organisation.objects.update(
+            member_count=Coalesce(Subquery(direct), 0),
+            gig_member_count=Coalesce(Subquery(direct_gig), 0) if direct_gig is not None else Value(0),
+        )
         deepest = Organisation.objects.aggregate(d=Max("depth"))["d"] or 0
         for depth in range(deepest, -1, -1):
             Organisation.objects.filter(depth=depth).update(
-                subtree_member_count=F("member_count") + Coalesce(Subquery(children), 0)
+                subtree_member_count=F("member_count") + Coalesce(children("subtree_member_count"), 0),
+                subtree_gig_member_count=F("gig_member_count") + Coalesce(children("subtree_gig_member_count"), 0),
             )
     return total
 

@@ -13,6 +13,7 @@ from smartunion.core.bulk import insert_rows, reserve_ids
 from smartunion.core.validators import id_number_birth_date, id_number_sex
 from smartunion.members.cards import issue_cards
 from smartunion.members.changes import ChangeType, Reason
+from smartunion.members.dispatch import gig_forms
 from smartunion.members.models import Membership, MembershipChange, Person, RosterImport
 from smartunion.members.roster.matching import CREATE, UPDATE, Plan
 from smartunion.orgs.models import Employer, Organisation
@@ -81,7 +82,9 @@ class RosterWriter:
                                 self.note, self.actor_id, self.now))
             insert_rows(Membership, self.MEMBERSHIP_FIELDS, memberships)
             insert_rows(MembershipChange, self.CHANGE_FIELDS, changes)
-            adjust_member_count(self.union, len(creates))
+            gig = gig_forms()
+            adjust_member_count(self.union, len(creates),
+                                gig=sum(1 for plan in creates if plan.row.employment_form in gig))
         return len(creates), updated
 
     def _update_people(self, plans: list[Plan]) -> int:

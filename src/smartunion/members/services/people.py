@@ -20,9 +20,10 @@ from smartunion.core.validators import (
     validate_id_number,
     validate_mobile,
 )
+from smartunion.members.dispatch import gig_forms
 from smartunion.members.models import Membership, Person
 from smartunion.orgs.models import Organisation
-from smartunion.orgs.services import adjust_member_count
+from smartunion.orgs.services import adjust_member_count, recount_members
 
 CODED_FIELDS = {
     "ethnicity": ("ethnicity", "民族代码无效"),
@@ -91,7 +92,7 @@ def membership_start(*, person: Person, union: Organisation, card_number: str, s
                 person=person, union=union, union_path=union.path, card_number=card_number,
                 since=since or dt.date.today(), provisional=provisional,
             )
-            adjust_member_count(union, +1)
+            adjust_member_count(union, +1, gig=int(person.employment_form in gig_forms()))
             log_event("members.membership.start", actor=by, target=membership, org=union)
     except IntegrityError:
         raise Conflict(ALREADY_MEMBER, code="already_member") from None
@@ -109,7 +110,15 @@ def membership_end(membership: Membership, *, status: str = Membership.Status.EN
         locked.status = status
         locked.ended_on = dt.date.today()
         locked.save(update_fields=["status", "ended_on"])
-        adjust_member_count(locked.union, -1)
+        form = Person.objects.filter(pk=locked.person_id).values_list("employment_form", flat=True).first()
+        adjust_member_count(locked.union, -1, gig=-int(form in gig_forms()))
         log_event("members.membership.end", actor=by, target=locked, org=locked.union, data={"reason": reason})
     return locked
 
+
+
+def recount_member_figures() -> int:
+    """Recompute every org's maintained member figures from the memberships (set-based; nightly, and after bulk
+    loads): corrects a gig figure left behind when a member's employment form changed. Returns the number of orgs."""
+    active = Membership.objects.filter(status=Membership.Status.ACTIVE)
+    return recount_members(active, gig=active.filter(person__employment_form__in=sorted(gig_forms())))
