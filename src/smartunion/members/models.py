@@ -12,7 +12,7 @@ from smartunion.orgs.models import Employer, Organisation
 class Person(models.Model):
     """A real human, unique by the blind index of the ID number; sex and birth date come from the ID number."""
 
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField("姓名", max_length=50, db_index=True)  # 查找人员 looks people up by whole name
     id_number = EncryptedTextField("身份证号码")
     id_number_index = BlindIndexField(source="id_number", purpose="id_number", normalizer=normalize_id_number,
                                       unique=True)
