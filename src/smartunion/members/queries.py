@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from smartunion.members.models import JoinApplication, Membership, Person, RosterImport, Transfer
@@ -154,9 +154,13 @@ def member_figures(user, *, today: dt.date | None = None) -> MemberFigures:
     else:
         tops = Organisation.objects.filter(path__in=managed_paths(user))
     top_rows = list(tops.order_by("path").values_list("name", "subtree_member_count", "subtree_gig_member_count"))
-    active = scoped(Membership.objects.filter(status=Membership.Status.ACTIVE), user, field="union_path")
+    # The scope applies to an expression of union_path, not the column: the planner then reads this month's rows from
+    # the index on (since, union_path) rather than the whole subtree from the scope index (SQLite, without range
+    # statistics, took the scope index: 7 s for a province at 1M members).
+    month = Membership.objects.filter(status=Membership.Status.ACTIVE, since__gte=month_start).annotate(
+        scope_path=Concat("union_path", Value("")))
     return MemberFigures(
         orgs=[name for name, _, _ in top_rows], members=sum(row[1] for row in top_rows), month_start=month_start,
-        new_this_month=active.filter(since__gte=month_start).count(),
+        new_this_month=scoped(month, user, field="scope_path").count(),
         gig_workers=sum(row[2] for row in top_rows),
     )
