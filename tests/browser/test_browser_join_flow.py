@@ -86,8 +86,19 @@ def test_join_approve_card_verify(transactional_db, django_db_serialized_rollbac
     if phone_input.input_value() != NEWCOMER_PHONE:  # prefilled from the account; type it when it is not
         phone_input.fill(NEWCOMER_PHONE)
     form.locator("input[name='employer_name']").fill(EMPLOYER)
-    assert form.locator("select[name='work_region'] option[value='370102001']").count() == 1
-    form.locator("select[name='work_region']").select_option(value="370102001")
+    # 工作地区: the region cascader, picked select by select (province → city → county → township).
+    region = form.locator(".su-cascader")
+    expect(region).to_have_attribute("data-ready", "1")
+    expect(form.locator("input[name='work_region']")).to_be_hidden()
+    expect(region.locator(".su-cascader-hint")).to_be_hidden()
+    for level, code, name in (("province", "370000", "山东省"), ("city", "370100", "济南市"),
+                              ("county", "370102", "历下区"), ("township", "370102001", "解放路街道")):
+        select = region.locator(f"select[data-level='{level}']")
+        expect(select.locator(f"option[value='{code}']")).to_have_text(name)  # filled from /regions/children/
+        select.select_option(value=code)
+        expect(form.locator("input[name='work_region']")).to_have_value(code)
+    expect(region.locator("select")).to_have_count(4)
+    assert no_sideways_scroll(phone)
     form.locator("button[type='submit']").tap()
 
     expect(phone).to_have_url(base + "/me/membership/")

@@ -1,6 +1,7 @@
 """The worker portal on a phone (390 px, touch, a CJK font): sign-up with the inline code button and its countdown,
-log-in by SMS code, 我的 as a hub, the card page, installability (manifest, service worker, the card page offline)
-and the API docs rendering with every request to another host blocked.
+log-in by SMS code, 我的 as a hub, the card page, the join form's region cascader (and its code input without
+JavaScript), installability (manifest, service worker, the card page offline) and the API docs rendering with every
+request to another host blocked.
 
 Screenshots of the home page, 我的 and the card page go to $SMARTUNION_SCREENSHOTS (the system's temp folder when
 unset); `SMARTUNION_SCREENSHOTS=docs/screenshots pytest tests/browser/test_portal_phone.py` refreshes the ones in
@@ -20,9 +21,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 from tests.conftest import console_client
+from tests.members.conftest import join_values
 
 from smartunion.accounts.models import User
 from smartunion.core.models import OutboxMessage
+from smartunion.members.models import JoinApplication
+from smartunion.orgs.models import Region
 from smartunion.subsites.models import Notice, Subsite
 
 pytestmark = pytest.mark.usefixtures("transactional_db", "django_db_serialized_rollback")
@@ -164,6 +168,49 @@ def test_home_me_and_the_card_on_a_phone(channels, personas, live_server, phone)
     phone.locator("#report-lost-link").tap()
     expect(phone.locator("main h1")).to_have_text("挂失补办")
     expect(phone.locator("button.primary")).to_have_text("确认挂失补办")
+
+
+def test_the_join_form_s_region_on_a_phone_with_and_without_javascript(channels, tree, personas, live_server, phone,
+                                                                      new_context):
+    """工作地区 is the region cascader: four selects two a row across the card, the province's cities once the
+    province is picked; without JavaScript a code input with its hint, and the typed code is the application's."""
+    tree.lixia_town.region = Region.objects.create(code="370102001", name="解放路街道", level="township",
+                                                   parent_id="370102")
+    tree.lixia_town.save(update_fields=["region"])
+    base = live_server.url
+    sign_in(phone, base, personas.outsider)
+    phone.goto(base + "/join/")
+    region = phone.locator("form#join-form .su-cascader")
+    expect(region).to_have_attribute("data-ready", "1")
+    for level, code in (("province", "370000"), ("city", "370100"), ("county", "370102"), ("township", "370102001")):
+        region.locator(f"select[data-level='{level}']").select_option(value=code)
+    expect(region.locator("select")).to_have_count(4)
+    expect(region.locator("select option:checked")).to_have_text(["山东省", "济南市", "历下区", "解放路街道"])
+    boxes = [s.bounding_box() for s in region.locator("select").all()]
+    assert boxes[0]["y"] == boxes[1]["y"] < boxes[2]["y"] == boxes[3]["y"], boxes  # two a row
+    assert boxes[0]["width"] == boxes[1]["width"] and boxes[0]["x"] < boxes[1]["x"], boxes
+    # The theme's selects: the portal's 16 px type (no zoom on focus in iOS) and rounded border.
+    assert region.locator("select").first.evaluate("s => getComputedStyle(s).fontSize") == "16px"
+    assert region.locator("select").first.evaluate("s => getComputedStyle(s).borderTopLeftRadius") == "8px"
+    assert no_sideways_scroll(phone)
+    region.scroll_into_view_if_needed()
+    phone.screenshot(path=SHOTS / "portal-join-region.png")
+
+    # Without JavaScript: the code input and its hint; the code typed there is the application's region.
+    plain = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                        user_agent=IPHONE_UA, java_script_enabled=False).new_page()
+    sign_in(plain, base, personas.outsider)
+    plain.goto(base + "/join/")
+    form = plain.locator("form#join-form")
+    expect(form.locator(".su-cascader-hint")).to_contain_text("请填写行政区划代码")
+    expect(form.locator(".su-cascader-selects")).to_be_hidden()
+    values = join_values(1, phone="13900000009")
+    for name in ("name", "id_number", "phone", "employer_name", "work_region"):
+        form.locator(f"input[name='{name}']").fill(values[name])
+    form.locator("button[type='submit']").tap()
+    expect(plain).to_have_url(base + "/me/membership/")
+    application = JoinApplication.objects.get(applicant=personas.outsider)
+    assert (application.work_region_id, application.union_id) == ("370102001", tree.lixia_town.pk)
 
 
 def test_installable_and_the_card_page_offline(channels, personas, live_server, phone):

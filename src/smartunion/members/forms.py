@@ -44,7 +44,9 @@ class JoinForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["work_region"].choices = region_choices()
+        region = self.fields["work_region"]
+        if isinstance(region, forms.ChoiceField):  # a surface may draw it as the region cascader (a code input)
+            region.choices = region_choices()
         self.fields["employment_form"].choices = coded("employment_form")
         self.fields["education"].choices = coded("education")
         self.fields["political_status"].choices = coded("political_status")
