@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
+# Where tests keep their screenshots: the system's temp folder, so a run changes no tracked file;
+# `SMARTUNION_SCREENSHOTS=docs/screenshots pytest -m browser` refreshes the ones kept in the repository.
+SHOTS = Path(os.environ.get("SMARTUNION_SCREENSHOTS") or tempfile.gettempdir())
 
 
 def find_chromium() -> str | None:

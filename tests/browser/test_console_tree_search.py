@@ -1,16 +1,15 @@
 """The console's finding aids in a real browser: 查找人员 by ID number, the org tree's drill-down, the region cascader.
 
-The tree test saves docs/screenshots/console-tree.png (desktop size) for the issue's record."""
+The tree test saves console-tree.png (desktop size) in $SMARTUNION_SCREENSHOTS (see conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.urls import reverse
 from playwright.sync_api import expect
+from tests.browser.conftest import SHOTS
 from tests.conftest import PASSWORD, make_user
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console-tree.png"
+SCREENSHOT = SHOTS / "console-tree.png"
 
 
 def log_in(page, live_server, username: str, next_url: str) -> None:

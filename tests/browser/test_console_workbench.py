@@ -1,14 +1,14 @@
 """The console's workbench and audit log in a real browser: a city cadre lands on 工作台 with their city's counts and
 follows one to its list; the audit log's action filter narrows the list.
 
-Saves docs/screenshots/console-workbench.png and console-audit.png (desktop size) for the issue's record."""
+Saves console-workbench.png and console-audit.png (desktop size) in $SMARTUNION_SCREENSHOTS (see conftest.py)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
+from tests.browser.conftest import SHOTS
 from tests.conftest import PASSWORD
 from tests.console.test_workbench import application, job, member
 
@@ -16,8 +16,6 @@ from smartunion.core.actors import SYSTEM
 from smartunion.members.models import Membership
 from smartunion.members.services import transfer_request
 from smartunion.members.services.transfers import transfer_release
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def log_in(page, live_server, username: str, next_url: str = "/console/") -> None:
