@@ -82,7 +82,8 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
 class ConsoleLoginForm(AuthenticationForm):
     """Username + password, plus the TOTP code for accounts that enabled it; lockout messages in Chinese."""
 
-    otp = forms.CharField(label="动态口令（如已启用）", required=False, max_length=6)
+    otp = forms.CharField(label="动态口令（如已启用）", required=False, max_length=6, widget=forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}))
 
     error_messages = {
         **AuthenticationForm.error_messages,
