@@ -177,15 +177,16 @@ def test_query_count_does_not_grow_with_the_results(n, tree, personas, console, 
     assert len(response.context["rows"]) == n
 
 
-# The Person and Membership changelists' search box: the same exact look-ups
+# The Person and Membership changelists' search box: the same exact look-ups for a name or a card number; a full ID
+# number or phone is turned away from a GET (tests/console/test_search_guard.py) and goes to 查找人员 by POST.
 
 
 PERSON_LIST = reverse("console:members_person_changelist")
 MEMBERSHIP_LIST = reverse("console:members_membership_changelist")
 
 
-@pytest.mark.parametrize("term", [ZHANG_ID, "370102199003071238".lower(), "13900000001", "370102000000001", "张伟"])
-def test_the_changelists_find_by_every_kind_of_term(term, tree, personas, qd_member, console):
+@pytest.mark.parametrize("term", ["370102000000001", "张伟", " 张伟 "])
+def test_the_changelists_find_by_name_and_card_number(term, tree, personas, qd_member, console):
     client = console(personas.city_cadre)
     people = client.get(PERSON_LIST, {"q": term}).context["cl"].result_list
     memberships = client.get(MEMBERSHIP_LIST, {"q": term}).context["cl"].result_list
@@ -193,20 +194,8 @@ def test_the_changelists_find_by_every_kind_of_term(term, tree, personas, qd_mem
     assert [m.card_number for m in memberships] == ["370102000000001"]
 
 
-@pytest.mark.parametrize("term", ["3701021990", "张", "1390000", "李娜", "370202198811202460"])
+@pytest.mark.parametrize("term", ["3701021990", "张", "1390000", "李娜", "370202000000001"])
 def test_the_changelists_find_no_part_and_nothing_out_of_scope(term, tree, personas, qd_member, console):
     client = console(personas.city_cadre)
     assert list(client.get(PERSON_LIST, {"q": term}).context["cl"].result_list) == []
     assert list(client.get(MEMBERSHIP_LIST, {"q": term}).context["cl"].result_list) == []
-
-
-def test_a_changelist_search_by_phone_is_audited(tree, personas, console):
-    client = console(personas.county_cadre)
-    client.get(PERSON_LIST, {"q": "13900000001"})
-    client.get(MEMBERSHIP_LIST, {"q": ZHANG_ID})
-    client.get(MEMBERSHIP_LIST, {"q": "张伟"})
-    events = AuditEvent.objects.filter(action="members.person.search").order_by("id")
-    assert [(e.org_id, e.data) for e in events] == [
-        (tree.lixia.pk, {"by": "phone", "results": 1, "where": "console.person_list"}),
-        (tree.lixia.pk, {"by": "id_number", "results": 1, "where": "console.membership_list"}),
-    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.forms import Script
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -30,7 +32,7 @@ from smartunion.members import roster, services
 from smartunion.members.forms import JoinForm, coded
 from smartunion.members.models import JoinApplication, Membership, Person, Transfer
 from smartunion.members.queries import active_membership, overdue_counts, overdue_join_applications
-from smartunion.members.search import audit_search, search_memberships, search_people
+from smartunion.members.search import audit_search, parse_term, search_memberships, search_people
 from smartunion.orgs.models import Organisation, Position, subtree_q
 from smartunion.orgs.queries import is_unrestricted, managed_paths, scope_q, scoped
 
@@ -431,6 +433,30 @@ def export_selected_full(modeladmin, request, queryset):
 SEARCH_HINT = "按完整姓名、18位身份证号码、11位手机号码或会员卡号精确查找"
 
 
+PEOPLE_SEARCH_NOTICE = "按身份证号或手机号查找请使用「<a href=\"{}\">查找人员</a>」"
+
+
+class NumberSearchGuard:
+    """Person and Membership lists: a full ID number or phone is not searched from a GET ?q=, which would put it in
+    the URL, the web server's access logs and the browser history. console/search-guard.js sends such a term by POST
+    to 查找人员 instead; without the script the list turns the GET away with a message pointing there and a redirect
+    to itself without q (so the number is not drawn into the page or its further links)."""
+
+    @property
+    def media(self):
+        guard = Script("console/search-guard.js", **{"data-people-search": reverse("console:people_search")})
+        return super().media + forms.Media(js=[guard])
+
+    def changelist_view(self, request, extra_context=None):
+        query = parse_term(request.GET.get(SEARCH_VAR, ""))
+        if query is not None and query.audited:
+            messages.warning(request, format_html(PEOPLE_SEARCH_NOTICE, reverse("console:people_search")))
+            kept = request.GET.copy()
+            del kept[SEARCH_VAR]
+            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
+        return super().changelist_view(request, extra_context)
+
+
 def _exact_search(request, search, queryset, term, *, where):
     """The changelists' search box: members.search's exact look-ups (blind indexes for the numbers), audited for a
     full ID number or phone like 查找人员."""
@@ -441,7 +467,7 @@ def _exact_search(request, search, queryset, term, *, where):
 
 
 @admin.register(Membership, site=console_site)
-class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+class MembershipAdmin(NumberSearchGuard, ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = "union_path"
     # The (union_path, id) index serves this order, so the first page is a short index walk for any scope;
     # "newest first" would sort the whole scope (4.6 s for a province of 1M members on SQLite).
@@ -473,7 +499,7 @@ class MembershipAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
 
 @admin.register(Person, site=console_site)
-class PersonAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+class PersonAdmin(NumberSearchGuard, ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = None
     list_display = ["masked_name", "masked_id", "masked_phone", "sex", "birth_date", "employment_form"]
     list_filter = ["sex", "employment_form"]
