@@ -178,6 +178,9 @@ def test_the_join_form_s_region_on_a_phone_with_and_without_javascript(channels,
                                                    parent_id="370102")
     tree.lixia_town.save(update_fields=["region"])
     base = live_server.url
+    problems: list[str] = []  # CSP violations and script errors: the portal's policy allows no inline script
+    phone.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    phone.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(phone, base, personas.outsider)
     phone.goto(base + "/join/")
     region = phone.locator("form#join-form .su-cascader")
@@ -195,6 +198,7 @@ def test_the_join_form_s_region_on_a_phone_with_and_without_javascript(channels,
     assert no_sideways_scroll(phone)
     region.scroll_into_view_if_needed()
     phone.screenshot(path=SHOTS / "portal-join-region.png")
+    assert problems == []
 
     # Without JavaScript: the code input and its hint; the code typed there is the application's region.
     plain = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
