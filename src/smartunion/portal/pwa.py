@@ -1,4 +1,4 @@
-"""Installable portal: the web app manifest (named after the visitor's channel), its icons (PNG drawn here, no image
+"""Installable portal: the web app manifest (named after the visitor's subsite), its icons (PNG drawn here, no image
 file to ship or fetch) and the service worker, served from the root so that its scope is the whole portal.
 
 The service worker (templates/portal/sw.js) keeps the shell (stylesheet, scripts, icons, the offline page) and the
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from smartunion.portal.channel import brand
+from smartunion.portal.subsite import brand
 
 THEME = "#c8161d"
 BACKGROUND = "#f5f5f7"

@@ -23,7 +23,6 @@ from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
 from smartunion.portal.card_views import card_number_of
-from smartunion.portal.channel import channel
 from smartunion.portal.errors import add_refusal
 from smartunion.portal.forms import (
     ChangePasswordForm,
@@ -35,6 +34,7 @@ from smartunion.portal.forms import (
     UnlockForm,
 )
 from smartunion.portal.services import service_grid
+from smartunion.portal.subsite import current_subsite
 from smartunion.subsites.models import Notice
 
 
@@ -44,7 +44,7 @@ def _membership(request):
 
 
 def home(request):
-    subsite = channel(request)
+    subsite = current_subsite(request)
     notices = Notice.objects.filter(subsite=subsite)[:3] if subsite else []
     return render(request, "portal/home.html", {
         "subsite": subsite, "services": service_grid(subsite, member=_membership(request) is not None),
@@ -322,8 +322,8 @@ def directory_detail(request, pk: int):
 
 
 def notice_detail(request, pk: int):
-    """One notice of the visitor's channel."""
-    subsite = channel(request)
+    """One notice of the visitor's subsite."""
+    subsite = current_subsite(request)
     notice = get_object_or_404(Notice, pk=pk, subsite=subsite) if subsite else None
     if notice is None:
         raise Http404
@@ -331,15 +331,15 @@ def notice_detail(request, pk: int):
 
 
 def notices(request):
-    subsite = channel(request)
+    subsite = current_subsite(request)
     queryset = Notice.objects.filter(subsite=subsite) if subsite else Notice.objects.none()
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     return render(request, "portal/notices.html", {"subsite": subsite, "page": page})
 
 
 def _operator(request) -> Organisation | None:
-    """Who runs the channel: its federation, else the deployment's province."""
-    subsite = channel(request)
+    """Who runs the subsite: its federation, else the deployment's province."""
+    subsite = current_subsite(request)
     if subsite is not None:
         return subsite.org
     return Organisation.objects.filter(kind=Organisation.Kind.PROVINCE).order_by("path").first()

@@ -1,11 +1,11 @@
-"""Portal template tags: {% brand %} (the name of the visitor's channel, portal.channel), {% icon "home" %} (an
+"""Portal template tags: {% brand %} (the name of the visitor's subsite, portal.subsite), {% icon "home" %} (an
 inline SVG of portal.icons) and {% current_tab %} (the tab of the tab bar the page belongs to)."""
 
 from django import template
 from django.conf import settings
 
 from smartunion.portal import icons
-from smartunion.portal.channel import brand as channel_brand
+from smartunion.portal.subsite import brand as subsite_brand
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ TABS = {
 @register.simple_tag(takes_context=True)
 def brand(context) -> str:
     request = context.get("request")
-    return channel_brand(request) if request is not None else settings.PLATFORM_NAME
+    return subsite_brand(request) if request is not None else settings.PLATFORM_NAME
 
 
 @register.simple_tag

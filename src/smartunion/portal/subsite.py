@@ -1,4 +1,4 @@
-"""The channel (subsite) a visitor is on and its brand, looked up once per request: the header, the <title>, the
+"""The subsite (城市分站) a visitor is on and its brand, looked up once per request: the header, the <title>, the
 messages and the manifest all name the same one (subsites.queries: 济南工惠 for Jinan's workers, the province's name
 for everybody else, settings.PLATFORM_NAME without any subsite)."""
 
@@ -10,15 +10,15 @@ from smartunion.subsites.queries import brand_of, subsite_for
 _UNSET = object()
 
 
-def channel(request) -> Subsite | None:
+def current_subsite(request) -> Subsite | None:
     """The subsite `request`'s visitor sees (cached on the request)."""
-    found = getattr(request, "_portal_channel", _UNSET)
+    found = getattr(request, "_portal_subsite", _UNSET)
     if found is _UNSET:
         found = subsite_for(getattr(request, "user", None))
-        request._portal_channel = found
+        request._portal_subsite = found
     return found  # type: ignore[return-value]
 
 
 def brand(request) -> str:
-    """The channel's name."""
-    return brand_of(channel(request))
+    """The subsite's name."""
+    return brand_of(current_subsite(request))
