@@ -60,6 +60,9 @@ def test_the_form_has_chinese_labels(tree, personas, console, town):
     page = response.content.decode()
     assert "<h1 class=\"font-semibold text-lg mb-4\">代为申请入会</h1>" in page
     assert "source_token" not in page
+    # The work region is the cascader down to townships, not a select of every county and township.
+    assert 'class="su-cascader"' in page and 'data-deepest="township"' in page
+    assert '<select name="work_region"' not in page
 
 
 def test_errors_are_shown_on_their_fields_and_nothing_is_written(tree, personas, console, town):

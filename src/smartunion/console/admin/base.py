@@ -33,14 +33,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from unfold.admin import ModelAdmin
+from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES
 
 from smartunion.console import excel
 from smartunion.core.audit import log_event
 from smartunion.core.errors import DomainError, Forbidden
 from smartunion.core.pagination import CappedPaginator, capped_count
 from smartunion.core.pii import mask_id_number, mask_phone
+from smartunion.core.widgets import RegionCascaderWidget
 from smartunion.orgs.models import Organisation, Position
 from smartunion.orgs.queries import can_manage, is_unrestricted, managed_paths, scoped
+
+
+def region_widget(**kwargs) -> RegionCascaderWidget:
+    """Region fields and filters of every console page: the cascader (core.widgets) styled as the theme's inputs."""
+    return RegionCascaderWidget(input_class=" ".join(INPUT_CLASSES), select_class=" ".join(SELECT_CLASSES), **kwargs)
 
 REFUSALS = (DomainError, ValidationError, PermissionError)
 _REFUSED = "_console_refused"  # request attribute: the refusal to show on the change form drawn again

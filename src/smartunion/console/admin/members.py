@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef
 from django.forms import Script
 from django.http import HttpResponseRedirect
@@ -20,6 +21,7 @@ from smartunion.console.admin.base import (
     ReadOnlyAdminMixin,
     Refused,
     ScopedAdmin,
+    region_widget,
     run_service,
     scope_root,
     xlsx_response,
@@ -103,9 +105,16 @@ class ReviewForm(forms.Form):
         return data
 
 
+REGION_CODE_HINT = "请选择地区，或填写6位、9位或12位行政区划代码"
+
+
 class OnBehalfForm(JoinForm):
     """The join fields, for a cadre filing for a worker (the portal's form without the poster token)."""
 
+    # The work region as the cascader (a code; members.services checks its level and that it exists).
+    work_region = forms.CharField(label="工作地区", max_length=12, error_messages={"required": "请选择工作地区"},
+                                  validators=[RegexValidator(r"^\d{6}(\d{3}){0,2}$", REGION_CODE_HINT)],
+                                  widget=region_widget(deepest="township"))
     ethnicity = forms.ChoiceField(label="民族", choices=[], required=False)
     address = forms.CharField(label="住址（选填）", max_length=200, required=False)
 

@@ -17,15 +17,20 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from unfold.admin import ModelAdmin
 from unfold.widgets import (
-    INPUT_CLASSES,
-    SELECT_CLASSES,
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminTextInputWidget,
 )
 
 from smartunion.accounts.models import User
 from smartunion.console import excel, imports
-from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service, scope_root
+from smartunion.console.admin.base import (
+    ReadOnlyAdminMixin,
+    Refused,
+    ScopedAdmin,
+    region_widget,
+    run_service,
+    scope_root,
+)
 from smartunion.console.admin.pii_fields import MaskedReplaceField, MaskedReplaceFormMixin
 from smartunion.console.site import console_site
 from smartunion.core import codes
@@ -33,7 +38,6 @@ from smartunion.core.audit import log_event
 from smartunion.core.pii import mask_phone
 from smartunion.core.qr import qr_svg
 from smartunion.core.validators import normalize_fullwidth, validate_mobile
-from smartunion.core.widgets import RegionCascaderWidget
 from smartunion.members import services as member_services
 from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Employer, Organisation, Position, Region
@@ -44,10 +48,6 @@ from smartunion.orgs.tree import chain_in_scope, tree_children, tree_roots, with
 # Region fields and filters: the cascader (core.widgets) styled as the theme's own inputs.
 
 REGION_CODE = re.compile(r"\d{6}(\d{3}){0,2}")
-
-
-def region_widget(**kwargs) -> RegionCascaderWidget:
-    return RegionCascaderWidget(input_class=" ".join(INPUT_CLASSES), select_class=" ".join(SELECT_CLASSES), **kwargs)
 
 
 def region_field(*, label: str, required: bool) -> forms.ModelChoiceField:
