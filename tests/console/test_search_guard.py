@@ -66,3 +66,16 @@ def test_the_people_search_page_takes_what_the_guard_posts(tree, personas, conso
     assert [row["name"] for row in response.context["rows"]] == ["张*"]
     html = response.content.decode()
     assert "按手机号码查找“139****0001”" in html and "13900000001" not in html
+
+
+@pytest.mark.parametrize(("model", "changelist", "kept"), [("person", PERSON_LIST, "sex=1"),
+                                                           ("membership", MEMBERSHIP_LIST, "status=active")])
+@pytest.mark.parametrize("export", ["export_current", "export_current_full"])
+def test_an_export_url_with_a_full_number_is_turned_away_like_the_list(model, changelist, kept, export, tree,
+                                                                      personas, console):
+    client = console(personas.province_admin)
+    response = client.get(reverse(f"console:members_{model}_{export}") + f"?q={ZHANG_ID}&{kept}")
+    assert (response.status_code, response["Location"]) == (302, f"{changelist}?{kept}")
+    assert flashed(client.get(response["Location"])) == [NOTICE]
+    assert not AuditEvent.objects.filter(action__in=["members.person.search", "console.list.export",
+                                                     "console.list.export_full"]).exists()

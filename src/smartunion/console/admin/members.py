@@ -456,14 +456,29 @@ class NumberSearchGuard:
         guard = Script("console/search-guard.js", **{"data-people-search": reverse("console:people_search")})
         return super().media + forms.Media(js=[guard])
 
-    def changelist_view(self, request, extra_context=None):
+    def _turn_away(self, request, to: str):
+        """A redirect to `to` without q, when the GET's q holds a full ID number or phone; else None."""
         query = parse_term(request.GET.get(SEARCH_VAR, ""))
-        if query is not None and query.audited:
-            messages.warning(request, format_html(PEOPLE_SEARCH_NOTICE, reverse("console:people_search")))
-            kept = request.GET.copy()
-            del kept[SEARCH_VAR]
-            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
-        return super().changelist_view(request, extra_context)
+        if query is None or not query.audited:
+            return None
+        messages.warning(request, format_html(PEOPLE_SEARCH_NOTICE, reverse("console:people_search")))
+        kept = request.GET.copy()
+        del kept[SEARCH_VAR]
+        return HttpResponseRedirect(f"{to}?{kept.urlencode()}" if kept else to)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._turn_away(request, request.path) or super().changelist_view(request, extra_context)
+
+    # The exports of the current results read the same q (a hand-made URL could carry a number): turned away alike.
+
+    def _list_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def export_current_view(self, request):
+        return self._turn_away(request, self._list_url()) or super().export_current_view(request)
+
+    def export_current_full_view(self, request):
+        return self._turn_away(request, self._list_url()) or super().export_current_full_view(request)
 
 
 def _exact_search(request, search, queryset, term, *, where):
