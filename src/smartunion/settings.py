@@ -286,8 +286,8 @@ if LOG_FILE:
 
 # The console (django-unfold): Chinese menu, grouped by what a cadre does.
 UNFOLD = {
-    "SITE_TITLE": "智慧工会 · 管理后台",
-    "SITE_HEADER": "智慧工会管理后台",
+    "SITE_TITLE": f"{PLATFORM_NAME} · 管理后台",
+    "SITE_HEADER": f"{PLATFORM_NAME}管理后台",
     "SITE_SYMBOL": "groups",
     # On every console page: what makes any form control the theme did not render visible (console/console.css).
     "STYLES": [lambda request: static("console/console.css")],

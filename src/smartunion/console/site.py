@@ -10,6 +10,7 @@ from functools import update_wrapper
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse_lazy
 from unfold.forms import AuthenticationForm
@@ -114,8 +115,8 @@ class ConsoleLoginForm(AuthenticationForm):
 
 
 class ConsoleSite(UnfoldAdminSite):
-    site_header = "智慧工会管理后台"
-    site_title = "智慧工会"
+    site_header = f"{settings.PLATFORM_NAME}管理后台"
+    site_title = settings.PLATFORM_NAME
     index_title = "工作台"
     index_template = "console/workbench.html"
     login_form = ConsoleLoginForm
