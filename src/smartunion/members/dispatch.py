@@ -86,10 +86,12 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
     if source_union is not None:
         return DispatchResult(source_union, D.SCAN, f"通过“{source_union.name}”的入会二维码申请，由该工会受理")
 
+    # Employers are read without their unions (a join over two wide org rows costs more to build than the query
+    # itself); the covering union of the one employer found is then one primary-key read, and none at all when the
+    # name matches nobody, the usual case of a new employer.
     employer = None
     if employer_credit_code:
-        employer = Employer.objects.select_related("covering_union", "township_union").filter(
-            credit_code=employer_credit_code).first()
+        employer = Employer.objects.filter(credit_code=employer_credit_code).order_by().first()
         if employer is not None and _active_union(employer.covering_union):
             return DispatchResult(employer.covering_union, D.CREDIT_CODE,
                                   f"统一社会信用代码与“{employer.name}”一致，由其所属工会“{employer.covering_union.name}”受理",
@@ -98,7 +100,7 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
     candidates: list[Employer] = []
     if employer is None:
         normalized = normalize_employer_name(employer_name, region=work_region.code)
-        matches = list(Employer.objects.select_related("covering_union", "township_union").filter(
+        matches = list(Employer.objects.filter(
             county_code=_county_of(work_region), normalized_name=normalized).order_by("id")[:10])
         if len(matches) == 1:
             employer = matches[0]
@@ -107,7 +109,8 @@ def dispatch(*, work_region: Region, employer_name: str, employer_credit_code: s
                                       f"单位名称与“{employer.name}”一致，由其所属工会“{employer.covering_union.name}”受理",
                                       employer=employer)
         elif len(matches) > 1:
-            candidates = matches
+            candidates = list(Employer.objects.select_related("covering_union").filter(
+                pk__in=[e.pk for e in matches]).order_by("id"))
 
     if not candidates and (employment_form in gig_forms() or gig_platform):
         joint = gig_union_for(work_region, employment_form=employment_form, platform=gig_platform)
