@@ -94,9 +94,17 @@ def test_workflow_steps_read_with_their_state_labels():
         == [("原状态", "待审核"), ("新状态", "已通过")]
     assert audit.readable_text("members.transfer.release", {"from": "approved", "to": "completed", "note": "同意"}) \
         == "原状态：接收方已同意；新状态：已完成；说明：同意"
-    # A forward names the org it went to (an id), not a state.
+    # A forward names the org it went to (an id), not a state: the action's own word comes first.
     assert audit.readable_text("members.join_application.forward", {"from": "pending", "to": 12}) \
-        == "原状态：待审核；转交至组织编号：12"
+        == "转交至组织编号：12；原状态：待审核"
+
+
+def test_the_words_follow_the_declared_order_not_the_stored_one():
+    """PostgreSQL's jsonb stores keys sorted by length: the words must read the same whatever order data comes in."""
+    data = {"note": "同意", "to": "completed", "from": "approved"}
+    assert audit.readable_text("members.transfer.release", data) == "原状态：接收方已同意；新状态：已完成；说明：同意"
+    assert audit.readable_text("console.list.export", {"masked": True, "count": 2, "list": "members.membership"}) \
+        == "列表：会籍；数量：2；脱敏：是"
 
 
 def test_data_reads_as_words():

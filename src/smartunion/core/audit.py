@@ -74,6 +74,7 @@ def _org_of(target):
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _ACTIONS: dict[str, str] = {}
 _KEYS: dict[tuple[str, str], str] = {}  # (action or "", key) -> label
+_KEY_RANK: dict[tuple[str, str], int] = {}  # (action or "", key) -> order of declaration
 _VALUES: dict[str, dict[str, str]] = {}  # key -> coded value -> label
 _STATES: dict[str, dict[str, str]] = {}  # workflow name -> state -> label
 
@@ -97,6 +98,7 @@ def register_data_labels(keys: Mapping[str, str], *, action: str = "",
     for the coded values of a key ({"role": {"chair": "主席"}})."""
     for key, label in keys.items():
         _KEYS[(action, key)] = label
+        _KEY_RANK.setdefault((action, key), len(_KEY_RANK))
     for key, mapping in (values or {}).items():
         _VALUES.setdefault(key, {}).update(mapping)
 
@@ -113,6 +115,17 @@ def action_label(action: str) -> str:
 
 def registered_actions() -> dict[str, str]:
     return dict(_ACTIONS)
+
+
+def _key_order(action: str, key: str, written: int) -> tuple[int, int]:
+    """Where a key's pair goes: the keys an action declares for itself in their order, then the shared keys in the
+    order they were declared, then undeclared keys as written. PostgreSQL's jsonb keeps keys sorted by length, not as
+    written, so the order of the words must not depend on the stored order."""
+    if (action, key) in _KEY_RANK:
+        return (0, _KEY_RANK[(action, key)])
+    if ("", key) in _KEY_RANK:
+        return (1, _KEY_RANK[("", key)])
+    return (2, written)
 
 
 def key_label(action: str, key: str) -> str:
@@ -168,11 +181,14 @@ def _field_names(target_type: str, names: list) -> str:
 
 
 def readable_data(action: str, data: Any, *, target_type: str = "") -> list[tuple[str, str]]:
-    """An event's data as (label, text) pairs, in the order it was written; empty values left out."""
+    """An event's data as (label, text) pairs, in the order its keys were declared (see _key_order); empty values
+    left out."""
     if not isinstance(data, dict):
         return [] if data in (None, "", []) else [("详情", _text(data, action=action))]
     pairs = []
-    for key, value in data.items():
+    ordered = sorted(enumerate(data), key=lambda pair: _key_order(action, pair[1], pair[0]))
+    for _, key in ordered:
+        value = data[key]
         if value is None or value == "" or value == [] or value == {}:
             continue  # nothing said: an empty note, no reason given
         if key == "fields" and isinstance(value, list):
@@ -198,7 +214,7 @@ register_actions({
     "core.behaviour_event.purge": "清理过期行为记录",
 })
 register_data_labels({
-    "from": "原状态", "to": "新状态", "note": "说明", "reason": "原因", "fields": "涉及字段", "count": "数量",
+    "from": "原状态", "to": "新状态", "note": "说明", "fields": "涉及字段", "reason": "原因", "count": "数量",
     "rows": "行数", "total": "总行数", "processed": "已处理行数", "file": "文件", "file_name": "文件名",
     "bytes": "文件大小（字节）", "kept": "保留的原数据库", "version": "版本", "previous_version": "原版本",
     "old": "原值", "new": "新值", "created": "新建", "updated": "更新", "deleted": "删除条数", "before": "截止",

@@ -47,7 +47,7 @@ register_actions({
 register_data_labels({
     "dispatch_reason": "分派依据", "real_name_bound": "已实名绑定账号", "renumbered_from": "原会员卡号",
     "to_create": "新增", "to_update": "更新", "unchanged": "无变化", "conflicts": "冲突", "rejected": "出错",
-    "results": "结果数", "by": "查找方式", "where": "页面",
+    "by": "查找方式", "results": "结果数", "where": "页面",
 }, values={
     "dispatch_reason": dict(JoinApplication.Dispatch.choices),
     "by": KIND_LABELS,
