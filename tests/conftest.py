@@ -32,6 +32,20 @@ from smartunion.orgs import services
 from smartunion.orgs.models import Organisation, Position
 
 PASSWORD = "correct-horse-42"
+# `next` addresses that leave the site (scheme-relative, a backslash a browser reads as a slash, another scheme or
+# host): every view that takes `next` must send them to its default page (console and portal log-in tests).
+OFF_SITE = [
+    "//evil.example.com",
+    "https://evil.example.com/x",
+    "/\\evil.example.com",
+    "\\\\evil.example.com",
+    "javascript:alert(1)",
+    "http:/evil.example.com",
+    "///evil.example.com",
+    "https:evil.example.com",
+    " //evil.example.com",
+    "http://testserver@evil.example.com/",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,20 @@ DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
 SHOTS = Path(os.environ.get("SMARTUNION_SCREENSHOTS") or tempfile.gettempdir())
 
 
+def log_in(page, live_server, username: str, next_url: str = "/console/") -> None:
+    """Sign a cadre in through the console's log-in form and land on `next_url`."""
+    from playwright.sync_api import expect
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{live_server.url}/console/login/?next={next_url}")
+    form = page.locator("form#login-form")
+    form.locator("input[name='username']").fill(username)
+    form.locator("input[name='password']").fill(PASSWORD)
+    form.locator("[type='submit']").click()
+    page.wait_for_load_state("domcontentloaded")
+    expect(page).to_have_url(live_server.url + next_url)
+
+
 def find_chromium() -> str | None:
     """Debian's Chromium, or the executable named by SMARTUNION_CHROMIUM; None when there is none."""
     override = os.environ.get("SMARTUNION_CHROMIUM", "").strip()

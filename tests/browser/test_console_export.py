@@ -9,19 +9,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from tests import rows
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "console_export.png"
 
 
-def log_in(page, live_server, username: str, next_url: str) -> None:
-    page.goto(f"{live_server.url}/console/login/?next={next_url}")
-    form = page.locator("form#login-form")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(PASSWORD)
-    form.locator("[type='submit']").click()
-    page.wait_for_load_state("domcontentloaded")
-    expect(page).to_have_url(live_server.url + next_url)
 
 
 def test_export_of_the_current_results_of_a_filtered_list(transactional_db, django_db_serialized_rollback, tree,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 from tests import rows
-from tests.browser.test_console_export import log_in
+from tests.browser.conftest import log_in
 
 from smartunion.subsites.models import Subsite
 

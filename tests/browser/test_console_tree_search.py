@@ -6,20 +6,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from playwright.sync_api import expect
-from tests.browser.conftest import SHOTS
-from tests.conftest import PASSWORD, make_user
+from tests.browser.conftest import SHOTS, log_in
+from tests.conftest import make_user
 
 SCREENSHOT = SHOTS / "console-tree.png"
 
 
-def log_in(page, live_server, username: str, next_url: str) -> None:
-    page.goto(f"{live_server.url}/console/login/?next={next_url}")
-    form = page.locator("form#login-form")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(PASSWORD)
-    form.locator("[type='submit']").click()
-    page.wait_for_load_state("domcontentloaded")
-    expect(page).to_have_url(live_server.url + next_url)
 
 
 def test_person_search_by_id_number_finds_the_masked_member(transactional_db, django_db_serialized_rollback, tree,

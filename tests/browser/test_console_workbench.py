@@ -8,24 +8,13 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from tests.browser.conftest import SHOTS
-from tests.conftest import PASSWORD
+from tests.browser.conftest import SHOTS, log_in
 from tests.console.test_workbench import application, job, member
 
 from smartunion.core.actors import SYSTEM
 from smartunion.members.models import Membership
 from smartunion.members.services import transfer_request
 from smartunion.members.services.transfers import transfer_release
-
-
-def log_in(page, live_server, username: str, next_url: str = "/console/") -> None:
-    page.goto(f"{live_server.url}/console/login/?next={next_url}")
-    form = page.locator("form#login-form")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(PASSWORD)
-    form.locator("[type='submit']").click()
-    page.wait_for_load_state("domcontentloaded")
-    expect(page).to_have_url(live_server.url + next_url)
 
 
 def count_of(page, key: str):

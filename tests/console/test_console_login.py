@@ -8,12 +8,12 @@ import pyotp
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
+from tests.conftest import OFF_SITE, PASSWORD
 
 from smartunion.accounts.models import User
 from smartunion.accounts.services import totp_begin, totp_confirm
 from smartunion.core.models import AuditEvent
 
-PASSWORD = "correct-horse-42"  # tests/conftest.py
 LOGIN = "/console/login/?next=/console/"  # where /console/ sends an anonymous visitor
 
 
@@ -44,20 +44,6 @@ def test_login_honours_next_inside_the_console(client, personas):
     response = client.post("/console/login/?next=/console/orgs/organisation/",
                            {"username": "city_cadre", "password": PASSWORD})
     assert (response.status_code, response.url) == (302, "/console/orgs/organisation/")
-
-
-OFF_SITE = [
-    "//evil.example.com",
-    "https://evil.example.com/x",
-    "/\\evil.example.com",
-    "\\\\evil.example.com",
-    "javascript:alert(1)",
-    "http:/evil.example.com",
-    "///evil.example.com",
-    "https:evil.example.com",
-    " //evil.example.com",
-    "http://testserver@evil.example.com/",
-]
 
 
 @pytest.mark.parametrize("target", OFF_SITE)

@@ -6,23 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.conftest import OFF_SITE, PASSWORD
 
 from smartunion.core.models import OutboxMessage
-
-PASSWORD = "correct-horse-42"  # tests/conftest.py
-
-OFF_SITE = [
-    "//evil.example.com",
-    "https://evil.example.com/x",
-    "/\\evil.example.com",
-    "\\\\evil.example.com",
-    "javascript:alert(1)",
-    "http:/evil.example.com",
-    "///evil.example.com",
-    "https:evil.example.com",
-    " //evil.example.com",
-    "http://testserver@evil.example.com/",
-]
 
 
 def code_sent() -> str:
