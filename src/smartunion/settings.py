@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "smartunion.orgs",
     "smartunion.members",
     "smartunion.subsites",
+    "smartunion.benefits",
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN

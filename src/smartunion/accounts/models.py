@@ -19,6 +19,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Kind(models.TextChoices):
         CADRE = "cadre", "工会干部"
         WORKER = "worker", "职工"
+        MERCHANT = "merchant", "商户"
 
     username = models.CharField("用户名", max_length=150, unique=True, null=True, blank=True)
     display_name = models.CharField("姓名", max_length=50, blank=True)

@@ -1,0 +1,19 @@
+"""Every write of the benefits app (keyword-only, with a required `by=`)."""
+
+from smartunion.benefits.services.activities import (
+    ACTIVITY_WORKFLOW,
+    close_activity,
+    create_activity,
+    pause_activity,
+    publish_activity,
+    resume_activity,
+    set_options,
+    set_prizes,
+    set_questions,
+    update_activity,
+)
+
+__all__ = [
+    "ACTIVITY_WORKFLOW", "close_activity", "create_activity", "pause_activity", "publish_activity",
+    "resume_activity", "set_options", "set_prizes", "set_questions", "update_activity",
+]
