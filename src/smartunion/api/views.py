@@ -211,3 +211,7 @@ api.add_router("", cards_router)
 from smartunion.api.roster import router as roster_router  # noqa: E402
 
 api.add_router("/roster-imports", roster_router)
+
+from smartunion.api.benefits import router as benefits_router  # noqa: E402
+
+api.add_router("", benefits_router, auth=bearer)
