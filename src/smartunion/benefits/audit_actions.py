@@ -14,6 +14,25 @@ register_actions({
     "benefits.activity.pause": "暂停惠工活动",
     "benefits.activity.resume": "恢复惠工活动",
     "benefits.activity.close": "结束惠工活动",
+    # Coupons and merchants (services/coupons.py, services/merchants.py)
+    "benefits.coupon.claim": "领取优惠券",
+    "benefits.coupon.redeem": "核销优惠券",
+    "benefits.coupon.persist": "写入已领取的优惠券（Redis 补记）",
+    "benefits.merchant.create": "登记商户",
+    "benefits.merchant.update": "修改商户",
+    "benefits.merchant.add_account": "开通商户账号",
+    # Sign-ups, votes and surveys (services/signups.py, services/polls.py)
+    "benefits.signup.create": "活动报名",
+    "benefits.signup.cancel": "取消活动报名",
+    "benefits.signup.promote": "候补转为正式报名",
+    "benefits.signup.checkin": "活动签到",
+    "benefits.vote.cast": "投票",
+    "benefits.survey.answer": "填写问卷",
+    # Lotteries and targeted benefits (services/lottery.py, services/birthday.py)
+    "benefits.lottery.enter": "参与抽奖",
+    "benefits.lottery.draw": "开奖",
+    "benefits.birthday.configure": "设置生日福利",
+    "benefits.birthday.grant": "发放生日福利",
 })
 register_data_labels({"kind": "活动类型", "commitment": "随机种子承诺值（SHA-256）"}, action="benefits.activity.create",
                      values={"kind": dict(Activity.Kind.choices)})
