@@ -31,6 +31,7 @@ register_actions({
     # Lotteries and targeted benefits (services/lottery.py, services/birthday.py)
     "benefits.lottery.enter": "参与抽奖",
     "benefits.lottery.draw": "开奖",
+    "benefits.lottery.set_exclusions": "设置不重复中奖的活动",
     "benefits.birthday.configure": "设置生日福利",
     "benefits.birthday.grant": "发放生日福利",
 })
@@ -39,3 +40,11 @@ register_data_labels({"kind": "活动类型", "commitment": "随机种子承诺�
 register_data_labels({"fields": "修改项"}, action="benefits.activity.update")
 for _what in ("options", "prizes", "questions"):
     register_data_labels({"count": "数量"}, action=f"benefits.activity.set_{_what}")
+register_data_labels({"commitment": "随机种子承诺值（SHA-256）", "seed": "随机种子",
+                      "entrants_hash": "参与名单摘要（SHA-256）", "entrants": "参与抽奖人数",
+                      "excluded": "因已在其他活动中奖而排除的人数", "winners": "中奖人数"},
+                     action="benefits.lottery.draw")
+register_data_labels({"activities": "排除其中奖者的活动"}, action="benefits.lottery.set_exclusions")
+register_data_labels({"enabled": "启用", "title": "券名称", "valid_days": "有效天数"},
+                     action="benefits.birthday.configure")
+register_data_labels({"year": "年", "month": "月", "granted": "发放张数"}, action="benefits.birthday.grant")
