@@ -26,8 +26,7 @@ register_actions({
     "benefits.signup.cancel": "取消活动报名",
     "benefits.signup.promote": "候补转为正式报名",
     "benefits.signup.checkin": "活动签到",
-    "benefits.vote.cast": "投票",
-    "benefits.survey.answer": "填写问卷",
+    # A ballot or a survey answer is its own row (Ballot, Response) plus a behaviour event: no audit row per member.
     # Lotteries and targeted benefits (services/lottery.py, services/birthday.py)
     "benefits.lottery.enter": "参与抽奖",
     "benefits.lottery.draw": "开奖",
@@ -38,6 +37,10 @@ register_actions({
 register_data_labels({"kind": "活动类型", "commitment": "随机种子承诺值（SHA-256）"}, action="benefits.activity.create",
                      values={"kind": dict(Activity.Kind.choices)})
 register_data_labels({"fields": "修改项"}, action="benefits.activity.update")
+register_data_labels({"signup_status": "报名结果"}, action="benefits.signup.create",
+                     values={"signup_status": {"confirmed": "已报名", "waiting": "候补中"}})
+register_data_labels({"checkin_method": "签到方式"}, action="benefits.signup.checkin",
+                     values={"checkin_method": {"card": "扫会员证二维码", "code": "现场签到码"}})
 for _what in ("options", "prizes", "questions"):
     register_data_labels({"count": "数量"}, action=f"benefits.activity.set_{_what}")
 register_data_labels({"commitment": "随机种子承诺值（SHA-256）", "seed": "随机种子",
