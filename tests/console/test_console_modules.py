@@ -16,7 +16,7 @@ import smartunion
 SRC = Path(smartunion.__file__).parent
 CONSOLE = SRC / "console"
 ADMIN = CONSOLE / "admin"
-PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites"]  # registration order
+PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits"]  # registration order
 SHARED = {"smartunion.console.admin.base", "smartunion.console.admin.pii_fields"}
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from tests.benefits.conftest import coupon_activity
 from tests.conftest import make_user
 
 from smartunion.console import workbench
@@ -77,12 +78,15 @@ def waiting(tree, personas):
     job(tree.qd_grassroots, "failed")
     member(tree.grassroots, employment_form="12")  # a gig worker, new this month
     member(tree.grassroots, since=dt.date(2019, 1, 1), employment_form="11")
+    coupon_activity(tree.jinan, publish=False)  # a draft waiting to be published
+    coupon_activity(tree.jinan)  # published: nothing waits
+    coupon_activity(tree.qingdao, publish=False)
 
 
 JINAN_COUNTS = {
     "members.join.pending": 2, "members.join.overdue": 1, "members.transfer.release": 1,
     "members.transfer.accept": 1, "members.roster.running": 2, "members.roster.failed": 1,
-    "members.roster.validated": 2,
+    "members.roster.validated": 2, "benefits.drafts": 1,
 }
 
 
@@ -100,7 +104,7 @@ def test_the_province_counts_both_cities(tree, personas, console, waiting):
     assert counts_on(page) == {
         "members.join.pending": 3, "members.join.overdue": 2, "members.transfer.release": 1,
         "members.transfer.accept": 1, "members.roster.running": 2, "members.roster.failed": 2,
-        "members.roster.validated": 2,
+        "members.roster.validated": 2, "benefits.drafts": 2,
     }
     # 青岛's one member is `into`, released but not yet accepted by 济南.
     assert figures_on(page) == {"会员总数": 5, "本月新增": 3, "新就业形态会员": 2}
@@ -112,7 +116,7 @@ def test_the_other_city_sees_its_own(tree, personas, console, waiting):
     assert counts_on(page) == {
         "members.join.pending": 1, "members.join.overdue": 1, "members.transfer.release": 0,
         "members.transfer.accept": 0, "members.roster.running": 0, "members.roster.failed": 1,
-        "members.roster.validated": 0,
+        "members.roster.validated": 0, "benefits.drafts": 1,
     }
     assert figures_on(page) == {"会员总数": 1, "本月新增": 1, "新就业形态会员": 0}
 
@@ -191,6 +195,7 @@ def _rows(unions, n):
         for status in ("queued", "failed", "validated"):
             job(union, status)
         member(union, employment_form="13")
+        coupon_activity(union, publish=False)
 
 
 @pytest.mark.parametrize(("children", "rows"), [(1, 1), (8, 1), (1, 3), (8, 3)])
@@ -201,8 +206,9 @@ def test_the_workbench_query_count_is_fixed(tree, personas, console, django_asse
     client.get(HOME)  # the session's first request writes the console's activity stamp
     # The session, the user, their positions (the scope), the scope's top orgs with their figures, this month's new
     # members, the reviewing positions and four review counts, the managing positions and three roster counts, and
-    # the kinds of the federations the cadre manages (the menu by role).
-    with django_assert_num_queries(15):
+    # the kinds of the federations the cadre manages (the menu by role), the positions that run benefits and the
+    # count of activity drafts.
+    with django_assert_num_queries(17):
         response = client.get(HOME)
-    assert sum(counts_on(response.content.decode()).values()) == rows * 7
+    assert sum(counts_on(response.content.decode()).values()) == rows * 8
 

@@ -64,6 +64,12 @@ def may_read_audit_log(user) -> bool:
         managed_paths(user, roles=(Position.Role.AUDITOR,)))
 
 
+def may_run_benefits(user) -> bool:
+    """Benefits (惠工活动, coupons, merchants): chairs, administrators and editors; not reviewers or auditors."""
+    return is_unrestricted(user) or bool(managed_paths(user, roles=(
+        Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.EDITOR)))
+
+
 def _superuser(user) -> bool:
     return is_unrestricted(user)
 
@@ -77,6 +83,8 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "core.auditevent": may_read_audit_log,
     "core.holidayschedule": may_load_holiday_schedules,
     "core.outboxmessage": _superuser,
+    "benefits.activity": may_run_benefits,
+    "benefits.coupon": may_run_benefits,
 }
 
 
@@ -219,6 +227,10 @@ def navigation(request):
             page("会籍", "card_membership", "members.membership"),
             page("职工实名信息", "person", "members.person"),
             page("名册导入导出", "upload_file", "members.rosterimport"),
+        ]),
+        ("惠工服务", [
+            page("惠工活动", "redeem", "benefits.activity"),
+            page("领券与核销", "confirmation_number", "benefits.coupon"),
         ]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),

@@ -13,3 +13,4 @@ from smartunion.console.admin import roster  # noqa: F401  isort: skip
 from smartunion.console.admin import accounts  # noqa: F401  isort: skip
 from smartunion.console.admin import core  # noqa: F401  isort: skip
 from smartunion.console.admin import subsites  # noqa: F401  isort: skip
+from smartunion.console.admin import benefits  # noqa: F401  isort: skip

@@ -1,0 +1,111 @@
+"""Console pages of benefits (惠工活动): create with an audience preview, the detail with its confirmed steps, the
+scope, the coupon log masking, and the lists' fixed query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from tests import rows
+from tests.benefits.conftest import coupon_activity, make_member
+from tests.console.test_console_query_counts import changelist, show, shown
+from tests.rows import assert_queries
+
+from smartunion.benefits.models import Activity, Coupon
+from smartunion.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+CREATE = reverse("console:benefits_activity_create")
+
+
+def form(org, **extra):
+    now = timezone.localtime()
+    return {"kind": "coupon", "org": org.pk, "title": "夏日送清凉券", "starts_at": f"{now:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{now + dt.timedelta(days=7):%Y-%m-%dT%H:%M}", "per_member_limit": "1", "stock": "50",
+            "valid_until": f"{now + dt.timedelta(days=30):%Y-%m-%d}", "results": "after_close", **extra}
+
+
+def test_preview_counts_the_audience_and_saves_nothing(tree, personas, console):
+    make_member(tree.grassroots, birth=dt.date(1991, 7, 3))
+    client = console(personas.city_cadre)
+    response = client.post(CREATE, {**form(tree.jinan), "birth_months": ["7"], "preview": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "参与对象预计 1 人" in page and "生日月份：7月" in page
+    assert Activity.objects.count() == 0
+
+
+def test_saving_makes_a_draft_and_publishing_asks_first(tree, personas, console):
+    client = console(personas.city_cadre)
+    response = client.post(CREATE, {**form(tree.jinan), "save": "1"})
+    activity = Activity.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("console:benefits_activity_detail", args=[activity.pk])
+    assert (activity.status, activity.stock, activity.org_id) == ("draft", 50, tree.jinan.pk)
+    detail = client.get(response["Location"]).content.decode()
+    assert "已领 0 / 库存 50，剩余 50" in detail
+    step = reverse("console:benefits_activity_step", args=[activity.pk, "publish"])
+    confirm = client.get(step).content.decode()
+    assert "当前共 <strong>1</strong> 人" in confirm  # the persona worker of 甲公司
+    assert Activity.objects.get().status == "draft"
+    client.post(step, {"note": "经主席办公会同意"})
+    assert Activity.objects.get().status == "published"
+    assert AuditEvent.objects.filter(action="benefits.activity.publish").values_list("data", flat=True).get()[
+        "note"] == "经主席办公会同意"
+
+
+def test_refusals_show_on_the_form_and_keep_the_input(tree, personas, console):
+    client = console(personas.city_cadre)
+    page = client.post(CREATE, {**form(tree.jinan), "kind": "vote", "options": "张三", "save": "1"}).content.decode()
+    assert "投票至少需要两个选项" in page and "夏日送清凉券" in page
+    assert Activity.objects.count() == 0
+    upload = SimpleUploadedFile("名单.txt", "会员卡号\n370102000000001\n".encode())
+    client.post(CREATE, {**form(tree.jinan), "card_numbers_file": upload, "save": "1"})
+    assert Activity.objects.get().audience == {"card_numbers": ["370102000000001"]}
+
+
+def test_other_cities_and_reviewers_do_not_reach_the_activity(tree, personas, console):
+    activity = coupon_activity(tree.jinan, publish=False)
+    detail = reverse("console:benefits_activity_detail", args=[activity.pk])
+    assert console(personas.other_city_cadre).get(detail).status_code == 404
+    assert console(personas.other_city_cadre).post(
+        reverse("console:benefits_activity_step", args=[activity.pk, "publish"])).status_code == 404
+    assert console(personas.city_cadre).get(detail).status_code == 200
+    assert Activity.objects.get().status == "draft"
+    page = console(personas.other_city_cadre).post(CREATE, {**form(tree.jinan), "save": "1"}).content.decode()
+    assert "请选择管辖范围内的工会" in page
+
+
+def _coupons(tree, activity, n, start=0):
+    for i in range(start, start + n):
+        person = rows.members(tree, 1, start=100 + i, union=tree.grassroots)[0].person
+        Coupon.objects.create(activity=activity, person=person, sequence=1, day=dt.date.today(), day_sequence=1,
+                              code=f"ABCDEFGH{i:04d}", org_path=activity.org_path, claimed_at=timezone.now())
+
+
+def test_activity_list_costs_the_same_for_one_row_as_for_three(tree, personas, console):
+    client = console(personas.city_cadre)
+    coupon_activity(tree.jinan, title="活动0")
+    one = show(client, changelist("benefits_activity"))
+    coupon_activity(tree.grassroots, title="活动1")
+    coupon_activity(tree.lixia, title="活动2")
+    three = show(client, changelist("benefits_activity"))
+    assert [shown(one), shown(three)] == [["活动0"], ["活动2", "活动1", "活动0"]]
+    # The list's six, the positions that run benefits (the menu rule) and the federation kinds (the menu).
+    assert_queries(8, one, three)
+
+
+def test_coupon_log_masks_members_and_codes_at_a_fixed_cost(tree, personas, console):
+    client = console(personas.city_cadre)
+    activity = coupon_activity(tree.grassroots)
+    _coupons(tree, activity, 1)
+    one = show(client, changelist("benefits_coupon"))
+    _coupons(tree, activity, 2, start=1)
+    three = show(client, changelist("benefits_coupon"))
+    page = three.result.content.decode()
+    assert "ABCD****02" in page and "ABCDEFGH0002" not in page
+    assert_queries(9, one, three)
