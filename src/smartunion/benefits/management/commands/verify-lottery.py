@@ -1,0 +1,3 @@
+"""`smartunion verify-lottery`, the spelling the issue and the operators' guide use; same as verify_lottery."""
+
+from smartunion.benefits.management.commands.verify_lottery import Command  # noqa: F401
