@@ -314,12 +314,17 @@ if BEHAVIOUR_RETENTION_DAYS < 1:
 JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days; a federation may set its own
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
-CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events"]
+CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
     "stale-background-jobs": {"task": "members.mark_stale_jobs", "schedule": 5 * 60},
     "member-figures": {"task": "members.recount_figures", "schedule": 24 * 3600},
+    # Redis shape of coupon grabs: granted claims become Coupon rows (benefits/coupon_store.py); a no-op otherwise.
+    "coupon-claims": {"task": "benefits.persist_claims", "schedule": 2.0},
 }
+# Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
+BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")
+BENEFITS_CLAIM_RATE_IP = os.environ.get("BENEFITS_CLAIM_RATE_IP", "300/min")
 # A running roster job writes a heartbeat at every batch; one silent this long died with its process.
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))

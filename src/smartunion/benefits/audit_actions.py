@@ -51,3 +51,7 @@ register_data_labels({"activities": "排除其中奖者的活动"}, action="bene
 register_data_labels({"enabled": "启用", "title": "券名称", "valid_days": "有效天数"},
                      action="benefits.birthday.configure")
 register_data_labels({"year": "年", "month": "月", "granted": "发放张数"}, action="benefits.birthday.grant")
+register_data_labels({"merchant": "核销商户", "activity": "活动"}, action="benefits.coupon.redeem")
+register_data_labels({"count": "张数"}, action="benefits.coupon.persist")
+register_data_labels({"fields": "修改项"}, action="benefits.merchant.update")
+register_data_labels({"username": "用户名"}, action="benefits.merchant.add_account")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smartunion.benefits import audience as audiences
+from smartunion.benefits import coupon_store
 from smartunion.benefits.models import Activity, PrizeTier, Question, VoteOption
 from smartunion.benefits.rules import can_draft, can_manage, can_manage_activity
 from smartunion.core.actors import require_actor, user_or_none
@@ -141,6 +142,12 @@ def create_activity(*, by, org: Organisation, kind: str, **values) -> Activity:
     return activity
 
 
+def has_participants(activity: Activity) -> bool:
+    """Someone took part: the counter, or for a coupon grab in the Redis shape the claims Redis granted and the
+    persister has not written yet (benefits/coupon_store.py)."""
+    return activity.participants > 0 or coupon_store.granted(activity) > 0
+
+
 def update_activity(activity: Activity, *, by, **values) -> Activity:
     """Change a draft freely; a published or paused one only in its wording once someone has taken part."""
     require_actor(by)
@@ -153,7 +160,7 @@ def update_activity(activity: Activity, *, by, **values) -> Activity:
         cleaned = _clean(locked.kind, values, current=locked)
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
         frozen = [name for name in changed if name in RULE_FIELDS]
-        if frozen and locked.participants > 0:
+        if frozen and has_participants(locked):
             raise StateError("已有会员参与，不能再修改活动规则（参与对象、时间、限额、库存、名额等）",
                              code="rules_frozen", fields={name: "已有会员参与，不能修改" for name in frozen})
         if locked.status != Activity.Status.DRAFT and not can_manage(by, locked.org):
