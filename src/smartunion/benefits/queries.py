@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from smartunion.benefits import audience
-from smartunion.benefits.models import Activity, Coupon, Merchant
+from smartunion.benefits.models import Activity, Coupon, Merchant, Signup
 from smartunion.members.models import Membership, Person
 from smartunion.orgs.models import ancestor_paths
 from smartunion.orgs.queries import scoped
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def managed_activities(user) -> QuerySet[Activity]:
@@ -46,3 +51,36 @@ def open_activities_for(membership: Membership, person: Person, *, kind: str | N
 
 def my_coupons(person: Person) -> QuerySet[Coupon]:
     return Coupon.objects.filter(person=person).select_related("activity").order_by("-id")
+
+
+def activity_signups(activity: Activity, *, status: str | None = None) -> QuerySet[Signup]:
+    """An activity's sign-ups in the order they came (the waiting list's order); the caller found the activity in
+    the cadre's scope (managed_activities)."""
+    queryset = Signup.objects.filter(activity=activity).select_related("person").order_by("id")
+    return queryset.filter(status=status) if status else queryset
+
+
+def redemption_log(user) -> QuerySet[Coupon]:
+    """Redeemed coupons of the cadre's subtree, latest first (the console's redemption log)."""
+    return (issued_coupons(user).filter(status=Coupon.Status.REDEEMED).select_related("redeemed_by")
+            .order_by("-redeemed_at", "-id"))
+
+
+def redemption_totals(merchants, *, since: dt.date | None = None, until: dt.date | None = None) -> list[dict]:
+    """Redemptions per merchant and per day (Asia/Shanghai days), in ONE grouped query, ordered by merchant then
+    day: [{"merchant_id", "merchant", "day", "count"}]. `merchants`: a Merchant, or a queryset of them (e.g.
+    visible_merchants(user)); `since`/`until`: days included at both ends."""
+    day = TruncDate("redeemed_at", tzinfo=SHANGHAI)
+    rows = Coupon.objects.filter(status=Coupon.Status.REDEEMED)
+    if isinstance(merchants, Merchant):
+        rows = rows.filter(merchant=merchants)
+    else:
+        rows = rows.filter(merchant__in=merchants)
+    rows = rows.annotate(day=day)
+    if since is not None:
+        rows = rows.filter(day__gte=since)
+    if until is not None:
+        rows = rows.filter(day__lte=until)
+    return list(rows.order_by().values("merchant_id", "day").annotate(merchant=F("merchant__name"), count=Count("id"))
+                .order_by("merchant_id", "day"))
+
