@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from ninja import Query, Schema, Status
 from pydantic import Field
 
@@ -25,6 +26,39 @@ from smartunion.orgs.queries import get_visible_or_404, in_scope
 ACTION = {200: dict, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+class AudienceRules(Schema):
+    """参与对象规则: every key optional; they combine with AND (docs/api.md)."""
+
+    employment_forms: list[str] | None = Field(None, max_length=20, description="用工形式代码；gig 表示全部新就业形态")
+    sex: str | None = Field(None, max_length=1, description="1 男，2 女")
+    age_min: int | None = None
+    age_max: int | None = None
+    birth_months: list[int] | None = Field(None, max_length=12, description="生日月份 1–12")
+    member_months_min: int | None = Field(None, description="入会满几个月")
+    card_numbers: list[str] | None = Field(None, max_length=100_000, description="指定会员卡号名单")
+
+    def rules(self) -> dict[str, Any]:
+        return self.dict(exclude_none=True)
+
+
+class PrizeIn(Schema):
+    name: str = text("奖项名称", 50)
+    count: int = Field(description="名额")
+
+
+class ShowIfIn(Schema):
+    position: int = Field(description="前面某题的题号（从 1 开始）")
+    values: list[str] = Field(max_length=50, description="该题取这些答案之一时才显示本题")
+
+
+class QuestionIn(Schema):
+    kind: str = text("题型", CHOICE_INPUT, description="single、multiple、text 或 rating")
+    text: str = text("题目", 300)
+    choices: list[str] = Field([], max_length=50, description="选择题的选项")
+    required: bool = True
+    show_if: ShowIfIn | None = None
+
+
 class ActivityIn(Schema):
     kind: str = text("活动类型", CHOICE_INPUT, description="signup、coupon、lottery、vote 或 survey")
     org_id: int = Field(description="发布单位（须在管辖范围内）")
@@ -35,7 +69,7 @@ class ActivityIn(Schema):
     ends_at: dt.datetime
     per_member_limit: int | None = None
     daily_limit: int | None = None
-    audience: dict[str, Any] | None = Field(None, description="参与对象规则（见 docs/api.md）")
+    audience: AudienceRules | None = Field(None, description="参与对象规则（见 docs/api.md）")
     stock: int | None = None
     face_value: str = text("券面", limit(Activity, "face_value"), "")
     valid_until: dt.date | None = None
@@ -45,8 +79,8 @@ class ActivityIn(Schema):
     results: str | None = Field(None, max_length=CHOICE_INPUT)
     anonymous: bool | None = None
     options: list[str] | None = Field(None, max_length=100, description="投票选项")
-    prizes: list[dict[str, Any]] | None = Field(None, max_length=50, description="抽奖奖项 [{name, count}]")
-    questions: list[dict[str, Any]] | None = Field(None, max_length=100, description="问卷题目")
+    prizes: list[PrizeIn] | None = Field(None, max_length=50, description="抽奖奖项，一等奖在前")
+    questions: list[QuestionIn] | None = Field(None, max_length=100, description="问卷题目")
 
 
 class ActivityPatch(Schema):
@@ -57,7 +91,7 @@ class ActivityPatch(Schema):
     ends_at: dt.datetime | None = None
     per_member_limit: int | None = None
     daily_limit: int | None = None
-    audience: dict[str, Any] | None = None
+    audience: AudienceRules | None = None
     stock: int | None = None
     face_value: str | None = Field(None, max_length=limit(Activity, "face_value"))
     valid_until: dt.date | None = None
@@ -70,7 +104,7 @@ class ActivityPatch(Schema):
 
 class AudienceIn(Schema):
     org_id: int
-    audience: dict[str, Any] | None = None
+    audience: AudienceRules | None = None
 
 
 class NoteIn(Schema):
@@ -115,7 +149,7 @@ def list_managed(request, params: Query[ListParams]):
              summary="预览参与对象人数")
 def audience_size(request, payload: AudienceIn):
     org = get_visible_or_404(Organisation.objects.all(), request.auth, pk=payload.org_id)
-    rules = audiences.clean_rules(payload.audience)
+    rules = audiences.clean_rules(payload.audience.rules() if payload.audience else None)
     return {"org_id": org.pk, "audience": audiences.describe(rules), "size": audiences.audience_size(org, rules)}
 
 
@@ -135,22 +169,29 @@ def activity_detail(request, activity_id: int):
              summary="创建活动（草稿）")
 def create_activity(request, payload: ActivityIn):
     org = get_visible_or_404(Organisation.objects.all(), request.auth, pk=payload.org_id)
-    values = payload.dict(exclude={"kind", "org_id", "options", "prizes", "questions"}, exclude_none=True)
+    values = payload.dict(exclude={"kind", "org_id", "options", "prizes", "questions", "audience"}, exclude_none=True)
     values = {k: v for k, v in values.items() if v != "" or k == "title"}
-    activity = services.create_activity(by=request.auth, org=org, kind=payload.kind, **values)
-    if payload.options is not None:
-        services.set_options(activity, payload.options, by=request.auth)
-    if payload.prizes is not None:
-        services.set_prizes(activity, payload.prizes, by=request.auth)
-    if payload.questions is not None:
-        services.set_questions(activity, payload.questions, by=request.auth)
+    if payload.audience is not None:
+        values["audience"] = payload.audience.rules()
+    with transaction.atomic():  # a refused part leaves no half-made draft
+        activity = services.create_activity(by=request.auth, org=org, kind=payload.kind, **values)
+        if payload.options is not None:
+            services.set_options(activity, payload.options, by=request.auth)
+        if payload.prizes is not None:
+            services.set_prizes(activity, [p.dict() for p in payload.prizes], by=request.auth)
+        if payload.questions is not None:
+            services.set_questions(activity, [q.dict(exclude_none=True) for q in payload.questions],
+                                   by=request.auth)
     return Status(201, activity_out(Activity.objects.select_related("org").get(pk=activity.pk), cadre=True))
 
 
 @router.patch("/activities/{activity_id}", response=ACTION, summary="修改活动（已有会员参与后不能修改规则）")
 def update_activity(request, activity_id: int, payload: ActivityPatch):
     activity = managed_or_404(request, activity_id)
-    services.update_activity(activity, by=request.auth, **payload.dict(exclude_unset=True))
+    values = payload.dict(exclude_unset=True)
+    if payload.audience is not None:
+        values["audience"] = payload.audience.rules()
+    services.update_activity(activity, by=request.auth, **values)
     return activity_out(Activity.objects.select_related("org").get(pk=activity.pk), cadre=True)
 
 
