@@ -296,7 +296,9 @@ def results(activity: Activity, *, viewer) -> dict:
     """The results of a vote or a survey (the API's GET /activities/{id}/results)."""
     if activity.kind == Activity.Kind.SURVEY:
         return survey_results(activity, viewer=viewer)
-    return vote_results(activity, viewer=viewer)
+    if activity.kind == Activity.Kind.VOTE:
+        return vote_results(activity, viewer=viewer)
+    raise Conflict("只有投票和问卷调查有结果可看", code="wrong_kind")
 
 
 def _cell(question: Question, value: Any) -> Any:
