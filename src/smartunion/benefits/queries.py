@@ -75,11 +75,13 @@ def redemption_totals(merchants, *, since: dt.date | None = None, until: dt.date
         rows = rows.filter(merchant=merchants)
     else:
         rows = rows.filter(merchant__in=merchants)
-    rows = rows.annotate(day=day)
+    rows = rows.annotate(redeemed_on=day)
     if since is not None:
-        rows = rows.filter(day__gte=since)
+        rows = rows.filter(redeemed_on__gte=since)
     if until is not None:
-        rows = rows.filter(day__lte=until)
-    return list(rows.order_by().values("merchant_id", "day").annotate(merchant=F("merchant__name"), count=Count("id"))
-                .order_by("merchant_id", "day"))
+        rows = rows.filter(redeemed_on__lte=until)
+    grouped = (rows.order_by().values("merchant_id", "redeemed_on")
+               .annotate(merchant_name=F("merchant__name"), n=Count("id")).order_by("merchant_id", "redeemed_on"))
+    return [{"merchant_id": r["merchant_id"], "merchant": r["merchant_name"], "day": r["redeemed_on"],
+             "count": r["n"]} for r in grouped]
 
