@@ -3,6 +3,8 @@
 from celery import shared_task
 
 from smartunion.benefits import coupon_store
+from smartunion.benefits.services import birthday
+from smartunion.core.actors import SYSTEM
 
 
 @shared_task(name="benefits.persist_claims", ignore_result=True)
@@ -11,3 +13,10 @@ def persist_claims() -> int:
     after a start included, reconciles first: it writes what a killed persister left in the processing list.
     A no-op without REDIS_URL."""
     return coupon_store.persist_claims()
+
+
+@shared_task(name="benefits.grant_birthdays", ignore_result=True)
+def grant_birthdays() -> int:
+    """Birthday benefit (beat, every 6 hours): each enabled programme's months so far this year that are not granted yet
+    (safe to run twice; catches up after downtime). Returns the coupons granted."""
+    return birthday.grant_birthdays(by=SYSTEM)
