@@ -322,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     "member-figures": {"task": "members.recount_figures", "schedule": 24 * 3600},
     # Redis shape of coupon grabs: granted claims become Coupon rows (benefits/coupon_store.py); a no-op otherwise.
     "coupon-claims": {"task": "benefits.persist_claims", "schedule": 2.0},
+    # Birthday benefit: grants each enabled programme's months not yet granted this year (safe to run twice).
+    "birthday-coupons": {"task": "benefits.grant_birthdays", "schedule": 6 * 3600},
 }
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")
