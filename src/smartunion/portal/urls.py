@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smartunion.portal import activity_views, card_views, membership_views, pwa, views
+from smartunion.portal import activity_views, benefits_views, card_views, membership_views, pwa, views
 
 app_name = "portal"
 
@@ -34,4 +34,17 @@ urlpatterns = [
     path("me/membership/", membership_views.my_membership, name="my_membership"),
     path("me/transfer/", membership_views.transfer, name="transfer"),
     path("me/applications/<int:pk>/withdraw/", membership_views.withdraw, name="withdraw_application"),
+    path("activities/", benefits_views.activity_list, name="activities"),
+    path("activities/lottery-rules/", benefits_views.lottery_rules, name="lottery_rules"),
+    path("activities/<int:pk>/", benefits_views.activity_detail, name="activity"),
+    path("activities/<int:pk>/claim/", benefits_views.claim, name="activity_claim"),
+    path("activities/<int:pk>/signup/", benefits_views.sign_up, name="activity_signup"),
+    path("activities/<int:pk>/cancel/", benefits_views.cancel, name="activity_cancel"),
+    path("activities/<int:pk>/checkin/", benefits_views.check_in, name="activity_checkin"),
+    path("activities/<int:pk>/enter/", benefits_views.enter, name="activity_enter"),
+    path("activities/<int:pk>/vote/", benefits_views.vote, name="activity_vote"),
+    path("activities/<int:pk>/answer/", benefits_views.answer, name="activity_answer"),
+    path("me/activities/", benefits_views.my_activities, name="my_activities"),
+    path("me/coupons/", benefits_views.my_coupon_list, name="my_coupons"),
+    path("merchant/", benefits_views.merchant, name="merchant"),
 ]
