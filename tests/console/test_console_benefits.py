@@ -11,10 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 from tests import rows
 from tests.benefits.conftest import coupon_activity, make_member
+from tests.benefits.test_lottery import lottery_activity
+from tests.benefits.test_polls import survey_activity
+from tests.benefits.test_signups import card_token_of, signup_activity
 from tests.console.test_console_query_counts import changelist, show, shown
 from tests.rows import assert_queries
 
-from smartunion.benefits.models import Activity, Coupon
+from smartunion.benefits import services
+from smartunion.benefits.models import Activity, Coupon, Merchant, Signup
+from smartunion.benefits.services import lottery
+from smartunion.benefits.services.coupons import claim_coupon, redeem_coupon
+from smartunion.benefits.services.merchants import create_merchant
+from smartunion.benefits.services.polls import answer_survey
+from smartunion.benefits.services.signups import sign_up
+from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -108,4 +118,98 @@ def test_coupon_log_masks_members_and_codes_at_a_fixed_cost(tree, personas, cons
     three = show(client, changelist("benefits_coupon"))
     page = three.result.content.decode()
     assert "ABCD****02" in page and "ABCDEFGH0002" not in page
+    # As the activity list, plus the merchants offered by the 核销商户 filter.
     assert_queries(9, one, three)
+
+
+# Merchants, redemption totals, sign-ups and the check-in desk, survey answers, the lottery draw ----------------
+
+def test_a_merchant_is_registered_given_a_log_in_and_its_redemptions_counted(tree, personas, console):
+    client = console(personas.city_cadre)
+    response = client.post(reverse("console:benefits_merchant_create"), {
+        "org": tree.jinan.pk, "name": "泉城超市", "address": "历下区泉城路1号", "contact_name": "刘经理",
+        "contact_phone": "13811112222"})
+    merchant = Merchant.objects.get()
+    assert response["Location"] == reverse("console:benefits_merchant_account", args=[merchant.pk])
+    assert (merchant.org_id, merchant.contact_phone) == (tree.jinan.pk, "13811112222")
+    client.post(response["Location"], {"username": "quancheng01", "display_name": "收银员",
+                                       "password": "Shop-pass-2026"})
+    account = merchant.users.get()
+    assert (account.username, account.kind, account.is_staff) == ("quancheng01", "merchant", False)
+    listed = client.get(changelist("benefits_merchant")).content.decode()
+    assert "泉城超市" in listed and "13811112222" not in listed
+    activity = coupon_activity(tree.jinan)
+    coupon = claim_coupon(activity, by=personas.worker)
+    redeem_coupon(coupon.code, by=account)
+    totals = client.get(reverse("console:benefits_merchant_totals")).content.decode()
+    assert "合计核销 1 张" in totals
+    export = client.get(reverse("console:benefits_merchant_totals") + "?export=1")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert AuditEvent.objects.filter(action="benefits.redemption.export").count() == 1
+    other = console(personas.other_city_cadre)
+    assert other.get(reverse("console:benefits_merchant_account", args=[merchant.pk])).status_code == 404
+    assert "合计核销 0 张" in other.get(reverse("console:benefits_merchant_totals")).content.decode()
+
+
+def test_the_check_in_desk_checks_a_scanned_card_in_once(tree, personas, console):
+    activity = signup_activity(tree.jinan, capacity=5)
+    sign_up(activity, by=personas.worker)
+    desk = reverse("console:benefits_activity_checkin", args=[activity.pk])
+    client = console(personas.city_cadre)
+    token = card_token_of(personas.worker)
+    first = client.post(desk, {"card_token": token})
+    assert first.status_code == 302
+    page = client.get(desk).content.decode()
+    assert "已签到 1 / 已报名 1 人" in page and "张*签到成功" not in page
+    again = client.post(desk, {"card_token": token}).content.decode()
+    assert "已签到" in again and Signup.objects.get().checked_in_by == personas.city_cadre
+    refused = client.post(desk, {"card_token": "not-a-token"})
+    assert refused.status_code == 200 and "text-red-600" in refused.content.decode()
+
+
+def test_survey_answers_export_and_results_charts(tree, personas, console):
+    activity = survey_activity(tree.jinan)
+    answer_survey(activity, by=personas.worker, answers={"1": "是", "2": 4, "3": ["工资", "休假"]})
+    client = console(personas.city_cadre)
+    detail = client.get(reverse("console:benefits_activity_detail", args=[activity.pk])).content.decode()
+    assert "共 1 份答卷" in detail and detail.count('class="results-chart"') == 3
+    export = client.get(reverse("console:benefits_activity_answers", args=[activity.pk]))
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert AuditEvent.objects.filter(action="benefits.survey.export").values_list("data", flat=True).get() == {
+        "count": 1}
+
+
+def test_a_lottery_is_drawn_after_a_confirmation_and_its_data_shown(tree, personas, console):
+    activity = lottery_activity(tree.jinan, prizes=(("一等奖", 1),))
+    lottery.enter_lottery(activity, by=personas.worker)
+    services.close_activity(activity, by=personas.city_cadre)
+    client = console(personas.city_cadre)
+    detail_url = reverse("console:benefits_activity_detail", args=[activity.pk])
+    assert 'id="draw-link"' in client.get(detail_url).content.decode()
+    draw_url = reverse("console:benefits_activity_draw", args=[activity.pk])
+    assert "共 1 人参与" in client.get(draw_url).content.decode()
+    assert Activity.objects.get(pk=activity.pk).drawn_at is None
+    client.post(draw_url)
+    page = client.get(detail_url).content.decode()
+    assert "开奖结果与验证数据" in page and 'id="draw-link"' not in page
+    assert Activity.objects.get(pk=activity.pk).seed in page
+
+
+def test_signup_and_merchant_lists_cost_the_same_for_one_row_as_for_three(tree, personas, console):
+    client = console(personas.city_cadre)
+    activity = signup_activity(tree.jinan, capacity=1)
+    sign_up(activity, by=personas.worker)
+    one = show(client, changelist("benefits_signup"))
+    sign_up(activity, by=make_member(tree.grassroots))
+    sign_up(activity, by=make_member(tree.grassroots))
+    three = show(client, changelist("benefits_signup"))
+    assert [len(shown(one)), len(shown(three))] == [1, 3]
+    assert "张*" in three.result.content.decode()
+    assert_queries(8, one, three)
+    create_merchant(by=SYSTEM, org=tree.jinan, name="商户0")
+    one = show(client, changelist("benefits_merchant"))
+    create_merchant(by=SYSTEM, org=tree.lixia, name="商户1")
+    create_merchant(by=SYSTEM, org=tree.grassroots, name="商户2")
+    three = show(client, changelist("benefits_merchant"))
+    assert [shown(one), shown(three)] == [["商户0"], ["商户0", "商户1", "商户2"]]
+    assert_queries(8, one, three)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会申请审核", "会籍转移", "会籍", "职工实名信息",
             "名册导入导出", "动态口令"]
-BENEFITS = ["惠工活动", "领券与核销"]  # chairs, administrators and editors run benefits
+BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
 MENUS = {
     "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, "账号", "审计日志", "节假日安排"],
     "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, "账号", "审计日志"],
@@ -36,6 +36,7 @@ PAGES = {  # menu entry -> its page
     "账号": "/console/accounts/user/", "审计日志": "/console/core/auditevent/", "动态口令": "/console/security/totp/",
     "节假日安排": "/console/core/holidayschedule/", "消息发件箱": "/console/core/outboxmessage/",
     "惠工活动": "/console/benefits/activity/", "领券与核销": "/console/benefits/coupon/",
+    "活动报名": "/console/benefits/signup/", "商户": "/console/benefits/merchant/",
 }
 
 

@@ -14,6 +14,8 @@ register_actions({
     "benefits.activity.pause": "暂停惠工活动",
     "benefits.activity.resume": "恢复惠工活动",
     "benefits.activity.close": "结束惠工活动",
+    "benefits.survey.export": "导出问卷答卷",
+    "benefits.redemption.export": "导出商户核销统计",
     # Coupons and merchants (services/coupons.py, services/merchants.py)
     "benefits.coupon.claim": "领取优惠券",
     "benefits.coupon.redeem": "核销优惠券",

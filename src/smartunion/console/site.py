@@ -85,6 +85,8 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "core.outboxmessage": _superuser,
     "benefits.activity": may_run_benefits,
     "benefits.coupon": may_run_benefits,
+    "benefits.signup": may_run_benefits,
+    "benefits.merchant": may_run_benefits,
 }
 
 
@@ -230,7 +232,9 @@ def navigation(request):
         ]),
         ("惠工服务", [
             page("惠工活动", "redeem", "benefits.activity"),
+            page("活动报名", "event_available", "benefits.signup"),
             page("领券与核销", "confirmation_number", "benefits.coupon"),
+            page("商户", "storefront", "benefits.merchant"),
         ]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),

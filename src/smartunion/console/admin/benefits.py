@@ -4,12 +4,14 @@ preview, the detail with its lifecycle steps behind a confirmation, results as c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,13 +20,16 @@ from django.utils.html import format_html
 
 from smartunion.benefits import audience as audiences
 from smartunion.benefits import services
-from smartunion.benefits.models import Activity, Coupon
-from smartunion.benefits.rules import DRAFTING_ROLES
+from smartunion.benefits.models import Activity, Coupon, Merchant, Signup
+from smartunion.benefits.queries import activity_signups, redemption_totals, visible_merchants
+from smartunion.benefits.rules import DRAFTING_ROLES, MANAGING_ROLES
+from smartunion.benefits.services import lottery, merchants, polls, signups
 from smartunion.console import excel
-from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service
+from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service, scope_root
 from smartunion.console.site import console_site, may_run_benefits
 from smartunion.console.workbench import Queue, register
 from smartunion.core import codes
+from smartunion.core.audit import log_event
 from smartunion.core.pii import mask_name
 from smartunion.core.workflow import history
 from smartunion.orgs.models import Organisation
@@ -210,6 +215,9 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             path("new/", view(self.create_view), name="benefits_activity_create"),
             path("<int:pk>/manage/", view(self.detail_view), name="benefits_activity_detail"),
             path("<int:pk>/step/<str:action>/", view(self.step_view), name="benefits_activity_step"),
+            path("<int:pk>/draw/", view(self.draw_view), name="benefits_activity_draw"),
+            path("<int:pk>/answers.xlsx", view(self.answers_view), name="benefits_activity_answers"),
+            path("<int:pk>/checkin/", view(self.checkin_view), name="benefits_activity_checkin"),
             *super().get_urls(),
         ]
 
@@ -255,8 +263,58 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         steps = services.ACTIVITY_WORKFLOW.available(activity, request.user)
         context = {**self.admin_site.each_context(request), "title": activity.title, "activity": activity,
                    "opts": self.model._meta, "steps": steps, "rules": audiences.describe(activity.audience),
-                   "chart": _chart(activity), "history": history(services.ACTIVITY_WORKFLOW, activity)}
+                   "history": history(services.ACTIVITY_WORKFLOW, activity), **_kind_context(activity, request)}
         return TemplateResponse(request, "console/activity_detail.html", context)
+
+    def draw_view(self, request, pk):
+        """开奖: a confirmation page, then the draw (its own audited service)."""
+        activity = self._visible(request, pk)
+        if request.method == "POST":
+            try:
+                run_service(lottery.draw, activity, by=request.user)
+            except Refused as refused:
+                refused.show(request)
+            else:
+                messages.success(request, "已开奖，中奖名单和验证数据已公布，中奖会员已收到通知")
+            return HttpResponseRedirect(reverse("console:benefits_activity_detail", args=[pk]))
+        context = {**self.admin_site.each_context(request), "title": "确认开奖", "activity": activity,
+                   "opts": self.model._meta, "entries": activity.entries.count(),
+                   "prizes": list(activity.prizes.order_by("rank"))}
+        return TemplateResponse(request, "console/activity_draw.html", context)
+
+    def answers_view(self, request, pk):
+        """导出答卷: a survey's answers as .xlsx (names masked; an anonymous survey has none), audited."""
+        activity = self._visible(request, pk)
+        if activity.kind != Activity.Kind.SURVEY:
+            raise Http404("只有问卷调查可以导出答卷")
+        table = polls.survey_answers_table(activity)
+        log_event("benefits.survey.export", actor=request.user, target=activity, org=activity.org,
+                  data={"count": len(table["rows"])})
+        return excel.workbook_response(f"{activity.title}-答卷.xlsx", table["header"], table["rows"], title="答卷")
+
+    def checkin_view(self, request, pk):
+        """签到台: the organiser scans each member's card QR (a scanner types the token) and sees who came."""
+        activity = self._visible(request, pk)
+        if activity.kind != Activity.Kind.SIGNUP:
+            raise Http404("只有报名活动有签到台")
+        form = CheckinForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                signup = run_service(signups.check_in, activity, by=request.user,
+                                     card_token=form.cleaned_data["card_token"])
+            except Refused as refused:
+                refused.show(request, form)
+            else:
+                messages.success(request, f"{mask_name(signup.person.name)} 签到成功")
+                return HttpResponseRedirect(request.path)
+        confirmed = activity_signups(activity, status=Signup.Status.CONFIRMED)
+        context = {**self.admin_site.each_context(request), "title": f"签到台：{activity.title}",
+                   "activity": activity, "form": form, "opts": self.model._meta,
+                   "checked_in": confirmed.filter(checked_in_at__isnull=False).count(),
+                   "confirmed": confirmed.count(),
+                   "recent": [(mask_name(s.person.name), s.checked_in_at) for s in
+                              confirmed.filter(checked_in_at__isnull=False).order_by("-checked_in_at")[:20]]}
+        return TemplateResponse(request, "console/activity_checkin.html", context)
 
     def step_view(self, request, pk, action):
         """发布 / 暂停 / 恢复 / 结束: a confirmation page, then the step."""
@@ -284,12 +342,43 @@ STEPS = {"publish": services.publish_activity, "pause": services.pause_activity,
          "resume": services.resume_activity, "close": services.close_activity}
 
 
-def _chart(activity: Activity) -> str:
-    """The chart data of a vote (votes per option), as JSON for the page's Chart.js (bundled with the theme)."""
-    if activity.kind != Activity.Kind.VOTE:
-        return ""
-    options = list(activity.options.order_by("position").values_list("text", "votes"))
-    return json.dumps({"labels": [o[0] for o in options], "values": [o[1] for o in options]}, ensure_ascii=False)
+class CheckinForm(forms.Form):
+    card_token = forms.CharField(label="扫描会员证二维码（或粘贴其内容）", max_length=2000,
+                                 widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+
+
+def _chart(labels: list[str], values: list, label: str) -> str:
+    """One bar chart's data, as JSON for the page's Chart.js (bundled with the theme)."""
+    return json.dumps({"labels": labels, "values": values, "label": label}, ensure_ascii=False)
+
+
+def _kind_context(activity: Activity, request) -> dict:
+    """What the detail page shows for the activity's kind: results as charts, the lottery's published data, the
+    sign-up figures."""
+    user = request.user
+    if activity.kind == Activity.Kind.VOTE:
+        results = polls.vote_results(activity, viewer=user)
+        return {"results": results, "charts": [("投票结果", _chart(
+            [o["text"] for o in results["options"]], [o["votes"] for o in results["options"]], "票数"))]}
+    if activity.kind == Activity.Kind.SURVEY:
+        results = polls.survey_results(activity, viewer=user)
+        charts = []
+        for q in results["questions"]:
+            if q.get("choices"):
+                charts.append((f"{q['position']}. {q['text']}", _chart(
+                    [c["choice"] for c in q["choices"]], [c["count"] for c in q["choices"]], "人数")))
+            elif q.get("distribution"):
+                charts.append((f"{q['position']}. {q['text']}（平均 {q['mean'] or '-'} 分）", _chart(
+                    [f"{d['rating']}分" for d in q["distribution"]], [d["count"] for d in q["distribution"]],
+                    "人数")))
+        return {"results": results, "charts": charts}
+    if activity.kind == Activity.Kind.LOTTERY:
+        ended = activity.status == Activity.Status.CLOSED or activity.ends_at <= timezone.now()
+        return {"publication": lottery.publication(activity), "entries": activity.entries.count(),
+                "may_draw": ended and activity.drawn_at is None and activity.status != Activity.Status.DRAFT}
+    if activity.kind == Activity.Kind.SIGNUP:
+        return {"waiting": activity_signups(activity, status=Signup.Status.WAITING).count()}
+    return {}
 
 
 def _masked_code(code: str) -> str:
@@ -315,6 +404,143 @@ class CouponAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="券码")
     def code_shown(self, obj):
         return _masked_code(obj.code)
+
+    @admin.display(description="会员")
+    def member(self, obj):
+        return mask_name(obj.person.name)
+
+
+class MerchantForm(forms.Form):
+    org = forms.ModelChoiceField(label="所属工会", queryset=Organisation.objects.none(),
+                                 error_messages={"invalid_choice": "请选择管辖范围内的工会"})
+    name = forms.CharField(label="商户名称", max_length=100)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = scoped(Organisation.objects.filter(status=Organisation.Status.ACTIVE), user,
+                                             roles=MANAGING_ROLES).order_by("path")
+
+
+class MerchantAccountForm(forms.Form):
+    username = forms.CharField(label="登录用户名", max_length=150)
+    display_name = forms.CharField(label="使用人姓名", max_length=50, required=False)
+    password = forms.CharField(label="初始密码", max_length=128, widget=forms.PasswordInput(render_value=True))
+
+
+@admin.register(Merchant, site=console_site)
+class MerchantAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """商户: the shops that accept the subtree's coupons, their log-ins, and redemptions per day."""
+
+    scope_field = "org_path"
+    list_display = ["name", "org", "address", "status", "accounts", "manage_link"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    ordering = ["id"]
+    export_columns = list_display[:-1]
+    change_list_template = "console/merchant_changelist.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("org").annotate(n_accounts=Count("users"))
+
+    def has_add_permission(self, request):
+        return may_run_activities(request.user)
+
+    def org_of(self, obj):
+        return obj.org
+
+    @admin.display(description="商户账号数")
+    def accounts(self, obj):
+        return obj.n_accounts
+
+    @admin.display(description="操作")
+    def manage_link(self, obj):
+        return format_html('<a href="{}">开通账号</a>', reverse("console:benefits_merchant_account", args=[obj.pk]))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("new/", view(self.create_view), name="benefits_merchant_create"),
+            path("<int:pk>/account/", view(self.account_view), name="benefits_merchant_account"),
+            path("totals/", view(self.totals_view), name="benefits_merchant_totals"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("console:benefits_merchant_create"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("console:benefits_merchant_account", args=[object_id]))
+
+    def _page(self, request, template, **context):
+        return TemplateResponse(request, template, {**self.admin_site.each_context(request),
+                                                    "opts": self.model._meta, **context})
+
+    def create_view(self, request):
+        form = MerchantForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                merchant = run_service(merchants.create_merchant, by=request.user, **form.cleaned_data)
+            except Refused as refused:
+                refused.show(request, form)
+            else:
+                messages.success(request, f"已登记商户“{merchant.name}”，请为其开通核销账号")
+                return HttpResponseRedirect(reverse("console:benefits_merchant_account", args=[merchant.pk]))
+        return self._page(request, "console/benefits_form.html", title="登记商户", form=form,
+                          submit="保存")
+
+    def account_view(self, request, pk):
+        merchant = self.get_queryset(request).filter(pk=pk).first()
+        if merchant is None:
+            raise Http404("商户不存在")
+        form = MerchantAccountForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = run_service(merchants.add_merchant_account, merchant, by=request.user, **form.cleaned_data)
+            except Refused as refused:
+                refused.show(request, form)
+            else:
+                messages.success(request, f"已开通商户账号“{user.username}”，商户可在职工门户登录后核销优惠券")
+                return HttpResponseRedirect(reverse("console:benefits_merchant_changelist"))
+        accounts = list(merchant.users.order_by("id").values_list("username", "display_name"))
+        return self._page(request, "console/benefits_form.html", title=f"开通商户账号：{merchant.name}",
+                          form=form, submit="开通账号", accounts=accounts)
+
+    def totals_view(self, request):
+        """核销统计: redemptions per merchant and day in the subtree (one grouped query), exportable."""
+        try:
+            since = dt.date.fromisoformat(request.GET.get("since", "")) if request.GET.get("since") else None
+            until = dt.date.fromisoformat(request.GET.get("until", "")) if request.GET.get("until") else None
+        except ValueError:
+            messages.error(request, "日期格式应为 年-月-日")
+            since = until = None
+        rows = redemption_totals(visible_merchants(request.user), since=since, until=until)
+        if request.GET.get("export"):
+            log_event("benefits.redemption.export", actor=request.user, org=scope_root(request.user),
+                      data={"count": len(rows)})
+            return excel.workbook_response("商户核销统计.xlsx", ["商户", "日期", "核销张数"],
+                                           [[r["merchant"], r["day"], r["count"]] for r in rows], title="核销统计")
+        return self._page(request, "console/merchant_totals.html", title="商户核销统计", rows=rows,
+                          total=sum(r["count"] for r in rows), since=since, until=until)
+
+
+@admin.register(Signup, site=console_site)
+class SignupAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """活动报名: who signed up, waits or came, for the activities of the subtree (names masked)."""
+
+    scope_field = "activity__org_path"
+    list_display = ["member", "activity", "status", "created_at", "promoted_at", "checked_in_at"]
+    list_filter = ["status", ("checked_in_at", admin.EmptyFieldListFilter)]
+    search_fields = ["activity__title"]
+    ordering = ["activity", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("activity", "person")
+
+    def org_of(self, obj):
+        return obj.activity.org
 
     @admin.display(description="会员")
     def member(self, obj):
