@@ -1,6 +1,7 @@
 """The sign-up, check-in, vote, survey and results endpoints (issue 9)."""
 
 import pytest
+from tests import rows
 from tests.benefits.conftest import make_member
 from tests.benefits.test_polls import survey_activity, vote_activity
 from tests.benefits.test_signups import card_token_of, signup_activity
@@ -134,3 +135,26 @@ def test_answer_a_survey_and_read_its_results(api, tree, personas):
     assert cadre_view["questions"][3]["texts"] == ["多发高温补贴"]
     wrong_kind = post(api(personas.worker), f"/api/v1/activities/{activity.pk}/vote", {"option_ids": [1]})
     assert (wrong_kind.status_code, wrong_kind.json()["code"]) == (409, "wrong_kind")
+
+
+def test_the_sign_up_list_costs_the_same_for_one_row_as_for_three(api, tree, personas):
+    activity = signup_activity(tree.jinan, capacity=1)
+    client = api(personas.city_cadre)
+    url = f"/api/v1/activities/{activity.pk}/signups"
+
+    def measured():
+        client.get(url)  # a second visit: process caches warm
+        result = rows.measure(lambda: client.get(url))
+        result.result = result.result.json()
+        return result
+
+    sign_up_url = f"/api/v1/activities/{activity.pk}/signup"
+    post(api(personas.worker), sign_up_url)
+    one = measured()
+    for _ in range(2):
+        post(api(make_member(tree.grassroots)), sign_up_url)
+    three = measured()
+    assert [len(m.result["items"]) for m in (one, three)] == [1, 3]
+    assert [s["status"] for s in three.result["items"]] == ["confirmed", "waiting", "waiting"]
+    # The token and its user, the cadre's positions, the activity in scope, the page with the people joined in.
+    rows.assert_queries(4, one, three)

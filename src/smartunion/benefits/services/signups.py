@@ -166,7 +166,7 @@ def check_in(activity: Activity, *, by, card_token: str | None = None, code: str
         if not can_manage(by, activity.org):
             raise Forbidden(ONLY_ORGANISER)
         result = card_tokens.verify_token(card_token)
-        if not result.valid:
+        if not result.valid or result.payload is None:
             raise Invalid(result.message, code="invalid_card", fields={"card_token": result.message})
         person_id = Membership.objects.filter(pk=result.payload["m"]).values_list("person_id", flat=True).first()
         missing = MEMBER_NOT_SIGNED_UP
