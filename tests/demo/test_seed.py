@@ -2,6 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from smartunion.accounts.models import User
+from smartunion.benefits.models import Activity, Response, Signup
+from smartunion.benefits.services.lottery import verify
 from smartunion.core.actors import SYSTEM
 from smartunion.members.card_tokens import member_card
 from smartunion.members.cards import card_number, is_card_number
@@ -32,8 +34,9 @@ def test_seed_builds_the_province_with_its_real_cities_and_demo_accounts(capsys)
     assert set(User.objects.filter(username__in=["admin", "jinan", "qingdao", "lixia", "worker", "newcomer"])
                .values_list("username", flat=True)) == {"admin", "jinan", "qingdao", "lixia", "worker", "newcomer"}
     assert "演示账号（密码均为 smartunion-demo）" in out and "会员：40/40（100%）" in out
-    # 40 synthetic members + the demo worker, all counted in the maintained figure.
-    assert Organisation.objects.get(pk=province.pk).subtree_member_count == 41
+    # 40 synthetic members + the demo worker + the six members taking part in the demo activities, all counted in
+    # the maintained figure.
+    assert Organisation.objects.get(pk=province.pk).subtree_member_count == 47
     # Employers of all three kinds: own union, joint union, none.
     kinds = {e.covering_union.kind if e.covering_union else None for e in Employer.objects.select_related(
         "covering_union")}
@@ -49,11 +52,25 @@ def test_seed_builds_the_province_with_its_real_cities_and_demo_accounts(capsys)
     # One card number: every membership carries a number in the card format of its city's federation, the
     # sequences continue after them, and the worker's card shows the membership's number.
     numbers = list(Membership.objects.values_list("card_number", "union__path"))
-    assert len(numbers) == 41 and all(is_card_number(n) for n, _ in numbers)
+    assert len(numbers) == 47 and all(is_card_number(n) for n, _ in numbers)
     jinan_org = Organisation.objects.get(kind="city", region_id="370100")
     issued_in_jinan = [n for n, path in numbers if path.startswith(jinan_org.path)]
     assert sorted(issued_in_jinan)[-1] == card_number("370100", CardSequence.objects.get(org=jinan_org).last)
     assert member_card(worker)[1].card_number == membership.card_number
+    # 惠工活动 of every kind in 济南, and the merchant account.
+    activities = {a.kind: a for a in Activity.objects.filter(org=jinan_org)}
+    assert {k: a.status for k, a in activities.items()} == {
+        "coupon": "published", "lottery": "closed", "vote": "published", "survey": "published",
+        "signup": "published"}
+    assert (activities["coupon"].claimed, activities["coupon"].stock) == (3, 500)
+    assert activities["lottery"].drawn_at is not None and len(activities["lottery"].entrants_published) == 7
+    assert verify(activities["lottery"]).ok
+    assert Response.objects.filter(activity=activities["survey"]).count() == 3
+    assert sorted(Signup.objects.filter(activity=activities["signup"]).values_list("status", flat=True)) == [
+        "confirmed", "confirmed", "confirmed", "waiting", "waiting"]
+    merchant = User.objects.get(username="merchant")
+    assert (merchant.kind, merchant.check_password("smartunion-demo")) == ("merchant", True)
+    assert "merchant" in out
 
 
 class _Rollback(Exception):
@@ -76,7 +93,7 @@ def seeded_snapshot(seed: int):
 def test_seed_is_deterministic_for_a_seed():
     first, second, other = seeded_snapshot(11), seeded_snapshot(11), seeded_snapshot(12)
     assert [row[:2] for row in first[0]] == [row[:2] for row in second[0]]
-    assert first[1] == second[1] and len(first[1]) == 26
+    assert first[1] == second[1] and len(first[1]) == 32  # 25 members, the worker, six demo participants
     assert [u for _, u in first[2]] == [u for _, u in second[2]]
     assert first[1] != other[1]
 

@@ -395,8 +395,95 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     # The loader assigned ids itself: move the database's sequences past them before anything inserts normally.
     reset_sequences(Organisation, Employer, Person, Membership)
     build_applications(rng=seeder.rng, progress=progress)
+    build_benefits(progress=progress)
+    seeder.report.accounts.append(("merchant", "泉城职工惠购超市收银台（商户核销）"))
     refresh_statistics()
     log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
     return seeder.report
+
+
+def build_benefits(*, progress) -> dict[str, int]:
+    """惠工活动 of every kind in 济南 (issue 9): an open coupon grab with a merchant and the `merchant` account, a
+    closed lottery with its published draw, an open vote, a survey with answers, a sign-up with a waiting list; the
+    members taking part get worker accounts (`member1`..`member6`), the `worker` persona among them."""
+    from smartunion.benefits.services import activities, lottery, merchants, polls, signups
+    from smartunion.benefits.services.coupons import claim_coupon
+
+    jinan = Organisation.objects.get(kind=Organisation.Kind.CITY, region_id="370100")
+    from smartunion.members.services import membership_start, person_upsert
+
+    worker = User.objects.get(username="worker")
+    union = worker.person.memberships.get(status=Membership.Status.ACTIVE).union
+    hashed = make_password(DEMO_PASSWORD)
+    members = [worker]
+    for i, (name, birth) in enumerate([("王芳", dt.date(1992, 7, 9)), ("刘洋", dt.date(1987, 11, 23)),
+                                       ("陈静", dt.date(1995, 2, 14)), ("赵磊", dt.date(1983, 6, 30)),
+                                       ("孙丽", dt.date(1990, 12, 5)), ("周强", dt.date(1979, 4, 18))], 1):
+        person, _ = person_upsert(name=name, id_number=make_id_number("370102", birth, 700 + i), by=SYSTEM,
+                                  phone=f"1390000{i + 10:04d}", employment_form="01")
+        membership_start(person=person, union=union, since=dt.date(2021, 3, 1), by=SYSTEM,
+                         card_number=allocate_numbers(issuer_for(union), 1)[0])
+        members.append(User.objects.create(username=f"member{i}", display_name=name, kind=User.Kind.WORKER,
+                                           person=person, phone=f"1390000{i + 10:04d}", password=hashed))
+    now = timezone.now()
+    open_window = {"starts_at": now - dt.timedelta(days=1), "ends_at": now + dt.timedelta(days=30)}
+
+    def create(kind, title, **values):
+        return activities.create_activity(by=SYSTEM, org=jinan, kind=kind, title=title,
+                                          **{**open_window, **values})
+
+    shop = merchants.create_merchant(by=SYSTEM, org=jinan, name="泉城职工惠购超市（历下店）",
+                                     address="济南市历下区泉城路188号", contact_name="刘经理")
+    merchants.add_merchant_account(shop, by=SYSTEM, username="merchant", password=DEMO_PASSWORD,
+                                   display_name="惠购超市收银台")
+    coupon = create("coupon", "夏日送清凉 · 冷饮券", stock=500, per_member_limit=2, daily_limit=1,
+                    face_value="满20减10", valid_until=(now + dt.timedelta(days=60)).date(),
+                    terms="限济南市工会会员在合作商户使用，每人每天限领1张。",
+                    description="高温季节，为坚守岗位的职工送上一份清凉。")
+    coupon.merchants.add(shop)
+    coupon = activities.publish_activity(coupon, by=SYSTEM)
+    for user in members[1:4]:
+        claim_coupon(coupon, by=user)
+
+    draw = create("lottery", "年货节抽奖 · 东阿阿胶礼盒", description="参与即有机会获得年货礼盒。",
+                  starts_at=now - dt.timedelta(days=10), ends_at=now + dt.timedelta(hours=1))
+    activities.set_prizes(draw, [{"name": "一等奖", "count": 1}, {"name": "二等奖", "count": 2}], by=SYSTEM)
+    draw = activities.publish_activity(draw, by=SYSTEM)
+    for user in members:
+        lottery.enter_lottery(draw, by=user)
+    draw = activities.close_activity(draw, by=SYSTEM, note="活动期满")
+    lottery.draw(draw, by=SYSTEM)
+
+    vote = create("vote", "2026年度“最美劳动者”网络投票", max_choices=2, results="live",
+                  description="请从候选人中选出您心中的最美劳动者（最多选2人）。")
+    activities.set_options(vote, ["李师傅（焊工，济南二机床）", "王大姐（环卫工，历下区）", "赵师傅（外卖骑手）"],
+                           by=SYSTEM)
+    vote = activities.publish_activity(vote, by=SYSTEM)
+    options = list(vote.options.order_by("position").values_list("pk", flat=True))
+    for index, user in enumerate(members[1:5]):
+        polls.cast_vote(vote, by=user, option_ids=[options[index % 3]])
+
+    survey = create("survey", "集体协商前职工意见调查", results="after_close",
+                    description="为开展工资集体协商，请如实填写（约2分钟）。")
+    activities.set_questions(survey, [
+        {"kind": "single", "text": "最近一个月是否加过班？", "choices": ["是", "否"]},
+        {"kind": "rating", "text": "加班强度打分（1–5）", "show_if": {"position": 1, "values": ["是"]}},
+        {"kind": "multiple", "text": "最希望协商的事项", "choices": ["工资", "工时", "休假", "劳动保护"],
+         "required": False},
+        {"kind": "text", "text": "其他意见", "required": False},
+    ], by=SYSTEM)
+    survey = activities.publish_activity(survey, by=SYSTEM)
+    answers = [{"1": "是", "2": 4, "3": ["工资", "休假"]}, {"1": "否", "3": ["工时"]},
+               {"1": "是", "2": 5, "3": ["工资"], "4": "希望落实带薪年休假"}]
+    for user, answer in zip(members[1:4], answers, strict=True):
+        polls.answer_survey(survey, by=user, answers=answer)
+
+    walk = create("signup", "泉城健步走 · 职工徒步活动", capacity=3, place="济南泉城广场",
+                  description="名额有限，报满后可候补，有人取消时按顺序递补。")
+    walk = activities.publish_activity(walk, by=SYSTEM)
+    for user in members[1:6]:
+        signups.sign_up(walk, by=user)
+    progress("惠工活动：领券、抽奖（已开奖）、投票、问卷、报名（含候补）各1项；商户账号 merchant")
+    return {"activities": 5, "members": len(members)}
