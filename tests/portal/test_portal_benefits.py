@@ -134,7 +134,7 @@ def test_claim_from_the_detail_page_then_the_coupon_shows(personas, tree, worker
     assert '<dd id="remaining">10 / 10 张</dd>' in html
     assert "<dt>每人限领</dt><dd>1 张</dd>" in html
     valid = activity.valid_until
-    assert f"<dt>有效期</dt><dd>领取后至 {valid.year}年{valid.month}月{valid.day}日</dd>" in html
+    assert f"<dt>有效期</dt><dd>至 {valid.year}年{valid.month}月{valid.day}日</dd>" in html
     assert "<p>限本人使用，不找零</p>" in html
     assert '<button type="submit" class="primary" id="claim">立即领取</button>' in html
     key = re.search(r'name="key" value="([0-9a-f]{32})"', html).group(1)
