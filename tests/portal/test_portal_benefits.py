@@ -417,3 +417,21 @@ def test_a_worker_cannot_open_the_merchant_page(personas, tree, worker):
 def test_the_merchant_hub_links_the_merchant_page(shop):
     html = console_client(shop).get("/me/").content.decode()
     assert '<a class="tile" href="/merchant/" data-benefit="merchant">' in html
+
+
+def test_a_member_left_out_by_the_no_double_benefit_rule_is_told_so(personas, tree, worker):
+    first = make(tree.grassroots, "lottery", "端午抽奖")
+    lottery.enter_lottery(first, by=personas.worker)
+    services.close_activity(first, by=SYSTEM)
+    lottery.draw(Activity.objects.get(pk=first.pk), by=SYSTEM)
+    second = make(tree.grassroots, "lottery", "中秋抽奖", publish=False)
+    lottery.set_exclusions(second, [first], by=SYSTEM)
+    second = services.publish_activity(second, by=SYSTEM)
+    worker.post(f"/activities/{second.pk}/enter/")
+    services.close_activity(second, by=SYSTEM)
+    lottery.draw(Activity.objects.get(pk=second.pk), by=SYSTEM)
+    entry = LotteryEntry.objects.get(activity=second)
+    html = worker.get(f"/activities/{second.pk}/").content.decode()
+    assert (f"您已参与，抽奖号 <strong>{entry.pk}</strong>："
+            "您已在其他指定抽奖中中奖，按“不重复受益”规则未列入本次抽奖名单") in html
+    assert '<li class="muted">无人中奖</li>' in html

@@ -194,7 +194,10 @@ def _signup_context(activity, person) -> dict:
 def _lottery_context(activity, person) -> dict:
     entry = LotteryEntry.objects.filter(activity=activity, person=person).select_related("prize").first()
     data = lottery.publication(activity)
-    return {"entry": entry, "draw": data, "prizes": data["prizes"], "drawn": activity.drawn_at is not None}
+    drawn = activity.drawn_at is not None
+    # An entry left out of the draw: its member already won one of the lotteries this one excludes.
+    listed = not (drawn and entry) or lottery.entrant_line(entry.pk, entry.card_number) in data["entrants"]
+    return {"entry": entry, "draw": data, "prizes": data["prizes"], "drawn": drawn, "listed": listed}
 
 
 def _vote_context(activity, person, user) -> dict:
