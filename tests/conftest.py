@@ -145,9 +145,13 @@ def console():
 
 @pytest.fixture(autouse=True)
 def _fresh_local_caches():
-    """Process-local reference caches must not carry one test's orgs into the next."""
+    """Process-local reference caches must not carry one test's orgs into the next, nor the Django cache one test's
+    rate-limit counters (core.ratelimit) into the next."""
+    from django.core.cache import cache
+
     from smartunion.core.cache import clear_local_caches
 
     clear_local_caches()
+    cache.clear()
     yield
     clear_local_caches()

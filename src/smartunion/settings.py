@@ -328,5 +328,7 @@ CELERY_BEAT_SCHEDULE = {
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")
 BENEFITS_CLAIM_RATE_IP = os.environ.get("BENEFITS_CLAIM_RATE_IP", "300/min")
+# Tries of a venue's six-digit check-in code per member and activity.
+BENEFITS_CHECKIN_CODE_RATE = os.environ.get("BENEFITS_CHECKIN_CODE_RATE", "10/10min")
 # A running roster job writes a heartbeat at every batch; one silent this long died with its process.
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))

@@ -1,7 +1,11 @@
 """Votes and surveys: choice limits, one ballot or response per member, results live or after close, survey
 validation with skip logic, anonymous surveys, results and the answers table."""
 
+import datetime as dt
+import uuid
+
 import pytest
+from django.utils import timezone
 from tests.benefits.conftest import make_member, window
 
 from smartunion.benefits import services
@@ -210,6 +214,21 @@ def test_an_anonymous_survey_stores_no_member_but_still_refuses_a_second_respons
     answer_survey(activity, by=other, answers={"1": "否"})
     assert list(Response.objects.values_list("person_id", flat=True)) == [None, None]
     assert Participation.objects.count() == 2
+
+
+def test_nothing_pairs_an_anonymous_response_with_its_participation(tree, personas):
+    """No sequence in step and no exact time: the response's key is random, and both rows keep only the day."""
+    activity = survey_activity(tree.jinan, anonymous=True)
+    response = answer_survey(activity, by=personas.worker, answers={"1": "否"})
+    stored = Response.objects.get(pk=response.pk)
+    local = timezone.localtime(stored.submitted_at)
+    assert isinstance(stored.pk, uuid.UUID)
+    assert ((local.hour, local.minute, local.second, local.microsecond), local.date()) == (
+        (0, 0, 0, 0), timezone.localdate())
+    assert Participation.objects.get().created_at == timezone.localdate()
+    named = survey_activity(tree.jinan, title="实名问卷")
+    kept = answer_survey(named, by=personas.worker, answers={"1": "否"})
+    assert timezone.now() - Response.objects.get(pk=kept.pk).submitted_at < dt.timedelta(minutes=1)
 
 
 def _answer_three(activity, tree, personas):

@@ -4,7 +4,7 @@ import pytest
 from tests.benefits.conftest import make_member, window
 
 from smartunion.benefits import services
-from smartunion.benefits.errors import NotEligible, NotOpen
+from smartunion.benefits.errors import NotEligible, NotOpen, TooManyAttempts
 from smartunion.benefits.models import Activity, Signup
 from smartunion.benefits.services.signups import (
     AlreadyCheckedIn,
@@ -197,6 +197,20 @@ def test_a_member_checks_in_with_the_venue_code_only_with_a_confirmed_place(tree
         check_in(activity, by=make_member(tree.grassroots), code=activity.checkin_code)
     assert refused.value.message == "您尚未报名该活动"
     assert list(Signup.objects.filter(checked_in_at__isnull=False).values_list("pk", flat=True)) == [mine.pk]
+
+
+def test_guessing_the_venue_code_stops_after_ten_tries(tree, personas, settings):
+    activity = signup_activity(tree.jinan, capacity=1)
+    sign_up(activity, by=personas.worker)
+    wrong = "000000" if activity.checkin_code != "000000" else "111111"
+    for _ in range(10):
+        with pytest.raises(Invalid):
+            check_in(activity, by=personas.worker, code=wrong)
+    with pytest.raises(TooManyAttempts) as refused:  # the right code too, until the window ends
+        check_in(activity, by=personas.worker, code=activity.checkin_code)
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
+        429, "too_many_requests", "签到码尝试次数过多，请稍后再试")
+    assert Signup.objects.get().checked_in_at is None
 
 
 def test_who_may_sign_up(tree, personas):

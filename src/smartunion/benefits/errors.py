@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartunion.core.errors import Conflict, Forbidden
+from smartunion.core.errors import Conflict, DomainError, Forbidden
 
 
 class NotEligible(Forbidden):
@@ -27,6 +27,13 @@ class AlreadyRedeemed(Conflict):
 
     def __init__(self, message: str = "该券已核销，不能重复使用", **kwargs):
         super().__init__(message, **kwargs)
+
+
+class TooManyAttempts(DomainError):
+    """Too many tries in a short time (429 too_many_requests)."""
+
+    status = 429
+    default_code = "too_many_requests"
 
 
 class NotOpen(Conflict):

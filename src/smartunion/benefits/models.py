@@ -8,9 +8,12 @@ stock, overfill a venue or count a ballot twice.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from smartunion.core.pii import EncryptedTextField
 from smartunion.members.models import Person
@@ -324,18 +327,21 @@ class Question(models.Model):
 
 class Response(models.Model):
     """One filled-in survey. An anonymous survey's response has no person: who answered is kept apart in
-    Participation (so each member answers once) without a link to what they answered."""
+    Participation (so each member answers once) without a link to what they answered. Nothing joins the two: the
+    response's key is random (not a sequence in step with Participation's ids) and an anonymous response keeps only
+    the day it came in, as Participation does."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     activity = models.ForeignKey(Activity, verbose_name="问卷", on_delete=models.PROTECT, related_name="responses")
     person = models.ForeignKey(Person, verbose_name="会员", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="survey_responses")
     answers = models.JSONField("答案", default=dict)
-    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
 
     class Meta:
         verbose_name = "问卷答卷"
         verbose_name_plural = "问卷答卷"
-        ordering = ["id"]
+        ordering = ["submitted_at"]
         constraints = [models.UniqueConstraint(fields=["activity", "person"], condition=Q(person__isnull=False),
                                                name="response_one_per_member")]
 
@@ -344,11 +350,12 @@ class Response(models.Model):
 
 
 class Participation(models.Model):
-    """Who took part in a survey (one row per member and survey), kept apart from the answers."""
+    """Who took part in an anonymous survey (one row per member and survey), kept apart from the answers; only the
+    day is kept, like the anonymous response's."""
 
     activity = models.ForeignKey(Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, verbose_name="会员", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("参与日期", auto_now_add=True)
+    created_at = models.DateField("参与日期", auto_now_add=True)
 
     class Meta:
         verbose_name = "参与记录"

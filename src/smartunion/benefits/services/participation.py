@@ -64,7 +64,7 @@ def admit(activity: Activity, user, *, kind: str | None = None) -> Member:
     member = member_of(user)
     check_eligible(activity, member)
     if kind is not None and activity.kind != kind:
-        raise NotOpen(f"该活动不是{Activity.Kind(kind).label}活动", code="wrong_kind")
+        raise NotOpen(f"该活动不是“{Activity.Kind(kind).label}”类活动", code="wrong_kind")
     reason = why_not_open(activity)
     if reason:
         raise NotOpen(reason)

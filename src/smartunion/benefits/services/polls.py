@@ -233,7 +233,9 @@ def answer_survey(activity: Activity, *, by, answers: dict) -> Response:
         with transaction.atomic():
             if activity.anonymous:
                 Participation.objects.create(activity=activity, person=member.person)
-                response = Response.objects.create(activity=activity, person=None, answers=cleaned)
+                # Only the day: an exact time would pair the response with its Participation row.
+                day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+                response = Response.objects.create(activity=activity, person=None, answers=cleaned, submitted_at=day)
             else:
                 response = Response.objects.create(activity=activity, person=member.person, answers=cleaned)
             count_participant(activity)
@@ -315,7 +317,7 @@ def survey_answers_table(activity: Activity) -> dict:
     neither and are sorted by content. The caller (the console) checks the cadre's scope and audits the export."""
     questions = list(Question.objects.filter(activity=activity).order_by("position"))
     header = [f"{q.position}. {q.text}" for q in questions]
-    responses = Response.objects.filter(activity=activity).order_by("id")
+    responses = Response.objects.filter(activity=activity).order_by("submitted_at", "id")
     if activity.anonymous:
         rows = sorted(([_cell(q, answers.get(str(q.position))) for q in questions]
                        for answers in responses.values_list("answers", flat=True)), key=repr)

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from smartunion.accounts.models import User
 from smartunion.benefits.behaviour import took_part
-from smartunion.benefits.errors import NotOpen
+from smartunion.benefits.errors import NotOpen, TooManyAttempts
 from smartunion.benefits.models import Activity, Signup
 from smartunion.benefits.rules import can_manage
 from smartunion.benefits.services.participation import admit, count_participant
@@ -40,6 +41,7 @@ from smartunion.core.actors import require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.errors import Conflict, Forbidden, Invalid
 from smartunion.core.notifications import notify_user
+from smartunion.core.ratelimit import allow
 from smartunion.members import card_tokens
 from smartunion.members.models import Membership
 
@@ -172,11 +174,14 @@ def check_in(activity: Activity, *, by, card_token: str | None = None, code: str
         missing = MEMBER_NOT_SIGNED_UP
         method = "card"
     else:
+        if not getattr(by, "is_authenticated", False):
+            raise Forbidden("请先登录", code="unauthenticated")
+        # A six-digit code is guessable: a member gets a few tries per activity, then waits.
+        if not allow("benefits.checkin.code", f"{by.pk}:{activity.pk}", settings.BENEFITS_CHECKIN_CODE_RATE):
+            raise TooManyAttempts("签到码尝试次数过多，请稍后再试")
         if not activity.checkin_code or not secrets.compare_digest(
                 code.encode("utf-8"), activity.checkin_code.encode("utf-8")):
             raise Invalid(WRONG_CODE, code="wrong_code", fields={"code": WRONG_CODE})
-        if not getattr(by, "is_authenticated", False):
-            raise Forbidden("请先登录", code="unauthenticated")
         person_id = getattr(by, "person_id", None)
         missing = NOT_SIGNED_UP
         method = "code"
