@@ -18,7 +18,7 @@ from tests.console.test_console_query_counts import changelist, show, shown
 from tests.rows import assert_queries
 
 from smartunion.benefits import services
-from smartunion.benefits.models import Activity, Coupon, Merchant, Signup
+from smartunion.benefits.models import Activity, BirthdayProgramme, Coupon, Merchant, Signup
 from smartunion.benefits.services import lottery
 from smartunion.benefits.services.coupons import claim_coupon, redeem_coupon
 from smartunion.benefits.services.merchants import create_merchant
@@ -213,3 +213,31 @@ def test_signup_and_merchant_lists_cost_the_same_for_one_row_as_for_three(tree, 
     three = show(client, changelist("benefits_merchant"))
     assert [shown(one), shown(three)] == [["商户0"], ["商户0", "商户1", "商户2"]]
     assert_queries(8, one, three)
+
+
+def test_a_template_fills_the_form_and_the_draft_remembers_it(tree, personas, console):
+    client = console(personas.city_cadre)
+    page = client.get(CREATE + "?template=summer_relief")
+    assert page.context["form"].initial["employment_forms"] == ["gig"]
+    assert "已按“夏季送清凉”模板填好" in page.content.decode()
+    initial = page.context["form"].initial
+    data = {k: v for k, v in initial.items() if k not in ("audience", "valid_until")}
+    data.update(org=tree.jinan.pk, stock="300", valid_until=f"{initial['valid_until']:%Y-%m-%d}", save="1",
+                results="after_close")
+    client.post(CREATE, data)
+    activity = Activity.objects.get()
+    assert (activity.template, activity.title, activity.daily_limit, activity.audience, activity.stock) == (
+        "summer_relief", "夏日送清凉券", 1, {"employment_forms": ["gig"]}, 300)
+
+
+def test_birthday_benefit_is_enabled_for_an_org_in_scope(tree, personas, console):
+    client = console(personas.city_cadre)
+    url = reverse("console:benefits_birthday")
+    client.post(url, {"org": tree.jinan.pk, "enabled": "on", "title": "生日慰问券", "face_value": "蛋糕券",
+                      "valid_days": "30"})
+    programme = BirthdayProgramme.objects.get()
+    assert (programme.org_id, programme.enabled, programme.valid_days) == (tree.jinan.pk, True, 30)
+    assert "已启用" in client.get(url).content.decode()
+    refused = console(personas.other_city_cadre).post(url, {"org": tree.jinan.pk, "title": "x", "valid_days": "30"})
+    assert "请选择管辖范围内的工会" in refused.content.decode()
+    assert "尚未设置" in console(personas.other_city_cadre).get(url).content.decode()

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from smartunion.benefits import audience as audiences
-from smartunion.benefits import services
-from smartunion.benefits.models import Activity, Coupon, Merchant, Signup
+from smartunion.benefits import services, templates
+from smartunion.benefits.models import Activity, BirthdayProgramme, Coupon, Merchant, Signup
 from smartunion.benefits.queries import activity_signups, redemption_totals, visible_merchants
 from smartunion.benefits.rules import DRAFTING_ROLES, MANAGING_ROLES
-from smartunion.benefits.services import lottery, merchants, polls, signups
+from smartunion.benefits.services import birthday, lottery, merchants, polls, signups
 from smartunion.console import excel
 from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service, scope_root
 from smartunion.console.site import console_site, may_run_benefits
@@ -92,6 +92,7 @@ class ActivityForm(forms.Form):
                                                   widget=forms.CheckboxSelectMultiple)
     member_months_min = forms.IntegerField(label="入会满几个月", required=False, min_value=0, max_value=1200)
     card_numbers_file = forms.FileField(label="指定名单（选填：.xlsx 或 .txt，每行一个会员卡号）", required=False)
+    template = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
 
     QUESTION_KINDS = {"单选": "single", "多选": "multiple", "填空": "text", "评分": "rating"}
 
@@ -159,6 +160,21 @@ class ActivityForm(forms.Form):
         return rows
 
 
+def template_initial(key: str) -> dict:
+    """The form's starting values from a template (送清凉, 送温暖, 生日福利): its fields, window and audience."""
+    chosen = templates.TEMPLATES.get(key)
+    if chosen is None:
+        return {}
+    values = chosen.defaults()
+    rules = values.pop("audience", {})
+    initial = {**values, **rules, "kind": chosen.kind, "template": chosen.key}
+    for name in ("starts_at", "ends_at"):
+        initial[name] = timezone.localtime(initial[name]).strftime("%Y-%m-%dT%H:%M")
+    initial.setdefault("valid_until", timezone.localtime(values["ends_at"]).date()
+                       + dt.timedelta(days=chosen.valid_days))
+    return initial
+
+
 def _create(form: ActivityForm, user) -> Activity:
     """Create the draft and its parts in one go; a refusal of a part leaves no half-made draft behind."""
     data = form.cleaned_data
@@ -214,6 +230,7 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return [
             path("new/", view(self.create_view), name="benefits_activity_create"),
             path("<int:pk>/manage/", view(self.detail_view), name="benefits_activity_detail"),
+            path("birthday/", view(self.birthday_view), name="benefits_birthday"),
             path("<int:pk>/step/<str:action>/", view(self.step_view), name="benefits_activity_step"),
             path("<int:pk>/draw/", view(self.draw_view), name="benefits_activity_draw"),
             path("<int:pk>/answers.xlsx", view(self.answers_view), name="benefits_activity_answers"),
@@ -236,7 +253,8 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     def create_view(self, request):
         if not may_run_activities(request.user):
             raise PermissionDenied("只有工会主席、管理员或编辑可以创建活动")
-        form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+        initial = template_initial(request.GET.get("template", ""))
+        form = ActivityForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
         preview = None
         if request.method == "POST" and form.is_valid():
             if "preview" in request.POST:
@@ -255,7 +273,9 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                     messages.success(request, f"已保存草稿“{activity.title}”，确认无误后请发布")
                     return HttpResponseRedirect(reverse("console:benefits_activity_detail", args=[activity.pk]))
         context = {**self.admin_site.each_context(request), "title": "新建惠工活动", "form": form,
-                   "preview": preview, "opts": self.model._meta}
+                   "preview": preview, "opts": self.model._meta,
+                   "templates": [t.describe() for t in templates.TEMPLATES.values()],
+                   "template": templates.TEMPLATES.get(initial.get("template", ""))}
         return TemplateResponse(request, "console/activity_form.html", context)
 
     def detail_view(self, request, pk):
@@ -265,6 +285,26 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                    "opts": self.model._meta, "steps": steps, "rules": audiences.describe(activity.audience),
                    "history": history(services.ACTIVITY_WORKFLOW, activity), **_kind_context(activity, request)}
         return TemplateResponse(request, "console/activity_detail.html", context)
+
+    def birthday_view(self, request):
+        """生日福利: an org's birthday coupons, granted each month by the scheduled job to members born that month."""
+        form = BirthdayForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            org = data.pop("org")
+            try:
+                run_service(birthday.configure_birthday, org, by=request.user, **data)
+            except Refused as refused:
+                refused.show(request, form)
+            else:
+                messages.success(request, f"已{'启用' if data['enabled'] else '停用'}“{org.name}”的生日福利"
+                                          "，每月初由系统为当月过生日的会员发放生日券")
+                return HttpResponseRedirect(request.path)
+        programmes = scoped(BirthdayProgramme.objects.select_related("org"), request.user,
+                            field="org__path").order_by("org__path")
+        context = {**self.admin_site.each_context(request), "title": "生日福利", "form": form,
+                   "opts": self.model._meta, "programmes": programmes[:200]}
+        return TemplateResponse(request, "console/benefits_birthday.html", context)
 
     def draw_view(self, request, pk):
         """开奖: a confirmation page, then the draw (its own audited service)."""
@@ -340,6 +380,21 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
 STEPS = {"publish": services.publish_activity, "pause": services.pause_activity,
          "resume": services.resume_activity, "close": services.close_activity}
+
+
+class BirthdayForm(forms.Form):
+    org = forms.ModelChoiceField(label="工会", queryset=Organisation.objects.none(),
+                                 error_messages={"invalid_choice": "请选择管辖范围内的工会"})
+    enabled = forms.BooleanField(label="启用（每月为当月过生日的会员发放一张生日券）", required=False, initial=True)
+    title = forms.CharField(label="券名称", max_length=100, initial="生日慰问券")
+    face_value = forms.CharField(label="券面", max_length=50, required=False, initial="生日蛋糕券一张")
+    terms = forms.CharField(label="使用说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    valid_days = forms.IntegerField(label="有效天数", min_value=1, max_value=366, initial=60)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = scoped(Organisation.objects.filter(status=Organisation.Status.ACTIVE), user,
+                                             roles=MANAGING_ROLES).order_by("path")
 
 
 class CheckinForm(forms.Form):
