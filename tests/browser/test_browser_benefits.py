@@ -5,9 +5,10 @@ its page, finds it in 我的券 with its code and QR; a merchant logs in through
 the code on 商户核销 and gets 核销成功, then the refusal when the same code comes again. No page scrolls sideways and
 no Content-Security-Policy violation or script error happens on the way.
 
-Screenshots (in $SMARTUNION_SCREENSHOTS, the system's temp folder when unset): benefits-list.png,
-benefits-me.png, benefits-coupon.png, benefits-my-coupons.png, benefits-merchant.png, benefits-merchant-refused.png;
-and for the other kinds benefits-signup.png, benefits-vote.png, benefits-survey-refused.png, benefits-lottery.png.
+Screenshots (in $SMARTUNION_SCREENSHOTS, the system's temp folder when unset): benefits-list.png, benefits-me.png,
+benefits-coupon.png (and its 我已领取 part, benefits-coupon-held.png), benefits-my-coupons.png, benefits-merchant.png,
+benefits-merchant-refused.png; for the other kinds benefits-signup.png, benefits-vote.png,
+benefits-survey-refused.png, benefits-lottery.png.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def test_worker_grabs_a_coupon_on_a_phone_and_a_merchant_redeems_it(tree, person
     expect(worker.locator("form.action button.primary")).to_be_disabled()
     assert no_sideways_scroll(worker)
     worker.screenshot(path=SHOTS / "benefits-coupon.png", full_page=True)
+    worker.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the bottom, as the member scrolls to it
+    worker.screenshot(path=SHOTS / "benefits-coupon-held.png")
 
     worker.locator("nav.tabbar a", has_text="我的").tap()
     worker.locator("a.tile[data-benefit='coupons']").tap()
