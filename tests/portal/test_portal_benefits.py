@@ -338,11 +338,13 @@ def test_my_activities_lists_what_i_took_part_in(personas, tree, worker):
     signup = make(tree.grassroots, "signup", "职工趣味运动会")
     vote = make(tree.grassroots, "vote", "劳模评选")
     survey = make(tree.grassroots, "survey", "托管需求调查")
+    anonymous = make(tree.grassroots, "survey", "食堂满意度匿名调查", anonymous=True)
     draw = make(tree.grassroots, "lottery", "端午抽奖")
     assert "您还没有参加活动。" in worker.get("/me/activities/").content.decode()
     worker.post(f"/activities/{signup.pk}/signup/")
     worker.post(f"/activities/{vote.pk}/vote/", {"option": [str(vote.options.first().pk)]})
     worker.post(f"/activities/{survey.pk}/answer/", {"q1": "否"})
+    worker.post(f"/activities/{anonymous.pk}/answer/", {"q1": "否"})
     worker.post(f"/activities/{draw.pk}/enter/")
     html = worker.get("/me/activities/").content.decode()
     titles = re.findall(r'<section class="card" id="my-(\w+)">\s*<h2>(.*?)</h2>\s*<a class="row link" '
@@ -351,6 +353,10 @@ def test_my_activities_lists_what_i_took_part_in(personas, tree, worker):
                       ("ballots", "投票", "劳模评选"), ("surveys", "问卷", "托管需求调查")]
     entry = LotteryEntry.objects.get()
     assert f"<small>抽奖号 {entry.pk} · 待开奖</small>" in html
+    today = timezone.localdate()
+    surveys = re.findall(r'<strong>(.*?)</strong><small>(\d+月\d+日 已提交(?: · 匿名)?)</small>', html)
+    assert sorted(surveys) == sorted([("托管需求调查", f"{today.month}月{today.day}日 已提交"),
+                                      ("食堂满意度匿名调查", f"{today.month}月{today.day}日 已提交 · 匿名")])
 
 
 def test_the_me_hub_links_the_benefits_pages(personas, worker):

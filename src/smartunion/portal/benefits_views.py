@@ -416,11 +416,13 @@ def my_activities(request):
     entries = list(LotteryEntry.objects.filter(person_id=person_id).select_related("activity", "prize")
                    .order_by("-id")[:50])
     ballots = list(Ballot.objects.filter(person_id=person_id).select_related("activity").order_by("-id")[:50])
-    named = list(Response.objects.filter(person_id=person_id).select_related("activity").order_by("-id")[:50])
+    named = list(Response.objects.filter(person_id=person_id).select_related("activity")
+                 .order_by("-submitted_at")[:50])
     anonymous = list(Participation.objects.filter(person_id=person_id).select_related("activity")
-                     .order_by("-id")[:50])
-    surveys = sorted([(r.activity, r.submitted_at) for r in named] + [(p.activity, p.created_at) for p in anonymous],
-                     key=lambda row: row[1], reverse=True)
+                     .order_by("-created_at", "-id")[:50])
+    # An anonymous survey keeps only the day the member answered: every row shows its day, newest first.
+    surveys = sorted([(r.activity, timezone.localdate(r.submitted_at)) for r in named]
+                     + [(p.activity, p.created_at) for p in anonymous], key=lambda row: row[1], reverse=True)
     return render(request, "portal/benefits/my_activities.html", {
         "signups": signup_rows, "entries": entries, "ballots": ballots, "surveys": surveys,
         "empty": not (signup_rows or entries or ballots or surveys),
