@@ -164,7 +164,7 @@ def test_only_eligible_members_of_an_open_coupon_grab_claim(tree, personas):
     signup = services.publish_activity(services.create_activity(
         by=SYSTEM, org=tree.jinan, kind="signup", title="读书会", capacity=5, starts_at=activity.starts_at,
         ends_at=activity.ends_at), by=SYSTEM)
-    assert refused(lambda: claim(signup, personas.worker)) == (409, "wrong_kind", "该活动不是领券活动")
+    assert refused(lambda: claim(signup, personas.worker)) == (409, "wrong_kind", "该活动不是“领券”类活动")
     assert Coupon.objects.count() == 0
 
 
