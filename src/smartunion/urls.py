@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),  # challenge images, served by us
     path("regions/", include("smartunion.orgs.urls")),  # the region cascader's public reference data
+    path("benefit-images/", include("smartunion.benefits.urls")),  # vote options' pictures
     path("", include("smartunion.portal.urls")),
 ]
 

@@ -27,6 +27,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -126,13 +127,40 @@ def seeded(tree, personas):
     membership = Membership.objects.get(person__user=personas.worker)
     transfer = services.transfer_request(membership=membership, by=personas.worker, to_union=tree.qd_grassroots)
     orgs = [tree.grassroots.pk, tree.lixia_town.pk, tree.lixia.pk, tree.qd_grassroots.pk, tree.province.pk]
+    activities = _benefits(tree)
     SEEDED.update({
+        "activity_id": [a.pk for a in activities],
         "application_id": [a.pk for a in applications], "transfer_id": [transfer.pk],
         "employer_id": [tree.employer.pk, tree.employer_without_union.pk, tree.qd_employer.pk],
         "membership_id": [membership.pk], **{name: orgs for name in ORG_REFERENCES},
     })
     yield SEEDED
     SEEDED.clear()
+
+
+def _benefits(tree):
+    """A published activity of every kind in 济南 (and a draft), so that the benefits endpoints are reached."""
+    from smartunion.benefits import services as benefits
+    from smartunion.benefits.services.merchants import create_merchant
+
+    now = timezone.now()
+    window = {"starts_at": now - dt.timedelta(hours=1), "ends_at": now + dt.timedelta(days=1)}
+
+    def make(kind, **values):
+        return benefits.create_activity(by=SYSTEM, org=tree.jinan, kind=kind,
+                                        **{"title": f"{kind}活动", **window, **values})
+
+    coupon = make("coupon", stock=5, valid_until=(now + dt.timedelta(days=30)).date())
+    signup = make("signup", capacity=2)
+    vote = make("vote", max_choices=2)
+    benefits.set_options(vote, ["甲", "乙"], by=SYSTEM)
+    lottery = make("lottery")
+    benefits.set_prizes(lottery, [{"name": "一等奖", "count": 1}], by=SYSTEM)
+    survey = make("survey")
+    benefits.set_questions(survey, [{"kind": "single", "text": "是否满意？", "choices": ["是", "否"]}], by=SYSTEM)
+    published = [benefits.publish_activity(a, by=SYSTEM) for a in (coupon, signup, vote, lottery, survey)]
+    SEEDED["merchant_id"] = [create_merchant(by=SYSTEM, org=tree.jinan, name="演示商户").pk]
+    return [*published, make("coupon", title="草稿", stock=1, valid_until=(now + dt.timedelta(days=30)).date())]
 
 
 def _seeded_ids(values):

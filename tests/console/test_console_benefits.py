@@ -4,6 +4,7 @@ scope, the coupon log masking, and the lists' fixed query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -241,3 +242,34 @@ def test_birthday_benefit_is_enabled_for_an_org_in_scope(tree, personas, console
     refused = console(personas.other_city_cadre).post(url, {"org": tree.jinan.pk, "title": "x", "valid_days": "30"})
     assert "请选择管辖范围内的工会" in refused.content.decode()
     assert "尚未设置" in console(personas.other_city_cadre).get(url).content.decode()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_vote_options_get_pictures_served_to_members(tree, personas, console, client):
+    activity = services.create_activity(by=SYSTEM, org=tree.jinan, kind="vote", title="最美职工",
+                                        starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(days=1))
+    first, _ = services.set_options(activity, ["甲", "乙"], by=SYSTEM)
+    url = reverse("console:benefits_activity_option_image", args=[activity.pk, first.pk])
+    cadre = console(personas.city_cadre)
+    cadre.post(url, {"image": SimpleUploadedFile("a.png", _png(), content_type="image/png")})
+    first.refresh_from_db()
+    assert re.fullmatch(rf"benefits/options/\d{{4}}/\d{{2}}/option-{first.pk}(_\w+)?\.png", first.image.name)
+    assert client.get(first.image_url).status_code == 404  # a draft's pictures are not public yet
+    services.publish_activity(activity, by=SYSTEM)
+    served = client.get(first.image_url)
+    assert (served.status_code, served["Content-Type"], b"".join(served.streaming_content)) == (
+        200, "image/png", _png())
+    cadre.post(url, {"image": SimpleUploadedFile("a.png", b"not a picture", content_type="image/png")})
+    messages = [str(m) for m in list(cadre.get(reverse("console:benefits_activity_detail",
+                                                       args=[activity.pk])).context["messages"])]
+    assert messages == ["已更新选项“甲”的图片", "图片应为 JPG、PNG 或 WebP 格式"]
+    assert AuditEvent.objects.filter(action="benefits.activity.set_option_image").count() == 1

@@ -7,6 +7,7 @@ register_actions({
     "benefits.activity.create": "创建惠工活动",
     "benefits.activity.update": "修改惠工活动",
     "benefits.activity.set_options": "设置投票选项",
+    "benefits.activity.set_option_image": "设置投票选项图片",
     "benefits.activity.set_prizes": "设置抽奖奖项",
     "benefits.activity.set_questions": "设置问卷题目",
     # ACTIVITY_WORKFLOW's steps are benefits.activity.<step>

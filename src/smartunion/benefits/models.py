@@ -281,6 +281,13 @@ class VoteOption(models.Model):
     def __str__(self):
         return self.text
 
+    @property
+    def image_url(self) -> str:
+        """Where the option's picture is served (benefits/views.py), or "" without one."""
+        from django.urls import reverse
+
+        return reverse("benefits_option_image", args=[self.pk]) if self.image else ""
+
 
 class Ballot(models.Model):
     activity = models.ForeignKey(Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="ballots")

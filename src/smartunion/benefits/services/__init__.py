@@ -7,6 +7,7 @@ from smartunion.benefits.services.activities import (
     pause_activity,
     publish_activity,
     resume_activity,
+    set_option_image,
     set_options,
     set_prizes,
     set_questions,
@@ -15,5 +16,5 @@ from smartunion.benefits.services.activities import (
 
 __all__ = [
     "ACTIVITY_WORKFLOW", "close_activity", "create_activity", "pause_activity", "publish_activity",
-    "resume_activity", "set_options", "set_prizes", "set_questions", "update_activity",
+    "resume_activity", "set_option_image", "set_options", "set_prizes", "set_questions", "update_activity",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import secrets
 from typing import Any
 
@@ -192,6 +193,40 @@ def set_options(activity: Activity, options: list[str], *, by) -> list[VoteOptio
         raise Invalid.from_fields(errors)
     return _replace_children(activity, by=by, model=VoteOption, rows=[
         VoteOption(activity=activity, position=i + 1, text=t) for i, t in enumerate(texts)], what="options")
+
+
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def set_option_image(option: VoteOption, *, by, upload) -> VoteOption:
+    """A vote option's picture (JPEG, PNG or WebP up to 2 MB, checked by decoding it), until the vote closes."""
+    from django.core.files.base import ContentFile
+    from PIL import Image, UnidentifiedImageError
+
+    require_actor(by)
+    activity = option.activity
+    if not can_draft(by, activity.org):
+        raise Forbidden("只有本工会或上级工会的主席、管理员、编辑可以修改活动")
+    if activity.status == Activity.Status.CLOSED:
+        raise StateError("活动已结束，不能再修改", code="closed")
+    if upload is None or upload.size > IMAGE_MAX_BYTES:
+        raise Invalid.from_fields({"image": "请上传不超过 2MB 的图片"})
+    content = upload.read()
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            kind = _IMAGE_FORMATS.get(picture.format or "")
+            picture.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        kind = None
+    if kind is None:
+        raise Invalid.from_fields({"image": "图片应为 JPG、PNG 或 WebP 格式"})
+    with transaction.atomic():
+        option.image.save(f"option-{option.pk}.{kind}", ContentFile(content), save=True)
+        log_event("benefits.activity.set_option_image", actor=by, target=activity, org=activity.org,
+                  data={"option": option.text})
+    return option
 
 
 def set_prizes(activity: Activity, prizes: list[dict], *, by) -> list[PrizeTier]:

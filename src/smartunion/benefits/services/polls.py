@@ -134,12 +134,12 @@ def vote_results(activity: Activity, *, viewer) -> dict:
     if not (manager or _results_open(activity)):
         return {"kind": activity.kind, "visible": False, "message": HIDDEN_UNTIL_CLOSE, "total": None,
                 "options": [{"id": o.pk, "position": o.position, "text": o.text,
-                             "image": o.image.url if o.image else "", "votes": None, "percent": None}
+                             "image": o.image_url, "votes": None, "percent": None}
                             for o in options]}
     total = Ballot.objects.filter(activity=activity).count()
     return {"kind": activity.kind, "visible": True, "message": "", "total": total,
             "options": [{"id": o.pk, "position": o.position, "text": o.text,
-                         "image": o.image.url if o.image else "", "votes": o.votes,
+                         "image": o.image_url, "votes": o.votes,
                          "percent": _percent(o.votes, total)} for o in options]}
 
 

@@ -233,6 +233,8 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             path("birthday/", view(self.birthday_view), name="benefits_birthday"),
             path("<int:pk>/step/<str:action>/", view(self.step_view), name="benefits_activity_step"),
             path("<int:pk>/draw/", view(self.draw_view), name="benefits_activity_draw"),
+            path("<int:pk>/options/<int:option_id>/image/", view(self.option_image_view),
+                 name="benefits_activity_option_image"),
             path("<int:pk>/answers.xlsx", view(self.answers_view), name="benefits_activity_answers"),
             path("<int:pk>/checkin/", view(self.checkin_view), name="benefits_activity_checkin"),
             *super().get_urls(),
@@ -305,6 +307,20 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         context = {**self.admin_site.each_context(request), "title": "生日福利", "form": form,
                    "opts": self.model._meta, "programmes": programmes[:200]}
         return TemplateResponse(request, "console/benefits_birthday.html", context)
+
+    def option_image_view(self, request, pk, option_id):
+        """A vote option's picture (POST with the file), back to the detail page with the outcome."""
+        activity = self._visible(request, pk)
+        option = activity.options.filter(pk=option_id).first() if activity.kind == Activity.Kind.VOTE else None
+        if option is None or request.method != "POST":
+            raise Http404("选项不存在")
+        try:
+            run_service(services.set_option_image, option, by=request.user, upload=request.FILES.get("image"))
+        except Refused as refused:
+            refused.show(request)
+        else:
+            messages.success(request, f"已更新选项“{option.text}”的图片")
+        return HttpResponseRedirect(reverse("console:benefits_activity_detail", args=[pk]))
 
     def draw_view(self, request, pk):
         """开奖: a confirmation page, then the draw (its own audited service)."""
@@ -413,8 +429,9 @@ def _kind_context(activity: Activity, request) -> dict:
     user = request.user
     if activity.kind == Activity.Kind.VOTE:
         results = polls.vote_results(activity, viewer=user)
-        return {"results": results, "charts": [("投票结果", _chart(
-            [o["text"] for o in results["options"]], [o["votes"] for o in results["options"]], "票数"))]}
+        chart = _chart([o["text"] for o in results["options"]], [o["votes"] for o in results["options"]], "票数")
+        return {"results": results, "options": list(activity.options.order_by("position")),
+                "charts": [("投票结果", chart)]}
     if activity.kind == Activity.Kind.SURVEY:
         results = polls.survey_results(activity, viewer=user)
         charts = []
