@@ -149,3 +149,24 @@ def test_cadres_manage_merchants_in_scope(api, tree, personas):
     too_long = client.post("/api/v1/merchants", {"org_id": tree.jinan.pk, "name": "商" * 101}, content_type=JSON)
     assert too_long.status_code == 422
     assert Merchant.objects.count() == 1
+
+
+def test_a_claim_reads_token_and_membership_in_one_query(api, tree, personas, django_assert_num_queries):
+    """The grab's hot path: the token with the member's membership (one query), the member's count, then SAVEPOINT,
+    UPDATE, INSERT, RELEASE (BEGIN and COMMIT in production); the activity comes from a two-second snapshot and the
+    behaviour event is written after the commit, which the test's own transaction never reaches."""
+    from django.utils import timezone
+
+    from smartunion.accounts.models import ApiToken
+
+    activity = coupon_activity(tree.jinan, stock=5, per_member_limit=3)
+    client = api(personas.worker)
+    url = f"/api/v1/activities/{activity.pk}/claim"
+    assert client.post(url).status_code == 201
+    with django_assert_num_queries(6):
+        assert client.post(url).status_code == 201
+    outsider = api(personas.outsider).post(url)
+    assert (outsider.status_code, outsider.json()["code"]) == (403, "not_eligible")
+    ApiToken.objects.filter(user=personas.worker).update(expires_at=timezone.now())
+    assert client.post(url).status_code == 401
+    assert Coupon.objects.count() == 2

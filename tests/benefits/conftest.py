@@ -22,7 +22,10 @@ def make_member(union, *, name="王芳", birth=dt.date(1990, 6, 15), employment_
                 username=None):
     """A worker account whose person holds an active membership of `union` (a distinct person each call)."""
     n = next(_serial)
-    person, _ = person_upsert(name=name, id_number=make_id_number("370102", birth, 500 + n),
+    # The ID number's three-digit sequence runs out after 500 members of one birthday: move on by a day then (the
+    # same birthday for the first 500, which the tests about birthdays rely on).
+    person, _ = person_upsert(name=name, id_number=make_id_number(
+                                  "370102", birth + dt.timedelta(days=n // 500), 500 + n % 500),
                               phone=f"136{n:08d}", by=SYSTEM, employment_form=employment_form)
     membership_start(person=person, union=union, card_number=f"3701029{n:08d}", since=since, by=SYSTEM)
     return make_user(username or f"member{n}", kind=User.Kind.WORKER, phone=f"136{n:08d}", person=person)

@@ -19,6 +19,7 @@ from smartunion.benefits import coupon_store, services
 from smartunion.benefits.models import Activity, Coupon
 from smartunion.benefits.services.coupons import claim_coupon
 from smartunion.core.errors import DomainError, StateError
+from smartunion.core.models import BehaviourEvent
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = [
@@ -188,6 +189,24 @@ def test_a_persister_killed_mid_rush_loses_nothing_and_duplicates_nothing(tree, 
     assert sorted(Coupon.objects.values_list("code", flat=True)) == sorted(granted)
     activity.refresh_from_db()
     assert (activity.claimed, activity.participants, coupon_store.pending()) == (10, 10, 0)
+    # Each claim's behaviour event is written once, with its row, even for the claims written twice.
+    assert sorted(BehaviourEvent.objects.filter(kind="benefits.coupon.claim").values_list(
+        "person_id", flat=True)) == sorted(m.person_id for m in crowd[:10])
+
+
+def test_the_rate_limits_are_counted_by_the_claim_script(tree, personas, settings):
+    settings.BENEFITS_CLAIM_RATE_MEMBER = "2/min"
+    activity = coupon_activity(tree.jinan, stock=10, per_member_limit=5)
+    assert [claim(activity, personas.worker).sequence for _ in range(2)] == [1, 2]
+    assert refusal(lambda: claim(activity, personas.worker)) == ("too_many_requests", "领取过于频繁，请稍后再试")
+    settings.BENEFITS_CLAIM_RATE_MEMBER = "1000/min"
+    settings.BENEFITS_CLAIM_RATE_IP = "1/min"
+    other = make_member(tree.grassroots)
+    assert claim(activity, other, ip="10.0.0.8").sequence == 1
+    assert refusal(lambda: claim(activity, make_member(tree.grassroots), ip="10.0.0.8")) == (
+        "too_many_requests", "当前网络领取过于频繁，请稍后再试")
+    assert claim(activity, make_member(tree.grassroots), ip="10.0.0.9").sequence == 1
+    assert coupon_store.pending() == 4  # the refused claims took nothing
 
 
 def test_claims_of_an_activity_another_database_had_are_dropped(tree, personas):

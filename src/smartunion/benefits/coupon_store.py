@@ -6,6 +6,7 @@ tops out near 3.5k commits/s on this class of machine. Here a claim touches Redi
     the claim script (one round trip, atomic in Redis)
         1. the idempotency key, if any: a claim already granted for (person, key) is answered again as it was;
         2. the activity's grab state must be loaded ("cold" otherwise: `warm()` loads it, then the script runs again);
+           then the account's and the network's rate-limit windows are counted (core.ratelimit.window_key);
         3. the member's total (hash `members`, person -> highest sequence) against the per-member limit, the
            member's count today (hash `day:<YYYY-MM-DD>`, Asia/Shanghai days) against the daily limit, then the
            activity's `taken` counter against the stock;
@@ -56,6 +57,7 @@ from django.db.models.functions import Coalesce
 from smartunion.benefits.models import Activity, Coupon
 from smartunion.core.actors import SYSTEM
 from smartunion.core.audit import log_event
+from smartunion.core.events import record
 
 log = logging.getLogger("smartunion.benefits.coupons")
 
@@ -75,8 +77,16 @@ if key ~= '' then
   local previous = redis.call('GET', KEYS[4])
   if previous then return {'repeat', previous} end
 end
+local function over(counter, limit, period)
+  if tonumber(limit) <= 0 then return false end
+  local n = redis.call('INCR', counter)
+  if n == 1 then redis.call('EXPIRE', counter, tonumber(period) + 1) end
+  return n > tonumber(limit)
+end
 local taken = redis.call('GET', KEYS[1])
 if not taken then return {'cold', ''} end
+if over(KEYS[6], ARGV[13], ARGV[14]) then return {'rate_member', ''} end
+if over(KEYS[7], ARGV[15], ARGV[16]) then return {'rate_ip', ''} end
 local person = ARGV[4]
 if tonumber(redis.call('HGET', KEYS[2], person) or '0') >= tonumber(ARGV[2]) then return {'limit', ''} end
 local daily = tonumber(ARGV[3])
@@ -160,15 +170,19 @@ def _keys(activity: Activity, day: dt.date) -> tuple[str, str, str]:
 
 # The grab ----------------------------------------------------------------------------------------------------------
 
-def claim(activity: Activity, person_id: int, *, code: str, key: str, now: dt.datetime,
-          day: dt.date) -> tuple[str, dict | None]:
+def claim(activity: Activity, person_id: int, *, code: str, key: str, now: dt.datetime, day: dt.date,
+          rates: tuple[tuple[str, int, int], tuple[str, int, int]] | None = None) -> tuple[str, dict | None]:
     """Run the claim script: ("ok", claim) for a new claim, ("repeat", claim) for a key already answered, or
-    ("limit" | "daily" | "sold_out", None)."""
+    ("rate_member" | "rate_ip" | "limit" | "daily" | "sold_out", None). `rates`: the account's and the network's
+    rate-limit windows (core.ratelimit.window_key), counted in the same round trip; a limit of 0 is no limit."""
     s = store()
     taken, members, today = _keys(activity, day)
-    keys = [taken, members, today, f"{PREFIX}idem:{person_id}:{key}", QUEUE]
+    (member_key, member_limit, member_period), (ip_key, ip_limit, ip_period) = rates or (
+        (f"{PREFIX}norate", 0, 1), (f"{PREFIX}norate", 0, 1))
+    keys = [taken, members, today, f"{PREFIX}idem:{person_id}:{key}", QUEUE, member_key, ip_key]
     args = [activity.stock or 0, activity.per_member_limit, activity.daily_limit or 0, person_id, code, activity.pk,
-            tag(activity), day.isoformat(), now.isoformat(), key, IDEMPOTENCY_SECONDS, DAY_SECONDS]
+            tag(activity), day.isoformat(), now.isoformat(), key, IDEMPOTENCY_SECONDS, DAY_SECONDS,
+            member_limit, member_period, ip_limit, ip_period]
     status, payload = s.claim(keys=keys, args=args)
     if status == b"cold":
         warm(activity, day)
@@ -293,8 +307,9 @@ def write_claims(claims: list[dict]) -> int:
     if not rows:
         return len(claims)
     with transaction.atomic():
-        Coupon.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         codes = [row.code for row in rows]
+        before = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
+        Coupon.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         landed = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
         retry = [row for row in rows if row.code not in landed and row.idempotency_key]
         if retry:
@@ -302,6 +317,13 @@ def write_claims(claims: list[dict]) -> int:
                 row.idempotency_key = ""
             Coupon.objects.bulk_create(retry, ignore_conflicts=True)
             landed = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
+        # The claim's behaviour event, written here with its row (once: a claim written before is in `before`)
+        # rather than per request, so the grab itself writes nothing to the database.
+        for row in rows:
+            if row.code not in before and row.code in landed:
+                activity = activities[row.activity_id]
+                record(row.person_id, "benefits.coupon.claim", target=activity, org=activity.org, at=row.claimed_at,
+                       label=activity.title)
         for row in rows:
             if row.code not in landed:
                 log.error("granted coupon %s (activity %s, person %s, sequence %s) refused by the database",

@@ -36,11 +36,17 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2) or 1) * PERIODS[match.group(3)]
 
 
+def window_key(scope: str, identity, rate: str, *, now: float | None = None) -> tuple[str, int, int]:
+    """(key, limit, period) of the current window: the counter `hit` uses, for a caller that counts elsewhere (the
+    coupon claim's Lua script counts in the same Redis round trip as the claim)."""
+    limit, period = parse_rate(rate)
+    window = int((time.time() if now is None else now) // period)
+    return f"ratelimit:{scope}:{identity}:{window}", limit, period
+
+
 def hit(scope: str, identity, rate: str, *, now: float | None = None) -> int:
     """Count one hit of `identity` in `scope` for the current window; returns the count including this hit."""
-    _, period = parse_rate(rate)
-    window = int((time.time() if now is None else now) // period)
-    key = f"ratelimit:{scope}:{identity}:{window}"
+    key, _, period = window_key(scope, identity, rate, now=now)
     try:
         return cache.incr(key)
     except ValueError:  # the window's first hit (or its key just expired)

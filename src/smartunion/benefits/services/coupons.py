@@ -37,7 +37,7 @@ from smartunion.benefits.behaviour import took_part
 from smartunion.benefits.errors import AlreadyRedeemed, LimitReached, NotOpen, SoldOut
 from smartunion.benefits.models import Activity, Coupon, Merchant
 from smartunion.benefits.rules import can_manage
-from smartunion.benefits.services.participation import admit, why_not_open
+from smartunion.benefits.services.participation import Member, admit, why_not_open
 from smartunion.core import ratelimit
 from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
@@ -60,7 +60,9 @@ class TooManyClaims(DomainError):
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """CODE_LENGTH characters of CODE_ALPHABET from one read of the system's random source: 256 is a multiple of
+    the alphabet's 32 letters, so each byte modulo 32 is uniform."""
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in secrets.token_bytes(CODE_LENGTH))
 
 
 def normalise_code(text: str) -> str:
@@ -110,16 +112,23 @@ def _same_claim(coupon: Coupon, activity: Activity) -> Coupon:
     return coupon
 
 
-def claim_coupon(activity: Activity, *, by, idempotency_key: str = "", ip: str | None = None) -> Coupon:
+def claim_coupon(activity: Activity, *, by, idempotency_key: str = "", ip: str | None = None,
+                 member: Member | None = None) -> Coupon:
     """The member `by` claims one coupon of a published coupon grab. The same (person, idempotency key) answers
     the same coupon again. Refusals: TooManyClaims (429), NotEligible (403), NotOpen (409), LimitReached and
-    SoldOut (409). In the Redis shape the coupon is returned unsaved (no id) and written by the persister."""
+    SoldOut (409). In the Redis shape the coupon is returned unsaved (no id) and written by the persister, and the
+    rate limits are counted by the claim script itself (one round trip). `member`: the account's membership as the
+    caller read it with the token (benefits.queries.member_for_token), for the API's hot path."""
     require_actor(by)
     key = _clean_key(idempotency_key)
-    _check_rate(by, ip)
-    member = admit(activity, by, kind=Activity.Kind.COUPON)
     if coupon_store.enabled():
-        return _claim_in_redis(activity, member.person, key)
+        member = admit(activity, by, kind=Activity.Kind.COUPON, member=member)
+        return _claim_in_redis(activity, member.person, key, rates=(
+            ratelimit.window_key("benefits.claim.member", by.pk, settings.BENEFITS_CLAIM_RATE_MEMBER),
+            ratelimit.window_key("benefits.claim.ip", ip, settings.BENEFITS_CLAIM_RATE_IP) if ip
+            else ("ratelimit:none", 0, 1)))
+    _check_rate(by, ip)
+    member = admit(activity, by, kind=Activity.Kind.COUPON, member=member)
     if key:
         existing = Coupon.objects.filter(person=member.person, idempotency_key=key).first()
         if existing is not None:
@@ -168,11 +177,18 @@ def _refuse_not_taken(activity: Activity) -> None:
     raise SoldOut()
 
 
-def _claim_in_redis(activity: Activity, person, key: str) -> Coupon:
+def _claim_in_redis(activity: Activity, person, key: str, *, rates) -> Coupon:
+    """The grab in one Redis round trip; the persister writes the row and its behaviour event (no database write
+    here)."""
     if activity.stock is not None and activity.claimed >= activity.stock:
         raise SoldOut()
     now = timezone.now()
-    status, granted = coupon_store.claim(activity, person.pk, code=new_code(), key=key, now=now, day=claim_day(now))
+    status, granted = coupon_store.claim(activity, person.pk, code=new_code(), key=key, now=now, day=claim_day(now),
+                                         rates=rates)
+    if status == "rate_member":
+        raise TooManyClaims("领取过于频繁，请稍后再试")
+    if status == "rate_ip":
+        raise TooManyClaims("当前网络领取过于频繁，请稍后再试")
     if status == "limit":
         raise _limit_error(activity)
     if status == "daily":
@@ -184,11 +200,8 @@ def _claim_in_redis(activity: Activity, person, key: str) -> Coupon:
                     day_sequence=granted["ds"], code=granted["c"], org_path=activity.org_path,
                     valid_until=activity.valid_until, idempotency_key=granted["k"],
                     claimed_at=dt.datetime.fromisoformat(granted["t"]))
-    if status == "repeat":
-        if granted["a"] != activity.pk:
-            _same_claim(Coupon(activity_id=granted["a"]), activity)
-        return coupon
-    took_part(person, "benefits.coupon.claim", activity)
+    if status == "repeat" and granted["a"] != activity.pk:
+        _same_claim(Coupon(activity_id=granted["a"]), activity)
     return coupon
 
 

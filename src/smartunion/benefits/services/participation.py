@@ -59,9 +59,11 @@ def check_eligible(activity: Activity, member: Member) -> None:
         raise NotEligible(reason)
 
 
-def admit(activity: Activity, user, *, kind: str | None = None) -> Member:
-    """The member may act on this activity now: open, of the right kind, and eligible."""
-    member = member_of(user)
+def admit(activity: Activity, user, *, kind: str | None = None, member: Member | None = None) -> Member:
+    """The member may act on this activity now: open, of the right kind, and eligible. `member`: the caller read
+    the account's membership already (benefits.queries.member_for_token), so it is not read again."""
+    if member is None or member.user is not user:
+        member = member_of(user)
     check_eligible(activity, member)
     if kind is not None and activity.kind != kind:
         raise NotOpen(f"该活动不是“{Activity.Kind(kind).label}”类活动", code="wrong_kind")
