@@ -30,7 +30,7 @@ from smartunion.orgs.models import Organisation
 # What a publisher may set, by kind (besides the common fields).
 COMMON = ("title", "description", "place", "starts_at", "ends_at", "per_member_limit", "daily_limit", "audience",
           "template")
-BY_KIND = {
+BY_KIND: dict[str, tuple[str, ...]] = {
     Activity.Kind.COUPON: ("stock", "face_value", "valid_until", "terms"),
     Activity.Kind.SIGNUP: ("capacity",),
     Activity.Kind.LOTTERY: (),
