@@ -285,7 +285,7 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         steps = services.ACTIVITY_WORKFLOW.available(activity, request.user)
         context = {**self.admin_site.each_context(request), "title": activity.title, "activity": activity,
                    "opts": self.model._meta, "steps": steps, "rules": audiences.describe(activity.audience),
-                   "history": history(services.ACTIVITY_WORKFLOW, activity), **_kind_context(activity, request)}
+                   "history": _history(activity), **_kind_context(activity, request)}
         return TemplateResponse(request, "console/activity_detail.html", context)
 
     def birthday_view(self, request):
@@ -392,6 +392,14 @@ class ActivityAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                    "step": step, "audience_size": size, "opts": self.model._meta,
                    "rules": audiences.describe(activity.audience)}
         return TemplateResponse(request, "console/activity_step.html", context)
+
+
+def _history(activity: Activity) -> list[dict]:
+    """The activity's steps as people read them (发布：草稿 → 进行中)."""
+    flow = services.ACTIVITY_WORKFLOW
+    return [{"at": row.created_at, "action": flow.action_label(row.action), "from": flow.label(row.from_state),
+             "to": flow.label(row.to_state), "note": row.note, "actor": row.actor}
+            for row in history(flow, activity)]
 
 
 STEPS = {"publish": services.publish_activity, "pause": services.pause_activity,

@@ -7,7 +7,7 @@
     new Chart(canvas, {
       type: "bar",
       data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#c0392b"}]},
-      options: {indexAxis: "y", plugins: {legend: {display: false}},
+      options: {indexAxis: "y", animation: false, plugins: {legend: {display: false}},
                 scales: {x: {beginAtZero: true, ticks: {precision: 0}}}},
     });
   });
