@@ -5,17 +5,15 @@ SQLite serialises writers and answers "database table is locked" instead of wait
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count, Max
 from tests.benefits.conftest import coupon_activity, make_member
+from tests.members.test_concurrency import run_together
 
 from smartunion.benefits.models import Activity, Coupon
 from smartunion.benefits.services.coupons import claim_coupon
-from smartunion.core.errors import DomainError
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -32,31 +30,15 @@ def _database_shape(settings):
     cache.clear()
 
 
-def rush(activity_id: int, users: list, *, timeout: float = 60) -> list:
-    """Each user claims in its own thread, all released together; returns "ok" or the refusal's code per thread."""
-    start = threading.Barrier(len(users))
-    results: list = [None] * len(users)
+def rush(activity_id: int, users: list) -> list:
+    """Each user claims in its own thread, all released together (tests/members/test_concurrency.run_together);
+    returns "ok" or the refusal's code per thread."""
 
-    def work(index, user):
-        try:
-            activity = Activity.objects.select_related("org").get(pk=activity_id)
-            start.wait(timeout=20)
-            claim_coupon(activity, by=user)
-            results[index] = "ok"
-        except DomainError as exc:
-            results[index] = exc.code
-        except BaseException as exc:  # anything else is a failure of the test
-            results[index] = repr(exc)
-        finally:
-            connections.close_all()
+    def claim(user):
+        return lambda: claim_coupon(Activity.objects.select_related("org").get(pk=activity_id), by=user)
 
-    threads = [threading.Thread(target=work, args=(i, u), daemon=True) for i, u in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is still running (deadlock?)"
-    return results
+    return ["ok" if outcome == "ok" else getattr(value, "code", repr(value))
+            for outcome, value in run_together(*(claim(user) for user in users), timeout=60)]
 
 
 def test_thirty_members_racing_for_ten_coupons_get_exactly_ten(tree, personas):

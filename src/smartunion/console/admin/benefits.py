@@ -95,6 +95,20 @@ class ActivityForm(forms.Form):
     template = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
 
     QUESTION_KINDS = {"单选": "single", "多选": "multiple", "填空": "text", "评分": "rating"}
+    # Fields that belong to some kinds only (the page shows them for the chosen kind: console/activity_form.js).
+    KIND_FIELDS = {"stock": "coupon", "face_value": "coupon", "valid_until": "coupon", "terms": "coupon",
+                   "capacity": "signup", "max_choices": "vote", "results": "vote survey", "anonymous": "survey",
+                   "options": "vote", "prizes": "lottery", "questions": "survey", "daily_limit": "coupon"}
+    AUDIENCE_FIELDS = ("employment_forms", "sex", "age_min", "age_max", "birth_months", "member_months_min",
+                       "card_numbers_file")
+
+    def sections(self) -> list[tuple[str, list]]:
+        """The visible fields in two groups (the activity, its audience), each with the kinds it belongs to."""
+        def rows(names):
+            return [(self[name], self.KIND_FIELDS.get(name, "")) for name in names]
+        activity = [name for name in self.fields if name not in self.AUDIENCE_FIELDS and name != "template"]
+        return [("活动", rows(activity)), ("参与对象（本单位及下级工会的会员，可按以下条件缩小）",
+                                        rows(self.AUDIENCE_FIELDS))]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
