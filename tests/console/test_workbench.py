@@ -206,9 +206,9 @@ def test_the_workbench_query_count_is_fixed(tree, personas, console, django_asse
     client.get(HOME)  # the session's first request writes the console's activity stamp
     # The session, the user, their positions (the scope), the scope's top orgs with their figures, this month's new
     # members, the reviewing positions and four review counts, the managing positions and three roster counts, and
-    # the kinds of the federations the cadre manages (the menu by role), the positions that run benefits and the
-    # count of activity drafts.
-    with django_assert_num_queries(17):
+    # the kinds of the federations the cadre manages (the menu by role), and the count of activity drafts (whether
+    # the cadre runs benefits follows from the managing positions read already).
+    with django_assert_num_queries(16):
         response = client.get(HOME)
     assert sum(counts_on(response.content.decode()).values()) == rows * 8
 

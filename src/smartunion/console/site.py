@@ -65,9 +65,11 @@ def may_read_audit_log(user) -> bool:
 
 
 def may_run_benefits(user) -> bool:
-    """Benefits (惠工活动, coupons, merchants): chairs, administrators and editors; not reviewers or auditors."""
-    return is_unrestricted(user) or bool(managed_paths(user, roles=(
-        Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.EDITOR)))
+    """Benefits (惠工活动, coupons, merchants): chairs, administrators and editors; not reviewers or auditors. The
+    managing positions are read on every page already (the add buttons), so only someone without one pays a query
+    for the editor check."""
+    return (is_unrestricted(user) or bool(managed_paths(user, roles=Position.MANAGING_ROLES))
+            or bool(managed_paths(user, roles=(Position.Role.EDITOR,))))
 
 
 def _superuser(user) -> bool:

@@ -4,7 +4,7 @@ changes, audience preview and lifecycle steps (publish, pause, resume, close).""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from ninja import Query, Schema, Status
@@ -26,16 +26,23 @@ from smartunion.orgs.queries import get_visible_or_404, in_scope
 ACTION = {200: dict, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+def texts(max_length: int):
+    """A list item that is a short text, with its own maximum length in the OpenAPI."""
+    return Annotated[str, Field(max_length=max_length)]
+
+
 class AudienceRules(Schema):
     """参与对象规则: every key optional; they combine with AND (docs/api.md)."""
 
-    employment_forms: list[str] | None = Field(None, max_length=20, description="用工形式代码；gig 表示全部新就业形态")
+    employment_forms: list[texts(CHOICE_INPUT)] | None = Field(  # type: ignore[valid-type]
+        None, max_length=20, description="用工形式代码；gig 表示全部新就业形态")
     sex: str | None = Field(None, max_length=1, description="1 男，2 女")
     age_min: int | None = None
     age_max: int | None = None
     birth_months: list[int] | None = Field(None, max_length=12, description="生日月份 1–12")
     member_months_min: int | None = Field(None, description="入会满几个月")
-    card_numbers: list[str] | None = Field(None, max_length=100_000, description="指定会员卡号名单")
+    card_numbers: list[texts(32)] | None = Field(  # type: ignore[valid-type]
+        None, max_length=100_000, description="指定会员卡号名单")
 
     def rules(self) -> dict[str, Any]:
         return self.dict(exclude_none=True)
@@ -48,13 +55,13 @@ class PrizeIn(Schema):
 
 class ShowIfIn(Schema):
     position: int = Field(description="前面某题的题号（从 1 开始）")
-    values: list[str] = Field(max_length=50, description="该题取这些答案之一时才显示本题")
+    values: list[texts(100)] = Field(max_length=50, description="该题取这些答案之一时才显示本题")  # type: ignore[valid-type]
 
 
 class QuestionIn(Schema):
     kind: str = text("题型", CHOICE_INPUT, description="single、multiple、text 或 rating")
     text: str = text("题目", 300)
-    choices: list[str] = Field([], max_length=50, description="选择题的选项")
+    choices: list[texts(100)] = Field([], max_length=50, description="选择题的选项")  # type: ignore[valid-type]
     required: bool = True
     show_if: ShowIfIn | None = None
 
@@ -78,7 +85,7 @@ class ActivityIn(Schema):
     max_choices: int | None = None
     results: str | None = Field(None, max_length=CHOICE_INPUT)
     anonymous: bool | None = None
-    options: list[str] | None = Field(None, max_length=100, description="投票选项")
+    options: list[texts(100)] | None = Field(None, max_length=100, description="投票选项")  # type: ignore[valid-type]
     prizes: list[PrizeIn] | None = Field(None, max_length=50, description="抽奖奖项，一等奖在前")
     questions: list[QuestionIn] | None = Field(None, max_length=100, description="问卷题目")
 
