@@ -147,6 +147,7 @@ CLEAR = {
     "applicant address": "济南市历下区文化东路66号",
     "org contact phone": "13700001111",
     "cadre phone": "13600001111",
+    "merchant contact phone": "13500002222",
     "sms recipient": "13500001111",
 }
 
@@ -169,6 +170,17 @@ def seeded(tree, personas, settings, tmp_path):
     personas.county_cadre.save()  # the phone's blind index
     queue_sms(phone=CLEAR["sms recipient"], body="您的验证码是 123456")
     roster.create_job(union=tree.grassroots, upload=roster_upload(), by=personas.grassroots_cadre)
+    # Benefits: a merchant's contact phone, the worker's coupon and sign-up.
+    from tests.benefits.conftest import coupon_activity
+    from tests.benefits.test_signups import signup_activity
+
+    from smartunion.benefits.services.coupons import claim_coupon
+    from smartunion.benefits.services.merchants import create_merchant
+    from smartunion.benefits.services.signups import sign_up
+
+    create_merchant(by=SYSTEM, org=tree.jinan, name="泉城超市", contact_phone=CLEAR["merchant contact phone"])
+    claim_coupon(coupon_activity(tree.jinan), by=personas.worker)
+    sign_up(signup_activity(tree.jinan), by=personas.worker)
     return SimpleNamespace(application=application)
 
 
@@ -201,14 +213,16 @@ def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(see
         reverse("console:orgs_organisation_poster", args=[tree.grassroots.pk]),
     ]
     # Every list of the console (and the TOTP page) is visited; with the index, the change pages of the lists' first
-    # rows and the five pages above, 74 pages in all.
+    # rows (an activity's goes on to its detail page) and the five pages above, 83 pages in all.
     assert sorted(u for u in urls if u.count("/") == 4) == [
-        "/console/accounts/user/", "/console/core/auditevent/", "/console/core/holidayschedule/",
+        "/console/accounts/user/", "/console/benefits/activity/", "/console/benefits/coupon/",
+        "/console/benefits/merchant/", "/console/benefits/signup/", "/console/core/auditevent/",
+        "/console/core/holidayschedule/",
         "/console/core/outboxmessage/", "/console/members/joinapplication/", "/console/members/membership/",
         "/console/members/person/", "/console/members/rosterimport/", "/console/members/transfer/",
         "/console/orgs/employer/", "/console/orgs/organisation/", "/console/orgs/position/", "/console/orgs/region/",
         "/console/security/totp/", "/console/subsites/subsite/"]
-    assert len(urls) == 74
+    assert len(urls) == 83
     leaks = []
     for url in urls:
         response = client.get(url, follow=True)
