@@ -19,7 +19,7 @@ SQLite and the generated keys under a temporary directory) seeded with `smartuni
    a different member's token (POST /api/v1/activities/{id}/claim) over --connections connections. The crowd
    (--members) should outnumber the requests a run sends, and the stock should go in the middle of the run: the
    requests after it are the crowd being told sold_out (a read, no write);
-4. it prints requests/s and the latency percentiles of both runs, the answers by status, grants/s (the stock over
+4. it prints requests/s and the latency percentiles of both runs, the answers by status, grants/s (the coupons over
    the time from the first to the last claimed_at: the rate of successful claims while the stock lasted), the
    ratios to the one-SELECT endpoint, and the final counts, which must equal the stock exactly: 201 answers,
    coupon rows, Activity.claimed, and nobody with two coupons.
@@ -282,12 +282,14 @@ def child(args) -> None:
     seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0
     most = coupons.values("person").annotate(n=Count("id")).aggregate(top=Max("n"))["top"] or 0
     granted = grab["statuses"].get(201, 0)
-    grants = args.stock / seconds if seconds else 0
+    grants = coupons.count() / seconds if seconds else 0  # the coupons granted, whether or not the stock ran out
     print(f"  grants/s from the first to the last claim: {grants:,.0f} ({coupons.count():,} in {seconds:.2f} s)")
     print(f"  final counts: 201 answers {granted:,}, coupon rows {coupons.count():,}, Activity.claimed "
           f"{activity.claimed:,}, stock {args.stock:,}, most coupons of one member {most}, "
           f"pending in Redis {coupon_store.pending()}")
-    exact = granted == coupons.count() == activity.claimed == args.stock and most == 1
+    # wrk stops at the end of its run without counting the answers still in flight, so a few granted claims may
+    # have no 201 counted: the database's rows are the figure that must equal the stock.
+    exact = coupons.count() == activity.claimed == args.stock and most == 1 and granted <= coupons.count()
     base = select["rate"] or 1
     print(f"  {'OK: exactly the stock' if exact else '!!! COUNTS DIFFER FROM THE STOCK'}; ratios to the one-SELECT "
           f"endpoint: claim requests {grab['rate'] / base:.2f}, grants {grants / base:.2f}", flush=True)
