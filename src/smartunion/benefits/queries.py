@@ -108,7 +108,8 @@ def open_activities_for(membership: Membership, person: Person, *, kind: str | N
             if audience.ineligible_reason(a.org_path, a.audience, membership, person, today=now.date()) is None]
 
 
-def my_coupons(person: Person) -> QuerySet[Coupon]:
+def my_coupons(person: Person | int) -> QuerySet[Coupon]:
+    """A member's coupons, newest first, with their activities (the person, or only its id)."""
     return Coupon.objects.filter(person=person).select_related("activity").order_by("-id")
 
 

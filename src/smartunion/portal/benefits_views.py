@@ -434,7 +434,7 @@ def my_activities(request):
 def my_coupon_list(request):
     """我的券: every coupon I claimed, newest first, its state and validity; an unused one with its QR."""
     person_id = request.user.person_id
-    queryset = my_coupons(request.user.person) if person_id else Coupon.objects.none()
+    queryset = my_coupons(person_id) if person_id else Coupon.objects.none()  # by id: the person is not read
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = []
