@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.db import transaction
 from ninja import Query, Schema, Status
 from pydantic import Field
 
@@ -180,15 +179,11 @@ def create_activity(request, payload: ActivityIn):
     values = {k: v for k, v in values.items() if v != "" or k == "title"}
     if payload.audience is not None:
         values["audience"] = payload.audience.rules()
-    with transaction.atomic():  # a refused part leaves no half-made draft
-        activity = services.create_activity(by=request.auth, org=org, kind=payload.kind, **values)
-        if payload.options is not None:
-            services.set_options(activity, payload.options, by=request.auth)
-        if payload.prizes is not None:
-            services.set_prizes(activity, [p.dict() for p in payload.prizes], by=request.auth)
-        if payload.questions is not None:
-            services.set_questions(activity, [q.dict(exclude_none=True) for q in payload.questions],
-                                   by=request.auth)
+    activity = services.create_activity_with_parts(
+        by=request.auth, org=org, kind=payload.kind, options=payload.options,
+        prizes=[p.dict() for p in payload.prizes] if payload.prizes is not None else None,
+        questions=([q.dict(exclude_none=True) for q in payload.questions] if payload.questions is not None
+                   else None), **values)
     return Status(201, activity_out(Activity.objects.select_related("org").get(pk=activity.pk), cadre=True))
 
 

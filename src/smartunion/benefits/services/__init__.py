@@ -4,6 +4,7 @@ from smartunion.benefits.services.activities import (
     ACTIVITY_WORKFLOW,
     close_activity,
     create_activity,
+    create_activity_with_parts,
     pause_activity,
     publish_activity,
     resume_activity,
@@ -15,6 +16,7 @@ from smartunion.benefits.services.activities import (
 )
 
 __all__ = [
-    "ACTIVITY_WORKFLOW", "close_activity", "create_activity", "pause_activity", "publish_activity",
+    "ACTIVITY_WORKFLOW", "close_activity", "create_activity", "create_activity_with_parts", "pause_activity",
+    "publish_activity",
     "resume_activity", "set_option_image", "set_options", "set_prizes", "set_questions", "update_activity",
 ]

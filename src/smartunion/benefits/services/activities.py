@@ -149,6 +149,22 @@ def has_participants(activity: Activity) -> bool:
     return activity.participants > 0 or coupon_store.granted(activity) > 0
 
 
+def create_activity_with_parts(*, by, org: Organisation, kind: str, options: list[str] | None = None,
+                               prizes: list[dict] | None = None, questions: list[dict] | None = None,
+                               **values) -> Activity:
+    """create_activity and the parts given (a vote's options, a lottery's prizes, a survey's questions) in one
+    transaction: a refused part leaves no half-made draft (the console's form and POST /api/v1/activities)."""
+    with transaction.atomic():
+        activity = create_activity(by=by, org=org, kind=kind, **values)
+        if options is not None:
+            set_options(activity, options, by=by)
+        if prizes is not None:
+            set_prizes(activity, prizes, by=by)
+        if questions is not None:
+            set_questions(activity, questions, by=by)
+    return activity
+
+
 def update_activity(activity: Activity, *, by, **values) -> Activity:
     """Change a draft freely; a published or paused one only in its wording once someone has taken part."""
     require_actor(by)

@@ -10,7 +10,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -192,15 +191,12 @@ def template_initial(key: str) -> dict:
 def _create(form: ActivityForm, user) -> Activity:
     """Create the draft and its parts in one go; a refusal of a part leaves no half-made draft behind."""
     data = form.cleaned_data
-    with transaction.atomic():
-        activity = services.create_activity(by=user, org=data["org"], kind=data["kind"], **form.values())
-        if data["kind"] == Activity.Kind.VOTE:
-            services.set_options(activity, _lines(data.get("options", "")), by=user)
-        elif data["kind"] == Activity.Kind.LOTTERY:
-            services.set_prizes(activity, form.prize_rows(), by=user)
-        elif data["kind"] == Activity.Kind.SURVEY:
-            services.set_questions(activity, form.question_rows(), by=user)
-    return activity
+    kind = data["kind"]
+    return services.create_activity_with_parts(
+        by=user, org=data["org"], kind=kind,
+        options=_lines(data.get("options", "")) if kind == Activity.Kind.VOTE else None,
+        prizes=form.prize_rows() if kind == Activity.Kind.LOTTERY else None,
+        questions=form.question_rows() if kind == Activity.Kind.SURVEY else None, **form.values())
 
 
 @admin.register(Activity, site=console_site)
