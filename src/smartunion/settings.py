@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "smartunion.members",
     "smartunion.subsites",
     "smartunion.benefits",
+    "smartunion.cases",
+    "smartunion.assistance",
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN
@@ -314,7 +316,8 @@ if BEHAVIOUR_RETENTION_DAYS < 1:
 JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days; a federation may set its own
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
-CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks"]
+CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks",
+                 "smartunion.cases.tasks", "smartunion.assistance.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
@@ -324,6 +327,12 @@ CELERY_BEAT_SCHEDULE = {
     "coupon-claims": {"task": "benefits.persist_claims", "schedule": 2.0},
     # Birthday benefit: grants each enabled programme's months not yet granted this year (safe to run twice).
     "birthday-coupons": {"task": "benefits.grant_birthdays", "schedule": 6 * 3600},
+    # Rights cases past a deadline escalate to the parent org (safe to run twice: one escalation per deadline).
+    "case-escalation": {"task": "cases.escalate_overdue", "schedule": 15 * 60},
+    # Counselling: bookable slots for the coming weeks from the counsellors' weekly schedules (idempotent).
+    "counselling-slots": {"task": "cases.make_slots", "schedule": 24 * 3600},
+    # Hardship files: yearly re-verification reminders and the overdue flag.
+    "hardship-reverification": {"task": "assistance.remind_reverification", "schedule": 24 * 3600},
 }
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")

@@ -16,7 +16,8 @@ import smartunion
 SRC = Path(smartunion.__file__).parent
 CONSOLE = SRC / "console"
 ADMIN = CONSOLE / "admin"
-PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits"]  # registration order
+PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits", "cases", "counselling",
+         "assistance"]  # registration order
 SHARED = {"smartunion.console.admin.base", "smartunion.console.admin.pii_fields"}
 
 

@@ -215,3 +215,7 @@ api.add_router("/roster-imports", roster_router)
 from smartunion.api.benefits import router as benefits_router  # noqa: E402
 
 api.add_router("", benefits_router, auth=bearer)
+
+from smartunion.api.cases import router as cases_router  # noqa: E402
+
+api.add_router("", cases_router, auth=bearer)

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from smartunion.portal import activity_views, benefits_views, card_views, membership_views, pwa, views
+from smartunion.portal import (
+    activity_views,
+    assistance_views,
+    benefits_views,
+    card_views,
+    cases_views,
+    counselling_views,
+    membership_views,
+    pwa,
+    views,
+)
 
 app_name = "portal"
 
@@ -48,3 +58,6 @@ urlpatterns = [
     path("me/coupons/", benefits_views.my_coupon_list, name="my_coupons"),
     path("merchant/", benefits_views.merchant, name="merchant"),
 ]
+
+# 维权帮扶: each module lists its own pages.
+urlpatterns += cases_views.urlpatterns + counselling_views.urlpatterns + assistance_views.urlpatterns

@@ -14,3 +14,6 @@ from smartunion.console.admin import accounts  # noqa: F401  isort: skip
 from smartunion.console.admin import core  # noqa: F401  isort: skip
 from smartunion.console.admin import subsites  # noqa: F401  isort: skip
 from smartunion.console.admin import benefits  # noqa: F401  isort: skip
+from smartunion.console.admin import cases  # noqa: F401  isort: skip
+from smartunion.console.admin import counselling  # noqa: F401  isort: skip
+from smartunion.console.admin import assistance  # noqa: F401  isort: skip

@@ -1,0 +1,3 @@
+"""Endpoints: see api/cases/__init__.py."""
+
+from smartunion.api.cases.common import router  # noqa: F401

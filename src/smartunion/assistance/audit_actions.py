@@ -1,0 +1,11 @@
+"""The Chinese labels of the assistance audit actions (hardship files, programmes, payments) and the words for
+their data (core.audit)."""
+
+from __future__ import annotations
+
+from smartunion.core.audit import register_actions, register_data_labels
+
+register_actions({
+})
+register_data_labels({
+})

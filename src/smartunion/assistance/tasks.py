@@ -1,0 +1,1 @@
+"""Celery tasks of the assistance app: thin wrappers calling services with by=SYSTEM."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the cases app: thin wrappers calling services with by=SYSTEM."""

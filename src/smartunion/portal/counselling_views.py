@@ -1,0 +1,3 @@
+"""Worker pages of the counselling part; their URLs are listed in `urlpatterns` and added by portal/urls.py."""
+
+urlpatterns: list = []
