@@ -31,15 +31,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from wrkload import report, wait_for, wrk  # bench/wrkload.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8766
@@ -70,81 +70,6 @@ def one_select(request):
 
 urls.urlpatterns.insert(0, path("bench/one-select", one_select))
 '''
-
-# wrk: every thread walks its own stride of the token file (each member claims once; past the end, the last
-# member again).
-LUA = r"""
-local lines = {}
-local counter = 1
-local threads = {}
-local path, method
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  path, method = args[1], args[2]
-  local stride = tonumber(args[3])
-  local n = 0
-  for line in io.lines(args[4]) do
-    if n % stride == id then table.insert(lines, line) end
-    n = n + 1
-  end
-  statuses = {}
-end
-
-function request()
-  local line = lines[counter]
-  if line == nil then line = lines[#lines] end
-  counter = counter + 1
-  local headers = {}
-  if line ~= "-" then headers["Authorization"] = "Bearer " .. line end
-  return wrk.format(method, path, headers, nil)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, count in pairs(s) do
-      io.write(string.format("status %d %d\n", code, count))
-    end
-  end
-end
-"""
-
-
-def wrk(path: str, method: str, lines: list[str], *, seconds: int, connections: int, threads: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        script, data = Path(tmp) / "bench.lua", Path(tmp) / "lines.txt"
-        script.write_text(LUA)
-        data.write_text("\n".join(lines) + "\n")
-        out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "30s",
-             "-s", str(script), f"http://127.0.0.1:{PORT}", "--", path, method, str(threads), str(data)],
-            capture_output=True, text=True, check=True).stdout
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    pct = {q: m.group(1) for q in ("50%", "99%") if (m := re.search(rf"^\s*{q}\s+(\S+)", out, re.M))}
-    statuses: dict[int, int] = {}
-    for code, count in re.findall(r"status (\d+) (\d+)", out):
-        statuses[int(code)] = statuses.get(int(code), 0) + int(count)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {"rate": rate, "total": total, "pct": pct, "statuses": statuses,
-            "errors": errors.group(1) if errors else ""}
-
-
-def report(label: str, result: dict) -> None:
-    pct = "  ".join(f"p{q[:-1]} {v}" for q, v in result["pct"].items())
-    extra = f"   socket errors: {result['errors']}" if result["errors"] else ""
-    print(f"  {label:<46} {result['rate']:>8,.0f}/s   {pct}   statuses {dict(sorted(result['statuses'].items()))}"
-          f"{extra}", flush=True)
-
 
 # The parent: one fresh environment per shape ------------------------------------------------------------------------
 
@@ -257,16 +182,11 @@ def child(args) -> None:
         persister = subprocess.Popen([sys.executable, "-m", "smartunion", "persist-claims", "--follow",
                                       "--interval", "0.5"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/one-select", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for(f"http://127.0.0.1:{PORT}/bench/one-select")
         common = {"connections": args.connections, "threads": args.threads}
-        select = wrk("/bench/one-select", "GET", ["-"] * 10, seconds=args.seconds, **common)
+        select = wrk(PORT, "/bench/one-select", "GET", ["-\t-"] * 10, seconds=args.seconds, **common)
         report("one-SELECT endpoint (GET /bench/one-select)", select)
-        grab = wrk(f"/api/v1/activities/{activity.pk}/claim", "POST", tokens, seconds=args.seconds, **common)
+        grab = wrk(PORT, f"/api/v1/activities/{activity.pk}/claim", "POST", tokens, seconds=args.seconds, **common)
         report(f"claims (POST /activities/{activity.pk}/claim)", grab)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -25,13 +25,10 @@ import datetime as dt
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import django
@@ -47,58 +44,10 @@ from smartunion.accounts.models import ApiToken, User  # noqa: E402
 from smartunion.accounts.services import _digest, issue_token  # noqa: E402
 from smartunion.core.validators import make_id_number  # noqa: E402
 from smartunion.orgs.models import Employer, Organisation, Position, Region  # noqa: E402
+from wrkload import report, wait_for, wrk  # noqa: E402  (bench/wrkload.py)
 
 PORT = 8765
 PHONE_BASE = 17_000_000_000  # a block of numbers the seeder never hands out
-
-# wrk: every thread walks its own stride of the request file, so no two requests share an account.
-LUA = r"""
-local lines = {}
-local counter = 1
-local threads = {}
-local path, method
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  path, method = args[1], args[2]
-  local stride = tonumber(args[3])
-  local n = 0
-  for line in io.lines(args[4]) do
-    if n % stride == id then table.insert(lines, line) end
-    n = n + 1
-  end
-  statuses = {}
-end
-
-function request()
-  local line = lines[counter]
-  if line == nil then line = lines[#lines] end
-  counter = counter + 1
-  local tab = string.find(line, "\t", 1, true)
-  local token, body = string.sub(line, 1, tab - 1), string.sub(line, tab + 1)
-  local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
-  if method == "GET" then body = nil end
-  return wrk.format(method, path, headers, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, count in pairs(s) do
-      io.write(string.format("status %d %d\n", code, count))
-    end
-  end
-end
-"""
-
 
 def sign_up_applicants(count: int) -> list[str]:
     """`count` worker accounts with phones and tokens, written in bulk; returns the tokens."""
@@ -152,30 +101,6 @@ def cadre_token() -> tuple[str, int]:
     return token, (org or position.org).pk
 
 
-def wrk(path: str, method: str, lines: list[str], *, seconds: int, connections: int, threads: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        script, data = Path(tmp) / "bench.lua", Path(tmp) / "requests.tsv"
-        script.write_text(LUA)
-        data.write_text("\n".join(lines) + "\n")
-        out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script),
-             f"http://127.0.0.1:{PORT}", "--", path, method, str(threads), str(data)],
-            capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    pct = {q: m.group(1) for q in ("50%", "90%", "99%") if (m := re.search(rf"^\s*{q}\s+(\S+)", out, re.M))}
-    statuses: dict[int, int] = {}
-    for code, count in re.findall(r"status (\d+) (\d+)", out):
-        statuses[int(code)] = statuses.get(int(code), 0) + int(count)
-    return {"rate": rate, "total": total, "pct": pct, "statuses": statuses}
-
-
-def report(label: str, result: dict) -> None:
-    pct = "  ".join(f"p{q[:-1]} {v}" for q, v in result["pct"].items())
-    print(f"  {label:<44} {result['rate']:>8,.0f}/s   {pct}   statuses {dict(sorted(result['statuses'].items()))}",
-          flush=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
@@ -200,18 +125,13 @@ def main() -> None:
         [sys.executable, "-m", "gunicorn", "smartunion.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(args.workers),
          "-k", "sync", "--log-level", "warning"], env=env, cwd=ROOT)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/codes/sex", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for(f"http://127.0.0.1:{PORT}/api/v1/codes/sex")
         common = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}
-        ceiling = wrk("/api/v1/codes/sex", "GET", ["-\t-"] * 10, **common)
+        ceiling = wrk(PORT, "/api/v1/codes/sex", "GET", ["-\t-"] * 10, **common)
         report("no-database endpoint (GET /api/v1/codes/sex)", ceiling)
-        read = wrk(f"/api/v1/orgs/{org_id}", "GET", [f"{cadre}\t-"] * 10, **common)
+        read = wrk(PORT, f"/api/v1/orgs/{org_id}", "GET", [f"{cadre}\t-"] * 10, **common)
         report(f"authenticated one-object read (GET /orgs/{org_id})", read)
-        join = wrk("/api/v1/join-applications", "POST",
+        join = wrk(PORT, "/api/v1/join-applications", "POST",
                    [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)], **common)
         report("join submissions (POST /join-applications)", join)
     finally:
