@@ -135,6 +135,12 @@ class Case(models.Model):
 
     # Deadlines: stored, recomputed on every change (class, pause, resume, transfer, a holiday schedule loaded).
     submitted_at = models.DateTimeField("提交时间", db_index=True)
+    # The working days allowed, fixed when the class is set (cases/deadlines.py rule_days): a transfer keeps them, and
+    # every recomputation (resume, a holiday schedule loaded) counts the same days again.
+    first_response_days = models.PositiveSmallIntegerField("首次响应时限（工作日）", default=1)
+    resolution_days = models.PositiveSmallIntegerField("办结时限（工作日）", default=7)
+    # A reopened case's resolution clock starts again from the reopening.
+    reopened_at = models.DateTimeField("最近重新办理时间", null=True, blank=True)
     first_response_due = models.DateTimeField("首次响应期限")
     first_response_due_estimated = models.BooleanField("首次响应期限按预估假期计算", default=False)
     first_responded_at = models.DateTimeField("首次响应时间", null=True, blank=True)
@@ -205,6 +211,20 @@ class Case(models.Model):
     @property
     def masked_name(self) -> str:
         return mask_name(self.contact_name)
+
+
+class CaseSequence(models.Model):
+    """The last case number given on a day (WQ + yyyymmdd + 6 digits): one row per day, taken under a row lock."""
+
+    day = models.DateField("日期", primary_key=True)
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "工单编号序列"
+        verbose_name_plural = "工单编号序列"
+
+    def __str__(self):
+        return f"{self.day:%Y%m%d} {self.last}"
 
 
 class CaseMessage(models.Model):
