@@ -100,10 +100,24 @@ def test_missed_months_are_caught_up(tree):
     assert sorted(BirthdayRun.objects.values_list("month", flat=True)) == [1, 2, 3, 4]
 
 
-def test_months_due_start_at_creation_this_year_and_in_january_otherwise(tree):
+def test_a_december_missed_entirely_is_granted_in_january(tree):
+    programme_since(tree.jinan, 11)
+    november, december, january = (born_in(month, tree.grassroots) for month in (11, 12, 1))
+    assert grant_birthdays(by=SYSTEM, today=dt.date(YEAR, 11, 30)) == 1
+    # Down from the end of November to January: December of last year is granted with January.
+    assert grant_birthdays(by=SYSTEM, today=dt.date(YEAR + 1, 1, 3)) == 2
+    assert sorted(BirthdayRun.objects.values_list("year", "month")) == [(YEAR, 11), (YEAR, 12), (YEAR + 1, 1)]
+    assert sorted(Coupon.objects.values_list("person_id", flat=True)) == sorted(
+        p.pk for p in (november, december, january))
+    assert grant_birthdays(by=SYSTEM, today=dt.date(YEAR + 1, 1, 4)) == 0
+
+
+def test_months_due_are_the_last_twelve_since_creation_across_the_new_year(tree):
     programme = programme_since(tree.jinan, 3)
-    assert months_due(programme, dt.date(YEAR, 6, 1)) == [3, 4, 5, 6]
-    assert months_due(programme, dt.date(YEAR + 1, 2, 1)) == [1, 2]
+    assert months_due(programme, dt.date(YEAR, 6, 1)) == [(YEAR, 3), (YEAR, 4), (YEAR, 5), (YEAR, 6)]
+    assert months_due(programme, dt.date(YEAR + 1, 2, 1)) == [(YEAR, 3), *((YEAR, m) for m in range(4, 13)),
+                                                              (YEAR + 1, 1), (YEAR + 1, 2)]
+    assert months_due(programme, dt.date(YEAR + 2, 1, 1)) == [*((YEAR + 1, m) for m in range(2, 13)), (YEAR + 2, 1)]
     assert months_due(programme, dt.date(YEAR - 1, 12, 1)) == []
 
 

@@ -2,12 +2,12 @@
 birthday month (the month of the birth date in their ID number), once a year.
 
 `grant_birthdays` is the scheduled job (benefits.tasks.grant_birthdays, daily): for every enabled programme and every
-month of the current year from the programme's creation month (January for a programme created in an earlier year)
-up to this month whose BirthdayRun is not finished, it makes (or reuses) the month's coupon activity and grants one
-coupon per eligible member in bulk. It is safe to run twice and at the same time: one run row per (programme, year,
-month) is a unique constraint, and the coupons are inserted with ignore_conflicts on (activity, person, sequence=1),
-so nobody is granted twice; a month missed while the platform was down is granted at the next run (catch-up).
-Limitation: the catch-up does not cross the new year (a December missed entirely is not granted in January).
+month of the last twelve (this month and the eleven before it, across the new year) since the programme's creation
+month whose BirthdayRun is not finished, it makes (or reuses) the month's coupon activity and grants one coupon per
+eligible member in bulk. It is safe to run twice and at the same time: one run row per (programme, year, month) is a
+unique constraint, and the coupons are inserted with ignore_conflicts on (activity, person, sequence=1), so nobody is
+granted twice; a month missed while the platform was down is granted at the next run (catch-up), a December missed
+entirely in January.
 """
 
 from __future__ import annotations
@@ -62,14 +62,15 @@ def configure_birthday(org: Organisation, *, by, enabled: bool = True, title: st
     return programme
 
 
-def months_due(programme: BirthdayProgramme, today: dt.date) -> list[int]:
-    """The months of today's year the programme covers so far: from its creation month (January when created in an
-    earlier year) to this month."""
+CATCH_UP_MONTHS = 12  # this month and the eleven before it
+
+
+def months_due(programme: BirthdayProgramme, today: dt.date) -> list[tuple[int, int]]:
+    """(year, month) of the months the programme covers up to this month: the last twelve, none before its creation
+    month, oldest first."""
     created = timezone.localtime(programme.created_at).date()
-    if created.year > today.year:
-        return []
-    first = created.month if created.year == today.year else 1
-    return list(range(first, today.month + 1))
+    first = max(created.year * 12 + created.month - 1, today.year * 12 + today.month - CATCH_UP_MONTHS)
+    return [(index // 12, index % 12 + 1) for index in range(first, today.year * 12 + today.month)]
 
 
 def _end_of(day: dt.date) -> dt.datetime:
@@ -147,10 +148,13 @@ def grant_birthdays(*, by=SYSTEM, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     total = 0
     for programme in BirthdayProgramme.objects.filter(enabled=True).select_related("org").order_by("pk"):
-        finished = set(BirthdayRun.objects.filter(programme=programme, year=today.year, finished_at__isnull=False)
-                       .values_list("month", flat=True))
-        for month in months_due(programme, today):
-            if month not in finished:
-                total += _grant_month(programme, today.year, month, today, by=by)
+        due = months_due(programme, today)
+        if not due:
+            continue
+        finished = set(BirthdayRun.objects.filter(programme=programme, year__gte=due[0][0], finished_at__isnull=False)
+                       .values_list("year", "month"))
+        for year, month in due:
+            if (year, month) not in finished:
+                total += _grant_month(programme, year, month, today, by=by)
     return total
 
