@@ -1,0 +1,74 @@
+"""The CaseStat roll-up, kept in the transaction of every change it counts.
+
+One row per (handling org, month of submission, kind, category). The services add to it with conditional UPDATE
+... SET n = n + 1 (F expressions), creating the row when missing under a savepoint (two first filings of a month
+racing: the loser's INSERT fails on the unique constraint and it adds to the winner's row), so concurrent changes
+count exactly. What each change counts:
+
+    filing            received +1
+    first response    responded +1, responded_on_time +1 when by the first-response deadline
+    close             closed +1, closed_on_time +1 when by the resolution deadline
+    reopen            closed -1, closed_on_time -1 if that close was on time (the next close counts again)
+    rating            rated +1, rating_sum + rating, satisfied +1 for 4 or 5
+    transfer          the case's whole contribution moves from the old org's row to the new org's
+
+so an org's figures are always those of the cases it handles now (the open and overdue counts, read from the
+cases themselves, agree with them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from smartunion.cases.models import Case, CaseStat
+
+COUNTERS = ("received", "responded", "responded_on_time", "closed", "closed_on_time", "rated", "rating_sum",
+            "satisfied")
+
+
+def month_of(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def bump(case: Case, *, org=None, **deltas: int) -> None:
+    """Add `deltas` to the row of the case's org (or `org`), month, kind and category."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    org = org or case.org
+    key = {"org_id": org.pk, "month": month_of(case.submitted_at), "kind": case.kind, "category": case.category}
+    changes = {name: F(name) + value for name, value in deltas.items()}
+    if CaseStat.objects.filter(**key).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            CaseStat.objects.create(org_path=org.path, **key, **{k: max(v, 0) for k, v in deltas.items()})
+    except IntegrityError:
+        CaseStat.objects.filter(**key).update(**changes)
+
+
+def contribution(case: Case) -> dict[str, int]:
+    """What the case counts for in its row now."""
+    responded = case.first_responded_at is not None
+    rating = case.rating or 0
+    return {
+        "received": 1,
+        "responded": int(responded),
+        "responded_on_time": int(responded and case.first_responded_at <= case.first_response_due),
+        "closed": int(case.status == Case.Status.CLOSED),
+        "closed_on_time": int(case.status == Case.Status.CLOSED and bool(case.closed_on_time)),
+        "rated": int(case.rating is not None),
+        "rating_sum": rating,
+        "satisfied": int(rating >= 4),
+    }
+
+
+def move(case: Case, *, old_org, new_org) -> None:
+    """A transfer: the case's contribution leaves the old org's row for the new org's."""
+    counts = contribution(case)
+    bump(case, org=old_org, **{k: -v for k, v in counts.items()})
+    bump(case, org=new_org, **counts)
