@@ -1,2 +1,3 @@
-"""The writes of the assistance app, one module per workflow: hardship files, programmes and applications,
-payments. Import the module you need."""
+"""The writes of the assistance app, one module per workflow: hardship files (hardship.py), programmes, living
+standards and thresholds (programmes.py), applications (applications.py), payments (payments.py). Import the
+module you need."""

@@ -1,0 +1,3 @@
+"""Alias of remind_reverification (hyphenated)."""
+
+from smartunion.assistance.management.commands.remind_reverification import Command  # noqa: F401
