@@ -23,6 +23,7 @@ from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import search_orgs
 from smartunion.portal.card_views import card_number_of
+from smartunion.portal.cases_views import rights_summary
 from smartunion.portal.errors import add_refusal
 from smartunion.portal.forms import (
     ChangePasswordForm,
@@ -266,6 +267,7 @@ def me(request):
         "membership": membership, "card_number": card_number_of(request.user, membership),
         "latest_application": latest,
         "pending": latest if latest is not None and latest.status == JoinApplication.Status.PENDING else None,
+        "rights": rights_summary(request.user),
     })
 
 

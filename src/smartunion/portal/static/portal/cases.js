@@ -1,0 +1,23 @@
+// 我要维权: the sub-category select shows only the group of the chosen category (each group is an <optgroup>
+// labelled with its category's name; data-category-groups maps the category codes to those labels).
+(function () {
+  function wire(sub) {
+    var category = sub.form && sub.form.querySelector("select.case-category");
+    if (!category) return;
+    var groups = JSON.parse(sub.dataset.categoryGroups || "{}");
+    function show() {
+      var label = groups[category.value];
+      sub.querySelectorAll("optgroup").forEach(function (group) {
+        var match = group.label === label;
+        group.hidden = !match;
+        group.disabled = !match;
+        if (!match && sub.selectedOptions[0] && group.contains(sub.selectedOptions[0])) sub.value = "";
+      });
+    }
+    category.addEventListener("change", show);
+    show();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select.case-subcategory").forEach(wire);
+  });
+})();
