@@ -101,7 +101,8 @@ def test_forbidden_steps(tree, personas, standard, town_reviewer):
         hardship.verify_file(f, by=personas.other_city_cadre)
     assert HardshipFile.objects.get(pk=f.pk).status == S.PENDING_FEDERATION
     with pytest.raises(Forbidden):
-        hardship.create_file(by=personas.other_city_cadre, person=personas.worker.person, union=tree.grassroots, **file_values())
+        hardship.create_file(by=personas.other_city_cadre, person=personas.worker.person, union=tree.grassroots,
+                             **file_values())
 
 
 def test_county_cadre_reviews_the_federation_step(tree, personas, standard):
@@ -119,8 +120,8 @@ def test_threshold_check_deep_at_most_the_standard_relative_at_most_one_and_a_ha
     f = new_file(personas, tree, household_income_fen=3_600_036)  # 1000.01 元
     with pytest.raises(ThresholdNotMet) as caught:
         hardship.submit_file(f, by=personas.grassroots_cadre)
-    assert caught.value.message == ("家庭月人均收入 1000.01 元，高于深度困难的认定上限 1000.00 元（当地低保标准 1000.00 元），"
-                                    "不符合深度困难认定条件")
+    assert caught.value.message == ("家庭月人均收入 1000.01 元，高于深度困难的认定上限 1000.00 元"
+                                    "（当地低保标准 1000.00 元），不符合深度困难认定条件")
     f = hardship.update_file(f, by=personas.grassroots_cadre, category="relative")
     assert hardship.submit_file(f, by=personas.grassroots_cadre).threshold_fen == 150_000
     hardship.exit_file(f, by=SYSTEM, reason="other")

@@ -46,8 +46,8 @@ register_data_labels({"fields": "修改项"}, action="assistance.hardship_file.u
 register_data_labels({"due": "复核日期", "overdue": "已逾期"}, action="assistance.hardship_file.remind")
 register_data_labels({"exit_reason": "退档原因"}, action="assistance.hardship_file.exit",
                      values={"exit_reason": dict(HardshipFile.ExitReason.choices)})
-register_data_labels({"region": "行政区划", "year": "年度", "monthly_fen": "月人均标准（分）", "before": "原标准（分）"},
-                     action="assistance.living_standard.set")
+register_data_labels({"region": "行政区划", "year": "年度", "monthly_fen": "月人均标准（分）",
+                      "before": "原标准（分）"}, action="assistance.living_standard.set")
 register_data_labels({"category": "困难类别", "percent": "收入上限（低保标准的百分比）"},
                      action="assistance.threshold.set", values={"category": dict(Category.choices)})
 register_data_labels({"kind": "项目类型", "budget_fen": "预算（分）", "year": "年度", "purpose": "资金用途"},

@@ -19,6 +19,7 @@ from __future__ import annotations
 from smartunion.assistance.models import Category, HardshipFile
 from smartunion.core.errors import Invalid
 
+AMOUNT_RULE_HINT = '金额规则应为 {"fixed": 分} 或 {"by_category": {类别: 分}, "cap": 分}'
 KEYS = {"member_required", "file_required", "categories", "max_per_capita_fen", "child_in_school"}
 CHILD_RELATIONS = ("子女", "儿子", "女儿")
 
@@ -89,7 +90,7 @@ def clean_amount_rule(rule: dict | None) -> dict:
         return rule
     by = rule.get("by_category")
     if not isinstance(by, dict) or not by or any(k not in Category.values or not _positive(v) for k, v in by.items()):
-        raise Invalid.from_fields({"amount_rule": "金额规则应为 {\"fixed\": 分} 或 {\"by_category\": {类别: 分}, \"cap\": 分}"})
+        raise Invalid.from_fields({"amount_rule": AMOUNT_RULE_HINT})
     cap = rule.get("cap")
     if cap is not None and not _positive(cap):
         raise Invalid.from_fields({"amount_rule": "封顶金额应为正整数（分）"})

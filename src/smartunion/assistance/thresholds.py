@@ -78,7 +78,8 @@ def require(result: Check, category: str) -> None:
     if not result.qualifies:
         label = Category(category).label
         raise ThresholdNotMet(
-            f"家庭月人均收入 {yuan(result.per_capita_fen)} 元，高于{label}的认定上限 {yuan(result.threshold_fen or 0)} 元"
+            f"家庭月人均收入 {yuan(result.per_capita_fen)} 元，"
+            f"高于{label}的认定上限 {yuan(result.threshold_fen or 0)} 元"
             f"（当地低保标准 {yuan(result.standard_fen or 0)} 元），不符合{label}认定条件",
             fields={"household_income_fen": "家庭收入高于认定上限"})
 

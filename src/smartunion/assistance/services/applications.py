@@ -114,8 +114,10 @@ def submit_application(programme: Programme, *, by, bank_name: str, bank_account
     require_actor(by)
     own = person is None or (getattr(by, "person_id", None) is not None and person.pk == by.person_id)
     if own:
-        if not getattr(by, "is_authenticated", False) or getattr(by, "person_id", None) is None:
-            raise Forbidden("请先登录并完成实名认证", code="unauthenticated")
+        if not getattr(by, "is_authenticated", False):
+            raise Forbidden("请先登录", code="unauthenticated")
+        if getattr(by, "person_id", None) is None:
+            raise NotEligible("困难帮扶仅限工会会员申请，请先申请入会")
         person_id = by.person_id
     else:
         person_id = person.pk
@@ -285,7 +287,8 @@ APPLICATION_WORKFLOW = Workflow(
         Transition("pass", source=A.PENDING, target=A.PENDING, label="本级审核通过", allowed=may_review_level,
                    apply=_pass),
         Transition("approve", source=A.PENDING, target=A.APPROVED, label="终审批准", allowed=may_review_level,
-                   apply=_approve, effects=(_tell("帮扶申请已批准", "您申请的“{programme}”已批准，公示期满无异议后发放。"),)),
+                   apply=_approve,
+                   effects=(_tell("帮扶申请已批准", "您申请的“{programme}”已批准，公示期满无异议后发放。"),)),
         Transition("reject", source=A.PENDING, target=A.REJECTED, label="不予通过", allowed=may_review_level,
                    apply=_reject, note_required=True,
                    effects=(_tell("帮扶申请未通过", "您申请的“{programme}”未通过审核，原因：{note}"),)),

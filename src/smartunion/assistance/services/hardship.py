@@ -140,8 +140,8 @@ def create_file(*, by, person, union: Organisation, category: str, household_siz
         raise Invalid.from_fields({"region": "请选择所在地区"})
     try:
         with transaction.atomic():
-            f = HardshipFile.objects.create(person=person, union=union, region_id=region_id, created_by=user_or_none(by),
-                                            **values)
+            f = HardshipFile.objects.create(person=person, union=union, region_id=region_id,
+                                            created_by=user_or_none(by), **values)
             _version(f, "create", by)
             log_event("assistance.hardship_file.create", actor=by, target=f, org=union,
                       data={"category": f.category})
