@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "smartunion.benefits",
     "smartunion.cases",
     "smartunion.assistance",
+    "smartunion.editorial",
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN
