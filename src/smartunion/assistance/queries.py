@@ -100,4 +100,4 @@ def programme_statistics(user) -> list[dict]:
                       approved_fen=Sum("applications__amount_fen", filter=Q(applications__status__in=approved)))
             .values("id", "name", "kind", "year", "budget_fen", "committed_fen", "paid_fen", "n", "n_approved",
                     "n_paid", "approved_fen"))
-    return list(rows[:200])
+    return [dict(row) for row in rows[:200]]

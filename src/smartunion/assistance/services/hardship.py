@@ -279,7 +279,7 @@ def verify_file(f, *, by, note=""):
     return transition(f, "verify", workflow=HARDSHIP_WORKFLOW, by=by, note=note)
 
 
-def return_file(f, *, by, note):
+def return_file(f, *, by, note=""):
     return transition(f, "return", workflow=HARDSHIP_WORKFLOW, by=by, note=note)
 
 
@@ -304,7 +304,7 @@ def remind_reverification(*, by, today: dt.date | None = None, days_ahead: int =
            .select_related("union").order_by("id"))
     reminded = 0
     for f in due.iterator(chunk_size=500):
-        if f.reminded_for == f.next_verification_due:
+        if f.next_verification_due is None or f.reminded_for == f.next_verification_due:
             continue
         with transaction.atomic():
             took = HardshipFile.objects.filter(pk=f.pk, status=S.ACTIVE,

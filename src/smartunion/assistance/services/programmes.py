@@ -35,7 +35,7 @@ def region_prefix(code: str) -> str:
 def covers(org: Organisation, region_code: str) -> bool:
     if org.kind == Organisation.Kind.NATIONAL:
         return True
-    return bool(org.region_id) and (region_code or "").startswith(region_prefix(org.region_id))
+    return bool(org.region_id) and (region_code or "").startswith(region_prefix(org.region_id or ""))
 
 
 def set_living_standard(*, by, org: Organisation, region, year: int, monthly_fen: int, note: str = ""
