@@ -7,11 +7,17 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from tests.assistance.conftest import active_file, aid, approve_all, make_member, pdf  # noqa: F401  (aid: a fixture)
+from tests.assistance.conftest import active_file, approve_all, make_aid, make_member, pdf
 from tests.rows import assert_queries, measure
 
 from smartunion.assistance.models import Application, Payment
 from smartunion.assistance.services import applications
+
+
+@pytest.fixture
+def aid(tree, personas):
+    return make_aid(tree, personas)
+
 
 BANK = {"bank_name": "中国工商银行济南分行", "bank_account": "6222020200112233445", "account_holder": "张伟"}
 
@@ -24,7 +30,8 @@ def test_worker_applies_and_reads_own_applications(api, tree, personas, aid):
     worker = api(personas.worker)
     listed = worker.get("/api/v1/assistance/programmes").json()
     assert [p["name"] for p in listed["items"]] == ["2026年金秋助学"]
-    assert listed["items"][0]["eligibility"] == ["工会会员", "在档困难职工", "困难类别：深度困难、相对困难", "有在读子女"]
+    assert listed["items"][0]["eligibility"] == ["工会会员", "在档困难职工", "困难类别：深度困难、相对困难",
+                                                 "有在读子女"]
     assert "budget_fen" not in listed["items"][0]
     response = post(worker, "/api/v1/assistance/applications", {"programme_id": aid.programme.pk, **BANK})
     assert response.status_code == 201, response.content

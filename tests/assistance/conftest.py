@@ -76,6 +76,12 @@ def apply(programme, user, **extra):
 
 @pytest.fixture
 def aid(tree, personas):
+    return make_aid(tree, personas)
+
+
+def make_aid(tree, personas):
+    """The standard, a township reviewer, the worker's verified file and the 济南 programme (tests of the surfaces
+    declare their own `aid` fixture calling this)."""
     from smartunion.orgs import services as org_services
     from smartunion.orgs.models import Position
 
