@@ -113,9 +113,16 @@ def _resume(case: Case, step: Step) -> dict:
     days = working_days_between(timezone.localtime(paused_at).date(), timezone.localtime(now).date())
     case.paused_working_days += days
     case.paused_at = None
-    changes: dict = {"paused_at": None, "paused_working_days": case.paused_working_days, **due_fields(case)}
+    return _unescalate(case, {"paused_at": None, "paused_working_days": case.paused_working_days,
+                              **due_fields(case)}, now)
+
+
+def _unescalate(case: Case, changes: dict, now: dt.datetime) -> dict:
+    """A deadline moved into the future is a new deadline: its escalation is cleared (it may escalate again)."""
     if case.resolution_escalated_at is not None and changes["resolution_due"] >= now:
         changes["resolution_escalated_at"] = None
+    if case.first_response_escalated_at is not None and changes.get("first_response_due", now) > now:
+        changes["first_response_escalated_at"] = None
     return changes
 
 
@@ -169,8 +176,8 @@ def _set_class(case: Case, step: Step) -> dict:
     case_class = step.data["case_class"]
     first_days, resolution_days = rule_days(case.org, case_class)
     case.case_class, case.first_response_days, case.resolution_days = case_class, first_days, resolution_days
-    return {"case_class": case_class, "first_response_days": first_days, "resolution_days": resolution_days,
-            **due_fields(case)}
+    return _unescalate(case, {"case_class": case_class, "first_response_days": first_days,
+                              "resolution_days": resolution_days, **due_fields(case)}, _now())
 
 
 def _supervise(case: Case, step: Step) -> dict:
