@@ -18,6 +18,7 @@ from unfold.sites import UnfoldAdminSite
 
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
+from smartunion.editorial.rules import may_maintain_words
 from smartunion.orgs.models import SEGMENT, Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths
 
@@ -89,6 +90,7 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "benefits.coupon": may_run_benefits,
     "benefits.signup": may_run_benefits,
     "benefits.merchant": may_run_benefits,
+    "editorial.sensitiveword": may_maintain_words,
 }
 
 
@@ -238,6 +240,7 @@ def navigation(request):
             page("领券与核销", "confirmation_number", "benefits.coupon"),
             page("商户", "storefront", "benefits.merchant"),
         ]),
+        ("新媒体宣传", [page("敏感词库", "spellcheck", "editorial.sensitiveword")]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),
             page("审计日志", "history", "core.auditevent"),

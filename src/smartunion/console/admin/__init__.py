@@ -17,3 +17,4 @@ from smartunion.console.admin import benefits  # noqa: F401  isort: skip
 from smartunion.console.admin import cases  # noqa: F401  isort: skip
 from smartunion.console.admin import counselling  # noqa: F401  isort: skip
 from smartunion.console.admin import assistance  # noqa: F401  isort: skip
+from smartunion.console.admin import editorial  # noqa: F401  isort: skip
