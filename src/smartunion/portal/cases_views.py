@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from smartunion.cases import categories
+from smartunion.cases import files as case_files
 from smartunion.cases.models import Case, CaseMessage
 from smartunion.cases.queries import cases as queries
 from smartunion.cases.services import cases as services
@@ -74,7 +75,8 @@ class CaseForm(forms.Form):
     contact_name = forms.CharField(label="您的称呼", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     hide_identity = forms.BooleanField(label="对涉及单位保密我的身份", required=False, help_text=HIDE_IDENTITY_HELP)
-    attachments = FilesField(label="证明材料（选填：照片或 PDF，最多5个，每个不超过规定大小）", required=False)
+    attachments = FilesField(label=f"证明材料（选填：照片或 PDF，最多{MAX_FILES}个，每个不超过"
+                                   f"{case_files.MAX_BYTES // (1024 * 1024)}MB）", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -258,7 +260,7 @@ def _url(name: str, *args) -> str:
         return ""
 
 
-def _rows_of(module: str, function: str, user, describe) -> list[dict]:
+def _rows_of(module: str, function: str, whose, describe) -> list[dict]:
     """The latest rows of a part that may not be installed yet (legal aid, counselling, assistance are written
     alongside): nothing when its selector does not exist."""
     import importlib
@@ -266,7 +268,7 @@ def _rows_of(module: str, function: str, user, describe) -> list[dict]:
         selector = getattr(importlib.import_module(module), function)
     except (ImportError, AttributeError):
         return []
-    return [describe(row) for row in selector(user)[:ME_ROWS]]
+    return [describe(row) for row in selector(whose)[:ME_ROWS]]
 
 
 def rights_summary(user) -> list[dict]:
@@ -284,7 +286,9 @@ def rights_summary(user) -> list[dict]:
         "kind": "心理咨询", "title": f"{timezone.localtime(b.slot.starts_at):%m月%d日 %H:%M}",
         "status": b.get_status_display(), "url": _url("counselling_bookings") or _url("counselling"),
         "key": f"booking-{b.pk}"})
-    rows += _rows_of("smartunion.assistance.queries", "my_applications", user, lambda a: {
+    if user.person_id is None:  # assistance applications belong to the person (a cadre may apply for them)
+        return rows
+    rows += _rows_of("smartunion.assistance.queries", "my_applications", user.person_id, lambda a: {
         "kind": "困难帮扶", "title": str(getattr(a, "programme", "") or a), "status": a.get_status_display(),
         "url": _url("assistance_application", a.pk) or _url("assistance"), "key": f"assistance-{a.pk}"})
     return rows

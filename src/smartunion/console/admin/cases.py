@@ -604,9 +604,11 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             log_event("cases.stats.export", actor=request.user, org=org, data={"months": months})
             return excel.workbook_response(f"维权工单统计-{org.name}.xlsx", ["统计项", "项目", "数值"],
                                            [row for table in tables for row in table["export"]], title="统计")
-        charts = [(t["title"], json.dumps({"labels": [r[0] for r in t["rows"]], "values": [r[1] for r in t["rows"]],
-                                           "label": "件数"}, ensure_ascii=False))
-                  for t in tables if t["chart"]]
+        for table in tables:
+            table["chart_data"] = json.dumps({"labels": [r[0] for r in table["rows"]],
+                                              "values": [r[1] for r in table["rows"]], "label": "件数"},
+                                             ensure_ascii=False) if table["chart"] else ""
+        charts = [(t["title"], t["chart_data"]) for t in tables if t["chart"]]
         choices = list(orgs.order_by("path")[:300])
         if all(o.pk != org.pk for o in choices):
             choices.insert(0, org)

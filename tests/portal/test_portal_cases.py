@@ -1,0 +1,131 @@
+"""我要维权 in the worker portal: file a case (the page after it names the number, the routed union and the due
+date), see it in 我的维权 and on 我的, answer the handler's question (the reply resumes the case), read the close-out
+without the internal notes, rate it once; another worker's case is not found."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from smartunion.cases.models import Attachment, Case
+from smartunion.cases.services import cases as services
+
+pytestmark = pytest.mark.django_db
+
+NEW = reverse("portal:case_new")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def logged_in(client, user):
+    client.force_login(user, backend="smartunion.accounts.backends.UsernameOrPhoneBackend")
+    return client
+
+
+def form(**extra):
+    return {"kind": "complaint", "category": "wages", "subcategory": "arrears", "employer_name": "济南甲科技有限公司",
+            "region": "370102", "description": "公司已经两个月没发工资了，找人事也没有结果。", "contact_name": "张伟",
+            "phone": "13900000001", **extra}
+
+
+def test_the_form_is_prefilled_from_the_account(tree, personas, client):
+    page = logged_in(client, personas.worker).get(NEW)
+    assert page.status_code == 200
+    assert page.context["form"]["phone"].value() == "13900000001"
+    assert page.context["form"]["contact_name"].value() == "张伟"
+
+
+def test_a_worker_files_a_case_and_sees_where_it_went(tree, personas, client):
+    logged_in(client, personas.worker)
+    photo = SimpleUploadedFile("工资条.png", PNG, content_type="image/png")
+    response = client.post(NEW, {**form(hide_identity="on"), "attachments": [photo]})
+    case = Case.objects.get()
+    assert (response.status_code, response["Location"]) == (302, reverse("portal:case_filed", args=[case.pk]))
+    assert (case.filer, case.channel, case.hide_identity, case.kind, case.subcategory) == (
+        personas.worker, "portal", True, "complaint", "arrears")
+    assert Attachment.objects.filter(case=case).count() == 1
+    page = client.get(response["Location"])
+    text = page.content.decode()
+    assert case.number in text and case.org.name in text
+    assert f"{case.resolution_due:%Y}年" in text
+
+    listing = client.get(reverse("portal:my_cases"))
+    assert [row["case"] for row in listing.context["rows"]] == [case]
+    me = client.get(reverse("portal:me"))
+    assert me.context["rights"][0] == {"kind": "维权", "title": "信访投诉 · 工资报酬", "status": "待受理",
+                                       "url": reverse("portal:case", args=[case.pk]), "key": f"case-{case.pk}"}
+    attachment = case.attachments.get()
+    download = client.get(reverse("portal:case_attachment", args=[case.pk, attachment.pk]))
+    assert (download.status_code, b"".join(download.streaming_content)) == (200, PNG)
+
+
+def test_a_refused_filing_keeps_the_input_and_says_why(tree, personas, client):
+    logged_in(client, personas.worker)
+    response = client.post(NEW, form(description="太短了", phone="123"))
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["description"] == ["请详细描述您遇到的问题（至少10个字）"]
+    assert "phone" in errors
+    assert Case.objects.count() == 0
+
+
+def test_the_worker_answers_the_question_reads_the_result_and_rates(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form())
+    case = Case.objects.get()
+    handler = personas.city_cadre
+    services.reply(case, by=handler, body="已受理，正在核实。")
+    services.add_note(case, by=handler, body="内部：单位负责人拒接电话")
+    services.pause(case, by=handler, note="请补充欠薪的月份和金额。")
+
+    page = client.get(reverse("portal:case", args=[case.pk]))
+    text = page.content.decode()
+    assert "已受理，正在核实。" in text and "请补充欠薪的月份和金额。" in text
+    assert "单位负责人拒接电话" not in text
+    assert "工作人员请您补充情况" in text
+
+    response = client.post(reverse("portal:case_message", args=[case.pk]), {"body": "9月和10月，每月6000元。"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "processing"
+
+    services.close(case, by=handler, resolution="resolved", note="单位已补发全部工资。")
+    page = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert "办理结果：已解决" in page and "单位已补发全部工资。" in page and 'id="case-rate"' in page
+
+    refused = client.post(reverse("portal:case_rate", args=[case.pk]), {"rating": "9"})
+    assert refused.status_code == 422
+    response = client.post(reverse("portal:case_rate", args=[case.pk]), {"rating": "5", "comment": "很及时"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.rating, case.rating_comment) == (5, "很及时")
+    again = client.post(reverse("portal:case_rate", args=[case.pk]), {"rating": "4"})
+    assert again.status_code == 422
+    assert again.context["rate_form"].non_field_errors() == ["您已评价过该工单"]
+    page = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert 'id="case-rated"' in page and 'id="case-rate"' not in page
+
+    response = client.post(reverse("portal:case_reopen", args=[case.pk]), {"note": "工资只补了一个月。"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.reopen_count) == ("processing", 1)
+
+
+def test_another_workers_case_is_not_found(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form())
+    case = Case.objects.get()
+    client.logout()
+    logged_in(client, personas.outsider)
+    for name in ("case", "case_filed"):
+        assert client.get(reverse(f"portal:{name}", args=[case.pk])).status_code == 404
+    assert client.post(reverse("portal:case_message", args=[case.pk]), {"body": "冒充留言"}).status_code == 404
+    assert client.post(reverse("portal:case_rate", args=[case.pk]), {"rating": "1"}).status_code == 404
+    assert list(client.get(reverse("portal:my_cases")).context["rows"]) == []
+    assert case.messages.count() == 0
+
+
+def test_the_pages_ask_for_a_log_in(tree, client):
+    response = client.get(NEW)
+    assert (response.status_code, response["Location"].split("?")[0]) == (302, reverse("portal:login"))
