@@ -56,7 +56,7 @@ def test_the_worker_sees_only_their_own(filed, personas):
 
 
 def test_queue_filters(filed, personas, town_handler, clock):
-    town, union, qingdao = filed
+    town, union, _qingdao = filed
     services.accept(town, by=town_handler)
     services.supervise(union, by=personas.county_cadre, note="尽快办理")
     user = personas.city_cadre

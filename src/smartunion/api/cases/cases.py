@@ -184,7 +184,8 @@ def case_stats(request, params: Query[StatsParams]):
     return stats(request.auth, org, months=params.months)
 
 
-@router.get("/cases/{case_id}", response={200: dict, 404: ErrorOut}, summary="工单详情（含往来记录；职工看不到内部备注）")
+@router.get("/cases/{case_id}", response={200: dict, 404: ErrorOut},
+            summary="工单详情（含往来记录；职工看不到内部备注）")
 def get_case(request, case_id: int):
     case, cadre = _find(request, case_id)
     return detail_out(case, request.auth, cadre=cadre)

@@ -210,8 +210,9 @@ def stats(user, org: Organisation, *, months: int = 12, now: dt.datetime | None 
     by_category = dict.fromkeys(CATEGORIES, 0)
     by_month = {m: 0 for m in starts}
     for row in rows:
+        values: dict = dict(row)
         for name in counters:
-            totals[name] += row[name] or 0
+            totals[name] += values[name] or 0
         received = row["received"] or 0
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + received
         by_category[row["category"]] = by_category.get(row["category"], 0) + received

@@ -53,12 +53,12 @@ def bump(case: Case, *, org=None, **deltas: int) -> None:
 
 def contribution(case: Case) -> dict[str, int]:
     """What the case counts for in its row now."""
-    responded = case.first_responded_at is not None
+    responded_at = case.first_responded_at
     rating = case.rating or 0
     return {
         "received": 1,
-        "responded": int(responded),
-        "responded_on_time": int(responded and case.first_responded_at <= case.first_response_due),
+        "responded": int(responded_at is not None),
+        "responded_on_time": int(responded_at is not None and responded_at <= case.first_response_due),
         "closed": int(case.status == Case.Status.CLOSED),
         "closed_on_time": int(case.status == Case.Status.CLOSED and bool(case.closed_on_time)),
         "rated": int(case.rating is not None),
