@@ -318,7 +318,7 @@ JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days;
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
 CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks",
-                 "smartunion.cases.tasks", "smartunion.assistance.tasks"]
+                 "smartunion.cases.tasks", "smartunion.assistance.tasks", "smartunion.editorial.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
@@ -334,6 +334,8 @@ CELERY_BEAT_SCHEDULE = {
     "counselling-slots": {"task": "cases.make_slots", "schedule": 24 * 3600},
     # Hardship files: yearly re-verification reminders and the overdue flag.
     "hardship-reverification": {"task": "assistance.remind_reverification", "schedule": 24 * 3600},
+    # Articles: scheduled go-live and expiry (safe to run twice).
+    "article-schedule": {"task": "editorial.run_schedule", "schedule": 60.0},
 }
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")

@@ -10,10 +10,23 @@ register_actions({
     "editorial.sensitive_word.import": "导入敏感词",
     "editorial.allowed_context.create": "添加敏感词允许上下文",
     "editorial.allowed_context.delete": "删除敏感词允许上下文",
+    "editorial.article.create": "新建稿件",
+    "editorial.article.save": "修改稿件",
+    # ARTICLE_WORKFLOW's steps are editorial.article.<step>
+    "editorial.article.submit": "稿件送审",
+    "editorial.article.pass_first": "稿件初审通过",
+    "editorial.article.pass_final": "稿件终审通过",
+    "editorial.article.sign": "签发稿件",
+    "editorial.article.send_back": "退回稿件修改",
+    "editorial.article.publish": "发布稿件",
+    "editorial.article.withdraw": "撤回稿件",
+    "editorial.article.expire": "稿件到期下线",
+    "editorial.article.redraft": "稿件重新编辑",
 })
 register_data_labels({
     "word": "敏感词", "category": "类别", "level": "级别", "suggestion": "建议改为", "active": "启用",
-    "context": "允许的上下文", "created": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入",
+    "context": "允许的上下文", "title": "标题", "revision": "版本号", "changed": "修改的内容", "warnings": "提示词数",
+    "created": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入",
 }, values={
     "level": {"block": "禁用", "warn": "提示"},
     "category": {"political": "政治有害", "pornography": "色情低俗", "violence": "暴恐", "illegal": "违法违规",

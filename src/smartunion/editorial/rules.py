@@ -4,6 +4,38 @@ from __future__ import annotations
 
 from smartunion.core.actors import is_system
 from smartunion.core.calendar import may_load_holiday_schedules
+from smartunion.orgs.models import Position
+from smartunion.orgs.queries import in_scope
+
+R = Position.Role
+# Who may do each part of an article's life, by role in the article's org or an org above it. Chairs may do every
+# step (a union's leadership signs off its own publicity); administrators may draft.
+WRITING_ROLES = (R.CHAIR, R.ADMINISTRATOR, R.EDITOR)
+FIRST_REVIEW_ROLES = (R.CHAIR, R.FIRST_REVIEWER)
+FINAL_REVIEW_ROLES = (R.CHAIR, R.FINAL_REVIEWER)
+SIGNING_ROLES = (R.CHAIR, R.SIGNER)
+READING_ROLES = (*WRITING_ROLES, R.FIRST_REVIEWER, R.FINAL_REVIEWER, R.SIGNER)
+
+
+def holds(user, article, roles) -> bool:
+    """The user holds one of `roles` in the article's org or above (the platform operator counts everywhere)."""
+    return is_system(user) or in_scope(user, article.org, roles=roles)
+
+
+def may_write(user, article) -> bool:
+    return holds(user, article, WRITING_ROLES)
+
+
+def may_first_review(user, article) -> bool:
+    return holds(user, article, FIRST_REVIEW_ROLES)
+
+
+def may_final_review(user, article) -> bool:
+    return holds(user, article, FINAL_REVIEW_ROLES)
+
+
+def may_sign(user, article) -> bool:
+    return holds(user, article, SIGNING_ROLES)
 
 
 def may_maintain_words(user) -> bool:

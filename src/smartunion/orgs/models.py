@@ -198,6 +198,10 @@ class Position(models.Model):
         REVIEWER = "reviewer", "审核员"
         EDITOR = "editor", "编辑"
         AUDITOR = "auditor", "审计员"
+        # The editorial review chain (新媒体 初审 / 终审 / 签发), each step by its own role in the org or above.
+        FIRST_REVIEWER = "first_reviewer", "初审员"
+        FINAL_REVIEWER = "final_reviewer", "终审员"
+        SIGNER = "signer", "签发人"
 
     # Roles that may create and change orgs and employers in their subtree.
     MANAGING_ROLES = (Role.CHAIR, Role.ADMINISTRATOR)
