@@ -71,8 +71,10 @@ ARTICLE_WORKFLOW = Workflow(
 )
 # Steps that move an article forward through review: the sensitive-word check runs before each.
 CHECKED_STEPS = {"submit", "pass_first", "pass_final", "sign"}
-EDITABLE: dict[str, Callable[[Any, Any], bool]] = {S.DRAFT: may_write, S.FIRST_REVIEW: may_first_review, S.FINAL_REVIEW: may_final_review,
-            S.SIGN_OFF: may_sign}
+# Who may edit in each state: the writers in the draft, then whoever's step it is.
+EDITABLE: dict[str, Callable[[Any, Any], bool]] = {
+    S.DRAFT: may_write, S.FIRST_REVIEW: may_first_review, S.FINAL_REVIEW: may_final_review, S.SIGN_OFF: may_sign,
+}
 
 
 @dataclass
