@@ -8,9 +8,9 @@ import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 from tests.console.conftest import flash
 from tests.console.test_console_query_counts import show, shown
-from openpyxl import load_workbook
 from tests.rows import assert_queries
 
 from smartunion.cases.models import Case, CaseMessage, DeadlineRule
@@ -208,7 +208,8 @@ def test_the_statistics_page_counts_the_subtree(tree, personas, console, excel):
     page = client.get(reverse("console:cases_case_stats"))
     assert page.status_code == 200
     tables = {t["key"]: dict(t["rows"]) for t in page.context["tables"]}
-    assert {k: tables["summary"][k] for k in ("受理量（件）", "在办（件）", "已办结（件）", "按期办结率", "已首次响应（件）")} == {
+    wanted = ("受理量（件）", "在办（件）", "已办结（件）", "按期办结率", "已首次响应（件）")
+    assert {k: tables["summary"][k] for k in wanted} == {
         "受理量（件）": 2, "在办（件）": 1, "已办结（件）": 1, "按期办结率": "100.0%", "已首次响应（件）": 1}
     assert (tables["by_kind"]["信访投诉"], tables["by_kind"]["咨询"]) == (1, 1)
     assert (tables["by_category"]["工资报酬"], tables["by_category"]["劳动合同"]) == (1, 1)
@@ -242,7 +243,7 @@ def test_the_workbench_counts_the_cases_waiting(tree, personas, console):
     qingdao_case()
     page = console(personas.city_cadre).get(reverse("console:index"))
     counts = {item.queue.key: item.count for group in page.context["queue_groups"] for item in group.items
-              if item.queue.key.startswith("cases.")}
+              if item.queue.key.startswith("cases.case.")}
     assert counts == {"cases.case.submitted": 1, "cases.case.overdue": 0, "cases.case.supervised": 0}
 
 
@@ -254,6 +255,7 @@ def test_the_queue_costs_the_same_for_one_case_as_for_three(tree, personas, cons
     jinan_case(name="刘洋", hide=True)
     three = show(client, QUEUE)
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    # The list page's own (6), the federations' kinds of a city cadre (1), the co-handled cases read first
-    # (cases.queries.cases.visible_cases) and the org filter's choices.
-    assert_queries(9, one, three)
+    # The list page's own (6), the federations' kinds of a city cadre (1), the sidebar's rules of the other
+    # modules' pages (3), the co-handled cases read first (cases.queries.cases.visible_cases), the org filter's
+    # choices.
+    assert_queries(12, one, three)

@@ -9,6 +9,7 @@ case, member or not.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django import forms
@@ -170,15 +171,11 @@ def _render_case(request, case, *, message_form=None, rate_form=None, reopen_for
 
 
 def _reopen_open(case: Case) -> bool:
-    """Whether the reopening window is still open (the service decides; this only hides the form after it)."""
-    days = getattr(services, "REOPEN_DAYS", None)
-    if days is None or case.closed_at is None:
-        return True
-    from smartunion.core.calendar import working_days_between
-    try:
-        return working_days_between(timezone.localdate(case.closed_at), timezone.localdate()) <= days
-    except Exception:  # pragma: no cover - the service is the judge
-        return True
+    """Whether the reopening window (calendar days after the close) is still open; the service is the judge, this
+    only hides the form after it."""
+    if case.closed_at is None:
+        return False
+    return timezone.now() <= case.closed_at + dt.timedelta(days=services.reopen_days())
 
 
 @never_cache

@@ -13,6 +13,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -289,7 +290,12 @@ class OrgForm(forms.Form):
 
     def __init__(self, *args, user, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        orgs = scoped(Organisation.objects.filter(status=Organisation.Status.ACTIVE), user)
+        # The federations and townships of the scope, and the unions near the case (under its org's parent):
+        # not every grassroots union of a province in one select.
+        near = Q(kind__in=(*Organisation.FEDERATION_KINDS, Organisation.Kind.TOWNSHIP))
+        if case is not None:
+            near |= subtree_q((case.org.parent or case.org).path, "path")
+        orgs = scoped(Organisation.objects.filter(near, status=Organisation.Status.ACTIVE), user)
         if case is not None:
             orgs = orgs.exclude(pk=case.org_id)
         self.fields["org"].queryset = orgs.order_by("path")
