@@ -336,7 +336,11 @@ CELERY_BEAT_SCHEDULE = {
     "hardship-reverification": {"task": "assistance.remind_reverification", "schedule": 24 * 3600},
     # Articles: scheduled go-live and expiry (safe to run twice).
     "article-schedule": {"task": "editorial.run_schedule", "schedule": 60.0},
+    # Channel publications: automatic retries with backoff (only the due failures: safe to run twice).
+    "publication-retries": {"task": "editorial.retry_publications", "schedule": 60.0},
 }
+# WeChat official-account API base (https://api.weixin.qq.com, or the deployment's gateway); empty = not reachable.
+EDITORIAL_WECHAT_API = os.environ.get("EDITORIAL_WECHAT_API", "")
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")
 BENEFITS_CLAIM_RATE_IP = os.environ.get("BENEFITS_CLAIM_RATE_IP", "300/min")

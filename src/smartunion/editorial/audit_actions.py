@@ -22,13 +22,24 @@ register_actions({
     "editorial.article.withdraw": "撤回稿件",
     "editorial.article.expire": "稿件到期下线",
     "editorial.article.redraft": "稿件重新编辑",
+    "editorial.article.distribute": "稿件一键发布到渠道",
+    "editorial.article.withdraw_channels": "从各渠道撤回稿件",
+    "editorial.channel.create": "登记发布渠道",
+    "editorial.publication.fail": "渠道发布失败",
+    "editorial.publication.retry": "重试渠道发布",
 })
 register_data_labels({
     "word": "敏感词", "category": "类别", "level": "级别", "suggestion": "建议改为", "active": "启用",
     "context": "允许的上下文", "title": "标题", "revision": "版本号", "changed": "修改的内容", "warnings": "提示词数",
+    "channels": "渠道", "channel": "渠道", "attempts": "已尝试次数", "error": "平台返回的错误",
+    "withdrawn": "已撤回", "failed": "失败",
     "created": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入",
 }, values={
     "level": {"block": "禁用", "warn": "提示"},
     "category": {"political": "政治有害", "pornography": "色情低俗", "violence": "暴恐", "illegal": "违法违规",
                  "abuse": "辱骂", "advertising": "广告营销", "wording": "不规范表述", "other": "其他"},
 })
+register_data_labels({"kind": "平台", "name": "账号名称"}, action="editorial.channel.create",
+                     values={"kind": {"portal": "职工门户", "wechat": "微信公众号", "weibo": "微博",
+                                      "toutiao": "头条号", "douyin": "抖音", "website": "网站",
+                                      "recording": "演示渠道"}})

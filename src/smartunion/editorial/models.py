@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from smartunion.core.pii import EncryptedTextField
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -154,3 +156,110 @@ class ArticleRevision(models.Model):
 
     def __str__(self):
         return f"{self.article_id} v{self.number}"
+
+
+class Channel(models.Model):
+    """One of an org's publishing channels (a WeChat official account, a Weibo account, the portal...)."""
+
+    class Kind(models.TextChoices):
+        PORTAL = "portal", "职工门户"
+        WECHAT = "wechat", "微信公众号"
+        WEIBO = "weibo", "微博"
+        TOUTIAO = "toutiao", "头条号"
+        DOUYIN = "douyin", "抖音"
+        WEBSITE = "website", "网站"
+        RECORDING = "recording", "演示渠道（只记录，不对外发布）"
+
+    org = models.ForeignKey("orgs.Organisation", verbose_name="所属单位", on_delete=models.PROTECT,
+                            related_name="channels")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    kind = models.CharField("平台", max_length=10, choices=Kind.choices)
+    name = models.CharField("账号名称", max_length=50)
+    account = models.CharField("账号标识", max_length=100, blank=True, help_text="公众号原始ID、微博UID、网站地址等")
+    # Non-secret settings of the platform's API (app id, endpoint); the secret apart, encrypted.
+    config = models.JSONField("接口配置", default=dict, blank=True)
+    secret = EncryptedTextField("接口密钥", blank=True, default="")
+    active = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(USER, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "发布渠道"
+        verbose_name_plural = "发布渠道"
+        ordering = ["org_path", "kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["org", "kind", "name"], name="channel_unique_name")]
+        indexes = [models.Index(fields=["org_path", "kind"], name="channel_scope_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.org_id and not self.org_path:
+            self.org_path = self.org.path
+        super().save(*args, **kwargs)
+
+
+class Publication(models.Model):
+    """An article on one channel: its own status, attempts and the platform's answer. The idempotency key is made
+    once with the row and sent with every attempt, so a retry never posts twice where the platform honours it (and
+    the adapters resume a half-done post from what they stored, e.g. WeChat's draft media id)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    article = models.ForeignKey(Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="publications")
+    channel = models.ForeignKey(Channel, verbose_name="渠道", on_delete=models.PROTECT, related_name="publications")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField("幂等键", max_length=64, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次重试时间", null=True, blank=True)
+    last_error = models.CharField("平台返回的错误", max_length=500, blank=True)
+    # What the adapter keeps between attempts (e.g. the WeChat draft's media id) and the platform's ids.
+    state = models.JSONField("发送进度", default=dict, blank=True)
+    external_id = models.CharField("平台内容ID", max_length=100, blank=True)
+    external_url = models.URLField("平台链接", max_length=300, blank=True)
+    requested_by = models.ForeignKey(USER, verbose_name="发布人", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "渠道发布"
+        verbose_name_plural = "渠道发布"
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["article", "channel"], name="publication_once_per_channel")]
+        indexes = [
+            models.Index(fields=["org_path", "status"], name="publication_scope_idx"),
+            models.Index(fields=["next_attempt_at"], name="publication_retry_idx", condition=models.Q(status="failed")),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id} → {self.channel_id}"
+
+
+class ChannelRecord(models.Model):
+    """What the recording adapter "sent": the demo's and the tests' stand-in for a platform (one row per key and
+    action, so a repeated call with the same key is answered from the row, never recorded twice)."""
+
+    channel = models.ForeignKey(Channel, verbose_name="渠道", on_delete=models.CASCADE, related_name="records")
+    action = models.CharField("动作", max_length=10)
+    idempotency_key = models.CharField("幂等键", max_length=64)
+    title = models.CharField("标题", max_length=100)
+    payload = models.JSONField("内容", default=dict)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "演示渠道记录"
+        verbose_name_plural = "演示渠道记录"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key", "action"], name="channel_record_once")]
+
+    def __str__(self):
+        return f"{self.action} {self.title}"

@@ -200,6 +200,11 @@ def step(article: Article, action: str, *, by, note: str = "", confirm_warnings:
                         data={"revision": article.revision})
     if action == "sign" and (result.go_live_at is None or result.go_live_at <= timezone.now()):
         result = transition(result, "publish", workflow=ARTICLE_WORKFLOW, by=by)
+    if action == "withdraw":
+        # After the step's transaction: the platforms are called outside it.
+        from smartunion.editorial.services.publishing import withdraw_everywhere
+
+        withdraw_everywhere(result, by=by)
     return result
 
 
