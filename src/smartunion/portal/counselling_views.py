@@ -116,7 +116,7 @@ def legal_aid_apply(request):
             add_refusal(form, exc)
         else:
             messages.success(request, f"申请已提交，编号 {made.number}，由{made.org.name}审查，请留意消息通知")
-            return redirect("portal:legal_aid_detail", pk=made.pk)
+            return redirect("portal:legal_aid_application", pk=made.pk)
     return render(request, "portal/legal_aid_apply.html", {"form": form}, status=422 if form.errors else 200)
 
 
@@ -183,7 +183,7 @@ def counselling_book(request, pk: int):
         else:
             at = timezone.localtime(slot.starts_at)
             messages.success(request, f"预约成功：{at.month}月{at.day}日 {at:%H:%M}，{slot.counsellor.display_name}")
-            return redirect("portal:counselling_mine")
+            return redirect("portal:counselling_bookings")
     elif form.errors:
         status = 422
     return render(request, "portal/counselling_book.html", {
@@ -218,7 +218,7 @@ def counselling_cancel(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, "已取消预约，该时段已开放给其他职工")
-    return redirect("portal:counselling_mine")
+    return redirect("portal:counselling_bookings")
 
 
 # 我的咨询 (the counsellor's page) -------------------------------------------------------------------------------
@@ -284,10 +284,10 @@ def counselling_session(request, pk: int):
 urlpatterns = [
     path("legal-aid/", legal_aid_home, name="legal_aid"),
     path("legal-aid/apply/", legal_aid_apply, name="legal_aid_apply"),
-    path("legal-aid/<int:pk>/", legal_aid_detail, name="legal_aid_detail"),
+    path("legal-aid/<int:pk>/", legal_aid_detail, name="legal_aid_application"),
     path("counselling/", counselling_home, name="counselling"),
     path("counselling/slots/<int:pk>/book/", counselling_book, name="counselling_book"),
-    path("me/counselling/", counselling_mine, name="counselling_mine"),
+    path("me/counselling/", counselling_mine, name="counselling_bookings"),
     path("me/counselling/<int:pk>/cancel/", counselling_cancel, name="counselling_cancel"),
     path("me/counselling/sessions/", counselling_sessions, name="counselling_sessions"),
     path("me/counselling/sessions/<int:pk>/", counselling_session, name="counselling_session"),
