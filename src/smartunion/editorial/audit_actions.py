@@ -27,13 +27,18 @@ register_actions({
     "editorial.channel.create": "登记发布渠道",
     "editorial.publication.fail": "渠道发布失败",
     "editorial.publication.retry": "重试渠道发布",
+    "editorial.pool.distribute": "下发稿件",
+    "editorial.pool.republish": "转发下发的稿件",
+    "editorial.pool.submit": "向上级报送稿件",
+    "editorial.pool.adopt": "采用报送的稿件",
+    "editorial.pool.decline": "不采用报送的稿件",
 })
+# Keys only this app's events carry, for all of them; shared key names are labelled per action below, so that
+# another app's word for the same key is not replaced.
 register_data_labels({
-    "word": "敏感词", "category": "类别", "level": "级别", "suggestion": "建议改为", "active": "启用",
-    "context": "允许的上下文", "title": "标题", "revision": "版本号", "changed": "修改的内容", "warnings": "提示词数",
-    "channels": "渠道", "channel": "渠道", "attempts": "已尝试次数", "error": "平台返回的错误",
-    "withdrawn": "已撤回", "failed": "失败",
-    "created": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入",
+    "word": "敏感词", "suggestion": "建议改为", "context": "允许的上下文", "revision": "版本号",
+    "changed": "修改的内容", "warnings": "提示词数", "channels": "渠道", "attempts": "已尝试次数",
+    "error": "平台返回的错误",
 }, values={
     "level": {"block": "禁用", "warn": "提示"},
     "category": {"political": "政治有害", "pornography": "色情低俗", "violence": "暴恐", "illegal": "违法违规",
@@ -43,3 +48,15 @@ register_data_labels({"kind": "平台", "name": "账号名称"}, action="editori
                      values={"kind": {"portal": "职工门户", "wechat": "微信公众号", "weibo": "微博",
                                       "toutiao": "头条号", "douyin": "抖音", "website": "网站",
                                       "recording": "演示渠道"}})
+register_data_labels({"count": "下发单位数", "skipped": "已有而跳过"}, action="editorial.pool.distribute")
+register_data_labels({"to": "报送至"}, action="editorial.pool.submit")
+register_data_labels({"reason": "未采用原因"}, action="editorial.pool.decline")
+for _action in ("editorial.pool.republish", "editorial.pool.adopt"):
+    register_data_labels({"source": "来源单位"}, action=_action)
+for _action in ("editorial.sensitive_word.create", "editorial.sensitive_word.update"):
+    register_data_labels({"category": "类别", "level": "级别", "active": "启用"}, action=_action)
+register_data_labels({"created": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入"},
+                     action="editorial.sensitive_word.import")
+for _action in ("editorial.publication.fail", "editorial.publication.retry"):
+    register_data_labels({"channel": "渠道"}, action=_action)
+register_data_labels({"withdrawn": "已撤回", "failed": "撤回失败"}, action="editorial.article.withdraw_channels")

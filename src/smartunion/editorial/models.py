@@ -263,3 +263,58 @@ class ChannelRecord(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.title}"
+
+
+class PoolItem(models.Model):
+    """An article in another org's pool: sent down the tree (下发) for the lower org to republish, or submitted up
+    (报送) for the upper org to adopt (采用) into its own review chain or decline with a reason."""
+
+    class Direction(models.TextChoices):
+        DOWN = "down", "下发"
+        UP = "up", "报送"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "待处理"
+        REPUBLISHED = "republished", "已转发"
+        ADOPTED = "adopted", "已采用"
+        DECLINED = "declined", "未采用"
+
+    article = models.ForeignKey(Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="pool_items")
+    direction = models.CharField("方向", max_length=5, choices=Direction.choices)
+    from_org = models.ForeignKey("orgs.Organisation", verbose_name="发送单位", on_delete=models.PROTECT,
+                                 related_name="+")
+    to_org = models.ForeignKey("orgs.Organisation", verbose_name="接收单位", on_delete=models.PROTECT,
+                               related_name="pool_items")
+    to_path = models.CharField("接收单位路径", max_length=255, editable=False)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.WAITING)
+    note = models.CharField("说明", max_length=200, blank=True)
+    reason = models.CharField("未采用原因", max_length=200, blank=True)
+    # The receiving org's own article made from it (a republication, or an adopted draft).
+    copy = models.ForeignKey(Article, verbose_name="转发/采用稿件", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    sent_by = models.ForeignKey(USER, verbose_name="发送人", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    sent_at = models.DateTimeField("发送时间", auto_now_add=True)
+    decided_by = models.ForeignKey(USER, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "稿件库"
+        verbose_name_plural = "稿件库"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "to_org", "direction"], name="pool_item_once"),
+        ]
+        indexes = [
+            models.Index(fields=["to_path", "status"], name="pool_item_scope_idx"),
+            models.Index(fields=["direction", "status", "decided_at"], name="pool_item_adoption_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.article_id} → {self.to_org_id}"
+
+    def save(self, *args, **kwargs):
+        if self.to_org_id and not self.to_path:
+            self.to_path = self.to_org.path
+        super().save(*args, **kwargs)
