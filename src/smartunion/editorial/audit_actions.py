@@ -32,6 +32,7 @@ register_actions({
     "editorial.pool.submit": "向上级报送稿件",
     "editorial.pool.adopt": "采用报送的稿件",
     "editorial.pool.decline": "不采用报送的稿件",
+    "editorial.channel.import_metrics": "导入渠道数据",
 })
 # Keys only this app's events carry, for all of them; shared key names are labelled per action below, so that
 # another app's word for the same key is not replaced.
@@ -60,3 +61,4 @@ register_data_labels({"created": "新增", "updated": "更新", "unchanged": "�
 for _action in ("editorial.publication.fail", "editorial.publication.retry"):
     register_data_labels({"channel": "渠道"}, action=_action)
 register_data_labels({"withdrawn": "已撤回", "failed": "撤回失败"}, action="editorial.article.withdraw_channels")
+register_data_labels({"saved": "导入天数", "rejected": "未导入行数"}, action="editorial.channel.import_metrics")

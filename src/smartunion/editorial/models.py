@@ -107,6 +107,8 @@ class Article(models.Model):
     go_live_at = models.DateTimeField("定时发布时间", null=True, blank=True)
     expires_at = models.DateTimeField("下线时间", null=True, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    # Reads on the portal, added in batches by editorial/reads.py (never one write per view).
+    read_count = models.PositiveIntegerField("门户阅读数", default=0, editable=False)
     created_by = models.ForeignKey(USER, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -318,3 +320,35 @@ class PoolItem(models.Model):
         if self.to_org_id and not self.to_path:
             self.to_path = self.to_org.path
         super().save(*args, **kwargs)
+
+
+class ChannelMetric(models.Model):
+    """One channel's figures for one day, from its adapter, an import of the platform's own export, or (the portal
+    channel) the portal's read counter. The reach index and rankings are computed from these rows."""
+
+    class Source(models.TextChoices):
+        ADAPTER = "adapter", "平台接口"
+        IMPORT = "import", "导入"
+        PORTAL = "portal", "门户统计"
+
+    channel = models.ForeignKey(Channel, verbose_name="渠道", on_delete=models.CASCADE, related_name="metrics")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    day = models.DateField("日期")
+    articles = models.PositiveIntegerField("发文数", default=0)
+    reads = models.PositiveIntegerField("阅读数", default=0)
+    max_reads = models.PositiveIntegerField("单篇最高阅读数", default=0)
+    likes = models.PositiveIntegerField("点赞数", default=0)
+    shares = models.PositiveIntegerField("转发数", default=0)
+    comments = models.PositiveIntegerField("评论数", default=0)
+    followers = models.PositiveIntegerField("粉丝数", default=0)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.IMPORT)
+
+    class Meta:
+        verbose_name = "渠道数据"
+        verbose_name_plural = "渠道数据"
+        ordering = ["-day", "channel"]
+        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="channel_metric_once_a_day")]
+        indexes = [models.Index(fields=["day", "org_path"], name="channel_metric_scope_idx")]
+
+    def __str__(self):
+        return f"{self.channel_id} {self.day}"
