@@ -8,6 +8,7 @@ from smartunion.portal import (
     cases_views,
     counselling_views,
     membership_views,
+    news_views,
     pwa,
     views,
 )
@@ -61,3 +62,5 @@ urlpatterns = [
 
 # 维权帮扶: each module lists its own pages.
 urlpatterns += cases_views.urlpatterns + counselling_views.urlpatterns + assistance_views.urlpatterns
+# 工会新闻 (editorial's portal channel) and the orgs' Atom feeds.
+urlpatterns += news_views.urlpatterns

@@ -12,7 +12,7 @@ register = template.Library()
 # The tab bar's tabs and the pages (URL names) under each.
 TABS = {
     "home": {"home", "directory", "directory_detail", "notices", "notice_detail", "join", "activities", "activity",
-             "lottery_rules"},
+             "lottery_rules", "news", "news_detail"},
     "card": {"card", "card_report_lost"},
     "me": {"me", "my_membership", "my_activity", "transfer", "settings", "login", "register", "sms_login",
            "password_reset", "unlock", "my_activities", "my_coupons", "merchant"},
