@@ -90,22 +90,22 @@ def file_out(f: HardshipFile) -> dict:
             "version": f.version}
 
 
-class PageParams(Schema):
+class AssistancePageParams(Schema):
     page: int = 1
     page_size: int = 20
 
 
-class ApplicationParams(PageParams):
+class AssistanceApplicationParams(AssistancePageParams):
     status: str = Field("", max_length=CHOICE_INPUT, description="pending、approved、notice、paid、rejected、withdrawn")
     programme_id: int | None = None
     queue: bool = Field(False, description="干部：只列出待我所在单位审核的申请")
 
 
-class FileParams(PageParams):
+class AssistanceFileParams(AssistancePageParams):
     status: str = Field("", max_length=CHOICE_INPUT)
 
 
-class ApplicationIn(Schema):
+class AssistanceApplicationIn(Schema):
     programme_id: int
     person_id: int | None = Field(None, description="干部代职工申请时填写职工编号；职工本人申请不填")
     amount_fen: int | None = Field(None, description="申请金额（分）；不填按项目金额规则")
@@ -115,17 +115,17 @@ class ApplicationIn(Schema):
     reason: str = text("申请理由", 500, "")
 
 
-class NoteIn(Schema):
+class AssistanceNoteIn(Schema):
     note: str = text("说明", NOTE_INPUT, "")
 
 
-class PaymentIn(Schema):
+class AssistancePaymentIn(Schema):
     application_id: int
 
 
 @router.get("/assistance/programmes", response={200: dict, 422: ErrorOut},
             summary="帮扶项目（职工：当前可申请的项目；干部：管辖范围内的项目）")
-def list_programmes(request, params: Query[PageParams]):
+def list_programmes(request, params: Query[AssistancePageParams]):
     user = request.auth
     if is_cadre(user):
         return paginate(queries.visible_programmes(user).order_by("-id"), page=params.page,
@@ -166,7 +166,7 @@ def _person_in_scope(user, person_id: int) -> Person:
 
 @router.post("/assistance/applications", response={201: dict, **ERRORS},
              summary="申请困难帮扶（职工本人申请；干部填 person_id 代为申请）")
-def create_application(request, payload: ApplicationIn):
+def create_application(request, payload: AssistanceApplicationIn):
     user = request.auth
     person = None
     if payload.person_id is not None and payload.person_id != user.person_id:
@@ -196,7 +196,7 @@ def create_application(request, payload: ApplicationIn):
 
 @router.get("/assistance/applications", response={200: dict, 422: ErrorOut},
             summary="帮扶申请（职工：我的申请；干部：管辖范围内的申请，queue=true 时为待本单位审核的申请）")
-def list_applications(request, params: Query[ApplicationParams]):
+def list_applications(request, params: Query[AssistanceApplicationParams]):
     user = request.auth
     if params.status and params.status not in Application.Status.values:
         raise ApiError(422, "invalid", "申请状态不正确", {"status": "申请状态取值无效"})
@@ -241,7 +241,7 @@ def _refreshed(application: Application) -> Application:
 
 @router.post("/assistance/applications/{application_id}/approve", response=STEP,
              summary="本级审核通过（最后一级为终审批准，从预算中扣减金额）")
-def approve(request, application_id: int, payload: NoteIn):
+def approve(request, application_id: int, payload: AssistanceNoteIn):
     application, cadre = _application(request, application_id)
     if not cadre:
         raise ApiError(404, "not_found", "申请不存在")
@@ -250,7 +250,7 @@ def approve(request, application_id: int, payload: NoteIn):
 
 
 @router.post("/assistance/applications/{application_id}/reject", response=STEP, summary="不予通过（须填写原因）")
-def reject(request, application_id: int, payload: NoteIn):
+def reject(request, application_id: int, payload: AssistanceNoteIn):
     application, cadre = _application(request, application_id)
     if not cadre:
         raise ApiError(404, "not_found", "申请不存在")
@@ -267,7 +267,7 @@ def withdraw(request, application_id: int):
 
 @router.post("/assistance/payments", response={200: dict, 201: dict, **ERRORS},
              summary="发放帮扶资金（须带 Idempotency-Key 请求头；同一键重试返回同一笔发放记录）")
-def create_payment(request, payload: PaymentIn):
+def create_payment(request, payload: AssistancePaymentIn):
     key = request.headers.get("Idempotency-Key", "")
     if not key or len(key) > MAX_KEY:
         raise ApiError(422, "invalid", "请提供有效的幂等键（Idempotency-Key）",
@@ -283,7 +283,7 @@ def create_payment(request, payload: PaymentIn):
 
 
 @router.get("/assistance/payments", response={200: dict, 422: ErrorOut}, summary="帮扶资金发放记录（干部，管辖范围内）")
-def list_payments(request, params: Query[PageParams]):
+def list_payments(request, params: Query[AssistancePageParams]):
     user = request.auth
     rows = queries.visible_payments(user) if is_cadre(user) else Payment.objects.none()
     return paginate(rows.select_related("programme", "person").order_by("-id"), page=params.page,
@@ -292,7 +292,7 @@ def list_payments(request, params: Query[PageParams]):
 
 @router.get("/assistance/hardship-files", response={200: dict, 422: ErrorOut},
             summary="困难职工档案（干部，管辖范围内；姓名脱敏）")
-def list_files(request, params: Query[FileParams]):
+def list_files(request, params: Query[AssistanceFileParams]):
     user = request.auth
     if params.status and params.status not in HardshipFile.Status.values:
         raise ApiError(422, "invalid", "档案状态不正确", {"status": "档案状态取值无效"})
