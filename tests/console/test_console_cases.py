@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 from tests.console.conftest import flash
@@ -258,3 +259,54 @@ def test_the_queue_costs_the_same_for_one_case_as_for_three(tree, personas, cons
     # The list page's own (6), the federations' kinds of a city cadre (1), the co-handled cases read first
     # (cases.queries.cases.visible_cases), the org filter's choices.
     assert_queries(9, one, three)
+
+
+def test_a_transfer_asks_first_and_offers_only_orgs_in_scope(tree, personas, console):
+    case = jinan_case()
+    client = console(personas.city_cadre)
+    refused = client.post(act(case, "transfer"), {"transfer-org": tree.qingdao.pk, "transfer-note": "转青岛"})
+    assert refused.status_code == 200
+    form = next(a["form"] for a in refused.context["acts"] if a["name"] == "transfer")
+    assert form.errors == {"org": ["请选择管辖范围内的工会"]}
+    data = {"transfer-org": tree.lixia.pk, "transfer-note": "涉及多家单位，由区总工会统一办理"}
+    confirm = client.post(act(case, "transfer"), data)
+    assert "转至：历下区总工会" in confirm.content.decode()
+    case.refresh_from_db()
+    assert case.org == tree.grassroots
+    client.post(act(case, "transfer"), {**data, "confirmed": "1"})
+    case.refresh_from_db()
+    assert (case.org, case.org_path, case.handler) == (tree.lixia, tree.lixia.path, None)
+    # The chair of the union it left no longer sees it.
+    assert console(personas.grassroots_cadre).get(detail(case)).status_code == 404
+
+
+def test_attachments_are_served_only_through_a_case_in_scope(tree, personas, console, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+    case = jinan_case(attachments=[SimpleUploadedFile("欠薪证明.png", png, content_type="image/png")])
+    attachment = case.attachments.get()
+    url = reverse("console:cases_case_attachment", args=[case.pk, attachment.pk])
+    response = console(personas.city_cadre).get(url)
+    assert (response.status_code, b"".join(response.streaming_content)) == (200, png)
+    assert AuditEvent.objects.filter(action="cases.attachment.download").count() == 1
+    assert console(personas.other_city_cadre).get(url).status_code == 404
+    other = qingdao_case()
+    assert console(personas.other_city_cadre).get(
+        reverse("console:cases_case_attachment", args=[other.pk, attachment.pk])).status_code == 404
+
+
+def test_the_supervised_list_and_my_cases(tree, personas, console):
+    supervised, mine, other = jinan_case(), jinan_case(name="王芳"), jinan_case(name="刘洋")
+    services.supervise(supervised, by=personas.province_admin, note="涉及人数多，请加快办理")
+    services.assign(mine, by=personas.city_cadre, handler=personas.city_cadre)
+    client = console(personas.city_cadre)
+    response = client.get(reverse("console:cases_case_supervised"))
+    assert (response.status_code, response["Location"]) == (302, QUEUE + "?supervised__exact=1")
+    assert numbers(client.get(response["Location"])) == [supervised.number]
+    assert numbers(client.get(QUEUE + "?mine=1")) == [mine.number]
+    assert numbers(client.get(QUEUE + f"?org={tree.qingdao.pk}")) == []
+    assert sorted(numbers(client.get(QUEUE + f"?org={tree.lixia.pk}"))) == sorted(
+        [supervised.number, mine.number, other.number])
+    page = client.get(detail(supervised)).content.decode()
+    assert "涉及人数多，请加快办理" in page

@@ -220,9 +220,10 @@ class HotlineForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["subcategory"].choices = subcategory_choices()
+        # Marked by data attributes, not classes: the console's style gives class-less controls their look.
         self.fields["subcategory"].widget.attrs.update({"data-category-groups": category_groups_json(),
-                                                        "class": "case-subcategory"})
-        self.fields["category"].widget.attrs.update({"class": "case-category"})
+                                                        "data-case-subcategory": "1"})
+        self.fields["category"].widget.attrs.update({"data-case-category": "1"})
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)

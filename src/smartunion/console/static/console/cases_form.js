@@ -1,9 +1,9 @@
 // 12351热线登记: the sub-category select shows only the group of the chosen category (each group is an <optgroup>
 // labelled with its category's name; data-category-groups maps the category codes to those labels).
 (function () {
-  document.querySelectorAll("select.case-subcategory").forEach(function (sub) {
+  document.querySelectorAll("select[data-case-subcategory]").forEach(function (sub) {
     var form = sub.form;
-    var category = form && form.querySelector("select.case-category");
+    var category = form && form.querySelector("select[data-case-category]");
     if (!category) return;
     var groups = JSON.parse(sub.dataset.categoryGroups || "{}");
     function show() {
