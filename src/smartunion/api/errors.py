@@ -295,9 +295,11 @@ def install(api) -> None:
 
     api.get_openapi_schema = openapi_schema
 
-    def respond(request, status, code, message, fields=None):
-        return api.create_response(request, {"code": code, "message": message, "fields": fields or {}},
-                                   status=status)
+    def respond(request, status, code, message, fields=None, details=None):
+        body = {"code": code, "message": message, "fields": fields or {}}
+        if details:
+            body["details"] = details
+        return api.create_response(request, body, status=status)
 
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
@@ -307,7 +309,7 @@ def install(api) -> None:
     def domain_error(request, exc: DomainError):
         # The one place where a service's refusal becomes an HTTP answer: endpoints let it through.
         fields = {API_FIELD_NAMES.get(name, name): message for name, message in exc.fields.items()}
-        return respond(request, exc.status, exc.code, exc.message, fields)
+        return respond(request, exc.status, exc.code, exc.message, fields, exc.details)
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

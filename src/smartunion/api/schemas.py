@@ -166,4 +166,5 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, str] = {}
+    details: dict = {}  # structured data of some refusals (e.g. the hits of a sensitive-word check)
 

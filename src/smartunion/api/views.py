@@ -219,3 +219,7 @@ api.add_router("", benefits_router, auth=bearer)
 from smartunion.api.cases import router as cases_router  # noqa: E402
 
 api.add_router("", cases_router, auth=bearer)
+
+from smartunion.api.editorial import router as editorial_router  # noqa: E402
+
+api.add_router("", editorial_router, auth=bearer)

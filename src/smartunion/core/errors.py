@@ -23,11 +23,14 @@ class DomainError(Exception):
     status = 422
     default_code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: Mapping[str, str] | None = None):
+    def __init__(self, message: str, *, code: str | None = None, fields: Mapping[str, str] | None = None,
+                 details: Mapping | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.fields = dict(fields or {})
+        # Structured data a client needs to act on the refusal (e.g. the hits of a sensitive-word check).
+        self.details = dict(details or {})
 
     def __str__(self) -> str:
         return self.message

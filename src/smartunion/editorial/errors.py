@@ -11,5 +11,5 @@ class SensitiveWordsFound(Invalid):
     default_code = "sensitive_words"
 
     def __init__(self, message: str, *, hits: list | None = None, **kwargs):
-        super().__init__(message, **kwargs)
+        super().__init__(message, details={"hits": list(hits or [])}, **kwargs)
         self.hits = list(hits or [])

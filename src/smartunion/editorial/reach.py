@@ -77,7 +77,7 @@ def ranking(root: Organisation, *, year: int, month: int, kind: str | None = Non
                          shares=Sum("shares"), comments=Sum("comments"), max_reads=Max("max_reads"),
                          followers=Max("followers")))
     kinds = dict(Channel.Kind.choices)
-    result = []
+    result: list[dict] = []
     for row in grouped:
         figures = Figures(days=days, articles=row["articles"] or 0, reads=row["reads"] or 0,
                           likes=row["likes"] or 0, shares=row["shares"] or 0, comments=row["comments"] or 0,
@@ -88,6 +88,6 @@ def ranking(root: Organisation, *, year: int, month: int, kind: str | None = Non
                        "likes": figures.likes, "shares": figures.shares, "comments": figures.comments,
                        "followers": figures.followers, "days_reported": row["n_days"]})
     result.sort(key=lambda r: (-r["index"], -r["reads"], r["channel"]))
-    for rank, row in enumerate(result, start=1):
-        row["rank"] = rank
+    for rank, entry in enumerate(result, start=1):
+        entry["rank"] = rank
     return result
