@@ -230,6 +230,8 @@ def test_managers_edit_the_deadline_table(tree, personas, console):
     assert response.status_code == 302
     rule = DeadlineRule.objects.get()
     assert (rule.org, rule.first_response_days, rule.resolution_days) == (tree.jinan, 2, 10)
+    assert client.get(edit).context["current"] == [("一般", 2, 10, "济南市总工会"), ("难点", 2, 15, "全国默认"),
+                                                   ("特别复杂", 3, 30, "全国默认")]
     refused = client.post(edit, {"org": tree.qingdao.pk, "case_class": "general", "first_response_days": "2",
                                  "resolution_days": "10"})
     assert refused.context["form"].errors == {"org": ["请选择您管理的单位"]}
@@ -246,6 +248,10 @@ def test_the_workbench_counts_the_cases_waiting(tree, personas, console):
     counts = {item.queue.key: item.count for group in page.context["queue_groups"] for item in group.items
               if item.queue.key.startswith("cases.case.")}
     assert counts == {"cases.case.submitted": 1, "cases.case.overdue": 0, "cases.case.supervised": 0}
+    links = {item.queue.key: item.url for group in page.context["queue_groups"] for item in group.items
+             if item.queue.key.startswith("cases.case.")}
+    client = console(personas.city_cadre)
+    assert [len(numbers(client.get(links[key]))) for key in sorted(links)] == [0, 1, 0]
 
 
 def test_the_queue_costs_the_same_for_one_case_as_for_three(tree, personas, console):

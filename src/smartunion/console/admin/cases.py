@@ -774,9 +774,13 @@ class DeadlineRuleAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                 return HttpResponseRedirect(reverse("console:cases_deadlinerule_changelist"))
         defaults = [(label, *deadlines.DEFAULT_DAYS.get(code, ("-", "-")))
                     for code, label in CaseClass.choices]
+        top = _scope_top(request.user)
+        labels = dict(CaseClass.choices)
+        current = [(labels[code], first, resolution, org.name if org is not None else "全国默认")
+                   for code, (first, resolution, org) in deadlines.rules_for(top).items()] if top else []
         return TemplateResponse(request, "console/cases/deadline_form.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "设置办理时限",
-            "form": form, "defaults": defaults})
+            "form": form, "defaults": defaults, "current": current, "top": top})
 
 
 # The workbench -----------------------------------------------------------------------------------------------------
