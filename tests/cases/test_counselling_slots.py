@@ -12,6 +12,7 @@ from tests.cases.counselling_rows import counsellor
 from smartunion.cases.models import Slot
 from smartunion.cases.services import counselling
 from smartunion.core.actors import SYSTEM
+from smartunion.core.calendar import load_holiday_schedule
 from smartunion.core.models import AuditEvent
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -72,3 +73,18 @@ def test_the_command_and_the_task(tree, lin, capsys):
     from smartunion.cases.counselling_tasks import make_slots
 
     assert make_slots() == 0  # the command made them already
+
+
+def test_loading_a_holiday_schedule_withdraws_the_free_slots_of_its_new_holidays(tree, lin, personas):
+    # 2031 is a year the calendar only estimates: Monday 3 March is a working day until the schedule says otherwise.
+    now = dt.datetime(2031, 3, 3, 8, 0, tzinfo=TZ)
+    assert counselling.make_slots(by=SYSTEM, days=3, now=now) == 4
+    booked = Slot.objects.filter(counsellor=lin).order_by("starts_at").first()
+    Slot.objects.filter(pk=booked.pk).update(booked=True)
+    load_holiday_schedule(year=2031, holidays=["2031-03-03"], by=SYSTEM, source="测试")
+    assert [(timezone.localtime(s.starts_at).strftime("%m-%d %H:%M"), s.booked, s.withdrawn)
+            for s in Slot.objects.filter(counsellor=lin).order_by("starts_at")] == [
+        ("03-03 09:00", True, False), ("03-03 09:50", False, True), ("03-05 14:00", False, False),
+        ("03-05 14:30", False, False)]
+    assert AuditEvent.objects.get(action="cases.slot.withdraw_days_off").data == {"count": 1}
+    assert counselling.make_slots(by=SYSTEM, days=3, now=now) == 0  # the withdrawn slot is not made again

@@ -30,6 +30,7 @@ register_actions({
     "cases.schedule.delete": "删除咨询排班",
     "cases.slot.make": "按排班生成咨询时段",
     "cases.slot.withdraw": "停约咨询时段",
+    "cases.slot.withdraw_days_off": "节假日安排变更后停约咨询时段",
     "cases.booking.create": "预约心理咨询",
     "cases.booking.cancel": "取消心理咨询预约",
     "cases.booking.done": "心理咨询已完成",
@@ -50,3 +51,8 @@ for _action in ("cases.schedule.create", "cases.schedule.delete"):
     register_data_labels({"weekday": "星期（0为星期一）", "start": "开始", "end": "结束"}, action=_action)
 register_data_labels({"count": "生成时段数", "days": "天数"}, action="cases.slot.make")
 register_data_labels({"starts_at": "开始时间"}, action="cases.slot.withdraw")
+register_data_labels({"count": "停约时段数"}, action="cases.slot.withdraw_days_off")
+
+# Counselling slots follow the holiday schedule (its receiver connects on import); this module is the one
+# CasesConfig.ready() imports for legal aid and counselling.
+from smartunion.cases import counselling_calendar  # noqa: E402, F401

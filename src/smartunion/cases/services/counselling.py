@@ -247,6 +247,27 @@ def make_slots(*, by, days: int = SLOT_DAYS, now: dt.datetime | None = None) -> 
     return len(missing)
 
 
+def withdraw_slots_on_days_off(*, by, first_day: dt.date, last_day: dt.date,
+                               now: dt.datetime | None = None) -> int:
+    """After a holiday schedule is loaded: free future slots made for a day that is no longer a working day are
+    withdrawn (one UPDATE); booked ones stay, the counsellor settles them with the worker. Make-up working days get
+    their slots at the next make_slots. Returns the slots withdrawn."""
+    require_actor(by)
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    start = max(now, dt.datetime.combine(first_day, dt.time.min, tzinfo=tz))
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    free = Slot.objects.filter(booked=False, withdrawn=False, starts_at__gte=start, starts_at__lt=end)
+    off = [pk for pk, starts_at in free.values_list("pk", "starts_at")
+           if not is_working_day(timezone.localtime(starts_at, tz).date())]
+    if not off:
+        return 0
+    with transaction.atomic():
+        withdrawn = Slot.objects.filter(pk__in=off, booked=False, withdrawn=False).update(withdrawn=True)
+        log_event("cases.slot.withdraw_days_off", actor=by, data={"count": withdrawn})
+    return withdrawn
+
+
 # Booking --------------------------------------------------------------------------------------------------------
 
 def _clean_booking(nickname: str, topic: str, phone: str) -> tuple[str, str, str]:
