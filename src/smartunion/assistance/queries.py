@@ -8,8 +8,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from smartunion.assistance.models import Application, HardshipFile, LivingStandard, Payment, Programme
-from smartunion.assistance.rules import FEDERATION_REVIEW_KINDS, REVIEW_ROLES, review_org_ids
-from smartunion.orgs.models import Organisation, Position, subtree_q
+from smartunion.assistance.rules import FEDERATION_REVIEW_KINDS, review_org_ids, review_positions
+from smartunion.orgs.models import subtree_q
 from smartunion.orgs.queries import is_unrestricted, scoped
 
 
@@ -55,8 +55,7 @@ def file_queue(user) -> QuerySet[HardshipFile]:
     if is_unrestricted(user):
         return base.filter(status__in=(HardshipFile.Status.PENDING_GRASSROOTS, HardshipFile.Status.PENDING_FEDERATION))
     q = Q(status=HardshipFile.Status.PENDING_GRASSROOTS, union_id__in=review_org_ids(user))
-    paths = list(Position.objects.filter(user=user, role__in=REVIEW_ROLES, org__kind__in=FEDERATION_REVIEW_KINDS,
-                                         org__status=Organisation.Status.ACTIVE).values_list("org__path", flat=True))
+    paths = [path for _, kind, path in review_positions(user) if kind in FEDERATION_REVIEW_KINDS]
     for path in paths:
         q |= Q(status=HardshipFile.Status.PENDING_FEDERATION) & subtree_q(path, "org_path") & ~Q(
             org_path=path)

@@ -25,14 +25,21 @@ def _privileged(user) -> bool:
     return is_system(user) or is_unrestricted(user)
 
 
-def review_org_ids(user) -> set[int]:
-    """The orgs where the user holds a reviewing position (cached on the user for the request)."""
-    cache = user.__dict__.setdefault("_assistance_review_orgs", None)
+def review_positions(user) -> list[tuple[int, str, str]]:
+    """(org id, org kind, org path) of each org where the user holds a reviewing position, in one query, cached on
+    the user for the request."""
+    cache = user.__dict__.get("_assistance_review_positions")
     if cache is None:
-        cache = set(Position.objects.filter(user=user, role__in=REVIEW_ROLES,
-                                            org__status=Organisation.Status.ACTIVE).values_list("org_id", flat=True))
-        user.__dict__["_assistance_review_orgs"] = cache
+        cache = sorted(set(Position.objects.filter(user=user, role__in=REVIEW_ROLES,
+                                                   org__status=Organisation.Status.ACTIVE)
+                           .values_list("org_id", "org__kind", "org__path")))
+        user.__dict__["_assistance_review_positions"] = cache
     return cache
+
+
+def review_org_ids(user) -> set[int]:
+    """The orgs where the user holds a reviewing position."""
+    return {org_id for org_id, _, _ in review_positions(user)}
 
 
 def may_work_on_files(user, union: Organisation | None) -> bool:
@@ -57,10 +64,8 @@ def may_review_as_federation(user, hardship_file) -> bool:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    return Position.objects.filter(
-        user=user, role__in=REVIEW_ROLES, org__kind__in=FEDERATION_REVIEW_KINDS,
-        org__path__in=federation_reviewers_paths(hardship_file.org_path), org__status=Organisation.Status.ACTIVE,
-    ).exists()
+    above = set(federation_reviewers_paths(hardship_file.org_path))
+    return any(kind in FEDERATION_REVIEW_KINDS and path in above for _, kind, path in review_positions(user))
 
 
 def may_manage(user, org: Organisation | None) -> bool:
