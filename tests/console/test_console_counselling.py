@@ -174,3 +174,25 @@ def test_lists_cost_the_same_for_one_row_as_for_three(tree, personas, console):
     # list's page and count; the queue reads the handling roles' positions once more.
     for want, one, three in zip([10, 10, 10], before, after, strict=True):
         assert_queries(want, one, three)
+
+
+# Workbench ------------------------------------------------------------------------------------------------------
+
+def legal_aid_counts(page: str) -> dict[str, int]:
+    found = re.findall(r'data-queue="(cases\.legal_aid\.[\w.]+)".*?data-count>(\d+)<', page, flags=re.S)
+    return {key: int(count) for key, count in found}
+
+
+def test_the_workbench_counts_what_waits_in_the_scope(tree, personas, console):
+    application(personas.worker)  # 待审查, in 济南
+    legal_aid.accept_application(application(personas.worker), by=SYSTEM)  # 待指派律师
+    application(personas.worker, region="370202")  # in 青岛
+    assert legal_aid_counts(console(personas.city_cadre).get("/console/").content.decode()) == {
+        "cases.legal_aid.submitted": 1, "cases.legal_aid.accepted": 1}
+    assert legal_aid_counts(console(personas.province_admin).get("/console/").content.decode()) == {
+        "cases.legal_aid.submitted": 2, "cases.legal_aid.accepted": 1}
+    assert legal_aid_counts(console(personas.other_city_cadre).get("/console/").content.decode()) == {
+        "cases.legal_aid.submitted": 1, "cases.legal_aid.accepted": 0}
+    page = console(personas.city_cadre).get(QUEUE + "?status__exact=submitted")
+    assert len(shown(show(console(personas.city_cadre), QUEUE + "?status__exact=submitted"))) == 1
+    assert page.status_code == 200
