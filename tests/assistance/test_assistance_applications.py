@@ -14,7 +14,7 @@ from smartunion.assistance.services import applications, hardship, programmes
 from smartunion.core.actors import SYSTEM
 from smartunion.core.errors import Forbidden, Invalid, StateError
 from smartunion.core.models import AuditEvent, OutboxMessage, TransitionLog
-from smartunion.core.workflow import TransitionError, TransitionForbidden
+from smartunion.core.workflow import TransitionError, TransitionForbidden, transition
 
 A = Application.Status
 
@@ -197,3 +197,14 @@ def test_reveal_account_is_audited_and_for_managers(tree, personas, aid):
     event = AuditEvent.objects.get(action="assistance.application.reveal_account")
     assert (event.actor, event.data) == (personas.city_cadre, {"reason": "核对代发失败"})
     assert "6222020200112233445" not in str(list(AuditEvent.objects.values_list("data", flat=True)))
+
+
+def test_revoke_an_approved_application_before_its_notice(tree, personas, aid):
+    application = approve_all(apply(aid.programme, personas.worker), personas)
+    with pytest.raises(TransitionForbidden):  # the programme's managers only
+        applications.revoke_application(application, by=personas.grassroots_cadre, note="x")
+    application = applications.revoke_application(application, by=personas.city_cadre, note="重复申报")
+    assert (application.status, Programme.objects.get(pk=aid.programme.pk).committed_fen) == (A.REJECTED, 0)
+    assert applications.publish_notice(aid.programme, by=personas.city_cadre) == 0  # nothing approved is left
+    with pytest.raises(TransitionError):  # a rejected application is not published
+        transition(application, "publish", workflow=applications.APPLICATION_WORKFLOW, by=personas.city_cadre)

@@ -205,3 +205,12 @@ def test_reminders_ahead_of_the_due_date_once_and_overdue_flag(tree, personas, s
     assert OutboxMessage.objects.filter(subject="困难职工档案复核已逾期").count() == 1
     f = hardship.reverify_file(HardshipFile.objects.get(pk=f.pk), by=personas.grassroots_cadre)
     assert f.overdue is False
+
+
+def test_the_daily_task_reminds_through_the_service(tree, personas, standard):
+    from smartunion.assistance.tasks import remind_reverification
+
+    f = active_file(make_member(tree.grassroots).person, tree.grassroots)
+    HardshipFile.objects.filter(pk=f.pk).update(next_verification_due=dt.date.today() + dt.timedelta(days=10))
+    assert remind_reverification.delay().get() == 1
+    assert remind_reverification.delay().get() == 0  # safe to run twice

@@ -236,3 +236,23 @@ def test_list_query_counts_fixed(tree, personas, console, aid, name):
     add(2)
     three = show(client, changelist(name))
     assert_queries(one.count, one, three)
+
+
+def test_file_list_export_is_scoped_and_masked_unless_full(tree, personas, console, aid):
+    import io
+
+    from openpyxl import load_workbook
+
+    def cells(response):
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        return [[c for c in row] for row in book.active.iter_rows(values_only=True)]
+
+    url = reverse("console:assistance_hardshipfile_export_current")
+    city = cells(console(personas.city_cadre).get(url))
+    assert ["张*", "甲公司工会委员会", "深度困难", "在档"] == list(city[-1][:4])
+    other = cells(console(personas.other_city_cadre).get(url))
+    assert not any("甲公司工会委员会" in str(row) for row in other)
+    full = console(personas.city_cadre).post(reverse("console:assistance_hardshipfile_export_current_full"),
+                                             {"reason": "年度复核名单"})
+    assert cells(full)[-1][0] == "张伟"
+    assert AuditEvent.objects.filter(action="console.list.export_full").count() == 1
