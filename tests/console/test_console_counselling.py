@@ -5,11 +5,13 @@ and the lists' fixed query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 from tests.cases.counselling_rows import application, counsellor, lawyer, slot
 from tests.conftest import make_user
 from tests.console.test_console_query_counts import changelist, show, shown
@@ -196,3 +198,25 @@ def test_the_workbench_counts_what_waits_in_the_scope(tree, personas, console):
     page = console(personas.city_cadre).get(QUEUE + "?status__exact=submitted")
     assert len(shown(show(console(personas.city_cadre), QUEUE + "?status__exact=submitted"))) == 1
     assert page.status_code == 200
+
+
+def xlsx_rows(response) -> list[tuple]:
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_the_exports_are_masked_and_scoped(tree, personas, console):
+    made = application(personas.worker)
+    lawyer(tree.jinan, name="王律师")
+    response = console(personas.city_cadre).get(reverse("console:cases_legalaidapplication_export_current"))
+    table = xlsx_rows(response)
+    header = table.index(next(row for row in table if row and row[0] == "申请编号"))
+    assert table[header] == ("申请编号", "申请人", "争议类别", "对方单位", "受理单位", "状态", "承办律师",
+                             "请求金额（元）", "申请时间")
+    assert table[header + 1][:8] == (made.number, "张*", "拖欠工资", "济南乙商贸有限公司", "历下区解放路街道工会",
+                                     "待审查", None, "12500.00")
+    lawyers = xlsx_rows(console(personas.city_cadre).get(reverse("console:cases_lawyer_export_current")))
+    assert any(row and row[0] == "王律师" and row[3] == "138****1111" for row in lawyers)
+    other = xlsx_rows(console(personas.other_city_cadre).get(
+        reverse("console:cases_legalaidapplication_export_current")))
+    assert all(made.number not in row for row in other)
