@@ -65,6 +65,7 @@ CSRF_TRUSTED_ORIGINS = [
 INSTALLED_APPS = [
     "unfold",
     "unfold.contrib.filters",
+    "unfold.contrib.forms",  # the WYSIWYG editor (Trix, bundled with the theme) of article bodies
     "smartunion.console.apps.ConsoleConfig",
     "django.contrib.admin",
     "django.contrib.auth",

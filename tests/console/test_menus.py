@@ -18,15 +18,16 @@ pytestmark = pytest.mark.django_db
 EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会申请审核", "会籍转移", "会籍", "职工实名信息",
             "名册导入导出", "动态口令"]
 BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
+DESK = ["稿件", "稿件库", "发布渠道", "传播力排行"]  # new media: whoever holds an editorial role (chairs, admins too)
 MENUS = {
-    "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, "敏感词库", "账号", "审计日志",
+    "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "敏感词库", "账号", "审计日志",
                        "节假日安排"],
-    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, "账号", "审计日志"],
-    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, "账号", "审计日志"],
-    "grassroots_cadre": [*EVERYONE, *BENEFITS, "审计日志"],
+    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "账号", "审计日志"],
+    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *DESK, "账号", "审计日志"],
+    "grassroots_cadre": [*EVERYONE, *BENEFITS, *DESK, "审计日志"],
     "reviewer": EVERYONE,
     "auditor": [*EVERYONE, "审计日志"],
-    "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, "敏感词库", "账号", "审计日志", "节假日安排",
+    "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "敏感词库", "账号", "审计日志", "节假日安排",
              "消息发件箱"],
 }
 PAGES = {  # menu entry -> its page
@@ -39,7 +40,9 @@ PAGES = {  # menu entry -> its page
     "节假日安排": "/console/core/holidayschedule/", "消息发件箱": "/console/core/outboxmessage/",
     "惠工活动": "/console/benefits/activity/", "领券与核销": "/console/benefits/coupon/",
     "活动报名": "/console/benefits/signup/", "商户": "/console/benefits/merchant/",
-    "敏感词库": "/console/editorial/sensitiveword/",
+    "敏感词库": "/console/editorial/sensitiveword/", "稿件": "/console/editorial/article/",
+    "稿件库": "/console/editorial/poolitem/", "发布渠道": "/console/editorial/channel/",
+    "传播力排行": "/console/editorial/channel/ranking/",
 }
 
 

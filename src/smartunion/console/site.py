@@ -18,7 +18,7 @@ from unfold.sites import UnfoldAdminSite
 
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
-from smartunion.editorial.rules import may_maintain_words
+from smartunion.editorial.rules import may_maintain_words, may_use_desk
 from smartunion.orgs.models import SEGMENT, Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths
 
@@ -91,6 +91,9 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "benefits.signup": may_run_benefits,
     "benefits.merchant": may_run_benefits,
     "editorial.sensitiveword": may_maintain_words,
+    "editorial.article": may_use_desk,
+    "editorial.poolitem": may_use_desk,
+    "editorial.channel": may_use_desk,
 }
 
 
@@ -240,7 +243,13 @@ def navigation(request):
             page("领券与核销", "confirmation_number", "benefits.coupon"),
             page("商户", "storefront", "benefits.merchant"),
         ]),
-        ("新媒体宣传", [page("敏感词库", "spellcheck", "editorial.sensitiveword")]),
+        ("新媒体宣传", [
+            page("稿件", "article", "editorial.article"),
+            page("稿件库", "move_to_inbox", "editorial.poolitem"),
+            page("发布渠道", "share", "editorial.channel"),
+            page("传播力排行", "leaderboard", "editorial.channel", name="editorial_channel_ranking"),
+            page("敏感词库", "spellcheck", "editorial.sensitiveword"),
+        ]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),
             page("审计日志", "history", "core.auditevent"),

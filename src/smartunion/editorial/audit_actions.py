@@ -33,6 +33,7 @@ register_actions({
     "editorial.pool.adopt": "采用报送的稿件",
     "editorial.pool.decline": "不采用报送的稿件",
     "editorial.channel.import_metrics": "导入渠道数据",
+    "editorial.ranking.export": "导出渠道传播力排行",
 })
 # Keys only this app's events carry, for all of them; shared key names are labelled per action below, so that
 # another app's word for the same key is not replaced.
@@ -62,3 +63,4 @@ for _action in ("editorial.publication.fail", "editorial.publication.retry"):
     register_data_labels({"channel": "渠道"}, action=_action)
 register_data_labels({"withdrawn": "已撤回", "failed": "撤回失败"}, action="editorial.article.withdraw_channels")
 register_data_labels({"saved": "导入天数", "rejected": "未导入行数"}, action="editorial.channel.import_metrics")
+register_data_labels({"year": "年", "month": "月", "count": "渠道数"}, action="editorial.ranking.export")

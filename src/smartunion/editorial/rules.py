@@ -17,6 +17,13 @@ SIGNING_ROLES = (R.CHAIR, R.SIGNER)
 READING_ROLES = (*WRITING_ROLES, R.FIRST_REVIEWER, R.FINAL_REVIEWER, R.SIGNER)
 
 
+def may_use_desk(user) -> bool:
+    """The console's new-media pages (稿件, 稿件库, 发布渠道): whoever holds an editorial role somewhere."""
+    from smartunion.orgs.queries import is_unrestricted, managed_paths
+
+    return is_unrestricted(user) or bool(managed_paths(user, roles=READING_ROLES))
+
+
 def holds(user, article, roles) -> bool:
     """The user holds one of `roles` in the article's org or above (the platform operator counts everywhere)."""
     return is_system(user) or in_scope(user, article.org, roles=roles)

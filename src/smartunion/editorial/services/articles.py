@@ -131,8 +131,7 @@ def _check_words(values: dict) -> list[dict]:
             if hit.level == SensitiveWord.Level.BLOCK:
                 blocking.append(label + sensitive.describe(hit))
     if blocking:
-        raise SensitiveWordsFound("稿件含有禁用词，请修改后再保存：" + "；".join(blocking), hits=hits,
-                                  fields={"body": "含有禁用词"})
+        raise SensitiveWordsFound("稿件含有禁用词，请修改后再保存：" + "；".join(blocking), hits=hits)
     return hits
 
 
