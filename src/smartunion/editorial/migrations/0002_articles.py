@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('editorial', '0001_sensitive_words'),
-        ('orgs', '0008_articles'),
+        ('orgs', '0008_editorial_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
