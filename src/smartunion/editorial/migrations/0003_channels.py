@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('editorial', '0002_articles'),
-        ('orgs', '0008_articles'),
+        ('orgs', '0008_editorial_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

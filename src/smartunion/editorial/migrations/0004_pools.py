@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('editorial', '0003_channels'),
-        ('orgs', '0008_articles'),
+        ('orgs', '0008_editorial_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
