@@ -74,6 +74,12 @@ def apply(programme, user, **extra):
     return application
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded documents go to a temporary directory, not the project's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def aid(tree, personas):
     return make_aid(tree, personas)

@@ -24,6 +24,12 @@ from smartunion.orgs.services import position_grant
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded documents go to a temporary directory, not the project's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def aid(tree, personas):
     return make_aid(tree, personas)
@@ -159,7 +165,11 @@ def test_bank_account_masked_everywhere_and_reveal_audited(tree, personas, conso
     assert "6222020200112233445" in page
     assert AuditEvent.objects.filter(action="assistance.application.reveal_account",
                                      actor=personas.city_cadre).count() == 1
-    # A reviewer without a managing role does not see it.
+    document = application.documents.get()
+    url = reverse("console:assistance_application_document", args=[application.pk, document.pk])
+    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4 test"
+    assert console(personas.other_city_cadre).get(url).status_code == 404
+    # Out of scope, the reveal is not found either.
     page = console(personas.other_city_cadre).get(reveal)
     assert page.status_code == 404
 

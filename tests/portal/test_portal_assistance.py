@@ -19,6 +19,12 @@ from smartunion.assistance.services import applications, programmes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded documents go to a temporary directory, not the project's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def aid(tree, personas):
     return make_aid(tree, personas)

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -753,6 +753,8 @@ class ApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return [path("<int:pk>/manage/", view(self.detail_view), name="assistance_application_detail"),
                 path("<int:pk>/act/<str:action>/", view(self.act_view), name="assistance_application_act"),
                 path("<int:pk>/reveal/", view(self.reveal_view), name="assistance_application_reveal"),
+                path("<int:pk>/documents/<int:document_id>/", view(self.document_view),
+                     name="assistance_application_document"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -807,6 +809,15 @@ class ApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         else:
             messages.success(request, "已办理")
         return HttpResponseRedirect(reverse("console:assistance_application_detail", args=[pk]))
+
+    def document_view(self, request, pk, document_id):
+        """One of the application's documents, for the cadres who see the application."""
+        a = self._visible(request, pk)
+        document = a.documents.filter(pk=document_id).first()
+        if document is None:
+            raise Http404("材料不存在")
+        name = document.file.name.rsplit("/", 1)[-1]
+        return FileResponse(document.file.open("rb"), as_attachment=False, filename=name)
 
     def reveal_view(self, request, pk):
         a = self._visible(request, pk)
