@@ -81,6 +81,14 @@ def test_file_created_reviewed_and_exited_through_the_console(tree, personas, co
     detail = reverse("console:assistance_file_detail", args=[f.pk])
     page = chair.get(detail).content.decode()
     assert "王**" in page and "王建国" not in page
+    edit = reverse("console:assistance_file_edit", args=[f.pk])
+    form = chair.get(edit).context["form"]
+    assert form.initial["household_members"] == "子女|10|健康|0.00|是"
+    response = chair.post(edit, {**{k: v for k, v in form.initial.items() if v is not None},
+                                 "household_size": 3, "household_income": "36000"})
+    assert response.status_code == 302, response.content.decode()
+    f.refresh_from_db()
+    assert (f.household_size, f.per_capita_monthly_fen, f.version) == (3, 100_000, 2)
     chair.post(reverse("console:assistance_file_step", args=[f.pk, "submit"]))
     chair.post(reverse("console:assistance_file_step", args=[f.pk, "forward"]))
     # The grassroots chair cannot verify: the page says so and nothing changes.
@@ -93,7 +101,7 @@ def test_file_created_reviewed_and_exited_through_the_console(tree, personas, co
     f.refresh_from_db()
     assert (f.status, f.exit_reason) == ("exited", "recovered")
     page = chair.get(detail).content.decode()
-    assert page.count("<tr class=\"align-top\">") == 5  # versions 1..5
+    assert page.count("<tr class=\"align-top\">") == 6  # versions 1..6
     assert "已脱困" in page
 
 

@@ -213,9 +213,22 @@ class FileForm(forms.Form):
     note = forms.CharField(label="困难情况说明", max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["union"].queryset = _orgs(user, REVIEW_ROLES).exclude(kind__in=Organisation.FEDERATION_KINDS)
+        if editing:  # the person and the union of a file do not change
+            del self.fields["id_number"]
+            del self.fields["union"]
+
+    @staticmethod
+    def initial_of(f: HardshipFile) -> dict:
+        members = "\n".join("|".join([m.get("relation", ""), str(m.get("age") or ""), m.get("health", ""),
+                                       yuan(m.get("income_fen") or 0), "是" if m.get("in_school") else "否"])
+                             for m in f.household_members)
+        return {"category": f.category, "causes": f.causes, "health": f.health, "disability_grade": f.disability_grade,
+                "housing": f.housing, "household_size": f.household_size,
+                "household_income": yuan(f.household_income_fen), "household_members": members,
+                "insurance": f.insurance, "labour_contract": f.labour_contract, "note": f.note}
 
     def clean_household_members(self):
         rows = []
@@ -332,6 +345,7 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         view = self.admin_site.admin_view
         return [path("new/", view(self.create_view), name="assistance_file_create"),
                 path("<int:pk>/manage/", view(self.detail_view), name="assistance_file_detail"),
+                path("<int:pk>/edit/", view(self.edit_view), name="assistance_file_edit"),
                 path("<int:pk>/step/<str:action>/", view(self.step_view), name="assistance_file_step"),
                 *super().get_urls()]
 
@@ -367,6 +381,20 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return _page(self, request, "console/assistance_form.html", title="新建困难职工档案", form=form,
                      submit="保存草稿")
 
+    def edit_view(self, request, pk):
+        f = self._visible(request, pk)
+        form = FileForm(request.POST or None, user=request.user, editing=True, initial=FileForm.initial_of(f))
+        if request.method == "POST" and form.is_valid():
+            try:
+                run_service(hardship.update_file, f, by=request.user, **form.values())
+            except Refused as refused:
+                refused.show(request, form)
+            else:
+                messages.success(request, "已保存修改（历史版本已保留）")
+                return HttpResponseRedirect(reverse("console:assistance_file_detail", args=[pk]))
+        return _page(self, request, "console/assistance_form.html", title=f"修改困难职工档案 #{f.pk}", form=form,
+                     submit="保存修改")
+
     def detail_view(self, request, pk):
         f = self._visible(request, pk)
         steps = [t for t in hardship.HARDSHIP_WORKFLOW.available(f, request.user)]
@@ -374,7 +402,8 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         labels = {"create": "建档", "update": "修改", **{t.action: t.label for t in
                                                           hardship.HARDSHIP_WORKFLOW.transitions}}
         return _page(self, request, "console/assistance_file_detail.html", title=f"困难职工档案 #{f.pk}", file=f,
-                     member=mask_name(f.person.name), steps=steps, exit_reasons=HardshipFile.ExitReason.choices,
+                     member=mask_name(f.person.name), steps=steps, editable=f.status in hardship.EDITABLE,
+                     exit_reasons=HardshipFile.ExitReason.choices,
                      versions=[{"v": v, "label": labels.get(v.action, v.action),
                                 "rows": _snapshot_rows(v.snapshot)} for v in versions],
                      standard=yuan(f.standard_fen) if f.standard_fen else "-",
