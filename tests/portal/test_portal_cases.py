@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from tests import rows
+from tests.rows import assert_queries
 
 from smartunion.cases.models import Attachment, Case
 from smartunion.cases.services import cases as services
@@ -129,3 +131,34 @@ def test_another_workers_case_is_not_found(tree, personas, client):
 def test_the_pages_ask_for_a_log_in(tree, client):
     response = client.get(NEW)
     assert (response.status_code, response["Location"].split("?")[0]) == (302, reverse("portal:login"))
+
+
+def show(client, url):
+    client.get(url)
+    measured = rows.measure(lambda: client.get(url))
+    assert measured.result.status_code == 200
+    return measured
+
+
+def test_my_cases_and_me_cost_the_same_for_one_case_as_for_three(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form())
+    case = Case.objects.get()
+    services.reply(case, by=personas.city_cadre, body="已受理。")
+    one = [show(client, reverse(name)) for name in ("portal:my_cases", "portal:me")]
+    one_case = show(client, reverse("portal:case", args=[case.pk]))
+    client.post(NEW, form(category="contract", subcategory="unsigned"))
+    client.post(NEW, form(kind="consult", category="hours", subcategory="overtime"))
+    services.reply(case, by=personas.city_cadre, body="正在核实。")
+    services.add_note(case, by=personas.city_cadre, body="内部备注")
+    three = [show(client, reverse(name)) for name in ("portal:my_cases", "portal:me")]
+    three_lines = show(client, reverse("portal:case", args=[case.pk]))
+    assert [len(three[0].result.context["rows"]), len(three[1].result.context["rights"])] == [3, 3]
+    # 我的维权: session, user, the count and the page of cases (with their org), and what every portal page reads
+    # (the membership for the tab bar, the subsite for the brand: 3).
+    assert_queries(7, one[0], three[0])
+    # 我的: its own reads plus one per kind of filing (cases, legal aid, counselling; assistance by person).
+    assert_queries(one[1].count, three[1])
+    # The case: session, user, the case, the lines the worker reads (with their org), its files, and the
+    # portal's own three.
+    assert_queries(8, one_case, three_lines)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from smartunion.cases import categories
 from smartunion.cases import files as case_files
-from smartunion.cases.models import Case, CaseMessage
+from smartunion.cases.models import Case
 from smartunion.cases.queries import cases as queries
 from smartunion.cases.services import cases as services
 from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE
@@ -159,7 +159,7 @@ def my_cases(request):
 
 
 def _render_case(request, case, *, message_form=None, rate_form=None, reopen_form=None, status=200):
-    lines = [m for m in case.messages.select_related("org").order_by("id") if m.kind != CaseMessage.Kind.NOTE]
+    lines = list(queries.messages_for(case, worker=True))  # never the internal notes
     may_reopen = case.status == Case.Status.CLOSED and _reopen_open(case)
     return render(request, "portal/cases_detail.html", {
         "case": case, "lines": lines, "category": categories.category_label(case.category),
