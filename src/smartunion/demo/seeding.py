@@ -397,11 +397,31 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     build_applications(rng=seeder.rng, progress=progress)
     build_benefits(progress=progress)
     seeder.report.accounts.append(("merchant", "泉城职工惠购超市收银台（商户核销）"))
+    build_rights_and_assistance(progress=progress)
+    seeder.report.accounts += [("counsellor1", "心理咨询师林老师（济南市总工会，职工门户“我的咨询”）"),
+                               ("counsellor2", "心理咨询师周老师（历下区总工会）")]
+    from smartunion.demo.seed_editorial import build_editorial
+
+    build_editorial(progress=progress, password=DEMO_PASSWORD)
+    seeder.report.accounts += [("jinan_editor", "济南市总工会编辑（新媒体稿件）"), ("jinan_first", "济南市总工会初审员"),
+                               ("jinan_final", "济南市总工会终审员"), ("jinan_signer", "济南市总工会签发人")]
     refresh_statistics()
     log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
     return seeder.report
+
+
+def build_rights_and_assistance(*, progress) -> None:
+    """维权帮扶 (issue 10): rights cases in every state, legal aid and counselling, hardship files and a programme
+    with applications and payments, each from its own module."""
+    from smartunion.demo.seed_assistance import build_assistance
+    from smartunion.demo.seed_cases import build_cases
+    from smartunion.demo.seed_counselling import build_counselling
+
+    build_cases(progress=progress)
+    build_counselling(progress=progress)
+    build_assistance(progress=progress)
 
 
 def build_benefits(*, progress) -> dict[str, int]:
