@@ -403,8 +403,9 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     from smartunion.demo.seed_editorial import build_editorial
 
     build_editorial(progress=progress, password=DEMO_PASSWORD)
-    seeder.report.accounts += [("jinan_editor", "济南市总工会编辑（新媒体稿件）"), ("jinan_first", "济南市总工会初审员"),
-                               ("jinan_final", "济南市总工会终审员"), ("jinan_signer", "济南市总工会签发人")]
+    seeder.report.accounts += [("jinan_editor", "济南市总工会编辑（新媒体稿件）"),
+                               ("jinan_first", "济南市总工会初审员"), ("jinan_final", "济南市总工会终审员"),
+                               ("jinan_signer", "济南市总工会签发人")]
     refresh_statistics()
     log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
