@@ -317,3 +317,23 @@ def test_the_supervised_list_and_my_cases(tree, personas, console):
         [supervised.number, mine.number, other.number])
     page = client.get(detail(supervised)).content.decode()
     assert "涉及人数多，请加快办理" in page
+
+
+def test_the_handling_chain_reveals_the_phone_with_a_reason_and_it_is_audited(tree, personas, console):
+    case = jinan_case(phone="13900000007")
+    url = reverse("console:cases_case_reveal", args=[case.pk])
+    client = console(personas.city_cadre)
+    assert "139****0007" in client.get(detail(case)).content.decode()
+    asked = client.get(url).content.decode()
+    assert "13900000007" not in asked
+    assert "13900000007" not in client.post(url, {"reason": ""}).content.decode()
+    shown_page = client.post(url, {"reason": "电话回访职工"}).content.decode()
+    assert "13900000007" in shown_page
+    event = AuditEvent.objects.get(action="cases.case.reveal_phone")
+    assert (event.actor, event.data) == (personas.city_cadre, {"reason": "电话回访职工"})
+    # A co-handling org reads the case but not the phone; another city does not find it at all.
+    services.request_assist(case, by=personas.province_admin, org=tree.qingdao, note="协助")
+    assert console(personas.other_city_cadre).get(url).status_code == 403
+    assert "查看完整号码" not in console(personas.other_city_cadre).get(detail(case)).content.decode()
+    assert console(personas.other_city_cadre).get(reverse("console:cases_case_reveal", args=[
+        qingdao_case().pk + 1000])).status_code == 404

@@ -45,7 +45,9 @@ MAX_UPLOAD_FILES = 5
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 
 # What these pages log themselves (the services log the rest): reading a file, exporting the statistics.
-register_actions({"cases.attachment.download": "下载维权工单附件", "cases.stats.export": "导出维权工单统计"})
+register_actions({"cases.attachment.download": "下载维权工单附件", "cases.stats.export": "导出维权工单统计",
+                  "cases.case.reveal_phone": "查看维权工单联系电话"})
+register_data_labels({"reason": "原因"}, action="cases.case.reveal_phone")
 register_data_labels({"attachment": "附件编号"}, action="cases.attachment.download")
 register_data_labels({"months": "统计月数"}, action="cases.stats.export")
 
@@ -447,6 +449,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             path("<int:pk>/assists/<int:assist_id>/answer/", view(self.answer_assist_view),
                  name="cases_case_answer_assist"),
             path("<int:pk>/files/<int:file_id>/", view(self.attachment_view), name="cases_case_attachment"),
+            path("<int:pk>/reveal/", view(self.reveal_view), name="cases_case_reveal"),
             *super().get_urls(),
         ]
 
@@ -520,6 +523,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         answerable = {a.pk for a in assists if a.status == CaseAssist.Status.OPEN and rules.can_assist(user, a)}
         return self._page(request, "console/cases/detail.html", title=f"工单 {case.number}", case=case,
                           contact=queries.display_name(case, user), acts=act_forms,
+                          may_reveal=rules.can_handle(user, case),
                           first_badge=first_response_badge(case), resolution_badge=resolution_badge(case),
                           category=categories.category_label(case.category),
                           subcategory=categories.subcategory_label(case.category, case.subcategory)
@@ -584,6 +588,21 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return FileResponse(attachment.file.open("rb"), as_attachment=attachment.content_type != "application/pdf"
                             and not attachment.content_type.startswith("image/"),
                             filename=attachment.name, content_type=attachment.content_type)
+
+    def reveal_view(self, request, pk):
+        """The contact phone in clear, for the handling chain only (not a co-handling org), with a reason, audited."""
+        case = self._visible(request, pk)
+        if not rules.can_handle(request.user, case):
+            raise PermissionDenied("只有承办单位及其上级单位可以查看完整联系电话")
+        reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
+        if request.method == "POST" and not reason:
+            messages.error(request, "请填写查看原因")
+        revealed = bool(reason)
+        if revealed:
+            log_event("cases.case.reveal_phone", actor=request.user, target=case, org=case.org,
+                      data={"reason": reason[:200]})
+        return self._page(request, "console/cases/reveal.html", title="查看联系电话", case=case,
+                          contact=queries.display_name(case, request.user), revealed=revealed)
 
     # 督办
 
