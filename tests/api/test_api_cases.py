@@ -116,11 +116,11 @@ def test_every_step_through_the_api(api, tree, personas, clock, town_handler, se
     reply = post(cadre, f"{url}/reply", {"body": "您好，已受理。"})
     assert (reply.status_code, reply.json()["kind"]) == (201, "reply")
     assert post(cadre, f"{url}/pause", {"note": "请上传工资条"}).json()["status"] == "waiting"
-    upload = worker.post(f"{url}/attachments", {"files": [SimpleUploadedFile("工资条.png",
-                                                                                 b"\x89PNG\r\n\x1a\n" + b"0" * 20)]})
+    upload = worker.post(f"{url}/attachments", {"file": SimpleUploadedFile("工资条.png",
+                                                                              b"\x89PNG\r\n\x1a\n" + b"0" * 20)})
     assert upload.status_code == 201, upload.content
     assert upload.json()["attachments"][0]["name"] == "工资条.png"
-    bad = worker.post(f"{url}/attachments", {"files": [SimpleUploadedFile("a.png", b"GIF89a....")]})
+    bad = worker.post(f"{url}/attachments", {"file": SimpleUploadedFile("a.png", b"GIF89a....")})
     assert (bad.status_code, bad.json()["fields"]) == (
         422, {"attachments": "“a.png”不是允许的文件类型（只能上传 JPG、PNG、WebP 图片或 PDF 文件）"})
     assert Attachment.objects.count() == 1

@@ -27,21 +27,17 @@ register_actions({
     "cases.case_assist.answer": "反馈协办事项",
     "cases.deadline_rule.set": "设置维权办理时限",
 })
-register_data_labels({
-    "channel": "来源渠道",
-    "kind": "诉求类型",
-    "attachments": "附件数",
-    "resolution": "办理结果",
-    "rating": "评分",
-    "org_id": "目标单位",
-    "from_org_id": "原承办单位",
-    "handler_id": "承办人",
-    "case_class": "期限类别",
-    "first_response_days": "首次响应时限（工作日）",
-    "resolution_days": "办结时限（工作日）",
-    "created": "新建",
-    "deadline": "超期的期限",
-    "escalated_to": "上报至",
-    "case": "工单编号",
-    "estimated": "按预估假期计算",
-})
+register_data_labels({"channel": "来源渠道", "kind": "诉求类型", "attachments": "附件数"},
+                     action="cases.case.file")
+register_data_labels({"attachments": "附件数"}, action="cases.case.attach")
+register_data_labels({"resolution": "办理结果"}, action="cases.case.close")
+register_data_labels({"rating": "评分"}, action="cases.case.rate")
+register_data_labels({"org_id": "转至单位", "from_org_id": "原承办单位"}, action="cases.case.transfer")
+register_data_labels({"org_id": "协办单位"}, action="cases.case.request_assist")
+register_data_labels({"handler_id": "承办人"}, action="cases.case.assign")
+register_data_labels({"case_class": "期限类别"}, action="cases.case.set_class")
+register_data_labels({"case_class": "期限类别", "first_response_days": "首次响应时限（工作日）",
+                      "resolution_days": "办结时限（工作日）", "created": "新建"}, action="cases.deadline_rule.set")
+register_data_labels({"deadline": "超期的期限", "escalated_to": "上报至"}, action="cases.case.escalate")
+register_data_labels({"case": "工单编号"}, action="cases.case_assist.answer")
+register_data_labels({"estimated": "按预估假期计算"}, action="cases.case.recompute_deadline")

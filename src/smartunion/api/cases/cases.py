@@ -4,7 +4,7 @@ Who is who: the account that filed a case acts on it as the worker (message, rat
 as a cadre and reads only cases in its scope (out of scope answers 404 exactly like a missing case). Phones are
 masked; the worker's name follows cases.queries.display_name (匿名职工 outside the handling chain when hidden).
 Attachments: the filing takes JSON only; files are added to an open case with POST /cases/{id}/attachments
-(multipart, field "files", images and PDF up to 10 MB, 9 per request).
+(multipart, one file per request in field "file": images and PDF up to 10 MB; 18 per case).
 """
 
 from __future__ import annotations
@@ -172,14 +172,14 @@ def list_cases(request, params: Query[CaseListParams]):
                     serialize=lambda c: case_out(c, user, cadre=True))
 
 
-class StatsParams(Schema):
+class CaseStatsParams(Schema):
     org_id: int
     months: int = Field(12, ge=1, le=60)
 
 
 @router.get("/cases/stats", response={200: dict, 404: ErrorOut, 422: ErrorOut},
             summary="维权统计（本级及下级）：按类型、类别、月份的受理量，按期率、满意率，在办与超期数")
-def case_stats(request, params: Query[StatsParams]):
+def case_stats(request, params: Query[CaseStatsParams]):
     org = Organisation.objects.filter(pk=params.org_id).first()
     return stats(request.auth, org, months=params.months)
 
@@ -194,14 +194,14 @@ def get_case(request, case_id: int):
 # Steps ------------------------------------------------------------------------------------------------------------
 
 
-class ReplyIn(Schema):
+class CaseReplyIn(Schema):
     body: str = text("内容", 5000)
     internal: bool = Field(False, description="干部：true 为内部备注（职工看不到）")
 
 
 @router.post("/cases/{case_id}/reply", response={201: dict, **ERRORS},
              summary="职工：留言（补充材料时恢复办理）；干部：答复职工（待受理的工单同时受理），或内部备注")
-def reply(request, case_id: int, payload: ReplyIn):
+def reply(request, case_id: int, payload: CaseReplyIn):
     case, cadre = _find(request, case_id)
     if not cadre:
         message = services.worker_message(case, by=request.auth, body=payload.body)
@@ -212,88 +212,88 @@ def reply(request, case_id: int, payload: ReplyIn):
     return Status(201, message_out(message))
 
 
-class AssignIn(Schema):
+class CaseAssignIn(Schema):
     handler_id: int
 
 
 @router.post("/cases/{case_id}/assign", response=STEP, summary="分派承办人（承办单位或其上级单位的干部）")
-def assign(request, case_id: int, payload: AssignIn):
+def assign(request, case_id: int, payload: CaseAssignIn):
     case = case_for_cadre(request.auth, case_id)
     handler = get_user_model().objects.filter(pk=payload.handler_id).first()
     case = services.assign(case, by=request.auth, handler=handler)
     return _answer(request, case, cadre=True)
 
 
-class TransferIn(Schema):
+class CaseTransferIn(Schema):
     org_id: int
     note: str = text("转办说明", 500)
 
 
 @router.post("/cases/{case_id}/transfer", response=STEP, summary="转办到本级及下级的其他工会")
-def transfer(request, case_id: int, payload: TransferIn):
+def transfer(request, case_id: int, payload: CaseTransferIn):
     case = case_for_cadre(request.auth, case_id)
     org = Organisation.objects.filter(pk=payload.org_id).first()
     case = services.transfer(case, by=request.auth, org=org, note=payload.note)
     return _answer(request, case, cadre=True)
 
 
-class NoteIn(Schema):
+class CaseNoteIn(Schema):
     note: str = text("说明", 5000)
 
 
-class OptionalNoteIn(Schema):
+class CaseOptionalNoteIn(Schema):
     note: str = text("说明", 500, "")
 
 
 @router.post("/cases/{case_id}/pause", response=STEP, summary="请职工补充（暂停办结计时；说明会发给职工）")
-def pause(request, case_id: int, payload: NoteIn):
+def pause(request, case_id: int, payload: CaseNoteIn):
     case = case_for_cadre(request.auth, case_id)
     return _answer(request, services.pause(case, by=request.auth, note=payload.note), cadre=True)
 
 
 @router.post("/cases/{case_id}/resume", response=STEP, summary="恢复办理（干部；职工留言即自动恢复）")
-def resume(request, case_id: int, payload: OptionalNoteIn = None):
+def resume(request, case_id: int, payload: CaseOptionalNoteIn = None):
     case, cadre = _find(request, case_id)
     note = payload.note if payload is not None else ""
     return _answer(request, services.resume(case, by=request.auth, note=note), cadre=cadre)
 
 
-class CloseIn(Schema):
+class CaseCloseIn(Schema):
     resolution: str = text("办理结果", CHOICE_INPUT, description="resolved、partly、answered、referred、"
                            "not_accepted、withdrawn、unreachable")
     note: str = text("办结说明", 2000)
 
 
 @router.post("/cases/{case_id}/close", response=STEP, summary="办结")
-def close(request, case_id: int, payload: CloseIn):
+def close(request, case_id: int, payload: CaseCloseIn):
     case = case_for_cadre(request.auth, case_id)
     case = services.close(case, by=request.auth, resolution=payload.resolution, note=payload.note)
     return _answer(request, case, cadre=True)
 
 
-class RateIn(Schema):
+class CaseRateIn(Schema):
     rating: int = Field(..., ge=1, le=5)
     comment: str = text("评价内容", 500, "")
 
 
 @router.post("/cases/{case_id}/rate", response=STEP, summary="评价（提交诉求的职工本人，办结后一次，1-5分）")
-def rate(request, case_id: int, payload: RateIn):
+def rate(request, case_id: int, payload: CaseRateIn):
     case, cadre = _find(request, case_id)
     case = services.rate(case, by=request.auth, rating=payload.rating, comment=payload.comment)
     return _answer(request, case, cadre=cadre)
 
 
 @router.post("/cases/{case_id}/reopen", response=STEP, summary="申请重新办理（职工本人，办结后15天内）")
-def reopen(request, case_id: int, payload: NoteIn):
+def reopen(request, case_id: int, payload: CaseNoteIn):
     case, cadre = _find(request, case_id)
     case = services.reopen(case, by=request.auth, note=payload.note)
     return _answer(request, case, cadre=cadre)
 
 
 @router.post("/cases/{case_id}/attachments", response={201: dict, **ERRORS},
-             summary="上传附件（multipart，字段 files；JPG、PNG、WebP 图片或 PDF，每个不超过10MB）")
-def upload_attachments(request, case_id: int, files: File[list[UploadedFile]]):
+             summary="上传一个附件（multipart，字段 file；JPG、PNG、WebP 图片或 PDF，不超过10MB）")
+def upload_attachment(request, case_id: int, file: File[UploadedFile]):
     case, _cadre = _find(request, case_id)
-    saved = services.add_attachments(case, by=request.auth, files=files)
+    saved = services.add_attachments(case, by=request.auth, files=[file])
     return Status(201, {"attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type,
                                          "size": a.size} for a in saved]})
