@@ -16,19 +16,25 @@ from smartunion.orgs.models import Position
 pytestmark = pytest.mark.django_db
 
 EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会申请审核", "会籍转移", "会籍", "职工实名信息",
-            "名册导入导出", "动态口令"]
+            "名册导入导出", "动态口令", "维权工单", "12351热线登记", "督办工单", "工单统计", "办理时限"]
 BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
+# 维权工单, 12351热线登记, 督办工单, 工单统计, 办理时限 are in EVERYONE: every cadre (scoped).
+LEGAL_AID = ["法律援助申请"]  # chairs, administrators, reviewers
+DIRECTORIES = ["援助律师库", "心理咨询师"]  # chairs, administrators
+HARDSHIP = ["困难职工档案", "帮扶申请审核"]  # chairs, administrators, reviewers
+PROGRAMMES = ["帮扶项目", "资金发放", "最低生活保障标准"]  # chairs, administrators
+SERVICES = [*LEGAL_AID, *DIRECTORIES, *HARDSHIP, *PROGRAMMES]
 DESK = ["稿件", "稿件库", "发布渠道", "传播力排行"]  # new media: whoever holds an editorial role (chairs, admins too)
 MENUS = {
-    "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "敏感词库", "账号", "审计日志",
-                       "节假日安排"],
-    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "账号", "审计日志"],
-    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *DESK, "账号", "审计日志"],
-    "grassroots_cadre": [*EVERYONE, *BENEFITS, *DESK, "审计日志"],
-    "reviewer": EVERYONE,
+    "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号",
+                       "审计日志", "节假日安排"],
+    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志"],
+    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志"],
+    "grassroots_cadre": [*EVERYONE, *BENEFITS, *SERVICES, *DESK, "审计日志"],
+    "reviewer": [*EVERYONE, *LEGAL_AID, *HARDSHIP],
     "auditor": [*EVERYONE, "审计日志"],
-    "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *DESK, "敏感词库", "账号", "审计日志", "节假日安排",
-             "消息发件箱"],
+    "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号", "审计日志",
+             "节假日安排", "消息发件箱"],
 }
 PAGES = {  # menu entry -> its page
     "工作台": "/console/", "工会组织": "/console/orgs/organisation/", "用人单位": "/console/orgs/employer/",
@@ -43,6 +49,13 @@ PAGES = {  # menu entry -> its page
     "敏感词库": "/console/editorial/sensitiveword/", "稿件": "/console/editorial/article/",
     "稿件库": "/console/editorial/poolitem/", "发布渠道": "/console/editorial/channel/",
     "传播力排行": "/console/editorial/channel/ranking/",
+    "维权工单": "/console/cases/case/", "12351热线登记": "/console/cases/case/hotline/",
+    "督办工单": "/console/cases/case/?supervised__exact=1", "工单统计": "/console/cases/case/stats/",
+    "办理时限": "/console/cases/deadlinerule/", "法律援助申请": "/console/cases/legalaidapplication/",
+    "援助律师库": "/console/cases/lawyer/", "心理咨询师": "/console/cases/counsellor/",
+    "困难职工档案": "/console/assistance/hardshipfile/", "帮扶申请审核": "/console/assistance/application/",
+    "帮扶项目": "/console/assistance/programme/", "资金发放": "/console/assistance/payment/",
+    "最低生活保障标准": "/console/assistance/livingstandard/",
 }
 
 

@@ -16,6 +16,8 @@ from django.urls import path, reverse_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
+from smartunion.assistance.rules import may_manage_assistance, may_run_assistance
+from smartunion.cases.services.legal_aid import HANDLING_ROLES as LEGAL_AID_ROLES
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
 from smartunion.editorial.rules import may_maintain_words, may_use_desk
@@ -73,6 +75,16 @@ def may_run_benefits(user) -> bool:
             or bool(managed_paths(user, roles=(Position.Role.EDITOR,))))
 
 
+def may_handle_legal_aid(user) -> bool:
+    """The legal-aid queue (法律援助申请): chairs, administrators and reviewers, the roles that review one."""
+    return is_unrestricted(user) or bool(managed_paths(user, roles=LEGAL_AID_ROLES))
+
+
+def may_manage_counselling(user) -> bool:
+    """The lawyer directory and the counsellors: chairs and administrators."""
+    return is_unrestricted(user) or bool(managed_paths(user, roles=Position.MANAGING_ROLES))
+
+
 def _superuser(user) -> bool:
     return is_unrestricted(user)
 
@@ -90,6 +102,14 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "benefits.coupon": may_run_benefits,
     "benefits.signup": may_run_benefits,
     "benefits.merchant": may_run_benefits,
+    "cases.legalaidapplication": may_handle_legal_aid,
+    "cases.lawyer": may_manage_counselling,
+    "cases.counsellor": may_manage_counselling,
+    "assistance.hardshipfile": may_run_assistance,
+    "assistance.application": may_run_assistance,
+    "assistance.livingstandard": may_manage_assistance,
+    "assistance.programme": may_manage_assistance,
+    "assistance.payment": may_manage_assistance,
     "editorial.sensitiveword": may_maintain_words,
     "editorial.article": may_use_desk,
     "editorial.poolitem": may_use_desk,
@@ -242,6 +262,23 @@ def navigation(request):
             page("活动报名", "event_available", "benefits.signup"),
             page("领券与核销", "confirmation_number", "benefits.coupon"),
             page("商户", "storefront", "benefits.merchant"),
+        ]),
+        ("维权服务", [
+            page("维权工单", "support_agent", "cases.case"),
+            page("12351热线登记", "call", "cases.case", name="cases_case_hotline"),
+            page("督办工单", "flag", "cases.case", name="cases_case_supervised"),
+            page("工单统计", "bar_chart", "cases.case", name="cases_case_stats"),
+            page("办理时限", "schedule", "cases.deadlinerule"),
+            page("法律援助申请", "gavel", "cases.legalaidapplication"),
+            page("援助律师库", "balance", "cases.lawyer"),
+            page("心理咨询师", "psychology", "cases.counsellor"),
+        ]),
+        ("困难帮扶", [
+            page("困难职工档案", "folder_shared", "assistance.hardshipfile"),
+            page("帮扶申请审核", "fact_check", "assistance.application"),
+            page("帮扶项目", "volunteer_activism", "assistance.programme"),
+            page("资金发放", "payments", "assistance.payment"),
+            page("最低生活保障标准", "rule", "assistance.livingstandard"),
         ]),
         ("新媒体宣传", [
             page("稿件", "article", "editorial.article"),
