@@ -38,7 +38,7 @@ LIST = {200: dict, 404: ErrorOut, 422: ErrorOut}
 
 # Legal aid ------------------------------------------------------------------------------------------------------
 
-class ApplicationIn(Schema):
+class LegalAidApplicationIn(Schema):
     name: str = text("申请人", 50)
     phone: str = text("联系电话", PHONE_INPUT)
     employer_name: str = text("对方单位", 150)
@@ -50,37 +50,37 @@ class ApplicationIn(Schema):
                                          description="请求金额，单位为分（1 元 = 100 分）；不涉及金额时不填")
 
 
-class NoteIn(Schema):
+class LegalAidAcceptIn(Schema):
     note: str = text("意见", 500, "")
 
 
-class RejectIn(Schema):
+class LegalAidRejectIn(Schema):
     reason: str = text("不予援助的原因", 500)
 
 
-class AssignIn(Schema):
+class LegalAidAssignIn(Schema):
     lawyer_id: int = Field(title="律师编号", ge=1, le=2**31 - 1)
     note: str = text("说明", 500, "")
 
 
-class CloseIn(Schema):
+class LegalAidCloseIn(Schema):
     outcome: str = text("结案方式", CHOICE_INPUT, description="mediated、arbitration、litigation 或 withdrawn")
     recovered_fen: int | None = Field(None, title="挽回金额（分）", ge=0, le=legal_aid.MAX_CLAIM_FEN,
                                       description="为职工挽回的金额，单位为分；撤回时可不填（记为 0）")
     note: str = text("结案说明", 500, "")
 
 
-class ProgressIn(Schema):
+class LegalAidNoteIn(Schema):
     body: str = text("进展", 2000)
 
 
-class QueueParams(Schema):
+class LegalAidQueueParams(Schema):
     page: int = 1
     page_size: int = 20
     status: str = Field("", max_length=CHOICE_INPUT, description="submitted、accepted、rejected、assigned 或 closed")
 
 
-class PageParams(Schema):
+class CounsellingPageParams(Schema):
     page: int = 1
     page_size: int = 20
 
@@ -136,13 +136,13 @@ def _handled(request, application_id: int) -> LegalAidApplication:
 
 
 @router.post("/legal-aid/applications", response=CREATED, summary="申请法律援助（按纠纷发生地分派到受理工会）")
-def apply(request, payload: ApplicationIn):
+def apply(request, payload: LegalAidApplicationIn):
     made = legal_aid.apply_for_legal_aid(by=request.auth, **payload.dict())
     return Status(201, application_out(made, detail=True))
 
 
 @router.get("/legal-aid/applications", response=LIST, summary="我的法律援助申请（最新的在前）")
-def my_applications(request, params: Query[PageParams]):
+def my_applications(request, params: Query[CounsellingPageParams]):
     queryset = legal_aid_queries.my_applications(request.auth).select_related("org")
     return paginate(queryset, page=params.page, page_size=params.page_size, serialize=application_out)
 
@@ -165,7 +165,7 @@ def add_attachment(request, application_id: int, file: File[UploadedFile]):
 
 
 @router.get("/legal-aid/queue", response=LIST, summary="法律援助待办（干部管辖范围内的申请，姓名和电话脱敏）")
-def queue(request, params: Query[QueueParams]):
+def queue(request, params: Query[LegalAidQueueParams]):
     if params.status and params.status not in LegalAidApplication.Status.values:
         raise ApiError(422, "invalid", "状态不正确",
                        {"status": "状态应为 submitted、accepted、rejected、assigned 或 closed"})
@@ -177,34 +177,34 @@ def queue(request, params: Query[QueueParams]):
 
 
 @router.post("/legal-aid/applications/{application_id}/accept", response=ACT, summary="受理法律援助申请")
-def accept(request, application_id: int, payload: NoteIn):
+def accept(request, application_id: int, payload: LegalAidAcceptIn):
     done = legal_aid.accept_application(_handled(request, application_id), by=request.auth, note=payload.note)
     return application_out(done, detail=True, cadre=True)
 
 
 @router.post("/legal-aid/applications/{application_id}/reject", response=ACT, summary="不予援助（须说明原因）")
-def reject(request, application_id: int, payload: RejectIn):
+def reject(request, application_id: int, payload: LegalAidRejectIn):
     done = legal_aid.reject_application(_handled(request, application_id), by=request.auth, reason=payload.reason)
     return application_out(done, detail=True, cadre=True)
 
 
 @router.post("/legal-aid/applications/{application_id}/assign", response=ACT,
              summary="指派援助律师（本单位或上级工会律师库中的在库律师）")
-def assign(request, application_id: int, payload: AssignIn):
+def assign(request, application_id: int, payload: LegalAidAssignIn):
     done = legal_aid.assign_lawyer(_handled(request, application_id), by=request.auth, lawyer_id=payload.lawyer_id,
                                    note=payload.note)
     return application_out(done, detail=True, cadre=True)
 
 
 @router.post("/legal-aid/applications/{application_id}/close", response=ACT, summary="结案（结案方式与挽回金额）")
-def close(request, application_id: int, payload: CloseIn):
+def close(request, application_id: int, payload: LegalAidCloseIn):
     done = legal_aid.close_application(_handled(request, application_id), by=request.auth, outcome=payload.outcome,
                                        recovered_fen=payload.recovered_fen, note=payload.note)
     return application_out(done, detail=True, cadre=True)
 
 
 @router.post("/legal-aid/applications/{application_id}/notes", response=CREATED, summary="填写援助进展")
-def add_progress(request, application_id: int, payload: ProgressIn):
+def add_progress(request, application_id: int, payload: LegalAidNoteIn):
     note = legal_aid.add_note(_handled(request, application_id), by=request.auth, body=payload.body)
     return Status(201, {"id": note.pk, "body": note.body, "created_at": note.created_at})
 
@@ -218,7 +218,7 @@ def assignable_lawyers(request, application_id: int):
 
 # Counselling ----------------------------------------------------------------------------------------------------
 
-class SlotParams(Schema):
+class CounsellingSlotParams(Schema):
     page: int = 1
     page_size: int = 20
     org_id: int | None = Field(None, ge=1, le=2**31 - 1, description="只看该工会及下级工会的咨询师")
@@ -228,22 +228,22 @@ class SlotParams(Schema):
                       description="只看这一天的时段（YYYY-MM-DD）")
 
 
-class CounsellorParams(Schema):
+class CounsellingCounsellorParams(Schema):
     org_id: int | None = Field(None, ge=1, le=2**31 - 1, description="只看该工会及下级工会的咨询师")
 
 
-class BookingIn(Schema):
+class CounsellingBookingIn(Schema):
     slot_id: int = Field(title="时段编号", ge=1, le=2**31 - 1)
     nickname: str = text("称呼", 30, description="可以用昵称；咨询师只看到这个称呼")
     topic: str = text("想咨询的方面", 200, "")
     phone: str = text("联系电话", PHONE_INPUT, "", description="选填：线上或电话咨询时联系用")
 
 
-class CancelIn(Schema):
+class CounsellingCancelIn(Schema):
     reason: str = text("取消原因", NOTE_INPUT, "")
 
 
-class SessionNoteIn(Schema):
+class CounsellingSessionNoteIn(Schema):
     body: str = text("咨询记录", 10000)
 
 
@@ -296,14 +296,14 @@ def _session(request, booking_id: int) -> Booking:
 
 
 @router.get("/counselling/counsellors", response=LIST, summary="心理咨询师（在岗）")
-def counsellors(request, params: Query[CounsellorParams]):
+def counsellors(request, params: Query[CounsellingCounsellorParams]):
     rows = counselling_queries.active_counsellors(_org_or_404(params.org_id))[:200]
     return {"items": [{"id": c.pk, "display_name": c.display_name, "qualification": c.qualification,
                        "introduction": c.introduction, "org": {"id": c.org_id, "name": c.org.name}} for c in rows]}
 
 
 @router.get("/counselling/slots", response=LIST, summary="可预约的咨询时段（未来、未被预约，最早的在前）")
-def slots(request, params: Query[SlotParams]):
+def slots(request, params: Query[CounsellingSlotParams]):
     try:
         day = dt.date.fromisoformat(params.date) if params.date else None
     except ValueError:
@@ -315,28 +315,28 @@ def slots(request, params: Query[SlotParams]):
 
 @router.post("/counselling/bookings", response=CREATED,
              summary="预约心理咨询（可用昵称；每人最多同时有 2 个未开始的预约）")
-def book(request, payload: BookingIn):
+def book(request, payload: CounsellingBookingIn):
     booking = counselling.book_slot(payload.slot_id, by=request.auth, nickname=payload.nickname,
                                     topic=payload.topic, phone=payload.phone)
     return Status(201, booking_out(booking))
 
 
 @router.get("/counselling/bookings", response=LIST, summary="我的心理咨询预约")
-def my_bookings(request, params: Query[PageParams]):
+def my_bookings(request, params: Query[CounsellingPageParams]):
     queryset = counselling_queries.my_bookings(request.auth).select_related("slot__counsellor__org")
     return paginate(queryset, page=params.page, page_size=params.page_size, serialize=booking_out)
 
 
 @router.post("/counselling/bookings/{booking_id}/cancel", response=ACT,
              summary="取消预约（最迟在开始前 2 小时；时段随即可被他人预约）")
-def cancel(request, booking_id: int, payload: CancelIn):
+def cancel(request, booking_id: int, payload: CounsellingCancelIn):
     done = counselling.cancel_booking(_my_booking(request, booking_id), by=request.auth, reason=payload.reason)
     return booking_out(done)
 
 
 @router.get("/counselling/sessions", response={200: dict, 403: ErrorOut, 422: ErrorOut},
             summary="我的咨询（咨询师本人的预约，显示来访者的称呼）")
-def sessions(request, params: Query[PageParams]):
+def sessions(request, params: Query[CounsellingPageParams]):
     counsellor = counselling_queries.counsellor_of(request.auth)
     if counsellor is None:
         raise ApiError(403, "not_counsellor", "该功能仅限心理咨询师使用")
@@ -352,7 +352,7 @@ def get_note(request, booking_id: int):
 
 
 @router.put("/counselling/bookings/{booking_id}/note", response=ACT, summary="填写咨询记录（仅该次咨询的咨询师本人）")
-def put_note(request, booking_id: int, payload: SessionNoteIn):
+def put_note(request, booking_id: int, payload: CounsellingSessionNoteIn):
     booking = _session(request, booking_id)
     note = counselling.write_session_note(booking, by=request.auth, body=payload.body)
     return {"booking_id": booking.pk, "body": note.body, "updated_at": note.updated_at}
