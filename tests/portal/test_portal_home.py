@@ -35,12 +35,21 @@ def test_services_are_the_built_ones():
         "card": ("会员证", "/me/card/"),
         "directory": ("找工会", "/directory/"),
         "notices": ("通知公告", "/notices/"),
+        "news": ("工会新闻", "/news/"),
+        "rights": ("我要维权", "/cases/new/"),
+        "legal_aid": ("法律援助", "/legal-aid/"),
+        "counselling": ("心理咨询", "/counselling/"),
+        "assistance": ("困难帮扶", "/assistance/"),
         "me": ("我的", "/me/"),
     }
 
 
+SERVICES_ADDED = ["news", "rights", "legal_aid", "counselling", "assistance"]  # 工会新闻 and 维权帮扶
+
+
 def test_the_portal_has_a_page_for_every_subsite_service_key_and_no_other():
-    assert list(SERVICES) == list(SERVICE_KEYS) == ["join", "membership", "card", "directory", "notices", "me"]
+    assert list(SERVICES) == list(SERVICE_KEYS) == ["join", "membership", "card", "directory", "notices", "news",
+                                                    "rights", "legal_aid", "counselling", "assistance", "me"]
 
 
 def test_anonymous_home_shows_the_province_subsite(client, subsites):
@@ -54,14 +63,17 @@ def test_anonymous_home_shows_the_province_subsite(client, subsites):
     assert "泉城工会" not in html
     # The card and 我的 are in the tab bar, so not in the grid as well.
     assert tiles(response) == [("/join/", "join", "我要入会"), ("/me/membership/", "membership", "我的会籍"),
-                               ("/directory/", "directory", "找工会"), ("/notices/", "notices", "通知公告")]
+                               ("/directory/", "directory", "找工会"), ("/notices/", "notices", "通知公告"),
+                               ("/news/", "news", "工会新闻"), ("/cases/new/", "rights", "我要维权"),
+                               ("/legal-aid/", "legal_aid", "法律援助"), ("/counselling/", "counselling", "心理咨询"),
+                               ("/assistance/", "assistance", "困难帮扶")]
     assert tabs(response) == [("/", "首页", True), ("/me/card/", "会员证", False), ("/me/", "我的", False)]
 
 
 def test_a_member_sees_no_join_tile(client, subsites, personas):
     client.force_login(personas.worker)
     response = client.get("/")
-    assert [key for _, key, _ in tiles(response)] == ["membership", "directory", "notices"]
+    assert [key for _, key, _ in tiles(response)] == ["membership", "directory", "notices", *SERVICES_ADDED]
 
 
 def test_the_tab_of_the_page_is_the_current_one(client, personas):
@@ -90,7 +102,7 @@ def test_home_without_any_subsite_uses_the_defaults(client, tree):
     assert "<title>智慧工会</title>" in html
     assert "<h1>职工之家 · 网上服务</h1>" in html and "<p>工会服务，一网通办</p>" in html
     assert "<p class=\"muted\">暂无公告</p>" in html
-    assert [key for _, key, _ in tiles(response)] == ["join", "membership", "directory", "notices"]
+    assert [key for _, key, _ in tiles(response)] == ["join", "membership", "directory", "notices", *SERVICES_ADDED]
 
 
 def test_home_on_an_empty_database(client, db):
@@ -137,7 +149,7 @@ def test_fallback_is_the_workers_own_province(client, tree):
 def test_every_tile_link_works_for_a_logged_in_worker(client, subsites, personas):
     client.force_login(personas.worker)
     links = tiles(client.get("/"))
-    assert [key for _, key, _ in links] == ["membership", "directory", "notices"]
+    assert [key for _, key, _ in links] == ["membership", "directory", "notices", *SERVICES_ADDED]
     for href, key, name in links:
         assert SERVICES[key].name == name
         assert client.get(href, follow=True).status_code == 200, href  # 我要入会 sends a member to 我的会籍
@@ -148,21 +160,23 @@ def test_subsite_service_order_changes_the_tile_order(client, subsites, personas
     jinan.service_order = ["me", "notices"]
     jinan.save()
     client.force_login(personas.worker)
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "membership", "directory"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "membership", "directory", *SERVICES_ADDED]
 
 
 def test_unknown_services_in_the_order_are_left_out(client, subsites):
     province, _ = subsites
     province.service_order = ["payslips", "notices", "legal-aid"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory",
+                                                             *SERVICES_ADDED]
 
 
 def test_a_service_listed_twice_shows_once(client, subsites):
     province, _ = subsites
     province.service_order = ["notices", "notices"]
     province.save()
-    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory"]
+    assert [key for _, key, _ in tiles(client.get("/"))] == ["notices", "join", "membership", "directory",
+                                                             *SERVICES_ADDED]
 
 
 def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):

@@ -31,7 +31,8 @@ def test_subsite_and_notice_text_is_checked(tree, personas):
 
 
 @pytest.mark.parametrize(("order", "message"), [
-    (["me", "lottery", "x"], "未知的服务：lottery、x；可选：join、membership、card、directory、notices、me"),
+    (["me", "lottery", "x"], "未知的服务：lottery、x；可选：join、membership、card、directory、notices、news、rights、"
+                             "legal_aid、counselling、assistance、me"),
     ("me", "服务排序应为服务代码的列表"),
     ([1], "服务排序应为服务代码的列表"),
     ({"me": 1}, "服务排序应为服务代码的列表"),
@@ -80,14 +81,17 @@ def test_a_write_needs_a_named_actor(tree):
     assert not Subsite.objects.exists()
 
 
+ADDED = ["news", "rights", "legal_aid", "counselling", "assistance"]  # 工会新闻 and 维权帮扶 (issues 10, 11)
+
+
 @pytest.mark.parametrize(("order", "keys"), [
     ([], list(SERVICE_KEYS)),
-    (["me", "notices"], ["me", "notices", "join", "membership", "card", "directory"]),
-    (["payslips", "card", "card"], ["card", "join", "membership", "directory", "notices", "me"]),
+    (["me", "notices"], ["me", "notices", "join", "membership", "card", "directory", *ADDED]),
+    (["payslips", "card", "card"], ["card", "join", "membership", "directory", "notices", *ADDED, "me"]),
 ])
 def test_service_keys_follow_the_subsites_order_then_the_default(order, keys):
     assert service_keys(Subsite(service_order=order)) == keys
 
 
 def test_service_keys_without_a_subsite_are_the_default_order():
-    assert service_keys(None) == ["join", "membership", "card", "directory", "notices", "me"]
+    assert service_keys(None) == ["join", "membership", "card", "directory", "notices", *ADDED, "me"]

@@ -34,6 +34,13 @@ PATHS = {
     "scan": '<path d="M4 8V5a1 1 0 0 1 1-1h3M16 4h3a1 1 0 0 1 1 1v3M20 16v3a1 1 0 0 1-1 1h-3M8 20H5a1 1 0 0 1-1-1v-3"/>'
             '<path d="M4 12h16"/>',
     "privacy": '<path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M9 12l2 2 4-4"/>',
+    "rights": '<path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M12 8v5"/><path d="M12 16h.01"/>',
+    "legal_aid": '<path d="M12 3v18"/><path d="M7 21h10"/><path d="M4 7h16"/><path d="M6 7l-3 6a3 3 0 0 0 6 0z"/>'
+                 '<path d="M18 7l-3 6a3 3 0 0 0 6 0z"/>',
+    "counselling": '<path d="M4 5h16v10H9l-5 4z"/><path d="M9 10h.01M12 10h.01M15 10h.01"/>',
+    "assistance": '<path d="M12 20s-7-4.5-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 10c0 5.5-7 10-7 10z"/>',
+    "news": '<rect x="3" y="4" width="15" height="16" rx="1"/><path d="M18 8h3v10a2 2 0 0 1-2 2"/>'
+            '<path d="M7 8h7M7 12h7M7 16h4"/>',
 }
 
 

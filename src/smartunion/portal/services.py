@@ -30,6 +30,11 @@ SERVICES = {
     "card": Service("card", "会员证", "card", "portal:card"),
     "directory": Service("directory", "找工会", "directory", "portal:directory"),
     "notices": Service("notices", "通知公告", "notices", "portal:notices"),
+    "news": Service("news", "工会新闻", "news", "portal:news"),
+    "rights": Service("rights", "我要维权", "rights", "portal:case_new"),
+    "legal_aid": Service("legal_aid", "法律援助", "legal_aid", "portal:legal_aid"),
+    "counselling": Service("counselling", "心理咨询", "counselling", "portal:counselling"),
+    "assistance": Service("assistance", "困难帮扶", "assistance", "portal:assistance"),
     "me": Service("me", "我的", "me", "portal:me"),
 }
 # Services the tab bar (base.html) always shows: the grid leaves them out rather than show them twice.

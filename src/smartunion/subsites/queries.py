@@ -11,7 +11,8 @@ from smartunion.subsites.models import Subsite
 
 # The services of the worker portal, in their default order. Every key here is a page the portal has built (the
 # portal maps each to its URL, name and icon; a test holds the two lists equal); a key is added when its page is.
-SERVICE_KEYS = ("join", "membership", "card", "directory", "notices", "me")
+SERVICE_KEYS = ("join", "membership", "card", "directory", "notices", "news", "rights", "legal_aid", "counselling",
+                "assistance", "me")
 
 
 def top_subsite() -> Subsite | None:

@@ -12,10 +12,13 @@ register = template.Library()
 # The tab bar's tabs and the pages (URL names) under each.
 TABS = {
     "home": {"home", "directory", "directory_detail", "notices", "notice_detail", "join", "activities", "activity",
-             "lottery_rules", "news", "news_detail"},
+             "lottery_rules", "news", "news_detail", "case_new", "case_filed", "legal_aid", "legal_aid_apply",
+             "counselling", "counselling_book", "assistance", "assistance_apply", "assistance_notice"},
     "card": {"card", "card_report_lost"},
     "me": {"me", "my_membership", "my_activity", "transfer", "settings", "login", "register", "sms_login",
-           "password_reset", "unlock", "my_activities", "my_coupons", "merchant"},
+           "password_reset", "unlock", "my_activities", "my_coupons", "merchant", "my_cases", "case",
+           "legal_aid_application", "counselling_bookings", "counselling_sessions", "counselling_session",
+           "assistance_application"},
 }
 
 
