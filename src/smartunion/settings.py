@@ -319,7 +319,8 @@ JOIN_REVIEW_DAYS = int(os.environ.get("JOIN_REVIEW_DAYS", "3"))  # working days;
 TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # then the old union releases by itself
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
 CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks",
-                 "smartunion.cases.tasks", "smartunion.assistance.tasks", "smartunion.editorial.tasks"]
+                 "smartunion.cases.tasks", "smartunion.cases.counselling_tasks", "smartunion.assistance.tasks",
+                 "smartunion.editorial.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
@@ -342,6 +343,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # WeChat official-account API base (https://api.weixin.qq.com, or the deployment's gateway); empty = not reachable.
 EDITORIAL_WECHAT_API = os.environ.get("EDITORIAL_WECHAT_API", "")
+# Rights cases: calendar days after closing within which the worker may reopen a case.
+CASES_REOPEN_DAYS = int(os.environ.get("CASES_REOPEN_DAYS", "15"))
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
 BENEFITS_CLAIM_RATE_MEMBER = os.environ.get("BENEFITS_CLAIM_RATE_MEMBER", "20/min")
 BENEFITS_CLAIM_RATE_IP = os.environ.get("BENEFITS_CLAIM_RATE_IP", "300/min")
