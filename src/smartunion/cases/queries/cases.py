@@ -29,6 +29,15 @@ ANONYMOUS = "匿名职工"
 OPEN = [s.value for s in Case.OPEN_STATES]
 RUNNING = [Case.Status.SUBMITTED.value, Case.Status.PROCESSING.value]  # the clock runs (not waiting)
 ALL = "all"
+# The open-case filter written as literals, exactly as the partial indexes state it: SQLite only uses a partial index
+# whose WHERE the query's own terms imply, and it cannot see through bound parameters (an IN of %s), so the ORM's
+# status__in=... made it scan the whole subtree (0.5 s at 1M cases instead of 5 ms).
+OPEN_SQL = "\"cases_case\".\"status\" IN ('submitted', 'processing', 'waiting')"
+
+
+def open_only(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Only the open cases, in the shape the partial indexes (case_open_due_idx) are used for."""
+    return cases.extra(where=[OPEN_SQL])  # noqa: S610  (a constant, no input)
 
 
 def _assisted_ids(user) -> list[int]:
@@ -71,7 +80,7 @@ def handler_queue(user, *, status: str | None = None, kind: str | None = None, c
     the user. q: a case number (prefix), or text in the title, employer or contact name."""
     cases = visible_cases(user).select_related("org", "handler")
     if status is None:
-        cases = cases.filter(status__in=OPEN)
+        cases = open_only(cases)
     elif status != ALL:
         cases = cases.filter(status=status)
     if kind:
@@ -131,7 +140,7 @@ def case_for_worker(user, pk) -> Case:
 def supervised_cases(user) -> QuerySet[Case]:
     """The supervised (督办) open cases of the cadre's subtree, by deadline."""
     q = scope_q(user, field="org_path")
-    cases = Case.objects.filter(supervised=True, status__in=OPEN).select_related("org", "handler", "supervised_by")
+    cases = open_only(Case.objects.filter(supervised=True)).select_related("org", "handler", "supervised_by")
     if q is not None:
         if not q:
             return Case.objects.none()
@@ -217,7 +226,7 @@ def stats(user, org: Organisation, *, months: int = 12, now: dt.datetime | None 
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + received
         by_category[row["category"]] = by_category.get(row["category"], 0) + received
         by_month[row["month"]] = by_month.get(row["month"], 0) + received
-    live = (Case.objects.filter(subtree_q(org.path, "org_path"), status__in=OPEN)
+    live = (open_only(Case.objects.filter(subtree_q(org.path, "org_path")))
             .aggregate(open=Count("id"), overdue=Count("id", filter=overdue_q(now))))
     return {
         "org": {"id": org.pk, "name": org.name},

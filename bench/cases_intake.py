@@ -1,0 +1,157 @@
+"""Rights-case filings per second through the HTTP API (gunicorn + wrk), beside the machine's own reference figures.
+
+    DATABASE_URL=... python bench/cases_intake.py [--seconds 15] [--connections 8] [--workers 2]
+
+Seed the org tree first (bench/run.py, or `smartunion seed --members ... --orgs ...`). The script
+
+1. signs up its workers (one account and API token each, in bulk; any worker may file, member or not);
+2. pre-builds one valid filing per request: township regions and employer names drawn from the seeded data (a
+   third by a registered employer's name, so routing finds its union; a third an unknown employer, routed by the
+   township; a third with the identity hidden from the employer), all five kinds, every category;
+3. starts gunicorn on 127.0.0.1 (sync workers) and drives it with wrk for:
+   - a no-database endpoint (the machine's ceiling for a Django view),
+   - an authenticated one-object read (GET /api/v1/orgs/{id} as a cadre),
+   - case filings (POST /api/v1/cases: validation, routing, numbering, deadlines on the business calendar, the
+     case, its roll-up row, the audit event and the in-app notices, in one transaction);
+4. prints requests/s, latency percentiles, the statuses, and checks the database afterwards: the cases written
+   since the start, their numbers all distinct, and the roll-up's `received` grown by exactly as many.
+
+Target (issue 10): >= 300 filings/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartunion.settings")
+django.setup()
+
+from django.db import transaction  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from smartunion.accounts.models import ApiToken, User  # noqa: E402
+from smartunion.accounts.services import _digest, issue_token  # noqa: E402
+from smartunion.cases.categories import CATEGORIES  # noqa: E402
+from smartunion.cases.models import Case, CaseStat  # noqa: E402
+from smartunion.orgs.models import Employer, Organisation, Position, Region  # noqa: E402
+from wrkload import report, wait_for, wrk  # noqa: E402  (bench/wrkload.py)
+
+PORT = 8767
+PHONE_BASE = 17_100_000_000  # a block of numbers the seeder never hands out
+KINDS = [k.value for k in Case.Kind]
+
+
+def sign_up_workers(count: int) -> list[str]:
+    User.objects.filter(username__startswith="bench_case_worker_").delete()
+    expires = timezone.now() + dt.timedelta(hours=12)
+    users = [User(username=f"bench_case_worker_{i}", kind=User.Kind.WORKER, phone=str(PHONE_BASE + i),
+                  display_name=f"职工{i}", password="!") for i in range(count)]  # noqa: S106  unusable marker
+    tokens = [f"bench-case-token-{i:07d}-{random.randrange(10**12):012d}" for i in range(count)]
+    with transaction.atomic():
+        created = User.objects.bulk_create(users, batch_size=2000)
+        ApiToken.objects.bulk_create(
+            [ApiToken(user=u, digest=_digest(t), expires_at=expires) for u, t in zip(created, tokens, strict=True)],
+            batch_size=2000)
+    return tokens
+
+
+def build_bodies(count: int, seed: int = 5) -> list[str]:
+    rng = random.Random(seed)
+    towns = list(Region.objects.filter(level="township").values_list("code", flat=True)[:5000])
+    employers = list(Employer.objects.order_by("?").values_list("name", "region_id")[:5000])
+    if not towns or not employers:
+        sys.exit("no townships or employers: seed the database first")
+    categories = list(CATEGORIES.items())
+    bodies = []
+    for i in range(count):
+        category, (_label, subs) = categories[i % len(categories)]
+        name, region = rng.choice(employers)
+        mode = i % 3
+        town = region if len(region) > 6 else rng.choice(towns)
+        body = {
+            "kind": KINDS[i % 5], "category": category, "subcategory": next(iter(subs), ""),
+            "description": f"单位拖欠工资已经三个月，多次讨要无果，请工会帮助协调（第{i}号）。",
+            "employer_name": name if mode != 1 else f"新开张{i}号店", "region": town,
+            "phone": str(PHONE_BASE + i), "hide_identity_from_employer": mode == 2,
+        }
+        bodies.append(json.dumps(body, ensure_ascii=False))
+    return bodies
+
+
+def cadre_token() -> tuple[str, int]:
+    position = Position.objects.select_related("org", "user").filter(org__kind=Organisation.Kind.CITY).first()
+    if position is None:
+        sys.exit("no city cadre: seed the database first")
+    token, _ = issue_token(position.user)
+    return token, position.org.pk
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--filings", type=int, default=15_000, help="distinct workers and bodies prepared")
+    parser.add_argument("--skip-reference", action="store_true", help="only the filings")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    from django.db import connection
+
+    print(f"{connection.vendor}: {Case.objects.count():,} cases in the database", flush=True)
+    started = time.perf_counter()
+    tokens = sign_up_workers(args.filings)
+    bodies = build_bodies(args.filings)
+    print(f"  signed up {len(tokens):,} workers with tokens in {time.perf_counter() - started:.1f} s", flush=True)
+    cadre, org_id = cadre_token()
+    first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+    received_before = CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0
+
+    env = dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "smartunion.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(args.workers),
+         "-k", "sync", "--log-level", "warning"], env=env, cwd=ROOT)
+    try:
+        wait_for(f"http://127.0.0.1:{PORT}/api/v1/codes/sex")
+        common = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}
+        read = None
+        if not args.skip_reference:
+            report("no-database endpoint (GET /api/v1/codes/sex)",
+                   wrk(PORT, "/api/v1/codes/sex", "GET", ["-\t-"] * 10, **common))
+            read = wrk(PORT, f"/api/v1/orgs/{org_id}", "GET", [f"{cadre}\t-"] * 10, **common)
+            report(f"authenticated one-object read (GET /orgs/{org_id})", read)
+        filing = wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)],
+                     **common)
+        report("case filings (POST /api/v1/cases)", filing)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    written = Case.objects.filter(id__gt=first_id)
+    count = written.count()
+    distinct = written.values("number").distinct().count()
+    received = (CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0) - received_before
+    print(f"  written: {count:,} cases, {distinct:,} distinct numbers, roll-up received +{received:,}"
+          f"  ({'exact' if count == distinct == received else 'MISMATCH'})", flush=True)
+    if filing["total"] > len(tokens):
+        print(f"  !!! {filing['total']:,} requests but only {len(tokens):,} prepared filings: raise --filings")
+    print(f"  filings/s = {filing['rate']:.0f}  (target >= 300)"
+          + (f"; ratio to the one-object read {filing['rate'] / read['rate']:.2f}" if read else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main()
