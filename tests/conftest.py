@@ -56,6 +56,13 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_directory(settings, tmp_path):
+    """Files a test uploads (case attachments, application documents, images) go to its own directory, never to
+    the checkout's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _coupon_claims_in_the_database(settings):
     """Coupon claims take the database shape in every test (the grab writes its row at once), whatever REDIS_URL the
     environment sets for the cache and Celery: the Redis shape, where rows follow from a persister, has its own tests

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from smartunion.core.actors import is_system
 from smartunion.orgs.models import Organisation, Position, ancestor_paths
-from smartunion.orgs.queries import in_scope, is_unrestricted, managed_paths
+from smartunion.orgs.queries import held_positions, in_scope, is_unrestricted, managed_paths
 
 REVIEW_ROLES = (Position.Role.CHAIR, Position.Role.ADMINISTRATOR, Position.Role.REVIEWER)
 MANAGING_ROLES = Position.MANAGING_ROLES
@@ -26,15 +26,10 @@ def _privileged(user) -> bool:
 
 
 def review_positions(user) -> list[tuple[int, str, str]]:
-    """(org id, org kind, org path) of each org where the user holds a reviewing position, in one query, cached on
-    the user for the request."""
-    cache = user.__dict__.get("_assistance_review_positions")
-    if cache is None:
-        cache = sorted(set(Position.objects.filter(user=user, role__in=REVIEW_ROLES,
-                                                   org__status=Organisation.Status.ACTIVE)
-                           .values_list("org_id", "org__kind", "org__path")))
-        user.__dict__["_assistance_review_positions"] = cache
-    return cache
+    """(org id, org kind, org path) of each org where the user holds a reviewing position (from the positions read
+    once per request by orgs.queries.held_positions)."""
+    return sorted({(org_id, kind, path) for role, path, kind, org_id in held_positions(user)
+                   if role in REVIEW_ROLES})
 
 
 def review_org_ids(user) -> set[int]:
@@ -88,3 +83,9 @@ def may_run_assistance(user) -> bool:
 def may_manage_assistance(user) -> bool:
     """Console menu rule for programmes, living standards and payments: chairs and administrators."""
     return is_unrestricted(user) or bool(managed_paths(user, roles=MANAGING_ROLES))
+
+
+def may_set_living_standards(user) -> bool:
+    """Chairs and administrators of a federation (the living standard of a region is set by one covering it)."""
+    return is_unrestricted(user) or any(role in MANAGING_ROLES and kind in Organisation.FEDERATION_KINDS
+                                        for role, _, kind, _ in held_positions(user))

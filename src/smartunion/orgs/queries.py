@@ -15,6 +15,7 @@ from django.http import Http404
 from smartunion.orgs.models import Employer, Organisation, Position, subtree_q
 
 _CACHE_ATTR = "_smartunion_scope_paths"
+_ALL = (_CACHE_ATTR, "positions")
 
 
 def managed_paths(user, *, roles: tuple[str, ...] | None = None) -> list[str]:
@@ -25,16 +26,26 @@ def managed_paths(user, *, roles: tuple[str, ...] | None = None) -> list[str]:
     cache = user.__dict__.setdefault(_CACHE_ATTR, {})
     if cache_key in cache:
         return cache[cache_key]
-    positions = Position.objects.filter(user=user, org__status=Organisation.Status.ACTIVE)
-    if roles is not None:
-        positions = positions.filter(role__in=roles)
-    paths = sorted(set(positions.values_list("org__path", flat=True)))
+    paths = sorted({path for role, path, _, _ in held_positions(user) if roles is None or role in roles})
     minimal: list[str] = []
     for path in paths:
         if not any(path.startswith(kept) for kept in minimal):
             minimal.append(path)
     cache[cache_key] = minimal
     return minimal
+
+
+def held_positions(user) -> list[tuple[str, str, str, int]]:
+    """(role, org path, org kind, org id) of each of the user's positions in active orgs: one query per user and
+    request (a cadre holds a handful). Every set of roles is then a filter in Python: the sidebar, the workbench
+    and the modules' rules ask for half a dozen different sets on every console page."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cache = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if _ALL not in cache:
+        cache[_ALL] = list(Position.objects.filter(user=user, org__status=Organisation.Status.ACTIVE)
+                           .values_list("role", "org__path", "org__kind", "org_id"))
+    return cache[_ALL]
 
 
 def clear_scope_cache(user) -> None:

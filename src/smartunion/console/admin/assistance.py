@@ -37,6 +37,7 @@ from smartunion.assistance.rules import (
     may_manage,
     may_manage_assistance,
     may_run_assistance,
+    may_set_living_standards,
 )
 from smartunion.assistance.services import applications, hardship, payments, programmes
 from smartunion.console import excel
@@ -47,7 +48,7 @@ from smartunion.core.pii import mask_name
 from smartunion.core.workflow import history
 from smartunion.members.models import Membership, Person
 from smartunion.orgs.models import Organisation, Region
-from smartunion.orgs.queries import is_unrestricted, scoped
+from smartunion.orgs.queries import scoped
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -120,7 +121,7 @@ class LivingStandardAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return super().get_queryset(request).select_related("region", "org")
 
     def has_add_permission(self, request):
-        return bool(_orgs(request.user, MANAGING_ROLES, federations=True).exists())
+        return may_set_living_standards(request.user)
 
     def org_of(self, obj):
         return obj.org
@@ -309,7 +310,7 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return super().get_queryset(request).select_related("person", "union")
 
     def has_add_permission(self, request):
-        return is_unrestricted(request.user) or _orgs(request.user, REVIEW_ROLES).exists()
+        return may_run_assistance(request.user)
 
     def org_of(self, obj):
         return obj.union
