@@ -134,6 +134,9 @@ def test_publish_retry_and_publications(tree, desk):
     retried = desk.signer.post("/api/v1/publications/retry", {"publication_ids": [failed_id]},
                                content_type="application/json")
     assert retried.json() == {"sent": 1}
+    unknown = desk.signer.post("/api/v1/publications/retry", {"publication_ids": [failed_id, 999999]},
+                               content_type="application/json")
+    assert unknown.status_code == 404
     listed = desk.editor.get(f"/api/v1/articles/{article['id']}/publications").json()["items"]
     assert [p["status"] for p in listed] == ["sent", "sent"]
     assert ChannelRecord.objects.count() == 2

@@ -235,9 +235,11 @@ def publications(request, article_id: int):
 
 @router.post("/publications/retry", response=ANSWERS, summary="批量重试发送失败的渠道发布")
 def retry(request, payload: RetryIn):
-    chosen = Publication.objects.select_related("article__org", "channel").filter(
-        pk__in=payload.publication_ids, article__in=desk_articles(request.auth))
-    return {"sent": publishing.retry_failed(list(chosen), by=request.auth)}
+    chosen = list(Publication.objects.select_related("article__org", "channel").filter(
+        pk__in=payload.publication_ids, article__in=desk_articles(request.auth)))
+    if len(chosen) != len(set(payload.publication_ids)):
+        raise ApiError(404, "not_found", "发布记录不存在")
+    return {"sent": publishing.retry_failed(chosen, by=request.auth)}
 
 
 @router.post("/articles/{article_id}/distribute", response=ANSWERS, summary="下发到下级单位的稿件库")
