@@ -265,7 +265,7 @@ def test_the_queue_costs_the_same_for_one_case_as_for_three(tree, personas, cons
     # The list page's own (6), the federations' kinds of a city cadre (1), the sidebar's rules of other modules'
     # pages (5 as of console/site.py at 643c02c: the editorial menus), the co-handled cases read first
     # (cases.queries.cases.visible_cases), the org filter's choices.
-    assert_queries(14, one, three)
+    assert_queries(8, one, three)
 
 
 def test_a_transfer_asks_first_and_offers_only_orgs_in_scope(tree, personas, console):

@@ -44,12 +44,19 @@ def test_register_a_lawyer_and_see_the_phone_masked(tree, personas, console):
     assert (made.org_id, made.phone) == (tree.jinan.pk, "13800002222")
     page = client.get(LAWYERS).content.decode()
     assert "138****2222" in page and "13800002222" not in page
+    edit = client.get(reverse("console:cases_lawyer_edit", args=[made.pk])).content.decode()
+    assert "138****2222" in edit and "13800002222" not in edit  # the form shows it masked, never in clear
     response = client.post(reverse("console:cases_lawyer_edit", args=[made.pk]), {
         "name": "赵律师", "firm": "泉城律师事务所", "license_number": "13701201010000001", "phone": "",
         "specialties": "工伤", "active": ""})
     assert response.status_code == 302
     made.refresh_from_db()
-    assert (made.active, made.phone) == (False, "")
+    assert (made.active, made.phone) == (False, "13800002222")  # left blank: kept
+    client.post(reverse("console:cases_lawyer_edit", args=[made.pk]), {
+        "name": "赵律师", "firm": "泉城律师事务所", "license_number": "13701201010000001", "phone": "",
+        "phone__clear": "1", "specialties": "工伤", "active": ""})
+    made.refresh_from_db()
+    assert made.phone == ""
     assert console(personas.other_city_cadre).get(reverse("console:cases_lawyer_edit", args=[made.pk])).status_code \
         == 404
     refused = client.post(reverse("console:cases_lawyer_create"), {

@@ -149,6 +149,10 @@ CLEAR = {
     "cadre phone": "13600001111",
     "merchant contact phone": "13500002222",
     "sms recipient": "13500001111",
+    "case caller phone": "13500003333",
+    "legal-aid applicant phone": "13500004444",
+    "lawyer phone": "13500005555",
+    "bank account": "6222020200112233445",
 }
 
 
@@ -181,6 +185,25 @@ def seeded(tree, personas, settings, tmp_path):
     create_merchant(by=SYSTEM, org=tree.jinan, name="泉城超市", contact_phone=CLEAR["merchant contact phone"])
     claim_coupon(coupon_activity(tree.jinan), by=personas.worker)
     sign_up(signup_activity(tree.jinan), by=personas.worker)
+    # 维权帮扶: a hotline call, a legal-aid application with a lawyer, a hardship file and an application with a bank
+    # account.
+    from tests.assistance.conftest import make_aid
+
+    from smartunion.assistance.services.applications import submit_application
+    from smartunion.cases.services.intake import file_case
+    from smartunion.cases.services.legal_aid import apply_for_legal_aid, create_lawyer
+
+    file_case(by=personas.county_cadre, channel="hotline", kind="complaint", category="wages",
+              description="公司拖欠三个月工资，请求帮助。", region="370102", contact_name="王强",
+              phone=CLEAR["case caller phone"], employer_name="济南甲科技有限公司")
+    apply_for_legal_aid(by=personas.worker, name="张伟", phone=CLEAR["legal-aid applicant phone"],
+                        employer_name="济南甲科技有限公司", region="370102", dispute_type="wages",
+                        dispute_summary="被拖欠工资两万元，协商无果。")
+    create_lawyer(by=SYSTEM, org=tree.jinan, name="李律师", firm="泉城律师事务所", license_number="13701201910001234",
+                  phone=CLEAR["lawyer phone"])
+    aid = make_aid(tree, personas)
+    submit_application(aid.programme, by=personas.worker, bank_name="中国工商银行",
+                       bank_account=CLEAR["bank account"], account_holder="张伟")
     return SimpleNamespace(application=application)
 
 
@@ -201,6 +224,9 @@ def console_urls(client, operator) -> list[str]:
     return urls
 
 
+EXPECTED_PAGES = 107
+
+
 def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(seeded, tree, personas, console):
     operator = make_user("operator", is_superuser=True)
     client = console(operator)
@@ -213,16 +239,21 @@ def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(see
         reverse("console:orgs_organisation_poster", args=[tree.grassroots.pk]),
     ]
     # Every list of the console (and the TOTP page) is visited; with the index, the change pages of the lists' first
-    # rows (an activity's goes on to its detail page) and the five pages above, 83 pages in all.
+    # rows (an activity's goes on to its detail page, a case's to its handling page) and the five pages above.
     assert sorted(u for u in urls if u.count("/") == 4) == [
-        "/console/accounts/user/", "/console/benefits/activity/", "/console/benefits/coupon/",
-        "/console/benefits/merchant/", "/console/benefits/signup/", "/console/core/auditevent/",
-        "/console/core/holidayschedule/",
-        "/console/core/outboxmessage/", "/console/members/joinapplication/", "/console/members/membership/",
+        "/console/accounts/user/", "/console/assistance/application/", "/console/assistance/hardshipfile/",
+        "/console/assistance/livingstandard/", "/console/assistance/payment/", "/console/assistance/programme/",
+        "/console/benefits/activity/", "/console/benefits/coupon/",
+        "/console/benefits/merchant/", "/console/benefits/signup/", "/console/cases/case/",
+        "/console/cases/counsellor/", "/console/cases/deadlinerule/", "/console/cases/lawyer/",
+        "/console/cases/legalaidapplication/", "/console/core/auditevent/", "/console/core/holidayschedule/",
+        "/console/core/outboxmessage/", "/console/editorial/article/", "/console/editorial/channel/",
+        "/console/editorial/poolitem/", "/console/editorial/sensitiveword/", "/console/members/joinapplication/",
+        "/console/members/membership/",
         "/console/members/person/", "/console/members/rosterimport/", "/console/members/transfer/",
         "/console/orgs/employer/", "/console/orgs/organisation/", "/console/orgs/position/", "/console/orgs/region/",
         "/console/security/totp/", "/console/subsites/subsite/"]
-    assert len(urls) == 83
+    assert len(urls) == EXPECTED_PAGES
     leaks = []
     for url in urls:
         response = client.get(url, follow=True)

@@ -57,7 +57,7 @@ def test_organisations(tree, personas, console):
 
     assert [shown(one), shown(three)] == [["第0分会"], ["第0分会", "第1分会", "第2分会"]]
     # The list, plus the tree panel beside it (the scope's roots, the open root's children, which have children).
-    assert_queries(10, one, three)
+    assert_queries(9, one, three)
 
 
 @pytest.mark.parametrize(("first", "then"), [(1, 3), (1, 8)])
@@ -71,7 +71,7 @@ def test_children_of_an_organisation(tree, personas, console, first, then):
 
     assert [len(shown(one)), shown(more)] == [first, [f"第{i}分会" for i in range(then)]]
     # The list and the tree panel, opened down to the parent.
-    assert_queries(12, one, more)
+    assert_queries(11, one, more)
 
 
 def test_employers(tree, personas, console):
@@ -81,7 +81,7 @@ def test_employers(tree, personas, console):
     three = show(client, changelist("orgs_employer"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert_queries(5, one, three)
 
 
 def test_positions(tree, personas, console):
@@ -91,7 +91,7 @@ def test_positions(tree, personas, console):
     three = show(client, changelist("orgs_position"))
 
     assert [len(shown(one)), len(shown(three))] == [2, 4]
-    assert_queries(7, one, three)
+    assert_queries(6, one, three)
 
 
 def test_accounts(tree, personas, console):
@@ -102,7 +102,7 @@ def test_accounts(tree, personas, console):
 
     assert [sorted(shown(one)), sorted(shown(three))] == [
         ["county_cadre", "grassroots_cadre"], ["county_cadre", "grassroots_cadre", "reviewer0", "reviewer1"]]
-    assert_queries(7, one, three)
+    assert_queries(6, one, three)
 
 
 def test_people(tree, personas, console):
@@ -112,7 +112,7 @@ def test_people(tree, personas, console):
     three = show(client, changelist("members_person"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert_queries(5, one, three)
 
 
 def test_memberships(tree, personas, console):
@@ -122,7 +122,7 @@ def test_memberships(tree, personas, console):
     three = show(client, changelist("members_membership"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(6, one, three)
+    assert_queries(5, one, three)
 
 
 def test_review_queue(tree, personas, console):
@@ -138,7 +138,7 @@ def test_review_queue(tree, personas, console):
     assert three.result.context["overdue_total"] == 1
     # The page, plus: its top org, the overdue total, the children and their grouped counts, the review roles
     # (may the cadre file on someone's behalf), the kinds of the federations the cadre manages.
-    assert_queries(12, one, three)
+    assert_queries(10, one, three)
 
 
 @pytest.mark.parametrize("children", [1, 8])
@@ -155,7 +155,7 @@ def test_review_queue_overdue_breakdown(tree, personas, console, children):
     context = measured.result.context
     assert context["overdue_total"] == sum(range(1, children + 1))
     assert context["overdue_breakdown"] == [(town.name, index + 1) for index, town in enumerate(towns)]
-    assert_queries(12, measured)
+    assert_queries(10, measured)
 
 
 def test_transfers(tree, personas, console):
@@ -166,7 +166,7 @@ def test_transfers(tree, personas, console):
     three = show(client, changelist("members_transfer"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(7, one, three)
+    assert_queries(6, one, three)
 
 
 def test_roster_jobs(tree, personas, console, settings, tmp_path):
@@ -180,7 +180,7 @@ def test_roster_jobs(tree, personas, console, settings, tmp_path):
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
     # The page, plus the look for jobs whose process died, and the federation kinds.
-    assert_queries(8, one, three)
+    assert_queries(7, one, three)
 
 
 def test_audit_log(tree, personas, console):
@@ -193,7 +193,7 @@ def test_audit_log(tree, personas, console):
     assert [len(shown(one)), len(shown(three))] == [1, 3]
     # The page (each row with its actor, its org and its second org's name), plus the federation kinds; the action
     # filter's choices are the declared labels (core.audit), not a query.
-    assert_queries(7, one, three)
+    assert_queries(6, one, three)
 
 
 def test_holiday_schedules(tree, personas, console):
@@ -205,7 +205,7 @@ def test_holiday_schedules(tree, personas, console):
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
     # Session, user, scope, managing roles, the right to load schedules, the federation kinds, COUNT, the page.
-    assert_queries(8, one, three)
+    assert_queries(7, one, three)
 
 
 def test_subsites(tree, personas, console):
@@ -216,7 +216,7 @@ def test_subsites(tree, personas, console):
     three = show(client, changelist("subsites_subsite"))
 
     assert [len(shown(one)), len(shown(three))] == [1, 3]
-    assert_queries(7, one, three)
+    assert_queries(6, one, three)
 
 
 def test_notices_of_a_subsite(tree, personas, console):
@@ -232,7 +232,7 @@ def test_notices_of_a_subsite(tree, personas, console):
     assert [len(m.result.context["inline_admin_formsets"][0].formset.queryset) for m in (one, three)] == [1, 3]
     # Session, user, scope, the subsite, managing roles, the federation kinds, its notices, the federations for the
     # org field.
-    assert_queries(8, one, three)
+    assert_queries(7, one, three)
 
 
 def test_outbox(tree, root, console):

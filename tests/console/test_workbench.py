@@ -83,10 +83,15 @@ def waiting(tree, personas):
     coupon_activity(tree.qingdao, publish=False)
 
 
+# The rights-and-assistance queues, empty in these fixtures (their own tests count them: tests/console/
+# test_console_cases.py, test_console_counselling.py, test_console_assistance.py).
+RIGHTS = {"cases.case.submitted": 0, "cases.case.overdue": 0, "cases.case.supervised": 0,
+          "cases.legal_aid.submitted": 0, "cases.legal_aid.accepted": 0,
+          "assistance.applications": 0, "assistance.files": 0, "assistance.overdue": 0}
 JINAN_COUNTS = {
     "members.join.pending": 2, "members.join.overdue": 1, "members.transfer.release": 1,
     "members.transfer.accept": 1, "members.roster.running": 2, "members.roster.failed": 1,
-    "members.roster.validated": 2, "benefits.drafts": 1,
+    "members.roster.validated": 2, "benefits.drafts": 1, **RIGHTS,
 }
 
 
@@ -104,7 +109,7 @@ def test_the_province_counts_both_cities(tree, personas, console, waiting):
     assert counts_on(page) == {
         "members.join.pending": 3, "members.join.overdue": 2, "members.transfer.release": 1,
         "members.transfer.accept": 1, "members.roster.running": 2, "members.roster.failed": 2,
-        "members.roster.validated": 2, "benefits.drafts": 2,
+        "members.roster.validated": 2, "benefits.drafts": 2, **RIGHTS,
     }
     # 青岛's one member is `into`, released but not yet accepted by 济南.
     assert figures_on(page) == {"会员总数": 5, "本月新增": 3, "新就业形态会员": 2}
@@ -116,7 +121,7 @@ def test_the_other_city_sees_its_own(tree, personas, console, waiting):
     assert counts_on(page) == {
         "members.join.pending": 1, "members.join.overdue": 1, "members.transfer.release": 0,
         "members.transfer.accept": 0, "members.roster.running": 0, "members.roster.failed": 1,
-        "members.roster.validated": 0, "benefits.drafts": 1,
+        "members.roster.validated": 0, "benefits.drafts": 1, **RIGHTS,
     }
     assert figures_on(page) == {"会员总数": 1, "本月新增": 1, "新就业形态会员": 0}
 
@@ -126,7 +131,7 @@ def test_a_reviewer_sees_the_review_queues_only(tree, personas, console, waiting
     org_services.position_grant(user=reviewer, org=tree.lixia, role=Position.Role.REVIEWER, by=SYSTEM)
     page = console(reviewer).get(HOME).content.decode()
     assert counts_on(page) == {"members.join.pending": 2, "members.join.overdue": 1,
-                               "members.transfer.release": 1, "members.transfer.accept": 1}
+                               "members.transfer.release": 1, "members.transfer.accept": 1, **RIGHTS}
 
 
 def test_each_count_links_to_the_list_of_the_same_rows(tree, personas, console, waiting):
@@ -204,11 +209,11 @@ def test_the_workbench_query_count_is_fixed(tree, personas, console, django_asse
     _rows(unions, rows)
     client = console(personas.city_cadre)
     client.get(HOME)  # the session's first request writes the console's activity stamp
-    # The session, the user, their positions (the scope), the scope's top orgs with their figures, this month's new
-    # members, the reviewing positions and four review counts, the managing positions and three roster counts, and
-    # the kinds of the federations the cadre manages (the menu by role), and the count of activity drafts (whether
-    # the cadre runs benefits follows from the managing positions read already).
-    with django_assert_num_queries(16):
+    # The session, the user, their positions (read once: every rule by role filters them), the scope's top orgs with
+    # their figures, this month's new members, four review counts, three roster counts, the kinds of the federations
+    # the cadre manages (the menu by role), the count of activity drafts; then 维权帮扶: three case queues (each the
+    # co-handled case ids, then its count), two legal-aid counts and three assistance counts.
+    with django_assert_num_queries(25):
         response = client.get(HOME)
     assert sum(counts_on(response.content.decode()).values()) == rows * 8
 

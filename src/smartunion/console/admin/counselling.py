@@ -22,6 +22,7 @@ from smartunion.cases.models import Counsellor, Lawyer, LegalAidApplication, Wee
 from smartunion.cases.queries import legal_aid as legal_aid_queries
 from smartunion.cases.services import counselling, legal_aid
 from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service
+from smartunion.console.admin.pii_fields import KEEP, MaskedReplaceField
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
 from smartunion.core.pii import mask_name, mask_phone
@@ -69,13 +70,23 @@ class LawyerForm(forms.Form):
     specialties = forms.CharField(label="擅长领域", max_length=200, required=False)
     active = forms.BooleanField(label="在库（可被指派）", required=False, initial=True)
 
-    def __init__(self, *args, user, editing: bool = False, **kwargs):
+    def __init__(self, *args, user, editing: bool = False, current_phone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = _managed_orgs(user)
         if editing:
             del self.fields["org"]
+            # The stored phone is shown masked and replaced by typing, never put back into the page.
+            self.fields["phone"] = MaskedReplaceField(label="联系电话", mask=mask_phone)
+            self.fields["phone"].widget.current = current_phone
+            self.initial.pop("phone", None)
         else:
             del self.fields["active"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("phone") is KEEP:
+            data["phone"] = self.fields["phone"].widget.current
+        return data
 
 
 @admin.register(Lawyer, site=console_site)
@@ -141,7 +152,8 @@ class LawyerAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
         if not legal_aid.can_manage_lawyers(request.user, lawyer.org):
             raise PermissionDenied
         initial = {name: getattr(lawyer, name) for name in legal_aid.LAWYER_FIELDS}
-        form = LawyerForm(request.POST or None, user=request.user, editing=True, initial=initial)
+        form = LawyerForm(request.POST or None, user=request.user, editing=True, initial=initial,
+                          current_phone=lawyer.phone)
         if request.method == "POST" and form.is_valid():
             try:
                 run_service(legal_aid.update_lawyer, lawyer, by=request.user, **form.cleaned_data)
