@@ -31,7 +31,7 @@ def test_portal_home_on_phone(transactional_db, django_db_serialized_rollback, t
     for key, name in (("join", "我要入会"), ("membership", "我的会籍"), ("directory", "找工会"),
                       ("notices", "通知公告")):
         expect(page.locator(f'.grid .tile[data-service="{key}"] span')).to_have_text(name)
-    expect(page.locator(".grid .tile")).to_have_count(4)
+    expect(page.locator(".grid .tile")).to_have_count(9)  # and 工会新闻 and the four 维权帮扶 services
 
     # The stylesheet was served and applied (the red bar comes from app.css, not from the browser defaults).
     assert css and all(status == 200 for _, status in css), css

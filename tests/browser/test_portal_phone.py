@@ -129,7 +129,8 @@ def test_home_me_and_the_card_on_a_phone(channels, personas, live_server, phone)
     expect(phone).to_have_title("济南工惠")
     expect(phone.locator("header.bar .brand")).to_have_text("济南工惠")
     # A member: no 我要入会, and nothing of the tab bar again in the grid.
-    expect(phone.locator(".grid .tile span")).to_have_text(["我的会籍", "找工会", "通知公告"])
+    expect(phone.locator(".grid .tile span")).to_have_text(["我的会籍", "找工会", "通知公告", "工会新闻", "我要维权",
+                                                             "法律援助", "心理咨询", "困难帮扶"])
     expect(phone.locator("nav.tabbar a")).to_have_text(["首页", "会员证", "我的"])
     expect(phone.locator("nav.tabbar a.current")).to_have_text("首页")
     assert phone.locator("nav.tabbar a svg").count() == 3

@@ -39,7 +39,7 @@ def test_organisation_changelist_query_count_does_not_grow_with_rows(extra, tree
                                                                       django_assert_num_queries):
     _add_orgs(tree, extra)
     client = console(personas.city_cadre)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(ORG_LIST)
     assert len(response.context["cl"].result_list) == 4 + extra
 
@@ -49,7 +49,7 @@ def test_employer_changelist_query_count_does_not_grow_with_rows(extra, tree, pe
                                                                   django_assert_num_queries):
     _add_employers(tree, extra)
     client = console(personas.city_cadre)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(EMPLOYER_LIST)
     assert len(response.context["cl"].result_list) == 2 + extra
 

@@ -13,6 +13,9 @@ EMPTY_NOTICES = {"notices-TOTAL_FORMS": "0", "notices-INITIAL_FORMS": "0", "noti
                  "notices-MAX_NUM_FORMS": "1000"}
 
 
+ADDED = ["news", "rights", "legal_aid", "counselling", "assistance"]  # 工会新闻 and 维权帮扶 (issues 10, 11)
+
+
 def order(*keys) -> dict:
     """The places chosen for the services of the grid (服务排序), first to last."""
     return {f"service_order__{key}": str(place) for place, key in enumerate(keys, start=1)}
@@ -32,7 +35,7 @@ def test_city_cadre_sees_and_edits_only_their_subsite(personas, console, subsite
     assert "城市分站" in listing.content.decode() and "频道" not in listing.content.decode()
     response = client.post(f"{LIST}{jinan.pk}/change/", {
         "org": jinan.org_id, "name": "泉城工惠", "banner_title": "泉城工惠", "banner_text": "",
-        **order("directory", "me", "join", "membership", "card", "notices"),
+        **order("directory", "me", "join", "membership", "card", "notices", *ADDED),
         "notices-TOTAL_FORMS": "1", "notices-INITIAL_FORMS": "0", "notices-MIN_NUM_FORMS": "0",
         "notices-MAX_NUM_FORMS": "1000", "notices-0-title": "五一活动", "notices-0-body": "欢迎参加",
         "notices-0-published_at_0": "2026-05-01", "notices-0-published_at_1": "09:00:00",
@@ -40,7 +43,7 @@ def test_city_cadre_sees_and_edits_only_their_subsite(personas, console, subsite
     assert response.status_code == 302
     jinan.refresh_from_db()
     assert (jinan.name, jinan.service_order, [n.title for n in jinan.notices.all()]) == (
-        "泉城工惠", ["directory", "me", "join", "membership", "card", "notices"], ["五一活动"])
+        "泉城工惠", ["directory", "me", "join", "membership", "card", "notices", *ADDED], ["五一活动"])
     assert set(AuditEvent.objects.filter(action__startswith="subsites.").values_list("action", flat=True)) == {
         "subsites.subsite.save", "subsites.notice.save"}
     missing = client.get(f"{LIST}{qingdao.pk}/change/", follow=True)
@@ -62,7 +65,7 @@ def test_the_order_is_chosen_by_place_and_shown_completed(personas, console, sub
         "service_order__membership": "3", "service_order__directory": "4", **EMPTY_NOTICES})
     assert response.status_code == 302
     jinan.refresh_from_db()
-    assert jinan.service_order == ["card", "notices", "join", "membership", "directory", "me"]
+    assert jinan.service_order == ["card", "notices", "join", "membership", "directory", *ADDED, "me"]
 
 
 def test_a_refused_notice_writes_nothing_of_the_subsite_either(personas, console, subsites, refusals_of):

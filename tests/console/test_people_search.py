@@ -172,7 +172,7 @@ def test_query_count_does_not_grow_with_the_results(n, tree, personas, console, 
     client = console(personas.city_cadre)
     # session, user, scope paths, managing-role paths and the kinds of federation managed (the console's menu), the
     # page of people, their memberships with their unions; no COUNT: the page ends the list
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.post(SEARCH, {"q": "刘洋"})
     assert len(response.context["rows"]) == n
 

@@ -17,7 +17,8 @@ from smartunion.subsites.queries import SERVICE_KEYS
 # What a cadre reads for each service key of the portal's grid (the portal names its tiles the same way; a test holds
 # the keys equal to subsites.queries.SERVICE_KEYS).
 SERVICE_LABELS = {"join": "我要入会", "membership": "我的会籍", "card": "会员证", "directory": "找工会",
-                  "notices": "通知公告", "me": "我的"}
+                  "notices": "通知公告", "news": "工会新闻", "rights": "我要维权", "legal_aid": "法律援助",
+                  "counselling": "心理咨询", "assistance": "困难帮扶", "me": "我的"}
 
 
 def full_order(order) -> list[str]:
