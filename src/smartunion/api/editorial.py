@@ -29,8 +29,8 @@ ANSWERS = {200: dict, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut
 MAX_BODY = articles.MAX_BODY
 
 
-def ids(max_items: int):
-    return Field(max_length=max_items)
+# An object id in a list: bounded like the database's integers (a larger number would overflow the query).
+ObjectId = Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807)]
 
 
 class CheckIn(Schema):
@@ -64,15 +64,15 @@ class StepIn(Schema):
 
 
 class ChannelsIn(Schema):
-    channel_ids: list[int] = Field(max_length=50)
+    channel_ids: list[ObjectId] = Field(max_length=50)
 
 
 class RetryIn(Schema):
-    publication_ids: list[int] = Field(max_length=500)
+    publication_ids: list[ObjectId] = Field(max_length=500)
 
 
 class DistributeIn(Schema):
-    org_ids: list[int] | None = Field(None, max_length=5000, description="不填则下发到下级全部宣传单位")
+    org_ids: list[ObjectId] | None = Field(None, max_length=5000, description="不填则下发到下级全部宣传单位")
     note: str = text("说明", NOTE_INPUT, "")
 
 
