@@ -40,11 +40,8 @@ def _number(value, name: str, errors: list[str]) -> int:
     text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
     if text in ("", "-"):
         return 0
-    if text.endswith("万"):
-        try:
-            return int(float(text[:-1]) * 10000)
-        except ValueError:
-            pass
+    if text.endswith("万") and text[:-1].replace(".", "", 1).isdigit():
+        return int(float(text[:-1]) * 10000)
     try:
         number = float(text)
     except ValueError:
