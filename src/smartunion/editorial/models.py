@@ -352,3 +352,196 @@ class ChannelMetric(models.Model):
 
     def __str__(self):
         return f"{self.channel_id} {self.day}"
+
+
+# Public-opinion watch (舆情监测): keyword rules per org over incoming items (portal comments, imported feeds, case
+# descriptions), the hits they found, the feeds imported, and the portal's article comments (editorial/watch.py).
+
+
+class WatchSource(models.TextChoices):
+    """The kinds of incoming item a watch rule may read."""
+
+    COMMENT = "comment", "文章评论"
+    FEED = "feed", "订阅源"
+    CASE = "case", "维权诉求"
+
+
+class WatchRule(models.Model):
+    """An org's keywords to watch for. It applies to the items of its org's whole subtree (an item belongs to an org
+    path; every active rule whose org path is a prefix of it and that reads the item's kind matches)."""
+
+    org = models.ForeignKey("orgs.Organisation", verbose_name="所属单位", on_delete=models.PROTECT,
+                            related_name="watch_rules")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    name = models.CharField("规则名称", max_length=50)
+    keywords = models.JSONField("监测关键词", default=list)
+    exclusions = models.JSONField("排除词", default=list, blank=True,
+                                  help_text="内容中含有任一排除词时，本规则不报告该条内容")
+    sources = models.JSONField("监测范围", default=list)
+    active = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(USER, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = "监测规则"
+        verbose_name_plural = "舆情监测规则"
+        ordering = ["org_path", "id"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="watch_rule_unique_name")]
+        indexes = [models.Index(fields=["org_path", "active"], name="watch_rule_scope_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.org_id and not self.org_path:
+            self.org_path = self.org.path
+        super().save(*args, **kwargs)
+
+    def sources_display(self) -> str:
+        labels = dict(WatchSource.choices)
+        return "、".join(labels.get(s, s) for s in self.sources)
+
+
+class WatchHit(models.Model):
+    """One keyword of a rule found in one incoming item, with where it stands in the item's original text. A scan
+    of the same item again adds nothing (one row per rule, item and keyword)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "待处理"
+        HANDLED = "handled", "已处理"
+
+    rule = models.ForeignKey(WatchRule, verbose_name="监测规则", on_delete=models.CASCADE, related_name="hits")
+    # The rule's org path (whose hit it is: the lists' scope); the item's own org path apart.
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    item_path = models.CharField("内容所属单位路径", max_length=255, default="", editable=False)
+    source = models.CharField("来源", max_length=10, choices=WatchSource.choices)
+    source_ref = models.CharField("来源编号", max_length=64)
+    source_title = models.CharField("来源标题", max_length=200, blank=True)
+    source_link = models.CharField("来源链接", max_length=500, blank=True)
+    excerpt = models.CharField("内容摘录", max_length=300)
+    keyword = models.CharField("命中关键词", max_length=50)
+    start = models.PositiveIntegerField("起始位置")
+    end = models.PositiveIntegerField("结束位置")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.NEW)
+    handled_by = models.ForeignKey(USER, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.CharField("处理说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "舆情信息"
+        verbose_name_plural = "舆情信息"
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "source", "source_ref", "keyword"],
+                                               name="watch_hit_once")]
+        indexes = [models.Index(fields=["org_path", "-id"], name="watch_hit_scope_idx"),
+                   models.Index(fields=["status", "org_path"], name="watch_hit_status_idx")]
+
+    def __str__(self):
+        return f"{self.keyword} · {self.source_title}"
+
+
+class FeedSource(models.Model):
+    """An RSS 2.0 or Atom feed an org imports (fetched from its address, or uploaded as a file)."""
+
+    org = models.ForeignKey("orgs.Organisation", verbose_name="所属单位", on_delete=models.PROTECT,
+                            related_name="feed_sources")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    name = models.CharField("名称", max_length=50)
+    url = models.URLField("订阅地址", max_length=500, blank=True, help_text="RSS 2.0 或 Atom 地址；只上传文件时可不填")
+    active = models.BooleanField("定时抓取", default=True)
+    last_fetched_at = models.DateTimeField("上次抓取时间", null=True, blank=True)
+    last_error = models.CharField("上次抓取错误", max_length=300, blank=True)
+    created_by = models.ForeignKey(USER, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "订阅源"
+        verbose_name_plural = "舆情订阅源"
+        ordering = ["org_path", "id"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="feed_source_unique_name")]
+        indexes = [models.Index(fields=["org_path"], name="feed_source_scope_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.org_id and not self.org_path:
+            self.org_path = self.org.path
+        super().save(*args, **kwargs)
+
+
+class FeedItem(models.Model):
+    """One entry of a feed, kept once per guid (the entry's id, else its link)."""
+
+    source = models.ForeignKey(FeedSource, verbose_name="订阅源", on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField("条目标识", max_length=255)
+    title = models.CharField("标题", max_length=300)
+    link = models.CharField("链接", max_length=500, blank=True)
+    summary = models.TextField("摘要", blank=True)
+    published = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "订阅条目"
+        verbose_name_plural = "订阅条目"
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "guid"], name="feed_item_once")]
+
+    def __str__(self):
+        return self.title
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self):
+        """The comments the portal shows, oldest first (article.comments.visible in the article's template)."""
+        return self.filter(status=ArticleComment.Status.VISIBLE).select_related("author").order_by("id")
+
+
+class ArticleComment(models.Model):
+    """A worker's comment on a published article in the portal. A comment with a warn-level sensitive word is held
+    for an editor; editors show or hide any comment."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "已显示"
+        HELD = "held", "待审核"
+        HIDDEN = "hidden", "已隐藏"
+
+    article = models.ForeignKey(Article, verbose_name="文章", on_delete=models.CASCADE, related_name="comments")
+    org_path = models.CharField("单位路径", max_length=255, editable=False)
+    author = models.ForeignKey(USER, verbose_name="评论人", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField("评论内容")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    # The warn-level words that held it, for the editor ("第3字“农民工”（不规范表述，提示）").
+    flags = models.JSONField("提示词", default=list, blank=True)
+    moderated_by = models.ForeignKey(USER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    moderated_at = models.DateTimeField("审核时间", null=True, blank=True)
+    created_at = models.DateTimeField("评论时间", auto_now_add=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "文章评论"
+        verbose_name_plural = "文章评论"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["article", "status"], name="comment_article_idx"),
+                   models.Index(fields=["org_path", "status"], name="comment_scope_idx")]
+
+    def __str__(self):
+        return self.text[:30]
+
+    def save(self, *args, **kwargs):
+        if self.article_id and not self.org_path:
+            self.org_path = self.article.org_path
+        super().save(*args, **kwargs)
+
+    @property
+    def author_label(self) -> str:
+        """The name the portal shows: the first character and stars (张**), never the full name or phone."""
+        name = (getattr(self.author, "display_name", "") or "").strip()
+        return f"{name[0]}**" if name and not name[0].isdigit() else "职工"
