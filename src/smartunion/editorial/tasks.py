@@ -19,3 +19,11 @@ def run_article_schedule() -> dict[str, int]:
 def retry_publications() -> int:
     """Channel publications whose automatic retry is due (safe to run twice)."""
     return retry_due(by=SYSTEM)
+
+
+@shared_task(name="editorial.fetch_feeds", ignore_result=True)
+def fetch_feeds() -> dict[str, int]:
+    """The public-opinion watch's feeds: fetch every active source and scan the new entries (safe to run twice)."""
+    from smartunion.editorial.services.watch import fetch_due
+
+    return fetch_due(by=SYSTEM)
