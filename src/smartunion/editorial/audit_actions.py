@@ -34,6 +34,13 @@ register_actions({
     "editorial.pool.decline": "不采用报送的稿件",
     "editorial.channel.import_metrics": "导入渠道数据",
     "editorial.ranking.export": "导出渠道传播力排行",
+    "editorial.watch_rule.create": "新建舆情监测规则",
+    "editorial.watch_rule.update": "修改舆情监测规则",
+    "editorial.watch_hit.handle": "处理舆情信息",
+    "editorial.feed_source.create": "登记舆情订阅源",
+    "editorial.feed_source.fetch": "导入舆情订阅源",
+    "editorial.comment.show": "显示文章评论",
+    "editorial.comment.hide": "隐藏文章评论",
 })
 # Keys only this app's events carry, for all of them; shared key names are labelled per action below, so that
 # another app's word for the same key is not replaced.
@@ -64,3 +71,15 @@ for _action in ("editorial.publication.fail", "editorial.publication.retry"):
 register_data_labels({"withdrawn": "已撤回", "failed": "撤回失败"}, action="editorial.article.withdraw_channels")
 register_data_labels({"saved": "导入天数", "rejected": "未导入行数"}, action="editorial.channel.import_metrics")
 register_data_labels({"year": "年", "month": "月", "count": "渠道数"}, action="editorial.ranking.export")
+for _action in ("editorial.watch_rule.create", "editorial.watch_rule.update"):
+    register_data_labels({"name": "规则名称", "keywords": "监测关键词", "exclusions": "排除词", "sources": "监测范围",
+                          "active": "启用"}, action=_action)
+register_data_labels({"keyword": "命中关键词", "source": "来源", "note": "处理说明"},
+                     action="editorial.watch_hit.handle",
+                     values={"source": {"comment": "文章评论", "feed": "订阅源", "case": "维权诉求"}})
+register_data_labels({"name": "名称", "url": "订阅地址"}, action="editorial.feed_source.create")
+register_data_labels({"how": "方式", "read": "读取条目", "new": "新增条目", "hits": "命中数"},
+                     action="editorial.feed_source.fetch", values={"how": {"fetch": "抓取", "upload": "上传文件"}})
+for _action in ("editorial.comment.show", "editorial.comment.hide"):
+    register_data_labels({"article": "文章", "comment_status": "原状态"}, action=_action,
+                         values={"comment_status": {"visible": "已显示", "held": "待审核", "hidden": "已隐藏"}})

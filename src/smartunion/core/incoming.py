@@ -1,0 +1,25 @@
+"""Incoming text from people outside the unions (a worker's case description, a comment, an imported feed entry),
+announced for whoever watches it (the editorial app's public-opinion watch, 舆情监测), without the app that keeps the
+text importing the one that watches it: data apps at the same layer do not import each other.
+
+    from smartunion.core import incoming
+
+    transaction.on_commit(lambda: incoming.announce(kind="case", ref=case.pk, title=case.title or case.number,
+                                                    text=case.description, org_path=case.org_path, link=...))
+
+Receivers get the keyword arguments kind, ref, title, text, org_path and link. Announce after the commit that keeps
+the text, so that a watcher never reports an item that was rolled back.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent with kind ("case", "comment", "feed"), ref (the item's id, as text), title, text, org_path (the org the item
+# belongs to) and link (where a cadre reads the item; may be empty).
+incoming_text = Signal()
+
+
+def announce(*, kind: str, ref, title: str, text: str, org_path: str, link: str = "") -> None:
+    incoming_text.send(sender=kind, kind=kind, ref=str(ref), title=title or "", text=text or "",
+                       org_path=org_path or "", link=link or "")
