@@ -149,6 +149,12 @@ def call_json(label: str, method: str, url: str, *, query: dict | None = None, j
     return status, answer
 
 
+def _code(value) -> int:
+    """A platform's error code as a number (0 when absent or not a number)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.lstrip("-").isdigit() else 0
+
+
 def _config(channel: Channel) -> dict:
     return channel.config or {}
 
@@ -373,9 +379,8 @@ class WeiboAdapter:
             status, answer = call_json(self.label, "GET", f"{base}/{path}", query=params)
         else:
             status, answer = call_json(self.label, "POST", f"{base}/{path}", form=params)
-        code = answer.get("error_code")
-        if code is not None or status >= 300:
-            code = int(code) if str(code or "").isdigit() else 0
+        if answer.get("error_code") is not None or status >= 300:
+            code = _code(answer.get("error_code"))
             if code in self.TOKEN:
                 raise ChannelError(f"微博授权无效或已过期（{code}），请重新授权并更新渠道的接口密钥", retryable=False,
                                    code=code)
@@ -471,9 +476,8 @@ class ToutiaoAdapter:
                                    headers={"Idempotency-Key": key} if key else None)
         if answer.get("message") == "success" and status < 300:
             return answer
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-        code = data.get("error_code", answer.get("error_code"))
-        code = int(code) if str(code or "").isdigit() else 0
+        data: dict = answer["data"] if isinstance(answer.get("data"), dict) else {}
+        code = _code(data.get("error_code", answer.get("error_code")))
         reason = data.get("description") or answer.get("reason") or data.get("reason") or ""
         if code in self.TOKEN:
             raise ChannelError(f"头条号授权无效或已过期（{code}），请重新授权并更新渠道的接口密钥", retryable=False,
@@ -515,8 +519,8 @@ class DouyinAdapter:
         status, answer = call_json(self.label, "POST", f"{base}/{path}",
                                    query={"open_id": _config(channel).get("open_id", "")},
                                    headers={"access-token": channel.secret}, **body)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-        code = int(data.get("error_code") or 0)
+        data: dict = answer["data"] if isinstance(answer.get("data"), dict) else {}
+        code = _code(data.get("error_code"))
         if code or status >= 300:
             if code in self.TOKEN:
                 raise ChannelError(f"抖音授权无效或已过期（{code}），请重新授权并更新渠道的接口密钥", retryable=False,
