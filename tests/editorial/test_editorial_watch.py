@@ -197,10 +197,9 @@ def test_handling_a_hit_once_with_a_note(tree, people):
                                                               "note": "已转维权部门核实"})
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_announced_case_description_is_scanned_after_its_commit(tree, people):
+def test_an_announced_case_description_is_scanned_after_its_commit(tree, people, django_capture_on_commit_callbacks):
     add_rule(by=people.jinan_editor, org=tree.jinan, name="劳资", keywords=["欠薪"], sources=["case"])
-    with transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True):
         transaction.on_commit(lambda: incoming.announce(kind="case", ref=42, title="SU202611280001",
                                                         text="单位欠薪两个月", org_path=tree.lixia.path,
                                                         link="/console/cases/case/42/handle/"))
