@@ -114,7 +114,9 @@ def article_out(a: Article, *, user=None, body: bool = False) -> dict:
            "status": a.status, "status_label": a.get_status_display(), "revision": a.revision,
            "origin": a.origin, "source": a.source, "tags": a.tags, "author": a.author, "go_live_at": a.go_live_at,
            "expires_at": a.expires_at, "published_at": a.published_at, "read_count": a.read_count,
-           "updated_at": a.updated_at}
+           "updated_at": a.updated_at,
+           # The cover's site-relative URL (under MEDIA_URL, served by the portal), or None.
+           "cover_url": a.cover.url if a.cover else None}
     if body:
         out["body"] = a.body
     if user is not None:

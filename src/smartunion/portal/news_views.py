@@ -1,14 +1,26 @@
 """工会新闻 in the portal: the articles the orgs published to their portal channel (editorial), one page each
-(reads counted in batches by editorial/reads.py), and an Atom feed per org for readers and other sites."""
+(reads counted in batches by editorial/reads.py), and an Atom feed per org for readers and other sites.
+
+An article's page is a shareable link: its <title>, meta description (the summary), a canonical link and Open Graph
+tags (og:title, og:description, og:image from the cover, og:type article, og:url), absolute URLs built from the
+request's host. The articles' images (covers and body images, editorial/services/articles.py) are served from
+MEDIA_URL's editorial/ folder by `editorial_image`: only those two folders' random-named images, never the rest of
+the private media folder."""
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from smartunion.editorial import reads
 from smartunion.editorial.queries import portal_news
@@ -17,6 +29,10 @@ from smartunion.portal.subsite import current_subsite
 
 PAGE_SIZE = 15
 FEED_SIZE = 30
+DESCRIPTION_CHARS = 120
+# editorial/covers/2026/11/<32 hex>.png, editorial/images/…: what the editorial services store, nothing else.
+IMAGE_NAME = re.compile(r"(covers|images)/\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png|gif|webp)")
+IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 
 
 def _root(request) -> str | None:
@@ -34,7 +50,26 @@ def news_detail(request, pk: int):
     if article is None:
         raise Http404("文章不存在或已撤回")
     reads.count_read(article.pk)
-    return render(request, "portal/news_detail.html", {"article": article})
+    description = article.summary or article.body_text[:DESCRIPTION_CHARS].replace("\n", " ")
+    return render(request, "portal/news_detail.html", {
+        "article": article, "description": description,
+        "page_url": request.build_absolute_uri(reverse("portal:news_detail", args=[article.pk])),
+        "cover_url": request.build_absolute_uri(article.cover.url) if article.cover else ""})
+
+
+@require_GET
+@cache_control(public=True, max_age=30 * 24 * 3600, immutable=True)
+def editorial_image(request, name: str):
+    """An article's cover or body image. Public: a body image may be opened before its article is published by
+    anyone who has its address, which is random (128 bits) and given to no one but the article's editors."""
+    match = IMAGE_NAME.fullmatch(name)
+    if match is None:
+        raise Http404("图片不存在")
+    try:
+        handle = default_storage.open(f"editorial/{name}", "rb")
+    except FileNotFoundError:
+        raise Http404("图片不存在") from None
+    return FileResponse(handle, content_type=IMAGE_TYPES[match.group(2)])
 
 
 class OrgFeed(Feed):
@@ -78,3 +113,7 @@ urlpatterns = [
     path("news/<int:pk>/", news_detail, name="news_detail"),
     path("feeds/orgs/<int:org_id>.atom", OrgFeed(), name="news_feed"),
 ]
+if settings.MEDIA_URL.startswith("/") and not settings.MEDIA_URL.startswith("//"):
+    # MEDIA_URL on this site ("/media/"): its editorial/ images are ours to serve (a MEDIA_URL elsewhere serves them).
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/editorial/<path:name>", editorial_image,
+                            name="editorial_image"))

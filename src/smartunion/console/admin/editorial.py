@@ -1,8 +1,10 @@
 """Console pages of the editorial app: the deployment's sensitive-word list (敏感词库: the list with filters, adding
 and changing words, allowed contexts per word, importing a list from Excel or a text file, a check tool); the desk's
 articles (稿件: the editor, the review page with its steps, revisions and diffs, publishing to channels with
-retries, distributing down and submitting up); the pool of articles received (稿件库); the channels (发布渠道) with
-their figures imported from the platforms' exports and the monthly reach ranking with a chart."""
+retries, distributing down and submitting up; the cover image, and the body's images uploaded as they are inserted
+in the editor: `image_upload_view`, answering JSON to console/editorial_editor.js); the pool of articles received
+(稿件库); the channels (发布渠道) with their figures imported from the platforms' exports and the monthly reach
+ranking with a chart."""
 
 from __future__ import annotations
 
@@ -11,11 +13,14 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from unfold.contrib.forms.widgets import WysiwygWidget
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
@@ -23,12 +28,13 @@ from smartunion.console import excel
 from smartunion.console.admin.base import Refused, ScopedAdmin, run_service
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
+from smartunion.core.uploads import IMAGE_MAX_BYTES
 from smartunion.core.workflow import history
 from smartunion.core.xlsx import WorkbookError, cell_text, read_sheet
 from smartunion.editorial import reach, sensitive
 from smartunion.editorial.models import AllowedContext, Article, Channel, PoolItem, Publication, SensitiveWord
 from smartunion.editorial.queries import incoming_pool
-from smartunion.editorial.rules import READING_ROLES, WRITING_ROLES, may_maintain_words, may_sign
+from smartunion.editorial.rules import READING_ROLES, WRITING_ROLES, may_maintain_words, may_sign, may_use_desk
 from smartunion.editorial.services import articles, metrics, pools, publishing, words
 from smartunion.editorial.services.articles import ARTICLE_WORKFLOW
 from smartunion.orgs.models import Organisation
@@ -260,11 +266,24 @@ class SensitiveWordAdmin(ScopedAdmin):
 # channels with retries, pools down and up. ----------------------------------------------------------------------
 
 
+class CoverInput(forms.ClearableFileInput):
+    """The cover: the current image as a preview, a box to remove it, and a file chooser to set or replace it (the
+    chosen image previewed by console/editorial_editor.js before it is saved)."""
+
+    template_name = "console/editorial_cover_widget.html"
+    clear_checkbox_label = "删除封面图"
+
+
 class ArticleForm(forms.Form):
     org = forms.ModelChoiceField(label="发布单位", queryset=Organisation.objects.none(), widget=UnfoldAdminSelectWidget)
     title = forms.CharField(label="标题", max_length=100, widget=UnfoldAdminTextInputWidget)
     summary = forms.CharField(label="摘要", max_length=300, required=False, widget=UnfoldAdminTextInputWidget)
-    body = forms.CharField(label="正文", max_length=articles.MAX_BODY, widget=WysiwygWidget)
+    cover = forms.FileField(label="封面图（选填）", required=False,
+                            help_text=f"JPG、PNG、GIF 或 WebP 图片，不超过 {IMAGE_MAX_BYTES // (1024 * 1024)} MB；"
+                                      "用作新闻列表的缩略图和分享链接的配图",
+                            widget=CoverInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}))
+    body = forms.CharField(label="正文", max_length=articles.MAX_BODY, widget=WysiwygWidget,
+                           help_text="插入图片：点“插入图片”按钮，或把图片拖入、粘贴到正文中（不超过 5 MB）")
     author = forms.CharField(label="作者", max_length=50, required=False, widget=UnfoldAdminTextInputWidget)
     tags = forms.CharField(label="标签（用逗号分隔）", max_length=220, required=False,
                            widget=UnfoldAdminTextInputWidget)
@@ -286,10 +305,16 @@ class ArticleForm(forms.Form):
             self.fields["org"].disabled = True
 
     def values(self) -> dict:
+        """The services' arguments; `cover` only when the cover changes (a new file, or None to remove it)."""
         data = dict(self.cleaned_data)
         data["tags"] = [t.strip() for t in data.get("tags", "").replace("，", ",").split(",") if t.strip()]
         for name in ("org", "base_revision"):
             data.pop(name, None)
+        cover = data.pop("cover", None)
+        if cover is False:  # "删除封面图" ticked
+            data["cover"] = None
+        elif cover is not None and not hasattr(cover, "url"):  # a new upload (the current cover has a url)
+            data["cover"] = cover
         return data
 
 
@@ -356,6 +381,7 @@ class ArticleAdmin(ScopedAdmin):
             path("<int:pk>/publish/", view(self.publish_view), name="editorial_article_publish"),
             path("<int:pk>/retry/", view(self.retry_view), name="editorial_article_retry"),
             path("<int:pk>/pools/<str:direction>/", view(self.pool_view), name="editorial_article_pool"),
+            path("images/", self.image_upload_view, name="editorial_article_image"),
             *super().get_urls(),
         ]
 
@@ -380,11 +406,13 @@ class ArticleAdmin(ScopedAdmin):
         initial = {}
         if article is not None:
             initial = {"org": article.org_id, "title": article.title, "summary": article.summary,
-                       "body": article.body, "author": article.author, "tags": ", ".join(article.tags),
+                       "cover": article.cover or None, "body": article.body, "author": article.author,
+                       "tags": ", ".join(article.tags),
                        "origin": article.origin, "source": article.source, "source_url": article.source_url,
                        "go_live_at": article.go_live_at, "expires_at": article.expires_at,
                        "base_revision": article.revision}
-        form = ArticleForm(request.POST or None, initial=initial, user=request.user, article=article)
+        form = ArticleForm(request.POST or None, request.FILES or None, initial=initial, user=request.user,
+                           article=article)
         if request.method == "POST" and form.is_valid():
             try:
                 if article is None:
@@ -403,7 +431,26 @@ class ArticleAdmin(ScopedAdmin):
                 messages.success(request, f"已保存“{saved.article.title}”（第 {saved.article.revision} 版）")
                 return HttpResponseRedirect(reverse("console:editorial_article_review", args=[saved.article.pk]))
         title = "新建稿件" if article is None else f"修改稿件：{article.title}"
-        return self._page(request, "console/editorial_article_form.html", title=title, form=form, article=article)
+        return self._page(request, "console/editorial_article_form.html", title=title, form=form, article=article,
+                          image_upload_url=reverse("console:editorial_article_image"))
+
+    @method_decorator(csrf_protect)
+    @method_decorator(never_cache)
+    def image_upload_view(self, request):
+        """One image inserted into a body (POST multipart, field "file"): stored, answered {"url", "href"}; a refusal
+        is {"code", "message"} with 400 (a bad file) or 403 (not a desk user), 405 for anything but POST. Outside
+        admin_view, which would send a worker to the log-in page: JSON whoever asks, for the editor's script."""
+        if not (request.user.is_authenticated and self.admin_site.has_permission(request)
+                and may_use_desk(request.user)):
+            return JsonResponse({"code": "forbidden", "message": "只有新媒体编辑人员可以上传稿件图片"}, status=403)
+        if request.method != "POST":
+            return JsonResponse({"code": "method_not_allowed", "message": "请用表单上传图片"}, status=405)
+        try:
+            url = run_service(articles.store_body_image, request.FILES.get("file"), by=request.user)
+        except Refused as refused:
+            return JsonResponse({"code": refused.code or "invalid", "message": "；".join(refused.all_messages())},
+                                status=400)
+        return JsonResponse({"url": url, "href": url})
 
     def review_view(self, request, pk):
         article = self._article(request, pk)

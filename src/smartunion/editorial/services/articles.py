@@ -7,22 +7,32 @@ overwrite one another). The sensitive-word check runs at every save and before e
 level refuses the save or step, with every hit; warn-level hits are returned with the save and must be confirmed
 (`confirm_warnings=True`) before a step. `run_schedule` publishes signed articles whose go-live time has come and
 takes down those whose expiry has passed; it is safe to run twice (a step is taken from the locked row's state).
+
+Images: the cover (`cover=` of `create_article` and `save_article`: an uploaded file sets or replaces it, None
+removes it, leaving it out keeps it) and the body's images (`store_body_image`, called by the editor as an image is
+inserted) are checked by their first bytes (core/uploads.py: JPEG, PNG, GIF or WebP, at most 5 MB) and stored under
+a random name; both are public once the article is (portal/news_views.py serves editorial/ uploads). A replaced or
+removed cover's file stays: a pool's copies of the article may share it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from smartunion.core.actors import SYSTEM, require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
+from smartunion.core.uploads import check_image
 from smartunion.core.workflow import Transition, Workflow, transition
 from smartunion.editorial import html, sensitive
 from smartunion.editorial.errors import SensitiveWordsFound
@@ -33,6 +43,9 @@ from smartunion.orgs.models import Organisation
 S = Article.Status
 MAX_TAGS = 10
 MAX_BODY = 100_000
+BODY_IMAGES = "editorial/images"
+# `save_article(cover=KEEP)`: the cover stays as it is.
+KEEP: Any = object()
 
 
 def _is_system(by) -> bool:
@@ -141,25 +154,57 @@ def _revision(article: Article, by) -> None:
                                    saved_by=user_or_none(by))
 
 
-def create_article(*, by, org: Organisation, **values) -> Saved:
+def _checked_image(file, field: str) -> str:
+    """The extension to store an uploaded image under, or Invalid naming `field` with the check's message."""
+    try:
+        return check_image(file).extension
+    except ValidationError as exc:
+        raise Invalid.from_fields({field: exc.messages[0]}, message=exc.messages[0], code="bad_image") from exc
+
+
+def _set_cover(article: Article, file, extension: str) -> None:
+    file.seek(0)
+    article.cover.save(f"{uuid.uuid4().hex}{extension}", file, save=False)
+
+
+def store_body_image(file, *, by, org: Organisation | None = None) -> str:
+    """Store an image inserted into an article's body (checked as a cover is) under editorial/images/<year>/<month>/
+    with a random name; its URL (under MEDIA_URL, the one the sanitiser keeps in a body)."""
+    require_actor(by)
+    extension = _checked_image(file, "file")
+    now = timezone.localtime()
+    file.seek(0)
+    name = default_storage.save(f"{BODY_IMAGES}/{now:%Y/%m}/{uuid.uuid4().hex}{extension}", file)
+    log_event("editorial.image.upload", actor=by, org=org, data={"name": name, "size": file.size})
+    return default_storage.url(name)
+
+
+def create_article(*, by, org: Organisation, cover=None, **values) -> Saved:
+    """A new draft; `cover` an uploaded image (or None)."""
     require_actor(by)
     if not may_write(by, Article(org=org, org_path=org.path)):
         raise Forbidden("只有本单位或上级单位的编辑、管理员和主席可以撰写稿件")
     cleaned = _clean_fields(values)
+    extension = _checked_image(cover, "cover") if cover is not None else ""
     warnings = _check_words(cleaned)
     with transaction.atomic():
-        article = Article.objects.create(org=org, created_by=user_or_none(by), **cleaned)
+        article = Article(org=org, created_by=user_or_none(by), **cleaned)
+        if cover is not None:
+            _set_cover(article, cover, extension)
+        article.save()
         _revision(article, by)
         log_event("editorial.article.create", actor=by, target=article, org=org,
                   data={"title": article.title, "warnings": len(warnings)})
     return Saved(article, warnings)
 
 
-def save_article(article: Article, *, by, base_revision: int, **values) -> Saved:
+def save_article(article: Article, *, by, base_revision: int, cover=KEEP, **values) -> Saved:
     """Save a new revision. `base_revision` is the revision the editor started from: if someone saved since, the
-    save is refused with code `stale_revision` (the editor reloads, sees the diff and saves again)."""
+    save is refused with code `stale_revision` (the editor reloads, sees the diff and saves again). `cover`: an
+    uploaded image sets or replaces the cover, None removes it, KEEP (left out) keeps it."""
     require_actor(by)
     cleaned = _clean_fields(values)
+    extension = _checked_image(cover, "cover") if cover is not KEEP and cover is not None else ""
     warnings = _check_words(cleaned)
     with transaction.atomic():
         locked = Article.objects.select_for_update().select_related("org").get(pk=article.pk)
@@ -173,10 +218,18 @@ def save_article(article: Article, *, by, base_revision: int, **values) -> Saved
             raise Conflict(f"该稿件已被他人修改为第 {locked.revision} 版（您编辑的是第 {base_revision} 版），"
                            "请查看最新版本和差异后再保存", code="stale_revision")
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
+        if cover is not KEEP and (cover is not None or locked.cover):
+            changed.append("cover")
         if not changed:
             return Saved(locked, warnings)
         for name in changed:
-            setattr(locked, name, cleaned[name])
+            if name != "cover":
+                setattr(locked, name, cleaned[name])
+        if "cover" in changed:
+            if cover is None:
+                locked.cover = ""
+            else:
+                _set_cover(locked, cover, extension)
         locked.revision += 1
         locked.save()
         _revision(locked, by)
