@@ -8,7 +8,9 @@ import hmac
 import json
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import override_settings
 from tests.editorial.editorial_platform_fake import serve
 
@@ -92,6 +94,25 @@ def test_wechat_bad_credentials_are_not_retried_and_withdraw_deletes(tree, artic
         assert withdraw_everywhere(article, by=SYSTEM) == {"withdrawn": 1, "failed": 0}
     [delete] = platform.calls("/cgi-bin/freepublish/delete")
     assert (delete.query, delete.json) == ({"access_token": "TOKEN"}, {"article_id": "ART9", "index": 0})
+
+
+def test_wechat_withdraw_asks_for_the_article_id_of_the_publish(tree, article, platform):
+    wechat = channel(tree, "wechat", config={"appid": "wx123"}, secret="app-secret")
+    publication = Publication.objects.create(article=article, channel=wechat, org_path=article.org_path,
+                                             idempotency_key="k1", status=P.SENT, external_id="2247483647",
+                                             state={"media_id": "DRAFT1", "publish_id": "2247483647"})
+    platform.answer("/cgi-bin/token", (200, {"access_token": "TOKEN"}))
+    platform.answer("/cgi-bin/freepublish/get", (200, {"publish_id": "2247483647", "publish_status": 1}),
+                    (200, {"publish_id": "2247483647", "publish_status": 0, "article_id": "ART7"}))
+    platform.answer("/cgi-bin/freepublish/delete", (200, {"errcode": 0, "errmsg": "ok"}))
+    adapter = adapter_for("wechat")
+    with override_settings(EDITORIAL_WECHAT_API=platform.url):
+        with pytest.raises(ChannelError) as publishing:  # still being published: no article id yet
+            adapter.withdraw(wechat, publication)
+        assert publishing.value.message == "微信尚未返回已发布文章的ID（article_id），请在公众号后台删除"
+        adapter.withdraw(wechat, publication)
+    assert [c.json for c in platform.calls("/cgi-bin/freepublish/get")] == [{"publish_id": "2247483647"}] * 2
+    assert [c.json for c in platform.calls("/cgi-bin/freepublish/delete")] == [{"article_id": "ART7", "index": 0}]
 
 
 def test_wechat_unset_is_refused_clearly(tree, article):
@@ -267,6 +288,23 @@ def test_douyin_uploads_the_cover_once_and_retries_the_busy_create(tree, article
     creates = platform.calls("/image/create/", "POST")
     assert [(c.query, c.json) for c in creates] == [({"open_id": "OPEN1"},
                                                      {"image_id": "IMG1", "text": "职工运动会开幕"})] * 2
+
+
+def test_douyin_without_a_cover_posts_the_first_image_stored_on_the_site(tree, article, platform):
+    douyin = channel(tree, "douyin", config={"open_id": "OPEN1"}, secret="act.TOKEN")
+    stored = default_storage.save("editorial/body/2026/11/photo.jpg", ContentFile(b"jpeg-bytes-of-the-photo"))
+    body = (f'<p>正文</p><img src="https://example.org/elsewhere.png"><img alt="现场" '
+            f'src="{settings.MEDIA_URL}{stored}">')
+    type(article).objects.filter(pk=article.pk).update(body=body)
+    article.refresh_from_db()
+    platform.answer("/image/upload/", (200, {"data": {"error_code": 0, "image": {"image_id": "IMG2"}}}))
+    platform.answer("/image/create/", (200, {"data": {"error_code": 0, "item_id": "@ITEM2"}}))
+    with override_settings(EDITORIAL_DOUYIN_API=platform.url):
+        sent = adapter_for("douyin").publish(douyin, article, key="k", state={})
+    assert sent.external_id == "@ITEM2"
+    [upload] = platform.calls("/image/upload/")
+    assert b'filename="photo' in upload.body and b"Content-Type: image/jpeg" in upload.body
+    assert b"jpeg-bytes-of-the-photo" in upload.body
 
 
 def test_douyin_refuses_an_article_without_images(tree, article, platform):

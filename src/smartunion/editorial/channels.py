@@ -325,10 +325,18 @@ class WeChatAdapter:
         return Posted(state["publish_id"])
 
     def withdraw(self, channel, publication):
+        """freepublish/delete needs the published article's id, which the submit does not return: it is asked from
+        freepublish/get (publish_status 0 = published) when the state does not hold it yet."""
+        token = self._token(channel)
         article_id = publication.state.get("article_id")
+        if not article_id and publication.state.get("publish_id"):
+            answer = self._call("cgi-bin/freepublish/get", query={"access_token": token},
+                                body={"publish_id": publication.state["publish_id"]})
+            if answer.get("publish_status") == 0:
+                article_id = answer.get("article_id")
         if not article_id:
             raise ChannelError("微信尚未返回已发布文章的ID（article_id），请在公众号后台删除", retryable=False)
-        self._call("cgi-bin/freepublish/delete", query={"access_token": self._token(channel)},
+        self._call("cgi-bin/freepublish/delete", query={"access_token": token},
                    body={"article_id": article_id, "index": 0})
 
     def fetch_metrics(self, channel, day: dt.date) -> DayFigures:
