@@ -30,6 +30,7 @@ from smartunion.cases.models import Case, CaseClass, DeadlineRule
 from smartunion.cases.rules import can_manage_rules
 from smartunion.core.actors import require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.cache import ttl_cache
 from smartunion.core.calendar import compute_deadline, holiday_schedule_loaded
 from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.models import HolidaySchedule
@@ -55,10 +56,25 @@ def rules_for(org: Organisation) -> dict[str, tuple[int, int, Organisation | Non
 
 
 def rule_days(org: Organisation, case_class: str) -> tuple[int, int]:
-    """(first response days, resolution days) of the class for cases handled by `org` (one query)."""
-    rule = (DeadlineRule.objects.filter(org_path__in=ancestor_paths(org.path), case_class=case_class)
-            .order_by("-org_path").values_list("first_response_days", "resolution_days").first())
-    return rule if rule is not None else DEFAULT_DAYS[case_class]
+    """(first response days, resolution days) of the class for cases handled by `org`, from the rule table read
+    once per process and minute (core/cache.py; set_deadline_rule clears it at once in its own process)."""
+    return _rule_days(org.path, case_class)
+
+
+def _rule_days(org_path: str, case_class: str) -> tuple[int, int]:
+    table = _rule_table()
+    for path in sorted(ancestor_paths(org_path), reverse=True):  # the nearest org's row wins
+        days = table.get((path, case_class))
+        if days is not None:
+            return days
+    return DEFAULT_DAYS[case_class]
+
+
+@ttl_cache(60)
+def _rule_table() -> dict[tuple[str, str], tuple[int, int]]:
+    """Every federation's deadline rows (a few per org that set its own), keyed by (org path, class)."""
+    return {(path, case_class): (first, resolution) for path, case_class, first, resolution in
+            DeadlineRule.objects.values_list("org_path", "case_class", "first_response_days", "resolution_days")}
 
 
 def due_fields(case: Case) -> dict:
@@ -99,6 +115,8 @@ def set_deadline_rule(*, by, org: Organisation, case_class: str, first_response_
         log_event("cases.deadline_rule.set", actor=by, target=rule, org=org,
                   data={"case_class": case_class, "first_response_days": first_response_days,
                         "resolution_days": resolution_days, "created": created})
+        transaction.on_commit(_rule_table.cache_clear)
+    _rule_table.cache_clear()
     return rule
 
 

@@ -21,7 +21,7 @@ from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import normalize_credit_code
 from smartunion.members.dispatch import county_federation_for, township_union_for
 from smartunion.orgs.models import Employer, Organisation, Region
-from smartunion.orgs.regions import federation_for_region
+from smartunion.orgs.regions import federation_for_region, org_by_id
 
 ACTIVE = Organisation.Status.ACTIVE
 NO_ORG = "该地区暂无受理维权诉求的工会组织，请拨打12351职工服务热线"
@@ -54,7 +54,7 @@ def route(region: Region, employer_name: str = "", employer_credit_code: str = "
     """(handling org, routing note, matched employer or None). Raises NoOrgForRegion (422, field region)."""
     employer = match_employer(region, employer_name, employer_credit_code)
     if employer is not None and not skip_employer_union:
-        union = _active(employer.covering_union)
+        union = _active(org_by_id(employer.covering_union_id)) if employer.covering_union_id else None
         if union is not None:
             how = "统一社会信用代码" if employer_credit_code and employer.credit_code else "单位名称"
             return union, f"{how}与登记单位“{employer.name}”一致，由其所属工会“{union.name}”办理", employer

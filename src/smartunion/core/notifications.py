@@ -36,12 +36,30 @@ def queue_sms(*, phone: str, body: str, user=None) -> OutboxMessage:
     return message
 
 
+def inbox_message(user, *, subject: str, body: str) -> OutboxMessage:
+    """An unsaved in-app inbox message (the worker's 消息 list) to `user` (any object with pk and get_username)."""
+    return OutboxMessage(
+        channel=OutboxMessage.Channel.INBOX, recipient=str(user.pk), recipient_masked=user.get_username(),
+        user_id=user.pk, subject=subject, body=body, status=OutboxMessage.Status.SENT, sent_at=timezone.now(),
+    )
+
+
 def notify_user(user, *, subject: str, body: str) -> OutboxMessage:
     """An in-app inbox message (the worker's 消息 list)."""
-    return OutboxMessage.objects.create(
-        channel=OutboxMessage.Channel.INBOX, recipient=str(user.pk), recipient_masked=user.get_username(),
-        user=user, subject=subject, body=body, status=OutboxMessage.Status.SENT, sent_at=timezone.now(),
-    )
+    message = inbox_message(user, subject=subject, body=body)
+    message.save(force_insert=True)
+    return message
+
+
+def send_inbox(messages: list[OutboxMessage]) -> None:
+    """Several in-app messages in one INSERT (inbox_message builds them)."""
+    if messages:
+        OutboxMessage.objects.bulk_create(messages)
+
+
+def notify_users(users, *, subject: str, body: str) -> None:
+    """The same in-app message to each of `users`, in one INSERT."""
+    send_inbox([inbox_message(user, subject=subject, body=body) for user in users])
 
 
 def deliver(message_id: int) -> None:

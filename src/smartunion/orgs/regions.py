@@ -68,6 +68,27 @@ def nearest_federation(org: Organisation, *, include_self: bool = True) -> tuple
 
 
 @ttl_cache(60)
+def region_by_code(code: str) -> Region | None:
+    """The region of a statistical division code (reference data: a found row is remembered per process for an
+    hour, like the parent chain; an unknown code is not, as it may be loaded later)."""
+    try:
+        return _region_row(code)
+    except Region.DoesNotExist:
+        return None
+
+
+@ttl_cache(3600)
+def _region_row(code: str) -> Region:
+    return Region.objects.get(pk=code)
+
+
+@ttl_cache(60)
+def org_by_id(pk: int) -> Organisation | None:
+    """An org by id, remembered for a minute like the look-ups below (routing reads an employer's union)."""
+    return Organisation.objects.filter(pk=pk).order_by().first()
+
+
+@ttl_cache(60)
 def township_union_of_region(code: str) -> Organisation | None:
     """The active township union sitting on this (township-level) region."""
     return Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP, region_id=code,

@@ -533,6 +533,8 @@ def position_grant(*, user, org: Organisation, role: str, by, since: dt.date | N
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             log_event("orgs.position.grant", actor=by, target=position, org=org, data={"user": user.pk, "role": role})
+            clear_local_caches()  # look-ups of an org's role holders (cases' notices): now, and again after commit
+            transaction.on_commit(clear_local_caches)
     clear_scope_cache(user)
     return position
 
@@ -546,6 +548,8 @@ def position_revoke(position: Position, *, by) -> None:
         log_event("orgs.position.revoke", actor=by, target=position, org=position.org,
                   data={"user": position.user_id, "role": position.role})
         position.delete()
+        clear_local_caches()
+        transaction.on_commit(clear_local_caches)
     clear_scope_cache(position.user)
 
 

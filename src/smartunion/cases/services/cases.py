@@ -41,7 +41,7 @@ from smartunion.core.audit import log_event
 from smartunion.core.calendar import working_days_between
 from smartunion.core.errors import Forbidden, Invalid, StateError
 from smartunion.core.events import record
-from smartunion.core.notifications import notify_user
+from smartunion.core.notifications import notify_user, notify_users
 from smartunion.core.workflow import Step, Transition, Workflow, transition
 from smartunion.orgs.models import Organisation
 from smartunion.orgs.queries import in_scope
@@ -76,9 +76,7 @@ def _tell_worker(case: Case, subject: str, body: str) -> None:
 
 def _tell_handler(case: Case, subject: str, body: str) -> None:
     targets = [case.handler] if case.handler_id else managers_of(case.org)
-    for user in targets:
-        if user is not None:
-            notify_user(user, subject=subject, body=body)
+    notify_users([user for user in targets if user is not None], subject=subject, body=body)
 
 
 def _body(body: str, *, field: str = "body", label: str = "内容", limit: int = MAX_BODY) -> str:
@@ -224,8 +222,7 @@ def _reopened(case: Case, step: Step) -> None:
 
 
 def _transferred(case: Case, step: Step) -> None:
-    for user in managers_of(case.org):
-        notify_user(user, subject="转办的维权工单", body=f"维权工单{case.number}已转由本单位办理。")
+    notify_users(managers_of(case.org), subject="转办的维权工单", body=f"维权工单{case.number}已转由本单位办理。")
 
 
 def _assigned(case: Case, step: Step) -> None:
@@ -239,8 +236,7 @@ def _supervised(case: Case, step: Step) -> None:
 
 def _assist_requested(case: Case, step: Step) -> None:
     org = Organisation.objects.get(pk=step.data["org_id"])
-    for user in managers_of(org):
-        notify_user(user, subject="协办请求", body=f"{case.org.name}请本单位协办维权工单{case.number}。")
+    notify_users(managers_of(org), subject="协办请求", body=f"{case.org.name}请本单位协办维权工单{case.number}。")
 
 
 def _each_open(action: str, label: str, **kwargs) -> list[Transition]:
@@ -545,7 +541,6 @@ def _escalate_one(pk: int, *, field: str, label: str, by, now: dt.datetime) -> i
         log_event("cases.case.escalate", actor=by, target=case, org=case.org, also_org=parent,
                   data={"deadline": "first_response" if field.startswith("first") else "resolution",
                         "escalated_to": target})
-        for user in managers_of(parent):
-            notify_user(user, subject="维权工单超期上报",
-                        body=f"{case.org.name}办理的维权工单{case.number}{label}已超期，请督促办理。")
+        notify_users(managers_of(parent), subject="维权工单超期上报",
+                     body=f"{case.org.name}办理的维权工单{case.number}{label}已超期，请督促办理。")
     return 1

@@ -6,12 +6,13 @@ case (cases/routing.py), numbers it, computes its deadlines, counts it in the ro
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from smartunion.accounts.models import User
 from smartunion.cases import behaviour as _behaviour  # noqa: F401  (declares the kinds recorded here)
 from smartunion.cases import files as case_files
 from smartunion.cases.categories import validate_category
@@ -22,11 +23,13 @@ from smartunion.cases.rules import HANDLING_ROLES, can_take_calls
 from smartunion.cases.services import stats
 from smartunion.core.actors import is_system, require_actor
 from smartunion.core.audit import log_event
+from smartunion.core.cache import ttl_cache
 from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.events import record
-from smartunion.core.notifications import notify_user
+from smartunion.core.notifications import inbox_message, send_inbox
 from smartunion.core.validators import validate_credit_code, validate_mobile
-from smartunion.orgs.models import Organisation, Position, Region
+from smartunion.orgs.models import Organisation, Region
+from smartunion.orgs.regions import region_by_code
 
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5000
@@ -36,17 +39,28 @@ NUMBER_PREFIX = "WQ"
 
 def next_number(now: dt.datetime) -> str:
     """WQ + yyyymmdd + a 6-digit sequence of that day (Asia/Shanghai). The day's row is taken by one conditional
-    UPDATE and stays locked until the filing commits, so two filings never get the same number; a filing that
-    rolls back gives its number back with it."""
+    UPDATE ... RETURNING (one statement on SQLite and PostgreSQL) and stays locked until the filing commits, so two
+    filings never get the same number; a filing that rolls back gives its number back with it."""
     day = timezone.localtime(now).date()
-    if not CaseSequence.objects.filter(day=day).update(last=F("last") + 1):
+    last = _take_number(day)
+    if last is None:
         try:
             with transaction.atomic():
                 CaseSequence.objects.create(day=day, last=1)
-        except IntegrityError:
-            CaseSequence.objects.filter(day=day).update(last=F("last") + 1)
-    last = CaseSequence.objects.filter(day=day).values_list("last", flat=True).get()
+            last = 1
+        except IntegrityError:  # a concurrent first filing of the day made the row
+            last = _take_number(day)
     return f"{NUMBER_PREFIX}{day:%Y%m%d}{last:06d}"
+
+
+def _take_number(day: dt.date) -> int | None:
+    quote = connection.ops.quote_name
+    table, column, key = quote(CaseSequence._meta.db_table), quote("last"), quote("day")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}",  # noqa: S608
+                       [day.isoformat()])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _region(region, errors: dict) -> Region | None:
@@ -56,7 +70,7 @@ def _region(region, errors: dict) -> Region | None:
     if not code:
         errors["region"] = "请选择问题发生地"
         return None
-    found = Region.objects.filter(pk=code).first() if code.isdigit() and len(code) <= 12 else None
+    found = region_by_code(code) if code.isdigit() and len(code) <= 12 else None
     if found is None:
         errors["region"] = "发生地的区划代码不存在"
     return found
@@ -150,29 +164,32 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
         log_event("cases.case.file", actor=by, target=case, org=org,
                   data={"channel": channel, "kind": kind, "attachments": len(checked)})
         record(person, "cases.case.file", target=case, org=org, label=Case.Kind(kind).label)
-        _tell_org(case)
+        notices = [inbox_message(user, subject="新的维权工单", body=f"新的维权工单{case.number}待受理。")
+                   for user in managers_of(org)]
         if account is not None:
-            notify_user(account, subject="维权诉求已受理登记",
-                        body=f"您的诉求已登记，工单编号{case.number}，由{org.name}办理。")
+            notices.append(inbox_message(account, subject="维权诉求已受理登记",
+                                         body=f"您的诉求已登记，工单编号{case.number}，由{org.name}办理。"))
+        send_inbox(notices)  # the handling org's chairs, administrators and reviewers, and the filer: one INSERT
     return case
 
 
-def _tell_org(case: Case) -> None:
-    """The handling org's chairs, administrators and reviewers learn of the new case (in-app)."""
-    for user in managers_of(case.org):
-        notify_user(user, subject="新的维权工单", body=f"新的维权工单{case.number}待受理。")
+class Account(NamedTuple):
+    """Who a notice goes to: what core.notifications.inbox_message reads of an account."""
+    pk: int
+    username: str
+
+    def get_username(self) -> str:
+        return self.username
 
 
-def managers_of(org: Organisation | None) -> list:
-    if org is None:
-        return []
-    users = []
-    seen: set[int] = set()
-    for position in (Position.objects.filter(org_id=org.pk, role__in=HANDLING_ROLES, user__is_active=True)
-                     .select_related("user").order_by("id")):
-        if position.user_id not in seen:
-            seen.add(position.user_id)
-            users.append(position.user)
-    return users
+def managers_of(org: Organisation | None) -> list[Account]:
+    """The active accounts holding a handling role (chair, administrator, reviewer) in `org`, by id. Read once per
+    process and minute (core/cache.py; granting or revoking a position clears it)."""
+    return [] if org is None else list(_handling_accounts(org.pk))
 
 
+@ttl_cache(60)
+def _handling_accounts(org_id: int) -> tuple[Account, ...]:
+    rows = (User.objects.filter(positions__org_id=org_id, positions__role__in=HANDLING_ROLES, is_active=True)
+            .values_list("id", "username").distinct().order_by("id"))
+    return tuple(Account(pk, username) for pk, username in rows)

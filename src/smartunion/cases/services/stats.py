@@ -1,9 +1,8 @@
 """The CaseStat roll-up, kept in the transaction of every change it counts.
 
-One row per (handling org, month of submission, kind, category). The services add to it with conditional UPDATE
-... SET n = n + 1 (F expressions), creating the row when missing under a savepoint (two first filings of a month
-racing: the loser's INSERT fails on the unique constraint and it adds to the winner's row), so concurrent changes
-count exactly. What each change counts:
+One row per (handling org, month of submission, kind, category). The services add to it with one
+INSERT ... ON CONFLICT (org, month, kind, category) DO UPDATE SET n = n + delta, so two first filings of a month
+racing count exactly (the loser's insert becomes an update of the winner's row). What each change counts:
 
     filing            received +1
     first response    responded +1, responded_on_time +1 when by the first-response deadline
@@ -20,8 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from smartunion.cases.models import Case, CaseStat
@@ -35,20 +33,28 @@ def month_of(moment: dt.datetime) -> dt.date:
 
 
 def bump(case: Case, *, org=None, **deltas: int) -> None:
-    """Add `deltas` to the row of the case's org (or `org`), month, kind and category."""
+    """Add `deltas` to the row of the case's org (or `org`), month, kind and category: one INSERT ... ON CONFLICT
+    DO UPDATE (SQLite and PostgreSQL), so concurrent first changes of a month count exactly. A row created by a
+    negative delta starts at 0 for that counter."""
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
+    unknown = set(deltas) - set(COUNTERS)
+    if unknown:
+        raise ValueError(f"not a CaseStat counter: {sorted(unknown)}")
     org = org or case.org
-    key = {"org_id": org.pk, "month": month_of(case.submitted_at), "kind": case.kind, "category": case.category}
-    changes = {name: F(name) + value for name, value in deltas.items()}
-    if CaseStat.objects.filter(**key).update(**changes):
-        return
-    try:
-        with transaction.atomic():
-            CaseStat.objects.create(org_path=org.path, **key, **{k: max(v, 0) for k, v in deltas.items()})
-    except IntegrityError:
-        CaseStat.objects.filter(**key).update(**changes)
+    quote = connection.ops.quote_name
+    names = list(deltas)
+    key = ["org_id", "month", "kind", "category"]
+    columns = ", ".join(quote(c) for c in [*key, "org_path", *COUNTERS])
+    placeholders = ", ".join(["%s"] * (len(key) + 1 + len(COUNTERS)))
+    updates = ", ".join(f"{quote(n)} = {quote(CaseStat._meta.db_table)}.{quote(n)} + %s" for n in names)
+    sql = (f"INSERT INTO {quote(CaseStat._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+           f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET {updates}")
+    params = [org.pk, month_of(case.submitted_at).isoformat(), case.kind, case.category, org.path,
+              *(max(deltas.get(n, 0), 0) for n in COUNTERS), *(deltas[n] for n in names)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def contribution(case: Case) -> dict[str, int]:

@@ -1,0 +1,60 @@
+"""What filing reads from per-process caches (core/cache.py) follows the changes that matter at once in the same
+process: a handler appointed or removed, a deadline table set. And the roll-up's single-statement upsert."""
+
+from __future__ import annotations
+
+from tests.cases.case_rows import new_case
+from tests.cases.conftest import at
+from tests.conftest import make_user
+
+from smartunion.cases.models import CaseStat
+from smartunion.cases.services import stats
+from smartunion.core.actors import SYSTEM
+from smartunion.core.models import OutboxMessage
+from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Position
+
+
+def _notices(user) -> list[str]:
+    return list(OutboxMessage.objects.filter(user=user).order_by("id").values_list("body", flat=True))
+
+
+def test_a_handler_appointed_between_two_filings_hears_of_the_second(tree, personas, clock):
+    clock.set(at(2026, 11, 2, 9, 30))
+    first = new_case(personas.worker)  # the township union has no handler yet: nobody is told
+    assert first.org == tree.lixia_town
+    handler = make_user("late_handler")
+    position = org_services.position_grant(user=handler, org=tree.lixia_town, role=Position.Role.REVIEWER,
+                                           by=SYSTEM)
+    new_case(personas.outsider)
+    assert _notices(handler) == ["新的维权工单WQ20261102000002待受理。"]
+    org_services.position_revoke(position, by=SYSTEM)
+    new_case(personas.outsider)
+    assert _notices(handler) == ["新的维权工单WQ20261102000002待受理。"]
+
+
+def test_the_roll_up_row_is_made_or_added_to_in_one_statement(tree, personas, clock, django_assert_num_queries):
+    clock.set(at(2026, 11, 2, 9, 30))
+    case = new_case(personas.worker)
+    key = {"month": "2026-11-01", "kind": case.kind, "category": case.category}
+    with django_assert_num_queries(1):
+        stats.bump(case, org=tree.lixia, closed=-1, closed_on_time=-1, received=2)
+    row = CaseStat.objects.get(org=tree.lixia, **key)
+    assert (row.org_path, row.received, row.closed, row.closed_on_time) == (tree.lixia.path, 2, 0, 0)
+    with django_assert_num_queries(1):
+        stats.bump(case, org=tree.lixia, received=1, closed=3, rating_sum=5)
+    row.refresh_from_db()
+    assert (row.received, row.closed, row.rating_sum, row.rated) == (3, 3, 5, 0)
+    assert CaseStat.objects.get(org=tree.lixia_town, **key).received == 1
+
+
+def test_a_counter_that_is_not_one_is_a_programming_error(tree, personas, clock):
+    clock.set(at(2026, 11, 2, 9, 30))
+    case = new_case(personas.worker)
+    try:
+        stats.bump(case, received=1, bogus=1)
+    except ValueError as exc:
+        assert str(exc) == "not a CaseStat counter: ['bogus']"
+    else:
+        raise AssertionError("an unknown counter was accepted")
+    assert CaseStat.objects.get(org=tree.lixia_town).received == 1
