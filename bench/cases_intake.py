@@ -9,6 +9,9 @@ Seed the org tree first (bench/run.py, or `smartunion seed --members ... --orgs 
    third by a registered employer's name, so routing finds its union; a third an unknown employer, routed by the
    township; a third with the identity hidden from the employer), all five kinds, every category;
 3. starts gunicorn on 127.0.0.1 (sync workers) and drives it with wrk for:
+   - (first, not counted) `--warmup` seconds of other workers' filings over the same townships and employers, so
+     each worker process holds the reference look-ups a running deployment has cached (regions, township unions,
+     deadline tables, handlers: core/cache.py, a minute to an hour),
    - a no-database endpoint (the machine's ceiling for a Django view),
    - an authenticated one-object read (GET /api/v1/orgs/{id} as a cadre),
    - case filings (POST /api/v1/cases: validation, routing, numbering, deadlines on the business calendar, the
@@ -108,6 +111,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--filings", type=int, default=15_000, help="distinct workers and bodies prepared")
     parser.add_argument("--skip-reference", action="store_true", help="only the filings")
+    parser.add_argument("--warmup", type=int, default=5,
+                        help="seconds of filings before the measured run, not counted (0: none)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -115,12 +120,13 @@ def main() -> None:
 
     print(f"{connection.vendor}: {Case.objects.count():,} cases in the database", flush=True)
     started = time.perf_counter()
-    tokens = sign_up_workers(args.filings)
-    bodies = build_bodies(args.filings)
+    warm = args.filings if args.warmup else 0
+    tokens = sign_up_workers(args.filings + warm)
+    bodies = build_bodies(args.filings + warm)
+    warm_tokens, warm_bodies = tokens[args.filings:], bodies[args.filings:]
+    tokens, bodies = tokens[:args.filings], bodies[:args.filings]
     print(f"  signed up {len(tokens):,} workers with tokens in {time.perf_counter() - started:.1f} s", flush=True)
     cadre, org_id = cadre_token()
-    first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0)
-    received_before = CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0
 
     env = dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING")
     server = subprocess.Popen(
@@ -135,6 +141,13 @@ def main() -> None:
                    wrk(PORT, "/api/v1/codes/sex", "GET", ["-\t-"] * 10, **common))
             read = wrk(PORT, f"/api/v1/orgs/{org_id}", "GET", [f"{cadre}\t-"] * 10, **common)
             report(f"authenticated one-object read (GET /orgs/{org_id})", read)
+        if warm:
+            report(f"warm-up filings, {args.warmup} s (not counted)",
+                   wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(warm_tokens, warm_bodies,
+                                                                                    strict=True)],
+                       **{**common, "seconds": args.warmup}))
+        first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+        received_before = CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0
         filing = wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)],
                      **common)
         report("case filings (POST /api/v1/cases)", filing)
