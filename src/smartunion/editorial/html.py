@@ -79,12 +79,11 @@ def _attribute(element: str, attribute: str, value: str) -> str | None:
         return value if value in IMAGE_TYPES else None
     if element == "figure" and attribute == "data-trix-attributes":
         data = _json_object(value)
-        kept = _filtered(data, _ATTACHMENT_ATTRIBUTES) if data is not None else {}
-        return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else None
+        described = _filtered(data, _ATTACHMENT_ATTRIBUTES) if data is not None else {}
+        return json.dumps(described, ensure_ascii=False, separators=(",", ":")) if described else None
     if attribute == "class" and element in _CLASSES:
         pattern = _CLASSES[element]
-        kept = [name for name in value.split() if pattern.fullmatch(name)]
-        return " ".join(kept) or None
+        return " ".join(name for name in value.split() if pattern.fullmatch(name)) or None
     return value
 
 
