@@ -4,7 +4,9 @@ feeds (add, fetch now and upload with the report), and comment moderation."""
 
 from __future__ import annotations
 
+import http.server
 import io
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -210,3 +212,38 @@ def test_comments_are_moderated_after_confirmation_within_scope(tree, desk, cons
     comment.refresh_from_db()
     assert comment.status == "hidden"
     assert client.get(f"{COMMENTS}{comment.pk}/delete/").status_code == 404
+
+
+class _Feed(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/atom+xml")
+        self.send_header("Content-Length", str(len(ATOM)))
+        self.end_headers()
+        self.wfile.write(ATOM)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_fetch_now_asks_first_then_shows_the_report(tree, desk, console, settings):
+    settings.EDITORIAL_FEEDS_ALLOW_PRIVATE = True
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = console(desk.jinan)
+        client.post(FEEDS + "new/", {"org": tree.jinan.pk, "name": "论坛",
+                                     "url": f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml"})
+        source = FeedSource.objects.get()
+        ask = client.get(f"{FEEDS}{source.pk}/fetch/")
+        assert "现在抓取该订阅地址，导入新条目并按监测规则检查吗？" in ask.content.decode()
+        assert FeedItem.objects.count() == 0
+        fetched = client.post(f"{FEEDS}{source.pk}/fetch/")
+        assert "读取 2 条，新增 2 条（已导入过的条目不重复导入），发现舆情 1 处。" in fetched.content.decode()
+        assert 'href="https://forum.example.org/t/1"' in fetched.content.decode()
+        again = client.post(f"{FEEDS}{source.pk}/fetch/")
+        assert "读取 2 条，新增 0 条" in again.content.decode()
+        assert listed(client.get(f"{HITS}?source__exact=feed")) == ["欠薪 · 工地欠薪", "跳楼 · 济南论坛"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
