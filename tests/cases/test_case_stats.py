@@ -8,10 +8,10 @@ from tests.cases.case_rows import new_case
 from tests.cases.conftest import at
 
 from smartunion.cases.errors import OrgNotFound
-from smartunion.cases.models import Case, CaseStat
+from smartunion.cases.models import Case, CaseStat, CaseSubtreeStat
 from smartunion.cases.queries.cases import stats
 from smartunion.cases.services import cases as services
-from smartunion.cases.services.stats import COUNTERS, contribution
+from smartunion.cases.services.stats import COUNTERS, ancestor_ids, contribution, rebuild_subtree_stats
 
 
 def by_code(rows):
@@ -83,6 +83,22 @@ def test_the_roll_up_equals_a_recount_of_the_cases(tree, personas, town_handler,
             row[name] += value
     kept = {row["org"]: {k: row[k] for k in COUNTERS} for row in CaseStat.objects.values("org", *COUNTERS)}
     assert kept == recount
+    # The subtree rows of every org are the recount of the cases handled anywhere in its subtree; the transfer
+    # moved one case from the township's rows (and the county's, city's, province's) to the county's.
+    subtree: dict = {}
+    for case in Case.objects.select_related("org"):
+        for pk in ancestor_ids(case.org.path):
+            row = subtree.setdefault(pk, dict.fromkeys(COUNTERS, 0))
+            for name, value in contribution(case).items():
+                row[name] += value
+    kept_subtree = {row["org"]: {k: row[k] for k in COUNTERS}
+                    for row in CaseSubtreeStat.objects.values("org", *COUNTERS)}
+    assert kept_subtree == subtree
+    assert kept_subtree[tree.lixia_town.pk]["received"] == 3
+    assert kept_subtree[tree.lixia.pk]["received"] == 4 == kept_subtree[tree.province.pk]["received"]
+    assert rebuild_subtree_stats() == CaseSubtreeStat.objects.count()
+    assert {row["org"]: {k: row[k] for k in COUNTERS}
+            for row in CaseSubtreeStat.objects.values("org", *COUNTERS)} == subtree
 
 
 def test_statistics_of_an_org_out_of_scope_are_not_found(tree, personas):

@@ -298,15 +298,9 @@ class CaseAssist(models.Model):
         super().save(*args, **kwargs)
 
 
-class CaseStat(models.Model):
-    """Roll-up of cases per handling org, month of submission, kind and category, kept by the services in the
-    transaction of each change. Subtree statistics sum these rows; open and overdue counts read the partial index."""
+class CaseCounters(models.Model):
+    """The counters of the case roll-ups (cases/services/stats.py says what each change adds)."""
 
-    org = models.ForeignKey(Organisation, verbose_name="承办单位", on_delete=models.CASCADE, related_name="+")
-    org_path = models.CharField("承办单位路径", max_length=255)
-    month = models.DateField("月份")  # the first day of the month the case was submitted in
-    kind = models.CharField("诉求类型", max_length=12, choices=Case.Kind.choices)
-    category = models.CharField("问题类别", max_length=20)
     received = models.PositiveIntegerField("受理量", default=0)
     responded = models.PositiveIntegerField("已首次响应", default=0)
     responded_on_time = models.PositiveIntegerField("按期首次响应", default=0)
@@ -315,6 +309,20 @@ class CaseStat(models.Model):
     rated = models.PositiveIntegerField("已评价", default=0)
     rating_sum = models.PositiveIntegerField("评分合计", default=0)
     satisfied = models.PositiveIntegerField("满意（4-5分）", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseStat(CaseCounters):
+    """Roll-up of cases per handling org, month of submission, kind and category, kept by the services in the
+    transaction of each change (an org's own cases)."""
+
+    org = models.ForeignKey(Organisation, verbose_name="承办单位", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("承办单位路径", max_length=255)
+    month = models.DateField("月份")  # the first day of the month the case was submitted in
+    kind = models.CharField("诉求类型", max_length=12, choices=Case.Kind.choices)
+    category = models.CharField("问题类别", max_length=20)
 
     class Meta:
         verbose_name = "工单统计"
@@ -606,3 +614,25 @@ class SessionNote(models.Model):
 
     def __str__(self):
         return f"咨询记录 {self.booking_id}"
+
+
+class CaseSubtreeStat(CaseCounters):
+    """The same counters summed over an org's whole subtree (its own cases and those of every org below it), per
+    month of submission, kind and category. Each change is added to the handling org's row and to each ancestor's
+    in one statement, so a subtree's statistics read the rows of one org (at most months x kinds x categories),
+    however the cases spread below it."""
+
+    org = models.ForeignKey(Organisation, verbose_name="单位（含下级）", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    kind = models.CharField("诉求类型", max_length=12, choices=Case.Kind.choices)
+    category = models.CharField("问题类别", max_length=20)
+
+    class Meta:
+        verbose_name = "工单统计（含下级）"
+        verbose_name_plural = "工单统计（含下级）"
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month", "kind", "category"], name="case_subtree_stat_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_id}+ {self.month:%Y-%m} {self.kind} {self.category}"

@@ -2,8 +2,8 @@
 
 A cadre sees the cases handled in their subtree (org_path) and the cases their org co-handles while the request is
 open (CaseAssist); everything else is not found, exactly like a missing case. A worker sees the cases their own
-account filed. Statistics come from the CaseStat roll-up (a sum over its rows) plus one count of the open cases on
-the partial index; never a GROUP BY over the cases.
+account filed. Statistics come from the CaseSubtreeStat roll-up (the org's own rows, which sum its subtree) plus
+one count of the open cases on the partial index; never a GROUP BY over the cases.
 
 Names shown (display_name): the worker's name is shown to the cadres of the handling org and the orgs above it.
 When the worker asked that the employer not learn who complained (hide_identity), everyone else (co-handling orgs,
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from smartunion.cases.categories import CATEGORIES, category_label
 from smartunion.cases.errors import CaseNotFound, OrgNotFound
-from smartunion.cases.models import Case, CaseAssist, CaseStat
+from smartunion.cases.models import Case, CaseAssist, CaseSubtreeStat
 from smartunion.core.pii import mask_name
 from smartunion.orgs.models import Organisation, subtree_q
 from smartunion.orgs.queries import in_scope, is_unrestricted, managed_paths, scope_q
@@ -198,22 +198,17 @@ def _rate(part: int, whole: int) -> float | None:
 def stats(user, org: Organisation, *, months: int = 12, now: dt.datetime | None = None) -> dict:
     """Figures of the org's subtree over the last `months` months (by month of submission, this month included):
     volume by kind, by category and by month, first-response and resolution on-time rates, satisfaction (4-5 of
-    the rated) and the average rating, from CaseStat; open and overdue counts now, from the cases' open index.
+    the rated) and the average rating, from CaseSubtreeStat; open and overdue counts now, from the cases' open index.
     An org outside the user's scope is not found."""
     if org is None or not in_scope(user, org):
         raise OrgNotFound()
     months = max(1, min(int(months), 120))
     now = now or timezone.now()
     starts = _month_starts(now, months)
-    rows = (CaseStat.objects.filter(subtree_q(org.path, "org_path"), month__gte=starts[0])
-            .values("month", "kind", "category")
-            .annotate(received=Sum("received"), responded=Sum("responded"),
-                      responded_on_time=Sum("responded_on_time"), closed=Sum("closed"),
-                      closed_on_time=Sum("closed_on_time"), rated=Sum("rated"), rating_sum=Sum("rating_sum"),
-                      satisfied=Sum("satisfied"))
-            .order_by())
     counters = ("received", "responded", "responded_on_time", "closed", "closed_on_time", "rated", "rating_sum",
                 "satisfied")
+    rows = (CaseSubtreeStat.objects.filter(org_id=org.pk, month__gte=starts[0])  # the subtree's own rows
+            .values("month", "kind", "category", *counters).order_by())
     totals = dict.fromkeys(counters, 0)
     by_kind = dict.fromkeys(Case.Kind.values, 0)
     by_category = dict.fromkeys(CATEGORIES, 0)

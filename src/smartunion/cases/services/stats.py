@@ -12,17 +12,19 @@ racing count exactly (the loser's insert becomes an update of the winner's row).
     transfer          the case's whole contribution moves from the old org's row to the new org's
 
 so an org's figures are always those of the cases it handles now (the open and overdue counts, read from the
-cases themselves, agree with them).
+cases themselves, agree with them). Each change is counted twice: in CaseStat, the handling org's own row, and in
+CaseSubtreeStat, the rows of that org and of every org above it, which the statistics of a subtree read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from smartunion.cases.models import Case, CaseStat
+from smartunion.cases.models import Case, CaseStat, CaseSubtreeStat
+from smartunion.orgs.models import SEGMENT, ancestor_paths
 
 COUNTERS = ("received", "responded", "responded_on_time", "closed", "closed_on_time", "rated", "rating_sum",
             "satisfied")
@@ -33,9 +35,10 @@ def month_of(moment: dt.datetime) -> dt.date:
 
 
 def bump(case: Case, *, org=None, **deltas: int) -> None:
-    """Add `deltas` to the row of the case's org (or `org`), month, kind and category: one INSERT ... ON CONFLICT
-    DO UPDATE (SQLite and PostgreSQL), so concurrent first changes of a month count exactly. A row created by a
-    negative delta starts at 0 for that counter."""
+    """Add `deltas` to the row of the case's org (or `org`), month, kind and category, and to the subtree rows of
+    that org and each of its ancestors: two INSERT ... ON CONFLICT DO UPDATE statements (SQLite and PostgreSQL),
+    so concurrent first changes of a month count exactly. A row created by a negative delta starts at 0 for that
+    counter."""
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
@@ -43,18 +46,50 @@ def bump(case: Case, *, org=None, **deltas: int) -> None:
     if unknown:
         raise ValueError(f"not a CaseStat counter: {sorted(unknown)}")
     org = org or case.org
+    key = [month_of(case.submitted_at).isoformat(), case.kind, case.category]
+    _upsert(CaseStat, [[org.pk, org.path, *key]], ["org_id", "org_path"], deltas)
+    _upsert(CaseSubtreeStat, [[pk, *key] for pk in ancestor_ids(org.path)], ["org_id"], deltas)
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids of the org of `path` and of its ancestors (a path is the ancestors' ids, SEGMENT digits each)."""
+    return [int(p[-SEGMENT:]) for p in ancestor_paths(path)]
+
+
+def _upsert(model, rows: list[list], leading: list[str], deltas: dict[str, int]) -> None:
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     names = list(deltas)
-    key = ["org_id", "month", "kind", "category"]
-    columns = ", ".join(quote(c) for c in [*key, "org_path", *COUNTERS])
-    placeholders = ", ".join(["%s"] * (len(key) + 1 + len(COUNTERS)))
-    updates = ", ".join(f"{quote(n)} = {quote(CaseStat._meta.db_table)}.{quote(n)} + %s" for n in names)
-    sql = (f"INSERT INTO {quote(CaseStat._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-           f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET {updates}")
-    params = [org.pk, month_of(case.submitted_at).isoformat(), case.kind, case.category, org.path,
-              *(max(deltas.get(n, 0), 0) for n in COUNTERS), *(deltas[n] for n in names)]
+    columns = [*leading, "month", "kind", "category", *COUNTERS]
+    starting = [max(deltas.get(n, 0), 0) for n in COUNTERS]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{quote(n)} = {table}.{quote(n)} + %s" for n in names)
+    sql = (f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608  (names, not input)
+           f"VALUES {', '.join([one] * len(rows))} "
+           f"ON CONFLICT ({', '.join(quote(c) for c in ['org_id', 'month', 'kind', 'category'])}) "
+           f"DO UPDATE SET {updates}")
+    params = [value for row in rows for value in (*row, *starting)] + [deltas[n] for n in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def rebuild_subtree_stats() -> int:
+    """Recompute every CaseSubtreeStat row from CaseStat (after a bulk load that wrote CaseStat only, or a repair);
+    returns how many rows were written."""
+    totals: dict[tuple, list[int]] = {}
+    for row in CaseStat.objects.values_list("org_path", "month", "kind", "category", *COUNTERS).iterator():
+        path, month, kind, category, *counts = row
+        for pk in ancestor_ids(path):
+            into = totals.setdefault((pk, month, kind, category), [0] * len(COUNTERS))
+            for i, n in enumerate(counts):
+                into[i] += n
+    with transaction.atomic():
+        CaseSubtreeStat.objects.all().delete()
+        CaseSubtreeStat.objects.bulk_create(
+            (CaseSubtreeStat(org_id=pk, month=month, kind=kind, category=category, **dict(zip(COUNTERS, counts,
+                                                                                               strict=True)))
+             for (pk, month, kind, category), counts in totals.items()), batch_size=2000)
+    return len(totals)
 
 
 def contribution(case: Case) -> dict[str, int]:
