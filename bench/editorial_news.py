@@ -68,6 +68,10 @@ from smartunion import urls  # noqa: E402
 from smartunion.editorial.models import Article  # noqa: E402
 
 ARTICLE = int(os.environ["BENCH_ARTICLE_ID"])
+if os.environ.get("BENCH_HOLD_READS"):  # diagnostic (--hold-reads): no batch written until the process exits
+    from smartunion.editorial import reads
+
+    reads.FLUSH_EVERY, reads.FLUSH_SECONDS = 10**9, 10.0**9
 
 
 def one_select(request):
@@ -193,6 +197,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--pages", default="list,city,deep,article,feed",
+                        help="which pages to drive after the one-SELECT endpoint: list,city,deep,article,feed")
+    parser.add_argument("--hold-reads", action="store_true",
+                        help="diagnostic: the server writes the reads it counted only when it exits")
+    parser.add_argument("--log-level", default="ERROR", help="the server's LOG_LEVEL")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -203,7 +212,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="news_bench_") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "bench_news_wsgi.py").write_text(WSGI)
-        env = dict(os.environ, SMARTUNION_GENERATE_KEYS="1", ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="ERROR",
+        env = dict(os.environ, SMARTUNION_GENERATE_KEYS="1", ALLOWED_HOSTS="127.0.0.1,localhost",
+                   LOG_LEVEL=args.log_level,
                    PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT / "src"), str(ROOT / "bench"),
                                                os.environ.get("PYTHONPATH", "")]))
         env.pop("REDIS_URL", None)
@@ -343,19 +353,20 @@ def child(args) -> None:
     detail_lines = [f"/news/{pk}/\t-" for pk in picks]
     one_id = on_portal[0]
     targets = {
-        "one-SELECT endpoint (GET /bench/one-select)": ["/bench/one-select\t-"],
-        "news list, first page (anonymous: province)": ["/news/\t-"],
-        f"news list, first page ({subsite} worker)": [f"/news/\t{cookie}"],
-        "news list, page 40 (anonymous)": ["/news/?page=40\t-"],
-        "article page (2,000 articles, reads counted)": detail_lines,
-        f"Atom feed of {jinan.name}": [f"/feeds/orgs/{jinan.pk}.atom\t-"],
+        "select": ("one-SELECT endpoint (GET /bench/one-select)", ["/bench/one-select\t-"]),
+        "list": ("news list, first page (anonymous: province)", ["/news/\t-"]),
+        "city": (f"news list, first page ({subsite} worker)", [f"/news/\t{cookie}"]),
+        "deep": ("news list, page 40 (anonymous)", ["/news/?page=40\t-"]),
+        "article": ("article page (2,000 articles, reads counted)", detail_lines),
+        "feed": (f"Atom feed of {jinan.name}", [f"/feeds/orgs/{jinan.pk}.atom\t-"]),
     }
-    in_process({label: tuple(lines[0].split("\t")) for label, lines in targets.items() if "one-SELECT" not in label})
+    targets = {key: targets[key] for key in ["select", *[k for k in args.pages.split(",") if k != "select"]]}
+    in_process({label: tuple(lines[0].split("\t")) for key, (label, lines) in targets.items() if key != "select"})
     reads.flush()
     before = Article.objects.aggregate(n=Sum("read_count"))["n"]
     connection.close()
 
-    env = dict(os.environ, BENCH_ARTICLE_ID=str(one_id))
+    env = dict(os.environ, BENCH_ARTICLE_ID=str(one_id), BENCH_HOLD_READS="1" if args.hold_reads else "")
     print(f"  gunicorn {args.workers} sync workers, wrk {args.threads} threads x {args.connections} connections, "
           f"{args.seconds} s each; load average before: {os.getloadavg()[0]:.1f}", flush=True)
     server = subprocess.Popen(
@@ -365,14 +376,16 @@ def child(args) -> None:
     try:
         wait_for(f"http://127.0.0.1:{PORT}/bench/one-select")
         reference = None
-        for label, lines in targets.items():
-            results[label] = drive(lines, seconds=args.seconds, connections=args.connections, threads=args.threads)
-            show(label, results[label], reference)
-            reference = reference or results[label]
+        for key, (label, lines) in targets.items():
+            results[key] = drive(lines, seconds=args.seconds, connections=args.connections, threads=args.threads)
+            show(label, results[key], reference)
+            reference = reference or results[key]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    served = results["article page (2,000 articles, reads counted)"]["statuses"].get(200, 0)
+    if "article" not in results:
+        return
+    served = results["article"]["statuses"].get(200, 0)
     counted = Article.objects.aggregate(n=Sum("read_count"))["n"] - before
     # wrk stops counting at the end of its run while a few requests are still in the server: up to one per
     # connection may be counted without an answer wrk saw.
