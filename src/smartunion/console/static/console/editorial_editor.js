@@ -17,6 +17,25 @@
       Trix.config.lang.captionPlaceholder = "添加图片说明…";
       Trix.config.lang.remove = "删除";
     }
+    // While an image uploads Trix previews the local file through a blob: URL, which the console's CSP does not
+    // allow for images (img-src 'self' data:): preview it as a data: URL instead.
+    var Attachment = Trix.models && Trix.models.Attachment;
+    var BLANK = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
+    if (Attachment && Attachment.prototype.preloadFile && window.FileReader) {
+      Attachment.prototype.preloadFile = function () {
+        var attachment = this;
+        if (!attachment.file) return;
+        // Until the file is read, a blank picture (else Trix would ask the server for the image "undefined").
+        attachment.setPreviewURL(BLANK);
+        var reader = new FileReader();
+        reader.addEventListener("load", function () {
+          if (!attachment.file) return;  // removed meanwhile
+          attachment.fileObjectURL = null;  // nothing for Trix to revoke
+          attachment.preload(reader.result);
+        });
+        reader.readAsDataURL(attachment.file);
+      };
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
