@@ -229,3 +229,12 @@ def test_a_bad_cover_is_shown_on_the_form_and_nothing_is_saved(tree, editor, con
     assert response.status_code == 200
     assert "只能上传 JPG、PNG、GIF 或 WebP 图片" in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_an_odd_address_under_the_articles_is_not_found(editor, console):
+    """The admin's catch-all hands any path to change_view (a browser asking for an image "undefined" did)."""
+    client = console(editor)
+    assert client.get(BASE + "new/undefined/change/").status_code == 404
+    article = create_article(by=editor, org=editor.positions.get().org, title="标题", body="<p>正文</p>").article
+    response = client.get(f"{BASE}{article.pk}/change/")
+    assert (response.status_code, response["Location"]) == (302, f"{BASE}{article.pk}/review/")

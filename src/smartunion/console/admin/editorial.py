@@ -162,6 +162,8 @@ class SensitiveWordAdmin(ScopedAdmin):
         return HttpResponseRedirect(reverse("console:editorial_word_create"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():  # the admin's catch-all sends any path here ("new/undefined/change/")
+            raise Http404("页面不存在")
         return HttpResponseRedirect(reverse("console:editorial_word_edit", args=[object_id]))
 
     def _page(self, request, template, **context):
@@ -389,6 +391,8 @@ class ArticleAdmin(ScopedAdmin):
         return HttpResponseRedirect(reverse("console:editorial_article_create"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():  # the admin's catch-all sends any path here ("new/undefined/change/")
+            raise Http404("页面不存在")
         return HttpResponseRedirect(reverse("console:editorial_article_review", args=[object_id]))
 
     def _page(self, request, template, **context):
