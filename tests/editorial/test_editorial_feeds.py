@@ -184,3 +184,16 @@ def test_feed_refusals(tree, editor, personas):
         fetch_feed(source, by=editor)
     with pytest.raises(Forbidden):
         import_feed_file(source, ATOM, by=personas.other_city_cadre)
+
+
+def test_links_a_cadre_could_click_are_http_or_this_sites_paths_only(tree, editor):
+    data = b"""<rss><channel>
+<item><guid>a</guid><title>t1</title><link>javascript:alert(1)</link><description>d</description></item>
+<item><guid>b</guid><title>t2</title><link> https://ok.example.org/x </link></item>
+<item><guid>c</guid><title>t3</title><link>//evil.example.com/x</link></item>
+</channel></rss>"""
+    assert [i.link for i in parse_feed(data)] == ["", "https://ok.example.org/x", ""]
+    [hit] = watch.scan("feed", 1, "t", "欠薪", tree.jinan.path, "JavaScript:alert(1)")
+    assert hit.source_link == ""
+    assert watch.safe_link("/news/1/#comment-2") == "/news/1/#comment-2"
+    assert watch.safe_link("/\\evil.example.com") == ""

@@ -146,6 +146,15 @@ def excerpt(text: str, start: int, end: int, limit: int = 300) -> str:
     return " ".join(shown.split())[:limit]
 
 
+def safe_link(link: str) -> str:
+    """A link a cadre may click in the console: http(s), or a path on this site; anything else (javascript:, data:,
+    a scheme-relative //host) is dropped."""
+    link = (link or "").strip()
+    if link.lower().startswith(("http://", "https://")) or (link.startswith("/") and not link.startswith("//")):
+        return "" if "\\" in link or any(ord(c) < 32 for c in link) else link
+    return ""
+
+
 def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -> list[WatchHit]:
     """Read one incoming item with every rule that applies to it; keep the new hits and tell the editors of each
     rule's org once. Returns the hits this scan added."""
@@ -165,7 +174,7 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -
         return []
     rule_paths = dict(WatchRule.objects.filter(pk__in={f.rule.rule_id for f in fresh}).values_list("id", "org_path"))
     rows = [WatchHit(rule_id=f.rule.rule_id, org_path=rule_paths.get(f.rule.rule_id, ""), item_path=org_path,
-                     source=kind, source_ref=ref, source_title=(title or "")[:200], source_link=(link or "")[:500],
+                     source=kind, source_ref=ref, source_title=(title or "")[:200], source_link=safe_link(link)[:500],
                      excerpt=excerpt(text, f.start, f.end), keyword=f.keyword[:50], start=f.start, end=f.end)
             for f in fresh]
     # A scan of the same item at the same moment elsewhere may have kept some of them: those are skipped.

@@ -268,7 +268,7 @@ def parse_feed(data: bytes) -> list[ParsedItem]:
         channel = root.find("channel")
         for node in (channel.findall("item") if channel is not None else [])[:MAX_FEED_ITEMS]:
             title = _plain(node.findtext("title"), 300)
-            link = (node.findtext("link") or "").strip()[:500]
+            link = watch.safe_link(node.findtext("link") or "")[:500]
             summary = _plain(node.findtext("description"), MAX_SUMMARY)
             guid = _guid(node.findtext("guid") or "", link,
                          hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest() if title or summary else "")
@@ -280,7 +280,7 @@ def parse_feed(data: bytes) -> list[ParsedItem]:
             title = _plain(node.findtext(f"{_ATOM}title"), 300)
             links = node.findall(f"{_ATOM}link")
             chosen = next((n for n in links if n.get("rel", "alternate") == "alternate"), links[0] if links else None)
-            link = (chosen.get("href", "") if chosen is not None else "").strip()[:500]
+            link = watch.safe_link(chosen.get("href", "") if chosen is not None else "")[:500]
             summary = _plain(node.findtext(f"{_ATOM}summary") or node.findtext(f"{_ATOM}content"), MAX_SUMMARY)
             guid = _guid(node.findtext(f"{_ATOM}id") or "", link)
             published = _iso_date(node.findtext(f"{_ATOM}published") or node.findtext(f"{_ATOM}updated"))
