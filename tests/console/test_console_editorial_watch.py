@@ -247,3 +247,14 @@ def test_fetch_now_asks_first_then_shows_the_report(tree, desk, console, setting
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_the_admins_catch_all_addresses_are_404_or_the_pages_never_a_500(desk, console):
+    client = console(desk.jinan)
+    hit = WatchHit.objects.filter(rule__name="济南劳资").first()
+    rule = WatchRule.objects.get(name="济南劳资")
+    for base in (RULES, HITS, FEEDS, COMMENTS):
+        assert client.get(f"{base}new/undefined/change/").status_code == 404
+        assert client.get(f"{base}abc/").status_code in (302, 404)
+    assert client.get(f"{RULES}{rule.pk}/change/")["Location"] == f"{RULES}{rule.pk}/edit/"
+    assert client.get(f"{HITS}{hit.pk}/change/")["Location"] == HITS

@@ -67,6 +67,13 @@ class WatchAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # No Django change form: the rows change through the pages below. The admin's catch-all sends any path here
+        # ("new/undefined/change/"): the list, or a 404 for what is not an id.
+        if not str(object_id).isdigit():
+            raise Http404("页面不存在")
+        return HttpResponseRedirect(self._list_url())
+
     def _page(self, request, template, **context):
         if not may_watch(request.user):
             raise Http404("页面不存在")
@@ -152,6 +159,8 @@ class WatchRuleAdmin(WatchAdmin):
         return HttpResponseRedirect(reverse("console:editorial_watch_rule_create"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():  # the admin's catch-all sends any path here ("new/undefined/change/")
+            raise Http404("页面不存在")
         return HttpResponseRedirect(reverse("console:editorial_watch_rule_edit", args=[object_id]))
 
     def create_view(self, request):
