@@ -1,6 +1,7 @@
 """The browser test of issue 11: an editor writes an article in the console and submits it, the first reviewer sends
 it back with a reason the editor reads, the editor corrects and resubmits it, 初审, 终审 and 签发 pass it, the signer
-publishes it to 济南's portal channel through the publishing panel, and a worker reads it on a 390 px phone.
+publishes it to 济南's portal channel through the publishing panel, and a worker reads it on a 390 px phone;
+the signer then withdraws it (the confirmation dismissed once, then accepted) and it leaves the portal.
 
 The editor types the body into the theme's Trix editor (unfold's WysiwygWidget); each reviewer works in their own
 browser context (own session). No page scrolls sideways on the phone and no CSP violation or script error happens.
@@ -182,4 +183,22 @@ def test_an_editor_writes_reviewers_sign_off_and_a_worker_reads_it_on_a_phone(
     expect(shown.locator("p.muted").first).to_contain_text("济南市总工会 · ")
     assert no_sideways_scroll(worker)
     worker.screenshot(path=SHOTS / "editorial-news-article.png", full_page=True)
+
+    # Withdrawing asks first (data-confirm): dismissed, nothing happens; accepted, the article leaves the portal.
+    withdraw = signer.locator("#article-steps form").filter(has=signer.get_by_role("button", name="撤回", exact=True))
+    withdraw.locator("input[name='note']").fill("比赛日期有误")
+    dialogs: list[str] = []
+    signer.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    withdraw.get_by_role("button", name="撤回", exact=True).click()
+    assert dialogs == ["确定从所有渠道撤回该稿件吗？"]
+    signer.reload()
+    expect(signer.locator("#article-meta")).to_contain_text("济南市总工会 · 已发布 · 第 2 版")
+    withdraw.locator("input[name='note']").fill("比赛日期有误")
+    signer.once("dialog", lambda dialog: dialog.accept())
+    withdraw.get_by_role("button", name="撤回", exact=True).click()
+    expect(signer.get_by_text("已撤回，稿件现为“已撤回”")).to_be_visible()
+    expect(signer.locator("#publications tr").nth(1).locator("td").nth(1)).to_have_text("已撤回")
+    worker.goto(f"{base}/news/")
+    expect(worker.locator("#news p.muted")).to_have_text("暂无新闻")
+    assert worker.goto(f"{base}/news/{article.pk}/").status == 404
     assert problems == [], "\n".join(problems)
