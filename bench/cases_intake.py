@@ -53,7 +53,7 @@ from smartunion.cases.models import Case, CaseStat  # noqa: E402
 from smartunion.orgs.models import Employer, Organisation, Position, Region  # noqa: E402
 from wrkload import report, wait_for, wrk  # noqa: E402  (bench/wrkload.py)
 
-PORT = 8767
+PORT = 8768  # each bench its own port (editorial_news uses 8767)
 PHONE_BASE = 17_100_000_000  # a block of numbers the seeder never hands out
 KINDS = [k.value for k in Case.Kind]
 
@@ -146,6 +146,7 @@ def main() -> None:
                    wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(warm_tokens, warm_bodies,
                                                                                     strict=True)],
                        **{**common, "seconds": args.warmup}))
+            time.sleep(2)  # the warm-up's last requests finish before the counts below are read
         first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0)
         received_before = CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0
         filing = wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)],

@@ -139,15 +139,18 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'smartunion.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if EMBEDDED_DATABASE:
+    DATABASES["default"]["ENGINE"] = "smartunion.core.sqlite_backend"  # writers queue on a file lock (its docstring)
+    # Connections persist like PostgreSQL's (a minute): opening one per request ran the PRAGMAs each time and threw
+    # the page cache away, a third of a simple API read's time. `smartunion restore` needs the service stopped.
     DATABASES["default"]["OPTIONS"] = {
         # 64 MB page cache: the default 2 MB thrashes on the blind-index B-trees once a table has a million rows.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
                         "PRAGMA cache_size=-65536;",
         "transaction_mode": "IMMEDIATE",
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
+if EMBEDDED_DATABASE and DATABASES["default"]["NAME"] != ":memory:":
     private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; -wal/-shm follow it
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

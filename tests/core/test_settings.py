@@ -23,7 +23,7 @@ def run(env_overrides, tmp_path):
 def test_embedded_shape_generates_secret_and_key_ring(tmp_path):
     result = run({}, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "django.db.backends.sqlite3"
+    assert result.stdout.strip() == "smartunion.core.sqlite_backend"
     assert (tmp_path / "secret_key").is_file()
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
 
