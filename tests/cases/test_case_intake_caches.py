@@ -64,3 +64,26 @@ def test_a_counter_that_is_not_one_is_a_programming_error(tree, personas, clock)
     else:
         raise AssertionError("an unknown counter was accepted")
     assert CaseStat.objects.get(org=tree.lixia_town).received == 1
+
+
+def test_a_filed_case_is_announced_to_the_watch_after_its_commit(tree, personas, clock,
+                                                                 django_capture_on_commit_callbacks):
+    from smartunion.core.incoming import incoming_text
+
+    heard = []
+
+    def listener(sender, signal, **item):
+        heard.append(item)
+
+    incoming_text.connect(listener, weak=False)
+    try:
+        clock.set(at(2026, 11, 2, 9, 30))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            case = new_case(personas.worker, title="拖欠工资")
+        assert heard == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+    finally:
+        incoming_text.disconnect(listener)
+    assert heard == [{"kind": "case", "ref": str(case.pk), "title": "拖欠工资", "text": case.description,
+                      "org_path": tree.lixia_town.path, "link": f"/console/cases/case/{case.pk}/handle/"}]

@@ -17,7 +17,7 @@ SRC = Path(smartunion.__file__).parent
 CONSOLE = SRC / "console"
 ADMIN = CONSOLE / "admin"
 PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits", "cases", "counselling",
-         "assistance", "editorial"]  # registration order
+         "assistance", "editorial", "editorial_watch"]  # registration order
 SHARED = {"smartunion.console.admin.base", "smartunion.console.admin.pii_fields"}
 
 

@@ -24,7 +24,8 @@ DIRECTORIES = ["援助律师库", "心理咨询师"]  # chairs, administrators
 HARDSHIP = ["困难职工档案", "帮扶申请审核"]  # chairs, administrators, reviewers
 PROGRAMMES = ["帮扶项目", "资金发放", "最低生活保障标准"]  # chairs, administrators
 SERVICES = [*LEGAL_AID, *DIRECTORIES, *HARDSHIP, *PROGRAMMES]
-DESK = ["稿件", "稿件库", "发布渠道", "传播力排行"]  # new media: whoever holds an editorial role (chairs, admins too)
+DESK = ["稿件", "稿件库", "发布渠道", "传播力排行",  # new media: whoever holds an editorial role (chairs, admins too)
+        "舆情信息", "监测规则", "舆情订阅源", "文章评论"]  # the watch: writing roles (chairs, administrators, editors)
 MENUS = {
     "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号",
                        "审计日志", "节假日安排"],
@@ -49,6 +50,8 @@ PAGES = {  # menu entry -> its page
     "敏感词库": "/console/editorial/sensitiveword/", "稿件": "/console/editorial/article/",
     "稿件库": "/console/editorial/poolitem/", "发布渠道": "/console/editorial/channel/",
     "传播力排行": "/console/editorial/channel/ranking/",
+    "舆情信息": "/console/editorial/watchhit/", "监测规则": "/console/editorial/watchrule/",
+    "舆情订阅源": "/console/editorial/feedsource/", "文章评论": "/console/editorial/articlecomment/",
     "维权工单": "/console/cases/case/", "12351热线登记": "/console/cases/case/hotline/",
     "督办工单": "/console/cases/case/?supervised__exact=1", "工单统计": "/console/cases/case/stats/",
     "办理时限": "/console/cases/deadlinerule/", "法律援助申请": "/console/cases/legalaidapplication/",

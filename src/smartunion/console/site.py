@@ -20,7 +20,7 @@ from smartunion.assistance.rules import may_manage_assistance, may_run_assistanc
 from smartunion.cases.services.legal_aid import HANDLING_ROLES as LEGAL_AID_ROLES
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
-from smartunion.editorial.rules import may_maintain_words, may_use_desk
+from smartunion.editorial.rules import may_maintain_words, may_use_desk, may_watch
 from smartunion.orgs.models import SEGMENT, Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths
 
@@ -114,6 +114,10 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "editorial.article": may_use_desk,
     "editorial.poolitem": may_use_desk,
     "editorial.channel": may_use_desk,
+    "editorial.watchrule": may_watch,
+    "editorial.watchhit": may_watch,
+    "editorial.feedsource": may_watch,
+    "editorial.articlecomment": may_watch,
 }
 
 
@@ -285,6 +289,10 @@ def navigation(request):
             page("稿件库", "move_to_inbox", "editorial.poolitem"),
             page("发布渠道", "share", "editorial.channel"),
             page("传播力排行", "leaderboard", "editorial.channel", name="editorial_channel_ranking"),
+            page("舆情信息", "crisis_alert", "editorial.watchhit"),
+            page("监测规则", "manage_search", "editorial.watchrule"),
+            page("舆情订阅源", "rss_feed", "editorial.feedsource"),
+            page("文章评论", "forum", "editorial.articlecomment"),
             page("敏感词库", "spellcheck", "editorial.sensitiveword"),
         ]),
         ("系统", [

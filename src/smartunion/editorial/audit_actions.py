@@ -12,6 +12,7 @@ register_actions({
     "editorial.allowed_context.delete": "删除敏感词允许上下文",
     "editorial.article.create": "新建稿件",
     "editorial.article.save": "修改稿件",
+    "editorial.image.upload": "上传稿件图片",
     # ARTICLE_WORKFLOW's steps are editorial.article.<step>
     "editorial.article.submit": "稿件送审",
     "editorial.article.pass_first": "稿件初审通过",
@@ -83,3 +84,4 @@ register_data_labels({"how": "方式", "read": "读取条目", "new": "新增条
 for _action in ("editorial.comment.show", "editorial.comment.hide"):
     register_data_labels({"article": "文章", "comment_status": "原状态"}, action=_action,
                          values={"comment_status": {"visible": "已显示", "held": "待审核", "hidden": "已隐藏"}})
+register_data_labels({"name": "文件", "size": "大小（字节）"}, action="editorial.image.upload")

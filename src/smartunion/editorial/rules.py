@@ -24,6 +24,13 @@ def may_use_desk(user) -> bool:
     return is_unrestricted(user) or bool(managed_paths(user, roles=READING_ROLES))
 
 
+def may_watch(user) -> bool:
+    """The public-opinion watch's pages (舆情监测): whoever holds a writing role (chair, administrator, editor)."""
+    from smartunion.orgs.queries import is_unrestricted, managed_paths
+
+    return is_unrestricted(user) or bool(managed_paths(user, roles=WRITING_ROLES))
+
+
 def holds(user, article, roles) -> bool:
     """The user holds one of `roles` in the article's org or above (the platform operator counts everywhere)."""
     return is_system(user) or in_scope(user, article.org, roles=roles)

@@ -8,6 +8,7 @@ from smartunion.portal import (
     cases_views,
     counselling_views,
     membership_views,
+    news_comments_views,
     news_views,
     pwa,
     views,
@@ -64,3 +65,4 @@ urlpatterns = [
 urlpatterns += cases_views.urlpatterns + counselling_views.urlpatterns + assistance_views.urlpatterns
 # 工会新闻 (editorial's portal channel) and the orgs' Atom feeds.
 urlpatterns += news_views.urlpatterns
+urlpatterns += news_comments_views.urlpatterns  # 工会新闻 comments (editorial/services/comments.py)

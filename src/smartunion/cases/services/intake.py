@@ -21,6 +21,7 @@ from smartunion.cases.models import Case, CaseClass, CaseSequence
 from smartunion.cases.routing import route
 from smartunion.cases.rules import HANDLING_ROLES, can_take_calls
 from smartunion.cases.services import stats
+from smartunion.core import incoming
 from smartunion.core.actors import is_system, require_actor
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
@@ -35,6 +36,7 @@ MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5000
 MAX_PEOPLE = 100_000
 NUMBER_PREFIX = "WQ"
+CONSOLE_CASE_PATH = "/console/cases/case/"  # a data app names the path, not the surface's URL name
 
 
 def next_number(now: dt.datetime) -> str:
@@ -170,6 +172,9 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
             notices.append(inbox_message(account, subject="维权诉求已受理登记",
                                          body=f"您的诉求已登记，工单编号{case.number}，由{org.name}办理。"))
         send_inbox(notices)  # the handling org's chairs, administrators and reviewers, and the filer: one INSERT
+        transaction.on_commit(lambda: incoming.announce(  # the public-opinion watch reads it (editorial/watch.py)
+            kind="case", ref=case.pk, title=case.title or case.number, text=case.description, org_path=case.org_path,
+            link=f"{CONSOLE_CASE_PATH}{case.pk}/handle/"))
     return case
 
 

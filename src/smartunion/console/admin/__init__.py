@@ -18,3 +18,4 @@ from smartunion.console.admin import cases  # noqa: F401  isort: skip
 from smartunion.console.admin import counselling  # noqa: F401  isort: skip
 from smartunion.console.admin import assistance  # noqa: F401  isort: skip
 from smartunion.console.admin import editorial  # noqa: F401  isort: skip
+from smartunion.console.admin import editorial_watch  # noqa: F401  isort: skip

@@ -26,17 +26,13 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, U
 from smartunion.console.admin.base import Refused, ScopedAdmin, run_service
 from smartunion.console.site import console_site
 from smartunion.editorial.models import ArticleComment, FeedSource, WatchHit, WatchRule, WatchSource
+from smartunion.editorial.rules import may_watch
 from smartunion.editorial.services import comments, watch
 from smartunion.editorial.watch import KEEPING_ROLES
 from smartunion.orgs.models import Organisation, subtree_q
-from smartunion.orgs.queries import is_unrestricted, managed_paths, scoped
+from smartunion.orgs.queries import scoped
 
 MAX_FEED_UPLOAD = 2 * 1024 * 1024
-
-
-def may_watch(user) -> bool:
-    """The watch's pages: whoever holds a writing role (chair, administrator, editor) somewhere."""
-    return is_unrestricted(user) or bool(managed_paths(user, roles=KEEPING_ROLES))
 
 
 def keeping_orgs(user):
