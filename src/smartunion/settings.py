@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
@@ -343,9 +344,24 @@ CELERY_BEAT_SCHEDULE = {
     "article-schedule": {"task": "editorial.run_schedule", "schedule": 60.0},
     # Channel publications: automatic retries with backoff (only the due failures: safe to run twice).
     "publication-retries": {"task": "editorial.retry_publications", "schedule": 60.0},
+    # Channel figures: yesterday's from the platforms' APIs (WeChat, Weibo); WeChat's datacube has the day final
+    # after 08:00 China time. Safe to run twice; days imported from a platform's export are kept.
+    "channel-metrics": {"task": "editorial.fetch_channel_metrics", "schedule": crontab(hour=9, minute=30)},
+    # 舆情监测: fetch the orgs' RSS/Atom feeds and scan new entries (kept once per guid: safe to run twice).
+    "watch-feeds": {"task": "editorial.fetch_feeds", "schedule": 30 * 60},
 }
 # WeChat official-account API base (https://api.weixin.qq.com, or the deployment's gateway); empty = not reachable.
 EDITORIAL_WECHAT_API = os.environ.get("EDITORIAL_WECHAT_API", "")
+# The other platforms' API bases (the official address, or the deployment's gateway); empty = publishing there is
+# refused with a clear message. Weibo https://api.weibo.com, 头条号 https://mp.toutiao.com, 抖音
+# https://open.douyin.com.
+EDITORIAL_WEIBO_API = os.environ.get("EDITORIAL_WEIBO_API", "")
+EDITORIAL_TOUTIAO_API = os.environ.get("EDITORIAL_TOUTIAO_API", "")
+EDITORIAL_DOUYIN_API = os.environ.get("EDITORIAL_DOUYIN_API", "")
+# The portal's public address, for links to articles posted elsewhere when a channel's config has no "link_base".
+PORTAL_PUBLIC_URL = os.environ.get("PORTAL_PUBLIC_URL", "")
+# 舆情订阅源 may be fetched from loopback and private addresses (an intranet news site); refused by default.
+EDITORIAL_FEEDS_ALLOW_PRIVATE = env_bool("EDITORIAL_FEEDS_ALLOW_PRIVATE", False)
 # Rights cases: calendar days after closing within which the worker may reopen a case.
 CASES_REOPEN_DAYS = int(os.environ.get("CASES_REOPEN_DAYS", "15"))
 # Coupon claims per account and per client IP (core/ratelimit.py: "<count>/<s|min|h|day>"); 429 beyond.
