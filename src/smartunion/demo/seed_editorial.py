@@ -165,4 +165,39 @@ def build_editorial(*, progress, password: str) -> dict[str, int]:
                           (portal, 800)):
         _figures(channel, base=base, rng=rng)
     record_day(broken, by=SYSTEM, day=timezone.localdate() - dt.timedelta(days=1), articles=1, reads=300)
-    return {"articles": len(made) + 1 + len(submitted), "channels": 7, "words": 5}
+    hits = _watch(province=province, jinan=jinan, article=made[0], hashed=hashed)
+    return {"articles": len(made) + 1 + len(submitted), "channels": 7, "words": 5, "watch_hits": hits}
+
+
+DEMO_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>本地论坛（演示）</title><link>https://bbs.example.cn/</link>
+<item><guid>demo-1</guid><title>某建筑工地拖欠工资，二十多名工人讨薪无果</title><link>https://bbs.example.cn/t/1</link>
+<description>网友反映，某建筑工地拖欠工资已有三个月，工人多次讨薪无果。</description></item>
+<item><guid>demo-2</guid><title>化工园区举行安全生产应急演练</title><link>https://bbs.example.cn/t/2</link>
+<description>园区组织了一次事故应急演练，模拟泄漏事故处置。</description></item>
+<item><guid>demo-3</guid><title>物流园区发生叉车事故，一人受伤</title><link>https://bbs.example.cn/t/3</link>
+<description>今日上午，某物流园区发生叉车事故，一名工人受伤送医。</description></item>
+</channel></rss>
+"""
+
+
+def _watch(*, province, jinan, article, hashed: str) -> int:
+    """舆情监测: a province rule over comments, feeds and cases, a city rule over feeds with an exclusion word, a
+    feed imported from a file, and workers' comments on a published article (one held for a warn-level word)."""
+    from smartunion.editorial.models import WatchHit
+    from smartunion.editorial.services import comments, watch
+
+    watch.add_rule(by=SYSTEM, org=province, name="劳资纠纷", keywords=["欠薪", "拖欠工资", "讨薪", "罢工"],
+                   sources=["comment", "feed", "case"])
+    watch.add_rule(by=SYSTEM, org=jinan, name="安全生产", keywords=["事故", "伤亡"], exclusions=["演练"],
+                   sources=["feed"])
+    feed = watch.register_feed(by=SYSTEM, org=jinan, name="本地论坛（演示）")
+    watch.import_feed_file(feed, DEMO_FEED.encode(), by=SYSTEM)
+    readers = [User.objects.get_or_create(username=name, defaults={
+        "display_name": label, "kind": User.Kind.WORKER, "password": hashed})[0]
+        for name, label in (("news_reader_1", "职工小王"), ("news_reader_2", "职工小李"),
+                            ("news_reader_3", "职工小张"))]
+    comments.post_comment(article, by=readers[0], text="为一线职工点赞，希望多办这样的活动！")
+    comments.post_comment(article, by=readers[1], text="我们单位也有拖欠工资的情况，希望工会关注。")
+    comments.post_comment(article, by=readers[2], text="农民工兄弟也想参加，怎么报名？")  # warn word: held
+    return WatchHit.objects.count()
