@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "smartunion.cases",
     "smartunion.assistance",
     "smartunion.editorial",
+    "smartunion.documents",
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN

@@ -17,7 +17,9 @@ SRC = Path(smartunion.__file__).parent
 CONSOLE = SRC / "console"
 ADMIN = CONSOLE / "admin"
 PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits", "cases", "counselling",
-         "assistance", "editorial", "editorial_watch"]  # registration order
+         "assistance", "editorial", "editorial_watch",
+         "documents_outgoing", "documents_exchange", "documents_reports", "documents_approvals",
+         "documents_meetings"]  # registration order
 SHARED = {"smartunion.console.admin.base", "smartunion.console.admin.pii_fields"}
 
 

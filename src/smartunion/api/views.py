@@ -223,3 +223,7 @@ api.add_router("", cases_router, auth=bearer)
 from smartunion.api.editorial import router as editorial_router  # noqa: E402
 
 api.add_router("", editorial_router, auth=bearer)
+
+from smartunion.api.documents import router as documents_router  # noqa: E402
+
+api.add_router("", documents_router, auth=bearer)

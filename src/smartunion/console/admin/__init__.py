@@ -19,3 +19,8 @@ from smartunion.console.admin import counselling  # noqa: F401  isort: skip
 from smartunion.console.admin import assistance  # noqa: F401  isort: skip
 from smartunion.console.admin import editorial  # noqa: F401  isort: skip
 from smartunion.console.admin import editorial_watch  # noqa: F401  isort: skip
+from smartunion.console.admin import documents_outgoing  # noqa: F401  isort: skip
+from smartunion.console.admin import documents_exchange  # noqa: F401  isort: skip
+from smartunion.console.admin import documents_reports  # noqa: F401  isort: skip
+from smartunion.console.admin import documents_approvals  # noqa: F401  isort: skip
+from smartunion.console.admin import documents_meetings  # noqa: F401  isort: skip

@@ -1,0 +1,3 @@
+"""/api/v1 office: the reports part."""
+
+from smartunion.api.documents.common import router  # noqa: F401

@@ -1,0 +1,1 @@
+"""Console pages of the office platform: the exchange part."""

@@ -1,0 +1,1 @@
+"""Audit labels of the office platform's outgoing part (core.audit.register_actions)."""
