@@ -1,4 +1,4 @@
-"""Office (自动化办公): outgoing documents (发文) with their joint sign-off (会签) and numbering, incoming documents
+"""Office (自动化办公): outgoing documents (发文) with their countersigns (会签) and numbering, incoming documents
 (收文) with circulation (传阅), exchange between orgs (公文交换), information reports (信息报送) with their scoring,
 approvals (移动审批) defined as data, and meetings with rooms, notices, sign-in and action items.
 
@@ -104,7 +104,7 @@ class OutgoingDocument(OrgPathMixin):
     class Status(models.TextChoices):
         DRAFT = "draft", "拟稿"
         CHECKING = "checking", "核稿"
-        JOINT_SIGNOFF = "joint_signoff", "会签"
+        COUNTERSIGN = "countersign", "会签"
         SIGNING = "signing", "签发"
         NUMBERING = "numbering", "编号"
         SEALING = "sealing", "用印"
@@ -189,8 +189,8 @@ class DocumentVersion(models.Model):
         return f"{self.document_id} v{self.number}"
 
 
-class JointSignoff(models.Model):
-    """会签: one department or org asked to agree in one round; a refusal sends the document back with its reason,
+class Countersign(models.Model):
+    """会签 (countersign): one department or org asked to agree in one round; a refusal sends the document back with its reason,
     and every answer of every round is kept."""
 
     class Status(models.TextChoices):
@@ -200,7 +200,7 @@ class JointSignoff(models.Model):
         CANCELLED = "cancelled", "已撤销"
 
     document = models.ForeignKey(OutgoingDocument, verbose_name="发文", on_delete=models.CASCADE,
-                                 related_name="signoffs")
+                                 related_name="countersigns")
     round = models.PositiveSmallIntegerField("轮次", default=1)
     department = models.ForeignKey(Department, verbose_name="会签部门", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -217,7 +217,7 @@ class JointSignoff(models.Model):
         verbose_name_plural = "会签"
         constraints = [
             models.CheckConstraint(condition=Q(department__isnull=False) | Q(org__isnull=False),
-                                   name="document_signoff_has_party"),
+                                   name="document_countersign_has_party"),
         ]
 
     def __str__(self):
