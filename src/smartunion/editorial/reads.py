@@ -4,7 +4,9 @@ Each process keeps the reads it served in memory and adds them to the database i
 article read since the last batch, one upsert of the day's figures per portal channel) when FLUSH_EVERY reads have
 gathered or FLUSH_SECONDS have passed since the last batch, whichever comes first, and when the process exits.
 Reads of a process killed hard between two batches are lost (at most FLUSH_EVERY of them): a reach figure, not a
-ledger.
+ledger. Batches of several processes touch the same rows: each writes its articles and channels in id order (two
+batches never wait on each other's rows in opposite orders, which PostgreSQL ends as a deadlock), and a batch that
+fails anyway goes back to the process's pending reads instead of failing the reader's page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import time
 from collections import Counter
 
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -38,7 +40,13 @@ def count_read(article_id: int) -> None:
         batch = dict(_pending)
         _pending.clear()
         _last_flush = time.monotonic()
-    write(batch)
+    try:
+        write(batch)
+    except DatabaseError:
+        logging.getLogger(__name__).warning("portal reads not written yet (%s): kept for the next batch",
+                                            sum(batch.values()), exc_info=True)
+        with _lock:
+            _pending.update(batch)
 
 
 def flush() -> int:
@@ -59,18 +67,22 @@ def write(batch: dict[int, int]) -> int:
 
     today = timezone.localdate()
     with transaction.atomic():
-        for article_id, count in batch.items():
+        for article_id, count in sorted(batch.items()):  # id order in every process: no deadlock between batches
             Article.objects.filter(pk=article_id).update(read_count=F("read_count") + count)
         per_org: Counter[int] = Counter()
         for org_id, count in _org_reads(batch):
             per_org[org_id] += count
         for channel_id, org_path, org_id in Channel.objects.filter(
-                kind=Channel.Kind.PORTAL, org_id__in=per_org).values_list("id", "org_path", "org_id"):
-            metric, created = ChannelMetric.objects.get_or_create(
-                channel_id=channel_id, day=today,
-                defaults={"org_path": org_path, "reads": per_org[org_id], "source": ChannelMetric.Source.PORTAL})
-            if not created:
-                ChannelMetric.objects.filter(pk=metric.pk).update(reads=F("reads") + per_org[org_id])
+                kind=Channel.Kind.PORTAL, org_id__in=per_org).order_by("id").values_list("id", "org_path", "org_id"):
+            day_row = ChannelMetric.objects.filter(channel_id=channel_id, day=today)
+            if day_row.update(reads=F("reads") + per_org[org_id]):
+                continue
+            try:
+                with transaction.atomic():
+                    ChannelMetric.objects.create(channel_id=channel_id, day=today, org_path=org_path,
+                                                 reads=per_org[org_id], source=ChannelMetric.Source.PORTAL)
+            except IntegrityError:  # another process made the day's row first: add to it
+                day_row.update(reads=F("reads") + per_org[org_id])
     return sum(batch.values())
 
 
@@ -82,12 +94,13 @@ def _org_reads(batch: dict[int, int]):
 
 
 def _flush_at_exit() -> None:
-    if not _pending:
+    pending = sum(_pending.values())
+    if not pending:
         return
     try:
         flush()
     except Exception:  # the database may be gone at exit; the reads are only a reach figure
-        logging.getLogger(__name__).warning("could not write %s portal reads at exit", sum(_pending.values()))
+        logging.getLogger(__name__).warning("could not write %s portal reads at exit", pending)
 
 
 atexit.register(_flush_at_exit)

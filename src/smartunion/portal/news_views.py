@@ -1,5 +1,7 @@
 """工会新闻 in the portal: the articles the orgs published to their portal channel (editorial), one page each
-(reads counted in batches by editorial/reads.py), and an Atom feed per org for readers and other sites.
+(reads counted in batches by editorial/reads.py), and an Atom feed per org for readers and other sites. The rows of
+the list and of an article come from the editorial cache (editorial/queries.py: a minute, dropped when an article
+or a publication changes); the page itself is rendered per visitor (its header and the comment form are theirs).
 
 An article's page is a shareable link: its <title>, meta description (the summary), a canonical link and Open Graph
 tags (og:title, og:description, og:image from the cover, og:type article, og:url), absolute URLs built from the
@@ -14,7 +16,6 @@ import re
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -23,7 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from smartunion.editorial import reads
-from smartunion.editorial.queries import portal_news
+from smartunion.editorial.queries import portal_article, portal_news, portal_news_page
 from smartunion.orgs.models import Organisation
 from smartunion.portal.subsite import current_subsite
 
@@ -41,12 +42,13 @@ def _root(request) -> str | None:
 
 
 def news_list(request):
-    page = Paginator(portal_news(_root(request)), PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page", "1")
+    page = portal_news_page(_root(request), int(number) if number.isdigit() else 1, PAGE_SIZE)
     return render(request, "portal/news_list.html", {"page": page})
 
 
 def news_detail(request, pk: int):
-    article = portal_news().filter(pk=pk).first()
+    article = portal_article(pk)
     if article is None:
         raise Http404("文章不存在或已撤回")
     reads.count_read(article.pk)
