@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -144,12 +145,12 @@ def ranking(root: Organisation, *, kind: str, year: int, quarter: int | None = N
     for org_id, level, to_path, n in tallies:
         points[org_id] += table[(to_path, level)] * n
         counts[org_id][level] += n
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pk, name, path in orgs:
         by_level = counts[pk] if pk in counts else dict.fromkeys(L.values, 0)
         rows.append({"org_id": pk, "org": name, "path": path, "points": points.get(pk, Decimal(0)),
                      "adopted": sum(by_level.values()), **{f"{level}_count": n for level, n in by_level.items()}})
-    rows.sort(key=lambda r: -Decimal(r["points"]))  # stable: ties keep the tree's order
+    rows.sort(key=lambda r: -r["points"])  # stable: ties keep the tree's order
     previous = None
     for index, row in enumerate(rows, start=1):
         if previous is None or row["points"] != previous["points"]:
