@@ -475,6 +475,14 @@ def resubmit(request: ApprovalRequest, *, by, data) -> ApprovalRequest:
         raise DuplicateRequest() from None
 
 
+def available_actions(request: ApprovalRequest, user) -> list[str]:
+    """The steps the user may take now, as the surfaces name them (agree and approve are both "approve")."""
+    found = {t.action for t in APPROVAL_WORKFLOW.available(request, user)}
+    if "agree" in found:
+        found = (found - {"agree"}) | {"approve"}
+    return sorted(found)
+
+
 def get_request(pk) -> ApprovalRequest:
     request = ApprovalRequest.objects.select_related("form", "org", "applicant").filter(pk=pk).first()
     if request is None:
