@@ -319,6 +319,22 @@ def display_rows(fields: list[dict], data: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def describe_steps(steps: list[dict]) -> list[str]:
+    """The chain in words: "主席审批（本单位主席，5,000.00元及以上）"."""
+    result = []
+    for step in steps:
+        if "role" in step:
+            who = role_label(step["role"])
+        elif "department_head" in step:
+            who = f"{step['department_head']}负责人"
+        else:
+            who = "指定人员"
+        if step.get("min_amount_fen") is not None:
+            who += f"，{format_fen(step['min_amount_fen'])}元及以上"
+        result.append(f"{step['label']}（{who}）")
+    return result
+
+
 # The six standard forms --------------------------------------------------------------------------------------------
 
 # The expense and purchase forms ask the chair only from 5,000.00 yuan on; a purchase of 50,000.00 or more also goes
