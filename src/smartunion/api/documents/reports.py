@@ -83,7 +83,7 @@ def list_reports(request, params: Query[ReportListParams]):
 
 
 class ReportIn(Schema):
-    org_id: int = Field(None, description="报送单位；只在一个单位任职时可省略")
+    org_id: int | None = Field(None, description="报送单位；只在一个单位任职时可省略")
     category: str = text("类别", CHOICE_INPUT, description="news 工作动态、practice 经验做法、issue 问题建议")
     title: str = text("标题", 200)
     body: str = text("内容", 20000)
@@ -107,10 +107,10 @@ def submit(request, payload: ReportIn):
 
 
 class RankingParams(Schema):
-    org_id: int = Field(None, description="在其下级中排名的单位；默认本人范围的最高单位")
+    org_id: int | None = Field(None, description="在其下级中排名的单位；默认本人范围的最高单位")
     year: int = Field(..., ge=2000, le=2100)
-    quarter: int = Field(None, ge=1, le=4)
-    month: int = Field(None, ge=1, le=12)
+    quarter: int | None = Field(None, ge=1, le=4)
+    month: int | None = Field(None, ge=1, le=12)
     kind: str = text("单位层级", CHOICE_INPUT, "", description="city、county…；默认所选单位的下一级")
 
 

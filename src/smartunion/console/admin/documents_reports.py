@@ -56,7 +56,7 @@ def _acting_orgs(user) -> list[Organisation]:
     """The orgs the cadre submits for: where they hold a reporting role and whose parent takes reports."""
     rows = Organisation.objects.select_related("parent").filter(status=Organisation.Status.ACTIVE)
     rows = rows if is_unrestricted(user) else rows.filter(path__in=rules.acting_paths(user))
-    return [o for o in rows.order_by("path")[:200] if o.parent_id and o.parent.kind in rules.RECEIVING_KINDS]
+    return [o for o in rows.order_by("path")[:200] if o.parent is not None and o.parent.kind in rules.RECEIVING_KINDS]
 
 
 class SubmitForm(forms.Form):
@@ -68,7 +68,7 @@ class SubmitForm(forms.Form):
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
         self.orgs = {str(o.pk): o for o in orgs}
-        self.fields["org"].choices = [(str(o.pk), f"{o.name}（报送至{o.parent.name}）") for o in orgs]
+        self.fields["org"].choices = [(str(o.pk), f"{o.name}（报送至{o.parent.name}）") for o in orgs]  # type: ignore[attr-defined]
 
 
 class DecideForm(forms.Form):
@@ -80,7 +80,7 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args, levels, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [(v, L(v).label) for v in levels]
+        self.fields["level"].choices = [(v, L(v).label) for v in levels]  # type: ignore[attr-defined]
 
 
 class ScoreForm(forms.Form):
@@ -94,7 +94,7 @@ class ScoreForm(forms.Form):
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
         self.orgs = {str(o.pk): o for o in orgs}
-        self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]
+        self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]  # type: ignore[attr-defined]
 
 
 class _Pages:
