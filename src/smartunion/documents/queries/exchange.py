@@ -33,7 +33,7 @@ def with_counts(queryset: QuerySet[Exchange]) -> QuerySet[Exchange]:
 
 def visible_exchanges(user) -> QuerySet[Exchange]:
     """The exchanges sent by orgs in the user's scope, newest first, with per-status counts."""
-    return with_counts(scoped(Exchange.objects.select_related("document", "org", "sent_by"), user,
+    return with_counts(scoped(Exchange.objects.select_related("org"), user,
                               field="org_path")).order_by("-sent_at", "-id")
 
 
