@@ -105,7 +105,8 @@ def _name_taken(org: Organisation, name: str, *, exclude: int | None = None) -> 
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise Conflict(f"本单位已有名为“{name}”的会议室", code="room_exists", fields={"name": "会议室名称已存在"})
+        message = f"本单位已有名为“{name}”的会议室"
+        raise Conflict(message, code="room_exists", fields={"name": message})
 
 
 def create_room(*, by, org: Organisation, name: str, location: str = "", capacity: int = 10) -> Room:
@@ -183,10 +184,9 @@ def _clash(room: Room, starts: list[dt.datetime], meeting: Meeting | None) -> Co
     if slot is None:
         return None
     other = slot.meeting
-    return Conflict(
-        f"会议室“{room.name}”在该时段已被会议“{other.title}”（{_fmt(other.starts_at)}—"
-        f"{timezone.localtime(other.ends_at):%H:%M}）占用，请另选时间或会议室",
-        code="room_taken", fields={"room": "该时段已被占用"}, details={"meeting_id": other.pk})
+    message = (f"会议室“{room.name}”在该时段已被会议“{other.title}”（{_fmt(other.starts_at)}—"
+               f"{timezone.localtime(other.ends_at):%H:%M}）占用，请另选时间或会议室")
+    return Conflict(message, code="room_taken", fields={"room": message}, details={"meeting_id": other.pk})
 
 
 def _book(meeting: Meeting, room: Room, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
