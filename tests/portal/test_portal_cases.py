@@ -155,10 +155,11 @@ def test_my_cases_and_me_cost_the_same_for_one_case_as_for_three(tree, personas,
     three_lines = show(client, reverse("portal:case", args=[case.pk]))
     assert [len(three[0].result.context["rows"]), len(three[1].result.context["rights"])] == [3, 3]
     # 我的维权: session, user, the count and the page of cases (with their org), and what every portal page reads
-    # (the membership for the tab bar, the subsite for the brand: 3).
-    assert_queries(7, one[0], three[0])
+    # (the membership for the tab bar, the subsite for the brand: 3; with no city subsite above the member, the
+    # top subsite is remembered per process: 2 here).
+    assert_queries(6, one[0], three[0])
     # 我的: its own reads plus one per kind of filing (cases, legal aid, counselling; assistance by person).
     assert_queries(one[1].count, three[1])
     # The case: session, user, the case, the lines the worker reads (with their org), its files, and the
-    # portal's own three.
-    assert_queries(8, one_case, three_lines)
+    # portal's own (two, as above).
+    assert_queries(7, one_case, three_lines)

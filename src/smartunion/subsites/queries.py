@@ -4,7 +4,9 @@ its grid lists, in order (keys only: the portal maps them to pages)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
+from smartunion.core.cache import ttl_cache
 from smartunion.members.queries import active_membership
 from smartunion.orgs.models import Organisation, ancestor_paths
 from smartunion.subsites.models import Subsite
@@ -16,8 +18,22 @@ SERVICE_KEYS = ("join", "membership", "card", "directory", "notices", "news", "r
 
 
 def top_subsite() -> Subsite | None:
-    """The deployment's top subsite (the province's): what visitors who are not members see."""
+    """The deployment's top subsite (the province's): what visitors who are not members see. Read once per process
+    and minute (every anonymous portal page needs it); saving or deleting a subsite clears it in that process."""
+    return _top_subsite()
+
+
+@ttl_cache(60)
+def _top_subsite() -> Subsite | None:
     return Subsite.objects.select_related("org").order_by("org__depth", "org__path").first()
+
+
+def _subsites_changed(**_ignored) -> None:
+    _top_subsite.cache_clear()  # type: ignore[attr-defined]
+
+
+post_save.connect(_subsites_changed, sender=Subsite, dispatch_uid="subsites.top.save")
+post_delete.connect(_subsites_changed, sender=Subsite, dispatch_uid="subsites.top.delete")
 
 
 def subsite_above(org: Organisation | None) -> Subsite | None:
