@@ -25,6 +25,8 @@ Documents in 分发 for the exchange demo (titles):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -91,7 +93,7 @@ class Office:
 
     def walk(self, document: OutgoingDocument, to: str) -> OutgoingDocument:
         """Along the plain path (no countersign) to `to`."""
-        steps = {
+        steps: dict[str, Callable[[OutgoingDocument], OutgoingDocument]] = {
             S.DRAFT: lambda d: services.submit(d, by=self.drafter),
             S.CHECKING: lambda d: services.check(d, by=self.checker, note="同意"),
             S.SIGNING: lambda d: services.sign(d, by=self.chair, note="同意印发"),
