@@ -20,6 +20,7 @@ register_actions({
     "documents.outgoing.number": "发文编号",
     "documents.outgoing.seal": "发文用印",
     "documents.outgoing.archive": "发文归档",
+    "documents.outgoing.render_pdf": "生成发文版式文件（PDF）",
     "documents.countersign.agree": "会签同意",
     "documents.countersign.refuse": "会签不同意",
     "documents.numbering_rule.create": "新建发文字号规则",
@@ -34,6 +35,7 @@ register_data_labels({"name": "文件名", "size": "大小（字节）"}, action
 register_data_labels({"name": "文件名"}, action="documents.outgoing.detach")
 register_data_labels({"department_ids": "会签部门", "org_ids": "会签单位"},
                      action="documents.outgoing.send_countersign")
+register_data_labels({"pages": "页数", "bytes": "文件大小（字节）"}, action="documents.outgoing.render_pdf")
 register_data_labels({"rule_id": "发文字号规则", "number": "发文字号"}, action="documents.outgoing.number")
 for _verb in ("agree", "refuse"):
     register_data_labels({"round": "轮次", "party": "会签方", "note": "意见"}, action=f"documents.countersign.{_verb}")
