@@ -68,3 +68,14 @@ def test_the_news_cache_drops_a_withdrawn_article_at_once(tree):
     step(Article.objects.get(pk=article.pk), "withdraw", by=SYSTEM, note="撤回")
     assert queries.portal_article(article.pk) is None
     assert list(queries.portal_news_page(tree.jinan.path, 1, 15)) == []
+
+
+@pytest.mark.django_db
+def test_the_publishing_panel_offers_the_orgs_portal_channel_even_before_anyone_made_it(tree):
+    from smartunion.console.admin.editorial import PublishForm
+    from smartunion.editorial.models import Channel
+
+    article = create_article(by=SYSTEM, org=tree.qingdao, title="青岛的第一篇", body="<p>正文</p>").article
+    assert not Channel.objects.filter(org=tree.qingdao).exists()
+    form = PublishForm(article=article)
+    assert [(c.kind, c.org_id) for c in form.fields["channels"].queryset] == [("portal", tree.qingdao.pk)]

@@ -331,6 +331,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args, article=None, **kwargs):
         super().__init__(*args, **kwargs)
+        publishing.portal_channel(article.org)  # every org has its portal channel, made the first time it is needed
         self.fields["channels"].queryset = Channel.objects.filter(org=article.org, active=True).order_by("kind", "id")
 
 
