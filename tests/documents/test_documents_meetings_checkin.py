@@ -75,3 +75,20 @@ def test_cancelled_meeting_takes_no_sign_in(personas, meeting, monkeypatch):
     with pytest.raises(StateError) as caught:
         services.sign_in(by=personas.county_cadre, token=token)
     assert caught.value.message == "会议已取消"
+
+
+def test_organiser_marks_present_by_hand(tree, personas, meeting, monkeypatch):
+    mine = Invitation.objects.get(meeting=meeting, user=personas.county_cadre)
+    with pytest.raises(StateError) as caught:
+        services.mark_present(mine, by=personas.province_admin)
+    assert caught.value.message == "签到尚未开始，不能补签"
+    freeze(monkeypatch, at(5, 9, 30))
+    with pytest.raises(Forbidden):
+        services.mark_present(mine, by=personas.county_cadre)
+    first = services.mark_present(mine, by=personas.province_admin)
+    assert (first.already, first.invitation.signed_in_at) == (False, at(5, 9, 30))
+    assert services.mark_present(mine, by=personas.province_admin).already is True
+    freeze(monkeypatch, at(6, 9))  # after the end: recorded at the start
+    org = Invitation.objects.get(meeting=meeting, org=tree.jinan)
+    assert services.mark_present(org, by=personas.province_admin).invitation.signed_in_at == at(5, 9)
+    assert AuditEvent.objects.filter(action="documents.invitation.mark_present").count() == 2

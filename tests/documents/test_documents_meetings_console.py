@@ -98,6 +98,7 @@ def test_detail_is_pinned_and_shows_counts(console, tree, personas, office, meet
         page = text(client.get(url))
     assert "通知 3 · 参加 0 · 委派 0 · 请假 1 · 未回执 2 · 已签到 0" in page
     assert "请假：另有会议" in page and 'id="act-cancel"' in page
+    assert "data-present" not in page  # sign-in opens an hour before the start
     assert console(personas.other_city_cadre).get(url).status_code == 200  # 青岛 is invited (its administrator)
     assert console(personas.grassroots_cadre).get(url).status_code == 404
 
@@ -170,3 +171,14 @@ def test_action_items_page_and_workbench(console, personas, office, monkeypatch,
     counts = {q.queue.key: q.count for g in workbench.waiting_for(personas.county_cadre) for q in g.items}
     assert (counts["documents.meeting.reply"], counts["documents.action_item.open"],
             counts["documents.action_item.overdue"]) == (1, 1, 0)
+
+
+def test_mark_present_from_the_detail(console, personas, meeting, monkeypatch):
+    when = at(3, 9, 15)
+    monkeypatch.setattr(timezone, "now", lambda: when)
+    invitation = Invitation.objects.get(meeting=meeting, user=personas.county_cadre)
+    client = console(personas.province_admin)
+    page = text(client.get(reverse("console:documents_meeting_detail", args=[meeting.pk])))
+    assert f'data-present="{invitation.pk}"' in page
+    client.post(reverse("console:documents_meeting_present", args=[meeting.pk, invitation.pk]))
+    assert Invitation.objects.get(pk=invitation.pk).signed_in_at == when

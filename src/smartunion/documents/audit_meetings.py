@@ -15,6 +15,7 @@ register_actions({
     "documents.meeting.finish": "结束会议",
     "documents.invitation.reply": "会议回执",
     "documents.invitation.sign_in": "会议签到",
+    "documents.invitation.mark_present": "会议补签",
     "documents.minutes.save": "记录会议纪要",
     "documents.action_item.create": "布置会议督办事项",
     "documents.action_item.done": "办结会议督办事项",
@@ -31,6 +32,7 @@ register_data_labels({"meeting_reply": "回执", "delegate_name": "委派人员"
                      action="documents.invitation.reply",
                      values={"meeting_reply": {"attend": "参加", "delegate": "委派他人参加", "absent": "请假"}})
 register_data_labels({"invitee": "参会人/单位"}, action="documents.invitation.sign_in")
+register_data_labels({"invitee": "参会人/单位"}, action="documents.invitation.mark_present")
 register_data_labels({"attachment": "有附件"}, action="documents.minutes.save")
 register_data_labels({"meeting": "会议", "owner": "责任人", "due_on": "完成期限"},
                      action="documents.action_item.create")

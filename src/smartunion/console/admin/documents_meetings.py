@@ -390,6 +390,8 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             path("<int:pk>/minutes/file/", view(self.minutes_file_view), name="documents_meeting_minutes_file"),
             path("<int:pk>/action-item/", view(self.action_item_view), name="documents_meeting_action_item"),
             path("invitations/<int:invitation_id>/reply/", view(self.reply_view), name="documents_meeting_reply"),
+            path("<int:pk>/invitations/<int:invitation_id>/present/", view(self.present_view),
+                 name="documents_meeting_present"),
             *super().get_urls(),
         ]
 
@@ -500,6 +502,21 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
                 messages.success(request, "会议已结束")
         return HttpResponseRedirect(self._detail_url(meeting))
 
+    def present_view(self, request, pk, invitation_id):
+        """补签 (POST): the organiser records an invitee present."""
+        meeting = self._meeting(request, pk)
+        invitation = meeting.invitations.filter(pk=invitation_id).first()
+        if invitation is None:
+            raise Http404("会议通知不存在")
+        if request.method == "POST":
+            try:
+                run_service(services.mark_present, invitation, by=request.user)
+            except Refused as refused:
+                refused.show(request)
+            else:
+                messages.success(request, f"已为“{_notice_target(invitation)}”补签")
+        return HttpResponseRedirect(self._detail_url(meeting))
+
     # Detail
 
     def detail_view(self, request, pk):
@@ -525,6 +542,8 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             and timezone.now() >= meeting.starts_at,
             "scheduled": meeting.status == Meeting.Status.SCHEDULED,
             "begun": timezone.now() >= meeting.starts_at and meeting.status != Meeting.Status.CANCELLED,
+            "may_mark": organiser and meeting.status != Meeting.Status.CANCELLED
+            and timezone.now() >= services.checkin_window(meeting)[0],
         }
         return self._page(request, "console/documents_meetings_detail.html", **context)
 

@@ -17,7 +17,9 @@ Decisions:
   (by default the start), only while the meeting is scheduled.
 - Sign-in: the meeting's QR holds a URL with a token `<meeting id>.<HMAC-SHA256(checkin_secret, meeting id)>`,
   valid from one hour before the start to the end. Scanning it signs in the scanner's own notice (or, for a cadre
-  of an invited org, the org's notice) once; a second scan answers 已签到 and changes nothing.
+  of an invited org, the org's notice) once; a second scan answers 已签到 and changes nothing. An organiser may
+  record someone present by hand (补签, mark_present).
+- SYSTEM (the demo, an import) may record a meeting that already took place; people may only schedule ahead.
 - Minutes (one per meeting: body and an optional PDF/image attachment) and action items (督办事项: title, owner,
   due date) once the meeting has begun; an item is done with a result by its owner or the organisers; an open item
   past its due date is overdue.
@@ -239,7 +241,7 @@ def schedule(*, by, org: Organisation, title: str, starts_at, ends_at, agenda: s
         raise Invalid.from_fields({"room": "请选择会议室或填写会议地点"}, message="请选择会议室或填写会议地点")
     if not (is_system(by) or rules.can_manage_rooms(by, org)):
         raise Forbidden("只有本单位或上级单位的主席、管理员可以安排会议")
-    if starts_at < _now() - SLOT:
+    if starts_at < _now() - SLOT and not is_system(by):
         raise Invalid.from_fields({"starts_at": "开始时间已过"}, message="不能安排已经开始的会议")
     due = _reply_due(reply_due_at, starts_at)
     with transaction.atomic():
@@ -495,6 +497,30 @@ def sign_in(*, by, token: str) -> SignIn:
         invitation.signed_in_at = _now()
         invitation.save(update_fields=["signed_in_at"])
         log_event("documents.invitation.sign_in", actor=by, target=meeting, org=meeting.org,
+                  data={"invitee": str(invitation.org) if invitation.org_id else str(invitation.user)})
+    return SignIn(invitation, already=False)
+
+
+def mark_present(invitation: Invitation, *, by) -> SignIn:
+    """补签: an organiser records an invitee present who could not scan (from an hour before the start, also after
+    the end). The time kept is now, or the start when it is recorded after the meeting."""
+    require_actor(by)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("meeting", "meeting__org", "user",
+                                                                           "org").get(pk=invitation.pk)
+        meeting = invitation.meeting
+        if not rules.can_organise(by, meeting):
+            raise Forbidden("只有主办单位或上级单位的主席、管理员可以补签")
+        if meeting.status == S.CANCELLED:
+            raise StateError("会议已取消", code="cancelled")
+        now = _now()
+        if now < meeting.starts_at - CHECKIN_OPENS:
+            raise StateError("签到尚未开始，不能补签", code="checkin_not_open")
+        if invitation.signed_in_at is not None:
+            return SignIn(invitation, already=True)
+        invitation.signed_in_at = now if now <= meeting.ends_at else meeting.starts_at
+        invitation.save(update_fields=["signed_in_at"])
+        log_event("documents.invitation.mark_present", actor=by, target=meeting, org=meeting.org,
                   data={"invitee": str(invitation.org) if invitation.org_id else str(invitation.user)})
     return SignIn(invitation, already=False)
 
