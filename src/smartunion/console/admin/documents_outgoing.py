@@ -26,7 +26,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.widgets import (
-    UnfoldAdminDateWidget,
+    INPUT_CLASSES,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
@@ -66,6 +66,9 @@ def _is_cadre(user) -> bool:
 # Forms ------------------------------------------------------------------------------------------------------------
 
 
+DATE = forms.DateInput(attrs={"type": "date", "class": " ".join(INPUT_CLASSES)}, format="%Y-%m-%d")
+
+
 def _text(label, max_length, required=False, **kwargs):
     return forms.CharField(label=label, max_length=max_length, required=required, widget=UnfoldAdminTextInputWidget,
                            **kwargs)
@@ -89,10 +92,10 @@ class DocumentForm(forms.Form):
                            widget=UnfoldAdminTextareaWidget(attrs={"rows": 18}),
                            help_text="每段一行；“一、”“（一）”开头的段落为各级标题")
     cc = _text("抄送机关", 500)
-    written_on = forms.DateField(label="成文日期", required=False, widget=UnfoldAdminDateWidget,
+    written_on = forms.DateField(label="成文日期", required=False, widget=DATE,
                                  help_text="不填则以签发日期为成文日期")
     printer = _text("印发机关", 100, help_text="不填则用印时按发文机关填写")
-    printed_on = forms.DateField(label="印发日期", required=False, widget=UnfoldAdminDateWidget,
+    printed_on = forms.DateField(label="印发日期", required=False, widget=DATE,
                                  help_text="不填则以用印日期为印发日期")
     attachment = forms.FileField(label="添加附件（选填）", required=False,
                                  help_text="PDF、OFD、Word（.docx）、Excel（.xlsx）或图片，"
