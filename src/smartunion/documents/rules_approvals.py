@@ -13,7 +13,7 @@ from __future__ import annotations
 from smartunion.core.actors import is_system
 from smartunion.documents.models import ApprovalStep, Department
 from smartunion.orgs.models import Organisation, Position, ancestor_paths
-from smartunion.orgs.queries import held_positions, in_scope
+from smartunion.orgs.queries import held_positions, in_scope, managed_paths
 
 
 def _uid(user) -> int | None:
@@ -66,3 +66,9 @@ def may_sign(user, org) -> bool:
                                org__status=Organisation.Status.ACTIVE).exists():
         return True
     return Department.objects.filter(org=org, members=user, active=True).exists()
+
+
+def may_define_forms_somewhere(user) -> bool:
+    """The 审批表单 page (console PAGE_RULES): a chair or administrator of some org, or a platform operator."""
+    return bool(user is not None and getattr(user, "is_superuser", False)) or bool(
+        managed_paths(user, roles=Position.MANAGING_ROLES))

@@ -320,7 +320,7 @@ class ApprovalFormAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return queries.managed_forms(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return bool(managed_paths(request.user, roles=Position.MANAGING_ROLES)) or request.user.is_superuser
+        return rules.may_define_forms_somewhere(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
