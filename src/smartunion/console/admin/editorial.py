@@ -461,11 +461,15 @@ class ArticleAdmin(ScopedAdmin):
         article = self._article(request, pk)
         steps = [t for t in ARTICLE_WORKFLOW.available(article, request.user) if t.action not in ("publish", "expire")]
         editable = articles.EDITABLE.get(article.status)
+        flow = [{"at": h.created_at, "actor": h.actor, "action": ARTICLE_WORKFLOW.action_label(h.action),
+                 "code": h.action, "note": h.note} for h in history(ARTICLE_WORKFLOW, article)]
+        # A draft whose last step sent it back: the reason belongs at the top, not only in the history below.
+        sent_back = flow[-1] if flow and article.status == Article.Status.DRAFT and \
+            flow[-1]["code"].startswith("send_back") else None
         return self._page(
             request, "console/editorial_article_review.html", title=article.title, article=article, steps=steps,
             step_form=StepForm(), may_edit=bool(editable and editable(request.user, article)),
-            history=[{"at": h.created_at, "actor": h.actor, "action": ARTICLE_WORKFLOW.action_label(h.action),
-                      "note": h.note} for h in history(ARTICLE_WORKFLOW, article)],
+            history=flow, sent_back=sent_back,
             revisions=list(article.revisions.order_by("-number")),
             publications=list(article.publications.select_related("channel").order_by("id")),
             publish_form=PublishForm(article=article) if article.status == Article.Status.PUBLISHED else None,
