@@ -77,7 +77,11 @@ def test_queue_filters(filed, personas, town_handler, clock):
     assert list(handler_queue(user, overdue=False)) == [town]
     services.close(town, by=town_handler, resolution="resolved", note="已解决")
     assert list(handler_queue(user)) == [union]
-    assert list(handler_queue(user, status="all")) == [town, union]
+    newest_first = sorted([town, union], key=lambda case: -case.pk)  # every state: newest first, not by deadline
+    assert list(handler_queue(user, status="all")) == newest_first
+    assert list(handler_queue(user, status="all")[:1]) == newest_first[:1]  # a page: its ids first, then its rows
+    assert list(handler_queue(user, status="all")[1:2]) == newest_first[1:]
+    assert list(handler_queue(user, status="closed")[:5]) == [town]
 
 
 def test_names_shown_to_the_handling_chain_and_hidden_from_others(tree, personas, clock):

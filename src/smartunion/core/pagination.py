@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 from smartunion.core.errors import Invalid
 
@@ -69,3 +70,28 @@ class CappedPaginator(Paginator):
     def count(self):
         n, _ = capped_count(self.object_list)
         return n
+
+
+class PagedByIds(QuerySet):
+    """A queryset whose sliced reads (a page) take two steps: the page's primary keys first, in the queryset's order,
+    then the rows of those keys. An index on (scope, id) gives a page of ids newest first without reading or sorting
+    the rows; sorting a subtree's whole rows (wide ones: a rights case has its description) to keep 20 of them is
+    what made a province-wide "every state" list slow (SQLite, a million cases: 400 ms in one step, 30 ms in two).
+    Unsliced reads, counts and everything else are the plain queryset's."""
+
+    def _fetch_all(self):
+        if self._result_cache is None and self.query.is_sliced and self._iterable_class is ModelIterable \
+                and not self._prefetch_related_lookups:  # type: ignore[attr-defined]  # QuerySet internals
+            ids = list(self._chain().values_list("pk", flat=True))  # type: ignore[attr-defined]
+            rows = self.model._base_manager.using(self.db).filter(pk__in=ids)
+            rows.query.select_related = self.query.select_related
+            found = {row.pk: row for row in rows}
+            self._result_cache = [found[pk] for pk in ids if pk in found]  # type: ignore[misc]
+        super()._fetch_all()
+
+
+def paged_by_ids(queryset: QuerySet) -> QuerySet:
+    """`queryset` reading its pages in two steps (PagedByIds)."""
+    paged = queryset._chain()  # type: ignore[attr-defined]
+    paged.__class__ = PagedByIds
+    return paged

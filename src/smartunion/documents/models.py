@@ -190,8 +190,8 @@ class DocumentVersion(models.Model):
 
 
 class Countersign(models.Model):
-    """会签 (countersign): one department or org asked to agree in one round; a refusal sends the document back with its reason,
-    and every answer of every round is kept."""
+    """会签 (countersign): one department or org asked to agree in one round; a refusal sends the document back with
+    its reason, and every answer of every round is kept."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待会签"

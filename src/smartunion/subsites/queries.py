@@ -29,7 +29,7 @@ def _top_subsite() -> Subsite | None:
 
 
 def _subsites_changed(**_ignored) -> None:
-    _top_subsite.cache_clear()  # type: ignore[attr-defined]
+    _top_subsite.cache_clear()
 
 
 post_save.connect(_subsites_changed, sender=Subsite, dispatch_uid="subsites.top.save")

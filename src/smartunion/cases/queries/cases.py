@@ -21,6 +21,7 @@ from django.utils import timezone
 from smartunion.cases.categories import CATEGORIES, category_label
 from smartunion.cases.errors import CaseNotFound, OrgNotFound
 from smartunion.cases.models import Case, CaseAssist, CaseSubtreeStat
+from smartunion.core.pagination import paged_by_ids
 from smartunion.core.pii import mask_name
 from smartunion.orgs.models import Organisation, subtree_q
 from smartunion.orgs.queries import in_scope, is_unrestricted, managed_paths, scope_q
@@ -75,9 +76,10 @@ def overdue_q(now: dt.datetime | None = None) -> Q:
 def handler_queue(user, *, status: str | None = None, kind: str | None = None, category: str | None = None,
                   overdue: bool | None = None, supervised: bool | None = None, mine: bool = False,
                   q: str = "", now: dt.datetime | None = None) -> QuerySet[Case]:
-    """The cadre's queue, ordered by the resolution deadline (earliest first). status None: the open cases;
-    "all": every state; or one state. overdue / supervised: True or False filters, None both. mine: handled by
-    the user. q: a case number (prefix), or text in the title, employer or contact name."""
+    """The cadre's queue. status None: the open cases; "all": every state; or one state. Open states are ordered
+    by the resolution deadline (earliest first); "all" and the closed, newest first (read a page in two steps).
+    overdue / supervised: True or False filters, None both. mine: handled by the user. q: a case number (prefix),
+    or text in the title, employer or contact name."""
     cases = visible_cases(user).select_related("org", "handler")
     if status is None:
         cases = open_only(cases)
@@ -102,7 +104,10 @@ def handler_queue(user, *, status: str | None = None, kind: str | None = None, c
         else:
             cases = cases.filter(Q(title__icontains=text) | Q(employer_name__icontains=text)
                                  | Q(contact_name=text))
-    return cases.order_by("resolution_due", "id")
+    if status is None or status in Case.OPEN_STATES:
+        return cases.order_by("resolution_due", "id")  # the open queue: the nearest deadline first
+    # Every state, or the closed: newest first, a page's ids read from the scope index before its rows.
+    return paged_by_ids(cases.order_by("-id"))
 
 
 def case_for_cadre(user, pk) -> Case:

@@ -197,4 +197,4 @@ def managers_of(org: Organisation | None) -> list[Account]:
 def _handling_accounts(org_id: int) -> tuple[Account, ...]:
     rows = (User.objects.filter(positions__org_id=org_id, positions__role__in=HANDLING_ROLES, is_active=True)
             .values_list("id", "username").distinct().order_by("id"))
-    return tuple(Account(pk, username) for pk, username in rows)
+    return tuple(Account(pk, username or "") for pk, username in rows)

@@ -35,7 +35,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._lock_held = True
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # Django's, not in the stubs
         except BaseException:
             self._release_writer()
             raise
@@ -47,19 +47,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self):
         try:
-            return super()._commit()
+            return super()._commit()  # type: ignore[misc]
         finally:
             self._release_writer()
 
     def _rollback(self):
         try:
-            return super()._rollback()
+            return super()._rollback()  # type: ignore[misc]
         finally:
             self._release_writer()
 
     def _close(self):
         try:
-            return super()._close()
+            return super()._close()  # type: ignore[misc]  # BaseDatabaseWrapper._close, not in the stubs
         finally:
             self._release_writer()
             if self._lock_fd is not None:
