@@ -103,20 +103,26 @@ def test_detail_is_pinned_and_shows_counts(console, tree, personas, office, meet
     assert console(personas.grassroots_cadre).get(url).status_code == 404
 
 
-def test_my_meetings_reply_buttons(console, tree, personas, meeting):
+def test_my_meetings_reply_buttons(console, tree, personas, meeting, django_assert_max_num_queries):
     client = console(personas.city_cadre)
-    mine = text(client.get(reverse("console:documents_meeting_mine")))
-    assert "全省工会工作会议" in mine and "通知单位：济南市总工会" in mine
+    url = reverse("console:documents_invitation_changelist")
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        mine = text(client.get(url))
+    assert "全省工会工作会议" in mine and "济南市总工会（单位）" in mine and 'value="delegate"' in mine
+    assert client.get(url, {"pending": "1"}).context["cl"].queryset.count() == 1
     invitation = Invitation.objects.get(meeting=meeting, org=tree.jinan)
     client.post(reverse("console:documents_meeting_reply", args=[invitation.pk]),
-                {"reply": "delegate", "delegate_name": "王芳"})
+                {"reply": "delegate", "delegate_name": "王芳", "next": url})
     assert Invitation.objects.get(pk=invitation.pk).delegate_name == "王芳"
+    assert client.get(url, {"pending": "1"}).context["cl"].queryset.count() == 0
     answer = client.post(reverse("console:documents_meeting_reply", args=[invitation.pk]), {"reply": "absent"},
                          follow=True)
     assert "请填写请假事由" in text(answer)
     other = Invitation.objects.get(meeting=meeting, org=tree.qingdao)
     assert client.post(reverse("console:documents_meeting_reply", args=[other.pk]),
                        {"reply": "attend"}).status_code == 404
+    assert "全省工会工作会议" not in text(console(personas.grassroots_cadre).get(url))
 
 
 def test_qr_screen_and_phone_sign_in(console, personas, meeting, monkeypatch):
@@ -168,9 +174,10 @@ def test_action_items_page_and_workbench(console, personas, office, monkeypatch,
     assert "报送总结" not in text(console(personas.city_cadre).get(url))
     client.post(reverse("console:documents_actionitem_done", args=[late.pk]), {"result": "已报送"})
     assert ActionItem.objects.get(pk=late.pk).status == "done"
-    counts = {q.queue.key: q.count for g in workbench.waiting_for(personas.county_cadre) for q in g.items}
-    assert (counts["documents.meeting.reply"], counts["documents.action_item.open"],
-            counts["documents.action_item.overdue"]) == (1, 1, 0)
+    queues = {q.queue.key: q for g in workbench.waiting_for(personas.county_cadre) for q in g.items}
+    assert (queues["documents.meeting.reply"].count, queues["documents.action_item.open"].count) == (1, 1)
+    for key in ("documents.meeting.reply", "documents.action_item.open"):  # each links to a list of the same rows
+        assert client.get(queues[key].url).context["cl"].queryset.count() == 1
 
 
 def test_mark_present_from_the_detail(console, personas, meeting, monkeypatch):

@@ -5,14 +5,14 @@
 - 会议 (MeetingAdmin): the meetings hosted in the subtree, with filters (status, upcoming or past) and search; the
   schedule form (a clash is shown on the form, naming the meeting that holds the room); the detail with the
   notices and their receipts and sign-ins (counts and the list), reschedule, more invitees, cancel (confirmed),
-  finish, the QR to show on a screen, minutes and action items; 我的会议 (the cadre's notices and those of the orgs
-  they answer for, with the receipt buttons).
+  finish, 补签, the QR to show on a screen, minutes and action items.
+- 我的会议 (InvitationAdmin): the notices to the cadre and to the orgs they answer for, with the receipt buttons.
 - 签到 (phone page): GET /console/documents/meeting/checkin/<token>/ shows the meeting and a 签到 button. Invitees
   are cadres with console accounts, so the page is a console page (login first, then back to it); it stands on its
   own, without the console's sidebar, and fits a 390px screen.
 - 督办事项 (ActionItemAdmin): the cadre's own action items, and for chairs and administrators those of their
   subtree's meetings; overdue ones flagged; 办结 with a result.
-- Workbench queues: 待回执会议 and 督办事项.
+- Workbench queues: 待回执会议 and 督办事项 (one query each; overdue items are flagged on the list).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -378,7 +379,6 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("schedule/", view(self.schedule_view), name="documents_meeting_schedule"),
-            path("mine/", view(self.mine_view), name="documents_meeting_mine"),
             path("checkin/<str:token>/", view(self.checkin_view), name="documents_meeting_checkin"),
             path("<int:pk>/detail/", view(self.detail_view), name="documents_meeting_detail"),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="documents_meeting_reschedule"),
@@ -398,7 +398,7 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         context = {"schedule_url": reverse("console:documents_meeting_schedule")
                    if rules.may_organise_anywhere(request.user) else "",
-                   "mine_url": reverse("console:documents_meeting_mine"),
+                   "mine_url": reverse("console:documents_invitation_changelist"),
                    "items_url": reverse("console:documents_actionitem_changelist"),
                    "rooms_url": reverse("console:documents_room_changelist"), **(extra_context or {})}
         return super().changelist_view(request, context)
@@ -609,9 +609,9 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             invitation = queries.invitation_for_reply(request.user, invitation_id)
         except NotFound as exc:
             raise Http404("会议通知不存在") from exc
-        back = request.POST.get("next") or reverse("console:documents_meeting_mine")
-        if not back.startswith("/"):
-            back = reverse("console:documents_meeting_mine")
+        back = request.POST.get("next") or reverse("console:documents_invitation_changelist")
+        if not back.startswith("/") or back.startswith("//"):
+            back = reverse("console:documents_invitation_changelist")
         form = ReplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -624,26 +624,6 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
                 messages.success(request, f"已回执“{done.meeting.title}”：{done.get_reply_display()}")
             return HttpResponseRedirect(back)
         return HttpResponseRedirect(back)
-
-    def mine_view(self, request):
-        """我的会议: notices to me and to the orgs I answer for, the newest first, 20 a page."""
-        rows = queries.my_invitations(request.user)
-        pending_only = request.GET.get("pending") == "1"
-        if pending_only:
-            rows = queries.my_invitations(request.user, pending=True)
-        try:
-            page = max(1, int(request.GET.get("p", "1")))
-        except ValueError:
-            page = 1
-        size = 20
-        found = list(rows[(page - 1) * size: page * size + 1])
-        now = timezone.now()
-        entries = [{"invitation": i, "target": _notice_target(i), "when": services.when_text(i.meeting),
-                    "where": services.where_text(i.meeting),
-                    "open": i.meeting.status == Meeting.Status.SCHEDULED
-                    and now <= (i.meeting.reply_due_at or i.meeting.starts_at)} for i in found[:size]]
-        return self._page(request, "console/documents_meetings_mine.html", title="我的会议", entries=entries,
-                          form=ReplyForm(), page=page, has_next=len(found) > size, pending_only=pending_only)
 
     def checkin_view(self, request, token):
         """The phone page the meeting's QR opens: the meeting and a 签到 button (POST signs in)."""
@@ -675,6 +655,98 @@ def _has_minutes(meeting: Meeting) -> bool:
     except Meeting.minutes.RelatedObjectDoesNotExist:
         return False
     return True
+
+
+# My meetings -----------------------------------------------------------------------------------------------------
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = "回执"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("1", "待回执（未过截止时间）")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(pk__in=queries.my_invitations(request.user, pending=True).values("pk"))
+        return queryset
+
+
+@admin.register(Invitation, site=console_site)
+class InvitationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
+    """我的会议: the notices to the cadre and to the orgs they answer for, with the receipt buttons."""
+
+    scope_field = None
+    list_display_links = None
+    list_filter = [PendingFilter, "reply"]
+    search_fields = ["meeting__title"]
+    search_help_text = "按会议名称查找"
+    ordering = ["-meeting__starts_at", "id"]
+
+    def get_queryset(self, request):
+        return queries.my_invitations(request.user)
+
+    def clear_export_queryset(self, request, queryset):
+        return queryset.none()
+
+    def get_list_display(self, request):
+        token = get_token(request)
+        now = timezone.now()
+        path_ = request.get_full_path()
+
+        def buttons(obj):
+            meeting = obj.meeting
+            if meeting.status != Meeting.Status.SCHEDULED or now > (meeting.reply_due_at or meeting.starts_at):
+                return ""
+            return format_html(
+                '<form method="post" action="{}" class="flex flex-wrap gap-1 items-center">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" '
+                'value="{}"><button type="submit" name="reply" value="attend" class="bg-primary-600 text-white '
+                'px-2 py-1 rounded-default">参加</button><input name="delegate_name" maxlength="50" '
+                'placeholder="委派人员姓名" aria-label="委派人员姓名" class="border rounded-default px-1 w-28">'
+                '<button type="submit" name="reply" value="delegate" class="border px-2 py-1 rounded-default">委派'
+                '</button><input name="reason" maxlength="200" placeholder="请假事由" aria-label="请假事由" '
+                'class="border rounded-default px-1 w-28"><button type="submit" name="reply" value="absent" '
+                'class="border px-2 py-1 rounded-default">请假</button></form>',
+                reverse("console:documents_meeting_reply", args=[obj.pk]), token, path_)
+        buttons.short_description = "回执操作"  # type: ignore[attr-defined]
+        return ["meeting_link", "when", "host", "target", "reply_shown", "due", buttons]
+
+    def get_export_columns(self, request):
+        return ["meeting_link", "when", "host", "target", "reply_shown", "due"]
+
+    @admin.display(description="会议")
+    def meeting_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("console:documents_meeting_detail", args=[obj.meeting_id]),
+                           obj.meeting.title)
+
+    @admin.display(description="时间地点")
+    def when(self, obj):
+        return f"{services.when_text(obj.meeting)} {services.where_text(obj.meeting)}"
+
+    @admin.display(description="主办单位")
+    def host(self, obj):
+        return obj.meeting.org.name
+
+    @admin.display(description="通知对象")
+    def target(self, obj):
+        return f"{obj.org.name}（单位）" if obj.org_id else "本人"
+
+    @admin.display(description="回执")
+    def reply_shown(self, obj):
+        extra = obj.delegate_name or obj.reason
+        text = f"{obj.get_reply_display()}：{extra}" if extra else obj.get_reply_display()
+        if obj.meeting.status == Meeting.Status.CANCELLED:
+            text += "（会议已取消）"
+        return text
+
+    @admin.display(description="回执截止")
+    def due(self, obj):
+        return f"{timezone.localtime(obj.meeting.reply_due_at or obj.meeting.starts_at):%m-%d %H:%M}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        raise Http404
 
 
 # Action items --------------------------------------------------------------------------------------------------------
@@ -788,15 +860,10 @@ GROUP = "会议管理"
 register(Queue(
     "documents.meeting.reply", GROUP, "待回执会议",
     lambda user: queries.my_invitations(user, pending=True).count(),
-    lambda user: f"{reverse('console:documents_meeting_mine')}?pending=1",
+    lambda user: changelist("documents_invitation_changelist", pending="1"),
     help="发给本人或本人所在单位、尚未回执且未过回执截止时间的会议通知"))
 register(Queue(
     "documents.action_item.open", GROUP, "督办事项",
     lambda user: queries.my_action_items(user, open_only=True).count(),
     lambda user: changelist("documents_actionitem_changelist", scope="mine", status__exact="open"),
     help="由本人负责、尚未办结的会议督办事项"))
-register(Queue(
-    "documents.action_item.overdue", GROUP, "督办逾期",
-    lambda user: queries.overdue(queries.my_action_items(user)).count(),
-    lambda user: changelist("documents_actionitem_changelist", scope="mine", overdue="1"), urgent=True,
-    help="由本人负责、已超过完成期限仍未办结的督办事项"))
