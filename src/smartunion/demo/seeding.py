@@ -406,11 +406,28 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     seeder.report.accounts += [("jinan_editor", "济南市总工会编辑（新媒体稿件）"),
                                ("jinan_first", "济南市总工会初审员"), ("jinan_final", "济南市总工会终审员"),
                                ("jinan_signer", "济南市总工会签发人")]
+    build_office(progress=progress)
+    seeder.report.accounts += [("sd_drafter", "山东省总工会办公室拟稿人（发文）"),
+                               ("sd_chair", "山东省总工会主席（签发、批办）"),
+                               ("jn_chair", "济南市总工会主席（会签、审批）")]
     refresh_statistics()
     log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
     seeder.report.members_seconds = member_seconds  # type: ignore[attr-defined]
     return seeder.report
+
+
+def build_office(*, progress) -> None:
+    """自动化办公 (issue 12): documents in every state, an exchange to the city federations, incoming documents,
+    information reports with adoptions, approvals and meetings, each from its own module (outgoing first: the
+    exchange sends its released documents)."""
+    from smartunion.demo.seed_documents_approvals import build_approvals
+    from smartunion.demo.seed_documents_outgoing import build_outgoing
+    from smartunion.demo.seed_documents_reports import build_reports
+
+    build_outgoing(progress=progress)
+    build_reports(progress=progress)
+    build_approvals(progress=progress)
 
 
 def build_rights_and_assistance(*, progress) -> None:
