@@ -8,7 +8,7 @@ orgs where the user holds an office position (rules_exchange.office_org_ids), th
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smartunion.core.errors import NotFound
@@ -106,7 +106,7 @@ def incoming_for(user, pk) -> IncomingDocument:
 def circulations(doc: IncomingDocument) -> list[Circulation]:
     """The readers of a document, the unread first."""
     return list(Circulation.objects.filter(document=doc).select_related("reader")
-                .order_by("read_at", "reader__username"))
+                .order_by(F("read_at").asc(nulls_first=True), "reader__username"))
 
 
 def departments_of(org_id: int) -> QuerySet[Department]:
