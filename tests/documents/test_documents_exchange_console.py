@@ -135,3 +135,5 @@ def test_register_by_hand_with_a_scan(console, tree, personas):
     doc = IncomingDocument.objects.get(title="区政府来函")
     assert response["Location"] == reverse("console:documents_exchange_incoming", args=[doc.pk])
     assert [a.name for a in doc.attachments.all()] == ["扫描件.pdf"]
+    detail = text(client.get(response["Location"]))
+    assert "扫描件.pdf" in detail and 'data-step="propose"' in detail and 'data-step="sign"' not in detail

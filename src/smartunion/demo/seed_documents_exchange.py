@@ -8,8 +8,8 @@ when build_outgoing made them, and makes them otherwise):
 
 What it makes:
 - a released province document (status 分发, 鲁工发〔2026〕21号) exchanged to every city federation six days ago: the
-  first city (济南) signed for it, the second returned it with a reason, every other one is late (past its sign-by
-  date) and was urged once;
+  first city (济南) and every other one after the second signed for it, the second returned it with a reason, the
+  rest are late (past their sign-by date) and were urged once;
 - a second released province document (鲁工发〔2026〕22号) exchanged to every county federation four days ago and
   urged: 历下区 signed for it, the others are late;
 - 济南's incoming documents in every state: the exchanged one signed and waiting for 拟办 (已登记), and registered by
@@ -95,12 +95,12 @@ def build_exchange(*, progress) -> dict:
     cities = list(Delivery.objects.filter(exchange=to_cities).select_related("to_org").order_by("to_path"))
     signed = returned = 0
     for i, delivery in enumerate(cities):
-        if i == 0:
-            exchange_services.sign_for(delivery, by=_office(delivery.to_org))
-            signed += 1
-        elif i == 1:
+        if i == 1:
             exchange_services.return_delivery(delivery, by=_office(delivery.to_org), reason=RETURN_REASON)
             returned += 1
+        elif i % 2 == 0:
+            exchange_services.sign_for(delivery, by=_office(delivery.to_org))
+            signed += 1
     late = len(cities) - signed - returned
     if late:
         exchange_services.urge(to_cities, by=sender)
