@@ -32,8 +32,14 @@ def test_send_status_sign_return_urge(api, tree, personas):
     assert body["counts"] == {"total": 2, "delivered": 2, "signed": 0, "returned": 0}
     assert [r["org"]["name"] for r in body["recipients"]] == ["济南市总工会", "青岛市总工会"]
     jinan, qingdao = (r["id"] for r in body["recipients"])
+    listed = sender.get("/api/v1/exchange").json()
+    assert [(e["number"], e["counts"]["total"]) for e in listed["items"]] == [("鲁工发〔2026〕12号", 2)]
+    assert api(personas.city_cadre).get("/api/v1/exchange").json()["count"] == 0
+    waiting = api(personas.city_cadre).get("/api/v1/documents/incoming?to_sign=true").json()
+    assert [i["delivery"] for i in waiting["items"]] == [{"id": jinan, "status": "delivered"}]
 
     assert api(personas.city_cadre).post(f"/api/v1/exchange/deliveries/{jinan}/sign").json()["status"] == "signed"
+    assert api(personas.city_cadre).get("/api/v1/documents/incoming?to_sign=true").json()["count"] == 0
     again = api(personas.city_cadre).post(f"/api/v1/exchange/deliveries/{jinan}/sign")
     assert (again.status_code, again.json()["code"]) == (409, "already_decided")
     # 青岛 cannot even see 济南's delivery

@@ -88,6 +88,18 @@ def send(request, payload: ExchangeIn):
     return Status(201, out)
 
 
+class ExchangeListParams(Schema):
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/exchange", response={200: dict, 400: ErrorOut, 422: ErrorOut},
+            summary="本级及下级发出的公文交换（含各状态接收单位数），新的在前")
+def list_exchanges(request, params: Query[ExchangeListParams]):
+    return paginate(queries.visible_exchanges(request.auth), page=params.page, page_size=params.page_size,
+                    serialize=exchange_out)
+
+
 @router.get("/exchange/{exchange_id}", response={200: dict, 404: ErrorOut},
             summary="交换状态：每个接收单位的待签收 / 已签收 / 已退回")
 def get_exchange(request, exchange_id: int):
@@ -153,6 +165,7 @@ class IncomingListParams(Schema):
     status: str = text("状态", CHOICE_INPUT, "")
     source: str = text("来源", CHOICE_INPUT, "", description="exchange 公文交换；manual 手工登记")
     overdue: bool = False
+    to_sign: bool = Field(False, description="只看待签收的交换公文")
     q: str = text("搜索", SEARCH_INPUT, "", description="标题、来文字号、来文单位或收文编号")
 
 
@@ -162,7 +175,7 @@ def list_incoming(request, params: Query[IncomingListParams]):
     if params.status and params.status not in IncomingDocument.Status.values:
         raise ApiError(422, "invalid", "提交的数据有误，请检查后重试", {"status": "状态不正确"})
     queryset = queries.incoming_list(request.auth, status=params.status, search=params.q, overdue=params.overdue,
-                                     source=params.source)
+                                     source=params.source, to_sign=params.to_sign)
     return paginate(queryset, page=params.page, page_size=params.page_size, serialize=incoming_out)
 
 

@@ -80,9 +80,11 @@ def visible_incoming(user) -> QuerySet[IncomingDocument]:
 
 
 def incoming_list(user, *, status: str = "", search: str = "", overdue: bool = False,
-                  source: str = "") -> QuerySet[IncomingDocument]:
-    """The receiver's incoming queue, filtered: newest first."""
+                  source: str = "", to_sign: bool = False) -> QuerySet[IncomingDocument]:
+    """The receiver's incoming queue, filtered (to_sign: exchanged and not yet signed for): newest first."""
     queryset = visible_incoming(user)
+    if to_sign:
+        queryset = queryset.filter(delivery__status=D.DELIVERED)
     if status in S.values:
         queryset = queryset.filter(status=status)
     if source in IncomingDocument.Source.values:
