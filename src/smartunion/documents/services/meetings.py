@@ -260,7 +260,7 @@ def schedule(*, by, org: Organisation, title: str, starts_at, ends_at, agenda: s
 
 
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("room", "org").get(pk=meeting.pk)
+    return Meeting.objects.select_for_update(of=("self",)).select_related("room", "org").get(pk=meeting.pk)
 
 
 def reschedule(meeting: Meeting, *, by, starts_at, ends_at, room: Room | None = None, place: str = "") -> Meeting:
@@ -411,8 +411,8 @@ def reply(invitation: Invitation, *, by, answer: str, delegate_name: str = "", r
     reason = _text(reason, field="reason", label="请假事由", limit=200,
                    required=answer == R.ABSENT) if answer == R.ABSENT else ""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("meeting", "meeting__org").get(
-            pk=invitation.pk)
+        invitation = (Invitation.objects.select_for_update(of=("self",))
+                      .select_related("meeting", "meeting__org").get(pk=invitation.pk))
         meeting = invitation.meeting
         if not rules.can_reply(by, invitation):
             raise Forbidden("只能由被邀请人本人或受邀单位的主席、管理员回执")
@@ -506,8 +506,8 @@ def mark_present(invitation: Invitation, *, by) -> SignIn:
     the end). The time kept is now, or the start when it is recorded after the meeting."""
     require_actor(by)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("meeting", "meeting__org", "user",
-                                                                           "org").get(pk=invitation.pk)
+        invitation = (Invitation.objects.select_for_update(of=("self",))
+                      .select_related("meeting", "meeting__org", "user", "org").get(pk=invitation.pk))
         meeting = invitation.meeting
         if not rules.can_organise(by, meeting):
             raise Forbidden("只有主办单位或上级单位的主席、管理员可以补签")
@@ -585,7 +585,7 @@ def complete_action_item(item: ActionItem, *, by, result: str) -> ActionItem:
     require_actor(by)
     result = _text(result, field="result", label="完成情况", limit=300)
     with transaction.atomic():
-        item = ActionItem.objects.select_for_update().select_related("org").get(pk=item.pk)
+        item = ActionItem.objects.select_for_update(of=("self",)).select_related("org").get(pk=item.pk)
         if not rules.can_finish_item(by, item):
             raise Forbidden("只有责任人或会议主办单位的主席、管理员可以办结督办事项")
         if item.status == ActionItem.Status.DONE:
