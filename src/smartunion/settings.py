@@ -325,7 +325,7 @@ TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # the
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
 CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks",
                  "smartunion.cases.tasks", "smartunion.cases.counselling_tasks", "smartunion.assistance.tasks",
-                 "smartunion.editorial.tasks"]
+                 "smartunion.editorial.tasks", "smartunion.documents.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
@@ -350,6 +350,8 @@ CELERY_BEAT_SCHEDULE = {
     "channel-metrics": {"task": "editorial.fetch_channel_metrics", "schedule": crontab(hour=9, minute=30)},
     # 舆情监测: fetch the orgs' RSS/Atom feeds and scan new entries (kept once per guid: safe to run twice).
     "watch-feeds": {"task": "editorial.fetch_feeds", "schedule": 30 * 60},
+    # 收文 past their deadline: their handlers are told (each item once: the day after its due time passed).
+    "incoming-overdue": {"task": "documents.flag_overdue_incoming", "schedule": crontab(hour=8, minute=0)},
 }
 # WeChat official-account API base (https://api.weixin.qq.com, or the deployment's gateway); empty = not reachable.
 EDITORIAL_WECHAT_API = os.environ.get("EDITORIAL_WECHAT_API", "")

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 
 EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会申请审核", "会籍转移", "会籍", "职工实名信息",
             "名册导入导出", "动态口令", "维权工单", "12351热线登记", "督办工单", "工单统计", "办理时限"]
+# 自动化办公: every cadre drafts, reports, applies and meets (each list shows the cadre's own rows); the approval
+# forms are for chairs and administrators.
+OFFICE = ["发文", "收文", "公文交换", "信息报送", "信息采用", "信息排行", "发起审批", "待我审批", "我的申请", "本单位审批", "会议", "安排会议",
+          "我的会议", "督办事项", "发文字号规则", "部门", "计分规则", "会议室"]
+FORMS = ["审批表单"]
+EVERYONE = [*EVERYONE, *OFFICE]
 BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
 # 维权工单, 12351热线登记, 督办工单, 工单统计, 办理时限 are in EVERYONE: every cadre (scoped).
 LEGAL_AID = ["法律援助申请"]  # chairs, administrators, reviewers
@@ -28,14 +34,14 @@ DESK = ["稿件", "稿件库", "发布渠道", "传播力排行",  # new media: 
         "舆情信息", "监测规则", "舆情订阅源", "文章评论"]  # the watch: writing roles (chairs, administrators, editors)
 MENUS = {
     "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号",
-                       "审计日志", "节假日安排"],
-    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志"],
-    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志"],
-    "grassroots_cadre": [*EVERYONE, *BENEFITS, *SERVICES, *DESK, "审计日志"],
+                       "审计日志", "节假日安排", *FORMS],
+    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS],
+    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS],
+    "grassroots_cadre": [*EVERYONE, *BENEFITS, *SERVICES, *DESK, "审计日志", *FORMS],
     "reviewer": [*EVERYONE, *LEGAL_AID, *HARDSHIP],
     "auditor": [*EVERYONE, "审计日志"],
     "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号", "审计日志",
-             "节假日安排", "消息发件箱"],
+             "节假日安排", "消息发件箱", *FORMS],
 }
 PAGES = {  # menu entry -> its page
     "工作台": "/console/", "工会组织": "/console/orgs/organisation/", "用人单位": "/console/orgs/employer/",
@@ -59,6 +65,16 @@ PAGES = {  # menu entry -> its page
     "困难职工档案": "/console/assistance/hardshipfile/", "帮扶申请审核": "/console/assistance/application/",
     "帮扶项目": "/console/assistance/programme/", "资金发放": "/console/assistance/payment/",
     "最低生活保障标准": "/console/assistance/livingstandard/",
+    "发文": "/console/documents/outgoingdocument/", "收文": "/console/documents/incomingdocument/",
+"公文交换": "/console/documents/exchange/", "信息报送": "/console/documents/inforeport/",
+    "信息采用": "/console/documents/inforeport/inbox/", "信息排行": "/console/documents/inforeport/ranking/",
+    "发起审批": "/console/documents/approvalrequest/start/", "待我审批": "/console/documents/approvalrequest/waiting/",
+    "我的申请": "/console/documents/approvalrequest/mine/", "本单位审批": "/console/documents/approvalrequest/",
+    "会议": "/console/documents/meeting/", "安排会议": "/console/documents/meeting/schedule/",
+    "我的会议": "/console/documents/invitation/", "督办事项": "/console/documents/actionitem/",
+    "发文字号规则": "/console/documents/numberingrule/", "部门": "/console/documents/department/",
+    "计分规则": "/console/documents/reportscore/", "审批表单": "/console/documents/approvalform/",
+    "会议室": "/console/documents/room/",
 }
 
 

@@ -20,6 +20,7 @@ from smartunion.assistance.rules import may_manage_assistance, may_run_assistanc
 from smartunion.cases.services.legal_aid import HANDLING_ROLES as LEGAL_AID_ROLES
 from smartunion.console import workbench
 from smartunion.core.calendar import may_load_holiday_schedules
+from smartunion.documents.rules_approvals import may_define_forms_somewhere
 from smartunion.editorial.rules import may_maintain_words, may_use_desk, may_watch
 from smartunion.orgs.models import SEGMENT, Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths
@@ -118,6 +119,7 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "editorial.watchhit": may_watch,
     "editorial.feedsource": may_watch,
     "editorial.articlecomment": may_watch,
+    "documents.approvalform": may_define_forms_somewhere,
 }
 
 
@@ -294,6 +296,32 @@ def navigation(request):
             page("舆情订阅源", "rss_feed", "editorial.feedsource"),
             page("文章评论", "forum", "editorial.articlecomment"),
             page("敏感词库", "spellcheck", "editorial.sensitiveword"),
+        ]),
+        ("公文处理", [
+            page("发文", "description", "documents.outgoingdocument"),
+            page("收文", "inbox", "documents.incomingdocument"),
+            page("公文交换", "swap_horiz", "documents.exchange"),
+            page("信息报送", "campaign", "documents.inforeport"),
+            page("信息采用", "fact_check", "documents.inforeport", name="documents_reports_inbox"),
+            page("信息排行", "leaderboard", "documents.inforeport", name="documents_reports_ranking"),
+        ]),
+        ("办公事务", [
+            page("发起审批", "edit_note", "documents.approvalrequest", name="documents_approvalrequest_start"),
+            page("待我审批", "pending_actions", "documents.approvalrequest",
+                 name="documents_approvalrequest_waiting"),
+            page("我的申请", "assignment", "documents.approvalrequest", name="documents_approvalrequest_mine"),
+            page("本单位审批", "fact_check", "documents.approvalrequest"),
+            page("会议", "groups", "documents.meeting"),
+            page("安排会议", "event", "documents.meeting", name="documents_meeting_schedule"),
+            page("我的会议", "event_available", "documents.invitation"),
+            page("督办事项", "task_alt", "documents.actionitem"),
+        ]),
+        ("办公设置", [
+            page("发文字号规则", "format_list_numbered", "documents.numberingrule"),
+            page("部门", "groups", "documents.department"),
+            page("计分规则", "scoreboard", "documents.reportscore"),
+            page("审批表单", "dynamic_form", "documents.approvalform"),
+            page("会议室", "meeting_room", "documents.room"),
         ]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),

@@ -422,12 +422,16 @@ def build_office(*, progress) -> None:
     information reports with adoptions, approvals and meetings, each from its own module (outgoing first: the
     exchange sends its released documents)."""
     from smartunion.demo.seed_documents_approvals import build_approvals
+    from smartunion.demo.seed_documents_exchange import build_exchange
+    from smartunion.demo.seed_documents_meetings import build_meetings
     from smartunion.demo.seed_documents_outgoing import build_outgoing
     from smartunion.demo.seed_documents_reports import build_reports
 
     build_outgoing(progress=progress)
+    build_exchange(progress=progress)
     build_reports(progress=progress)
     build_approvals(progress=progress)
+    build_meetings(progress=progress)
 
 
 def build_rights_and_assistance(*, progress) -> None:
