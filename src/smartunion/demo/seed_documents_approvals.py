@@ -25,23 +25,14 @@ from django.utils import timezone
 
 from smartunion.accounts.models import User
 from smartunion.core.actors import SYSTEM
+from smartunion.demo.cadres import demo_cadre as _person
 from smartunion.documents.models import ApprovalForm, ApprovalRequest
 from smartunion.documents.services import approvals as services
-from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
 
 R = Position.Role
 DEMO_PASSWORD = "smartunion-demo"  # noqa: S105  the documented demo password (demo/seeding.py)
 
-
-def _person(username: str, name: str, org: Organisation, role: str, hashed: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create(username=username, display_name=name, kind=User.Kind.CADRE, is_staff=True,
-                                   password=hashed)
-    if not user.positions.filter(org=org, role=role).exists():
-        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
-    return user
 
 
 def _holder(org: Organisation, role: str, username: str, name: str, hashed: str) -> User:

@@ -25,13 +25,12 @@ import datetime as dt
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from smartunion.accounts.models import User
 from smartunion.core.actors import SYSTEM
 from smartunion.core.calendar import compute_deadline
+from smartunion.demo.cadres import demo_cadre as _cadre
 from smartunion.documents.models import Delivery, Department, Exchange, IncomingDocument, OutgoingDocument
 from smartunion.documents.services import exchange as exchange_services
 from smartunion.documents.services import incoming as incoming_services
-from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
 
 R = Position.Role
@@ -49,15 +48,6 @@ def _office(org: Organisation, roles=(R.ADMINISTRATOR, R.CHAIR)):
             return position.user
     return SYSTEM
 
-
-def _cadre(username: str, name: str, org: Organisation, role: str, hashed: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create(username=username, display_name=name, kind=User.Kind.CADRE, is_staff=True,
-                                   password=hashed)
-    if not user.positions.filter(org=org, role=role).exists():
-        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
-    return user
 
 
 def _released(org: Organisation, seq: int, title: str, body: str, recipients: str) -> OutgoingDocument:

@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from smartunion.accounts.models import User
 from smartunion.core.actors import SYSTEM
+from smartunion.demo.cadres import demo_cadre as _cadre
 from smartunion.documents.models import NumberSequence, OutgoingDocument
 from smartunion.documents.services import outgoing as services
-from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
 
 R = Position.Role
@@ -43,15 +43,6 @@ DEPARTMENTS = ("办公室", "组织部", "宣传部", "权益保障部", "财务
 DISTRIBUTED_FOR_EXCHANGE = ("关于开展2026年全省职工职业技能大赛的通知", "关于做好元旦春节期间困难职工帮扶工作的通知")
 REFUSAL = "帮扶标准调整涉及经费预算，需先报经费审查委员会审议"
 
-
-def _cadre(username: str, name: str, org: Organisation, role: str, hashed: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create(username=username, display_name=name, kind=User.Kind.CADRE, is_staff=True,
-                                   password=hashed)
-    if not user.positions.filter(org=org, role=role).exists():
-        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
-    return user
 
 
 def _clerk(username: str, org: Organisation, hashed: str, name: str) -> User:

@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from smartunion.accounts.models import User
 from smartunion.core.actors import SYSTEM
+from smartunion.demo.cadres import demo_cadre as _cadre
 from smartunion.editorial.models import ChannelMetric
 from smartunion.editorial.services import pools, publishing, words
 from smartunion.editorial.services.articles import create_article, step
 from smartunion.editorial.services.metrics import record_day
-from smartunion.orgs import services as org_services
 from smartunion.orgs.models import Organisation, Position
 
 R = Position.Role
@@ -61,15 +61,6 @@ ARTICLES = [
     ("关于调整职工疗休养安排的说明", "", _body("原定于本月的职工疗休养活动因故调整，具体安排另行通知。")),
 ]
 
-
-def _cadre(username: str, name: str, org: Organisation, role: str, hashed: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create(username=username, display_name=name, kind=User.Kind.CADRE, is_staff=True,
-                                   password=hashed)
-    if not user.positions.filter(org=org, role=role).exists():
-        org_services.position_grant(user=user, org=org, role=role, by=SYSTEM)
-    return user
 
 
 def _figures(channel, *, base: int, rng: random.Random, days: int = 90) -> None:
