@@ -76,7 +76,7 @@ class DistributeIn(Schema):
     note: str = text("说明", NOTE_INPUT, "")
 
 
-class ReasonIn(Schema):
+class EditorialReasonIn(Schema):
     reason: str = text("原因", 200)
 
 
@@ -286,7 +286,7 @@ def adopt(request, item_id: int):
 
 
 @router.post("/pool/{item_id}/decline", response=ANSWERS, summary="不采用（须填写原因）")
-def decline(request, item_id: int, payload: ReasonIn):
+def decline(request, item_id: int, payload: EditorialReasonIn):
     item = pools.decline(_item(request, item_id), by=request.auth, reason=payload.reason)
     return pool_out(PoolItem.objects.select_related("article", "from_org", "to_org").get(pk=item.pk))
 

@@ -235,6 +235,10 @@ def _tidy_input(node, components: dict, seen: set[str]) -> None:
         node["pattern"] = TEXT_PATTERN
     if node.get("format") == "binary":
         node.setdefault("minLength", 1)  # an empty upload is no file at all
+    if node.get("type") == "object" and node.get("additionalProperties") in (True, {}):
+        # A free-form object (dict[str, Any]: an approval form's data): any JSON, its text checked like the rest.
+        node["additionalProperties"] = {"$ref": "#/components/schemas/AnyJson"}
+        node["propertyNames"] = {"pattern": TEXT_PATTERN}
     if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
         # Undeclared fields are ignored, but their text is checked like the rest (CheckedJsonParser).
         node["additionalProperties"] = {"$ref": "#/components/schemas/AnyJson"}

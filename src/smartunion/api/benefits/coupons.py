@@ -50,7 +50,7 @@ def coupon_out(coupon: Coupon) -> dict:
     }
 
 
-class PageParams(Schema):
+class CouponPageParams(Schema):
     page: int = 1
     page_size: int = 20
 
@@ -85,7 +85,7 @@ def claim(request, activity_id: int):
 
 
 @router.get("/me/coupons", response={200: dict, 400: ErrorOut}, summary="我的优惠券（含给商户扫码核销的二维码内容）")
-def list_my_coupons(request, params: Query[PageParams]):
+def list_my_coupons(request, params: Query[CouponPageParams]):
     person_id = getattr(request.auth, "person_id", None)
     queryset = my_coupons(person_id) if person_id else Coupon.objects.none()
     return paginate(queryset, page=params.page, page_size=params.page_size, serialize=coupon_out)
@@ -156,7 +156,7 @@ def merchant_or_404(request, merchant_id: int) -> Merchant:
 
 
 @router.get("/merchants", response={200: dict, 400: ErrorOut}, summary="本级及下级工会的商户（干部）")
-def list_merchants(request, params: Query[PageParams]):
+def list_merchants(request, params: Query[CouponPageParams]):
     return paginate(visible_merchants(request.auth).order_by("id"), page=params.page, page_size=params.page_size,
                     serialize=merchant_out)
 

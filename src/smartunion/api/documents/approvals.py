@@ -125,11 +125,11 @@ def get_request(request, approval_id: int):
     return detail_out(_find(request, approval_id), request.auth)
 
 
-class NoteIn(Schema):
+class ApprovalNoteIn(Schema):
     note: str = text("意见", services.MAX_NOTE, "")
 
 
-class ReasonIn(Schema):
+class ApprovalReasonIn(Schema):
     reason: str = text("原因", services.MAX_NOTE)
 
 
@@ -144,24 +144,24 @@ class ResubmitIn(Schema):
 
 
 @router.post("/approvals/{approval_id}/approve", response={200: dict, **ERRORS}, summary="同意（当前审批人）")
-def approve(request, approval_id: int, payload: NoteIn):
+def approve(request, approval_id: int, payload: ApprovalNoteIn):
     return _answer(request, services.approve(_find(request, approval_id), by=request.auth, note=payload.note))
 
 
 @router.post("/approvals/{approval_id}/reject", response={200: dict, **ERRORS}, summary="不同意（须填写原因）")
-def reject(request, approval_id: int, payload: ReasonIn):
+def reject(request, approval_id: int, payload: ApprovalReasonIn):
     return _answer(request, services.reject(_find(request, approval_id), by=request.auth, reason=payload.reason))
 
 
 @router.post("/approvals/{approval_id}/return", response={200: dict, **ERRORS},
              summary="退回申请人修改（须填写原因）")
-def return_request(request, approval_id: int, payload: ReasonIn):
+def return_request(request, approval_id: int, payload: ApprovalReasonIn):
     return _answer(request, services.return_to_applicant(_find(request, approval_id), by=request.auth,
                                                          reason=payload.reason))
 
 
 @router.post("/approvals/{approval_id}/withdraw", response={200: dict, **ERRORS}, summary="撤回（申请人）")
-def withdraw(request, approval_id: int, payload: NoteIn):
+def withdraw(request, approval_id: int, payload: ApprovalNoteIn):
     return _answer(request, services.withdraw(_find(request, approval_id), by=request.auth, note=payload.note))
 
 

@@ -119,12 +119,12 @@ def sign(request, delivery_id: int):
     return delivery_out(exchange_services.sign_for(delivery, by=request.auth))
 
 
-class ReasonIn(Schema):
+class IncomingReasonIn(Schema):
     reason: str = text("退回原因", exchange_services.MAX_REASON)
 
 
 @router.post("/exchange/deliveries/{delivery_id}/return", response=STEP, summary="退回（须填写原因）")
-def return_delivery(request, delivery_id: int, payload: ReasonIn):
+def return_delivery(request, delivery_id: int, payload: IncomingReasonIn):
     delivery = queries.delivery_for(request.auth, delivery_id)
     return delivery_out(exchange_services.return_delivery(delivery, by=request.auth, reason=payload.reason))
 
@@ -179,10 +179,10 @@ def list_incoming(request, params: Query[IncomingListParams]):
     return paginate(queryset, page=params.page, page_size=params.page_size, serialize=incoming_out)
 
 
-class RegisterIn(Schema):
+class IncomingRegisterIn(Schema):
     org_id: int
-    title: str = text("标题", 200)
-    sender_name: str = text("来文单位", 100)
+    title: str = text("标题", 200, min_length=1)
+    sender_name: str = text("来文单位", 100, min_length=1)
     original_number: str = text("来文字号", 40, "")
     serial: str = text("收文编号", 30, "")
     received_on: dt.date = Field(None)
@@ -193,7 +193,7 @@ class RegisterIn(Schema):
 
 @router.post("/documents/incoming", response={201: dict, **ERRORS},
              summary="手工登记收文（multipart 表单；scan 为扫描件 PDF 或图片，不超过 20 MB）")
-def register(request, payload: Form[RegisterIn], scan: File[UploadedFile] | None = None):
+def register(request, payload: Form[IncomingRegisterIn], scan: UploadedFile = File(None)):  # noqa: B008  (ninja's marker: an optional file in the multipart body)
     scan = scan or request.FILES.get("scan")  # ninja leaves an optional file beside a form schema unset
     org = scoped(Organisation.objects.all(), request.auth).filter(pk=payload.org_id).first()
     if org is None:

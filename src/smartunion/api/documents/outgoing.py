@@ -173,11 +173,11 @@ def upload_attachment(request, document_id: int, file: File[UploadedFile]):
 # Steps ------------------------------------------------------------------------------------------------------------
 
 
-class NoteIn(Schema):
+class OutgoingNoteIn(Schema):
     note: str = text("意见", services.MAX_REASON, "")
 
 
-class ReasonIn(Schema):
+class OutgoingReasonIn(Schema):
     note: str = text("原因", services.MAX_REASON)
 
 
@@ -187,12 +187,12 @@ def submit(request, document_id: int):
 
 
 @router.post("/documents/{int:document_id}/cancel", response=STEP, summary="作废（仅拟稿中）")
-def cancel(request, document_id: int, payload: NoteIn = None):
+def cancel(request, document_id: int, payload: OutgoingNoteIn = None):
     note = payload.note if payload is not None else ""
     return _answer(request, services.cancel(_find(request, document_id), by=request.auth, note=note))
 
 
-class CheckIn(Schema):
+class OutgoingCheckIn(Schema):
     department_ids: list[int] = Field([], max_length=50, description="会签部门（发文机关的部门）")
     org_ids: list[int] = Field([], max_length=200, description="会签单位")
     note: str = text("核稿意见", services.MAX_REASON, "")
@@ -200,7 +200,7 @@ class CheckIn(Schema):
 
 @router.post("/documents/{int:document_id}/check", response=STEP,
              summary="核稿（审核员或主席）：不选会签方则送签发，选了部门或单位则送会签")
-def check(request, document_id: int, payload: CheckIn):
+def check(request, document_id: int, payload: OutgoingCheckIn):
     document = _find(request, document_id)
     return _answer(request, services.check(document, by=request.auth, departments=payload.department_ids,
                                            orgs=payload.org_ids, note=payload.note))
@@ -229,7 +229,7 @@ def countersign(request, document_id: int, payload: CountersignIn):
 
 
 @router.post("/documents/{int:document_id}/sign", response=STEP, summary="签发（发文机关主席）")
-def sign(request, document_id: int, payload: NoteIn = None):
+def sign(request, document_id: int, payload: OutgoingNoteIn = None):
     note = payload.note if payload is not None else ""
     return _answer(request, services.sign(_find(request, document_id), by=request.auth, note=note))
 
@@ -269,7 +269,7 @@ def archive(request, document_id: int):
 
 @router.post("/documents/{int:document_id}/return", response=STEP,
              summary="退回拟稿人（核稿或签发环节，须填写原因）")
-def return_document(request, document_id: int, payload: ReasonIn):
+def return_document(request, document_id: int, payload: OutgoingReasonIn):
     return _answer(request, services.return_document(_find(request, document_id), by=request.auth,
                                                      note=payload.note))
 

@@ -106,7 +106,7 @@ def submit(request, payload: ReportIn):
     return Status(201, _answer(request, report))
 
 
-class RankingParams(Schema):
+class ReportRankingParams(Schema):
     org_id: int | None = Field(None, description="在其下级中排名的单位；默认本人范围的最高单位")
     year: int = Field(..., ge=2000, le=2100)
     quarter: int | None = Field(None, ge=1, le=4)
@@ -116,7 +116,7 @@ class RankingParams(Schema):
 
 @router.get("/reports/ranking", response={200: dict, 404: ErrorOut, 422: ErrorOut},
             summary="信息采用排行：所选单位下某一层级的各单位在年度（或季度、月份）内的采用得分")
-def ranking(request, params: Query[RankingParams]):
+def ranking(request, params: Query[ReportRankingParams]):
     root = queries.ranking_root(request.auth, params.org_id)
     kind = params.kind or queries.default_kind(root)
     rows = queries.ranking(root, kind=kind, year=params.year, quarter=params.quarter, month=params.month)
