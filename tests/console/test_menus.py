@@ -19,8 +19,8 @@ EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会
             "名册导入导出", "动态口令", "维权工单", "12351热线登记", "督办工单", "工单统计", "办理时限"]
 # 自动化办公: every cadre drafts, reports, applies and meets (each list shows the cadre's own rows); the approval
 # forms are for chairs and administrators.
-OFFICE = ["发文", "收文", "公文交换", "信息报送", "信息采用", "信息排行", "发起审批", "待我审批", "我的申请", "本单位审批", "会议", "安排会议",
-          "我的会议", "督办事项", "发文字号规则", "部门", "计分规则", "会议室"]
+OFFICE = ["发文", "收文", "公文交换", "信息报送", "信息采用", "信息排行", "发起审批", "待我审批", "我的申请",
+          "本单位审批", "会议", "安排会议", "我的会议", "督办事项", "发文字号规则", "部门", "计分规则", "会议室"]
 FORMS = ["审批表单"]
 EVERYONE = [*EVERYONE, *OFFICE]
 BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
