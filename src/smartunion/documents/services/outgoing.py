@@ -30,7 +30,6 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import re
 import uuid
@@ -44,6 +43,7 @@ from django.utils import timezone
 
 from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.diff import line_diff
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
 from smartunion.core.notifications import notify_users
 from smartunion.core.uploads import IMAGES_AND_PDF, MB, check_upload, size_text
@@ -221,17 +221,7 @@ def save_document(document: OutgoingDocument, *, by, base_revision: int, **value
 def diff(older: DocumentVersion, newer: DocumentVersion) -> list[tuple[str, str]]:
     """The changes between two versions, line by line: ("equal" | "delete" | "insert", line); the title first when
     it changed."""
-    lines: list[tuple[str, str]] = []
-    if older.title != newer.title:
-        lines += [("delete", f"标题：{older.title}"), ("insert", f"标题：{newer.title}")]
-    old, new = older.body.splitlines(), newer.body.splitlines()
-    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op == "equal":
-            lines += [("equal", line) for line in old[a1:a2]]
-            continue
-        lines += [("delete", line) for line in old[a1:a2]]
-        lines += [("insert", line) for line in new[b1:b2]]
-    return lines
+    return line_diff(older.title, newer.title, older.body, newer.body)
 
 
 def versions_diff(document: OutgoingDocument, older: int, newer: int) -> list[tuple[str, str]]:

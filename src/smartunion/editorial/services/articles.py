@@ -18,7 +18,6 @@ removed cover's file stays: a pool's copies of the article may share it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from smartunion.core.actors import SYSTEM, require_actor, user_or_none
 from smartunion.core.audit import log_event
+from smartunion.core.diff import line_diff
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
 from smartunion.core.uploads import check_image
 from smartunion.core.workflow import Transition, Workflow, transition
@@ -285,14 +285,4 @@ def _try(article, action, by) -> bool:
 def diff(older: ArticleRevision, newer: ArticleRevision) -> list[tuple[str, str]]:
     """The changes between two revisions' texts, line by line: ("equal" | "delete" | "insert", line), the title
     first when it changed."""
-    lines: list[tuple[str, str]] = []
-    if older.title != newer.title:
-        lines += [("delete", f"标题：{older.title}"), ("insert", f"标题：{newer.title}")]
-    old, new = older.body_text.splitlines(), newer.body_text.splitlines()
-    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op == "equal":
-            lines += [("equal", line) for line in old[a1:a2]]
-            continue
-        lines += [("delete", line) for line in old[a1:a2]]
-        lines += [("insert", line) for line in new[b1:b2]]
-    return lines
+    return line_diff(older.title, newer.title, older.body_text, newer.body_text)
