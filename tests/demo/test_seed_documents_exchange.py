@@ -32,3 +32,13 @@ def test_the_demo_exchange(tree, personas):
     receipts = sorted((c.reader.username, c.read_at is not None) for c in Circulation.objects.select_related("reader"))
     assert receipts == [("jn_chair", True), ("jn_zzb", False)]
     assert IncomingDocument.objects.get(org=tree.qingdao).result == f"已退回：{RETURN_REASON}"
+    # 收文编号: 济南 numbers, per year received, the exchanged document it signed for and its six registrations in the
+    # order they were made (the demo backdates: in early January some fall in the year before); 青岛 returned its one.
+    by_year: dict[int, list[int]] = {}
+    for year, seq, serial in (IncomingDocument.objects.filter(org=tree.jinan).order_by("id")
+                              .values_list("serial_year", "serial_seq", "serial")):
+        by_year.setdefault(year, []).append(seq)
+        assert serial == f"收〔{year}〕{seq}号"
+    assert sorted(by_year.values()) == sorted(list(range(1, len(seqs) + 1)) for seqs in by_year.values())
+    assert sum(len(seqs) for seqs in by_year.values()) == 7
+    assert IncomingDocument.objects.get(org=tree.qingdao).serial == ""

@@ -119,7 +119,7 @@ def build_exchange(*, progress) -> dict:
     def register(title: str, sender_name: str, number: str, days_ago: int) -> IncomingDocument:
         return incoming_services.register(
             org=jinan, by=clerk, title=title, sender_name=sender_name, original_number=number,
-            received_on=today - dt.timedelta(days=days_ago), serial=f"济收〔{YEAR}〕{days_ago + 1}号",
+            received_on=today - dt.timedelta(days=days_ago),
             body=f"{sender_name}来文：{title}。")
 
     def walk(doc: IncomingDocument, to: str, *, days: int = 5) -> IncomingDocument:

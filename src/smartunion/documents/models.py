@@ -334,7 +334,10 @@ class IncomingDocument(OrgPathMixin):
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MANUAL)
     delivery = models.OneToOneField(Delivery, verbose_name="交换送达", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="incoming")
-    serial = models.CharField("收文编号", max_length=30, blank=True)
+    serial = models.CharField("收文编号", max_length=30, blank=True, editable=False,
+                              help_text="收〔年份〕序号号：登记或签收时按本单位当年顺序自动编号")
+    serial_year = models.PositiveSmallIntegerField("收文编号年份", null=True, blank=True, editable=False)
+    serial_seq = models.PositiveIntegerField("收文编号序号", null=True, blank=True, editable=False)
     sender_name = models.CharField("来文单位", max_length=100)
     original_number = models.CharField("来文字号", max_length=40, blank=True)
     title = models.CharField("标题", max_length=200)
@@ -365,6 +368,10 @@ class IncomingDocument(OrgPathMixin):
     class Meta:
         verbose_name = "收文"
         verbose_name_plural = "收文"
+        constraints = [
+            models.UniqueConstraint(fields=["org", "serial_year", "serial_seq"], name="document_in_serial_unique",
+                                    condition=Q(serial_seq__isnull=False)),
+        ]
         indexes = [
             models.Index(fields=["org_path", "status"], name="document_in_scope_idx"),
             models.Index(fields=["due_at"], name="document_in_due_idx",
@@ -373,6 +380,20 @@ class IncomingDocument(OrgPathMixin):
 
     def __str__(self):
         return self.title
+
+
+class IncomingSequence(models.Model):
+    """The last 收文编号 an org gave in a year (core.sequences)."""
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="document_in_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.org_id} {self.year}: {self.last}"
 
 
 class Circulation(models.Model):

@@ -184,7 +184,6 @@ class IncomingRegisterIn(Schema):
     title: str = text("标题", 200, min_length=1)
     sender_name: str = text("来文单位", 100, min_length=1)
     original_number: str = text("来文字号", 40, "")
-    serial: str = text("收文编号", 30, "")
     received_on: dt.date = Field(None)
     secrecy: str = text("密级", CHOICE_INPUT, "")
     urgency: str = text("紧急程度", CHOICE_INPUT, "")
@@ -192,17 +191,23 @@ class IncomingRegisterIn(Schema):
 
 
 @router.post("/documents/incoming", response={201: dict, **ERRORS},
-             summary="手工登记收文（multipart 表单；scan 为扫描件 PDF 或图片，不超过 20 MB）")
+             summary="手工登记收文（multipart 表单；scan 为扫描件 PDF 或图片，不超过 20 MB；收文编号自动生成）")
 def register(request, payload: Form[IncomingRegisterIn], scan: UploadedFile = File(None)):  # noqa: B008  (ninja's marker: an optional file in the multipart body)
     scan = scan or request.FILES.get("scan")  # ninja leaves an optional file beside a form schema unset
     org = scoped(Organisation.objects.all(), request.auth).filter(pk=payload.org_id).first()
     if org is None:
         raise NotFound("单位不存在")
     doc = services.register(org=org, by=request.auth, title=payload.title, sender_name=payload.sender_name,
-                            original_number=payload.original_number, serial=payload.serial,
+                            original_number=payload.original_number,
                             received_on=payload.received_on, secrecy=payload.secrecy, urgency=payload.urgency,
                             body=payload.body, scan=scan)
     return Status(201, incoming_detail(request.auth, doc.pk))
+
+
+@router.get("/documents/incoming/{doc_id}", response={200: dict, 404: ErrorOut},
+            summary="收文详情（收文编号、正文、附件、传阅回执和当前可做的操作）")
+def incoming(request, doc_id: int):
+    return incoming_detail(request.auth, doc_id)
 
 
 class TextIn(Schema):

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from smartunion.accounts.models import User
@@ -28,6 +28,7 @@ from smartunion.core.cache import ttl_cache
 from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.events import record
 from smartunion.core.notifications import inbox_message, send_inbox
+from smartunion.core.sequences import take_next
 from smartunion.core.validators import validate_credit_code, validate_mobile
 from smartunion.orgs.models import Organisation, Region
 from smartunion.orgs.regions import region_by_code
@@ -40,29 +41,10 @@ CONSOLE_CASE_PATH = "/console/cases/case/"  # a data app names the path, not the
 
 
 def next_number(now: dt.datetime) -> str:
-    """WQ + yyyymmdd + a 6-digit sequence of that day (Asia/Shanghai). The day's row is taken by one conditional
-    UPDATE ... RETURNING (one statement on SQLite and PostgreSQL) and stays locked until the filing commits, so two
-    filings never get the same number; a filing that rolls back gives its number back with it."""
+    """WQ + yyyymmdd + a 6-digit sequence of that day (Asia/Shanghai), from the day's counter row (core.sequences:
+    two filings never get the same number; a filing that rolls back gives its number back with it)."""
     day = timezone.localtime(now).date()
-    last = _take_number(day)
-    if last is None:
-        try:
-            with transaction.atomic():
-                CaseSequence.objects.create(day=day, last=1)
-            last = 1
-        except IntegrityError:  # a concurrent first filing of the day made the row
-            last = _take_number(day)
-    return f"{NUMBER_PREFIX}{day:%Y%m%d}{last:06d}"
-
-
-def _take_number(day: dt.date) -> int | None:
-    quote = connection.ops.quote_name
-    table, column, key = quote(CaseSequence._meta.db_table), quote("last"), quote("day")
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}",  # noqa: S608
-                       [day.isoformat()])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return f"{NUMBER_PREFIX}{day:%Y%m%d}{take_next(CaseSequence, day=day):06d}"
 
 
 def _region(region, errors: dict) -> Region | None:

@@ -138,7 +138,6 @@ class RegisterForm(forms.Form):
     sender_name = forms.CharField(label="来文单位", max_length=100, widget=UnfoldAdminTextInputWidget)
     original_number = forms.CharField(label="来文字号", max_length=40, required=False,
                                       widget=UnfoldAdminTextInputWidget)
-    serial = forms.CharField(label="收文编号", max_length=30, required=False, widget=UnfoldAdminTextInputWidget)
     received_on = forms.DateField(label="收文日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     secrecy = forms.ChoiceField(label="密级", choices=Secrecy.choices, required=False, widget=UnfoldAdminSelectWidget)
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, required=False,
@@ -300,7 +299,7 @@ class QueueFilter(SimpleListFilter):
 @admin.register(IncomingDocument, site=console_site)
 class IncomingDocumentAdmin(_Pages, ScopedAdmin):
     scope_field = "org_path"
-    list_display = ["title", "sender_name", "original_number", "org", "received_on", "status", "sign_state",
+    list_display = ["serial", "title", "sender_name", "original_number", "org", "received_on", "status", "sign_state",
                     "due", "open_link"]
     list_filter = [QueueFilter, "status", "source"]
     list_select_related = ["org", "delivery", "department"]

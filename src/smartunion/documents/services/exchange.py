@@ -36,9 +36,17 @@ from smartunion.core.audit import log_event
 from smartunion.core.calendar import compute_deadline
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
 from smartunion.core.notifications import notify_user, notify_users
+from smartunion.core.sequences import take_next
 from smartunion.documents import rules_exchange as rules
 from smartunion.documents.exchange import build_envelope
-from smartunion.documents.models import Attachment, Delivery, Exchange, IncomingDocument, OutgoingDocument
+from smartunion.documents.models import (
+    Attachment,
+    Delivery,
+    Exchange,
+    IncomingDocument,
+    IncomingSequence,
+    OutgoingDocument,
+)
 from smartunion.orgs.models import Organisation, Position, subtree_q
 
 User = get_user_model()
@@ -158,6 +166,21 @@ def send(document: OutgoingDocument, *, to: list[Organisation] | Target, by,
     return exchange
 
 
+def format_serial(year: int, seq: int) -> str:
+    return f"收〔{year}〕{seq}号"
+
+
+def give_serial(doc: IncomingDocument) -> None:
+    """The org's next 收文编号 of the year it was received (by hand: at registration; by exchange: when signed for,
+    so a returned document takes no number). Inside the caller's transaction: a rollback gives the number back."""
+    if doc.serial_seq is not None:
+        return
+    year = doc.received_on.year
+    seq = take_next(IncomingSequence, org=doc.org_id, year=year)
+    doc.serial_year, doc.serial_seq, doc.serial = year, seq, format_serial(year, seq)
+    IncomingDocument.objects.filter(pk=doc.pk).update(serial_year=year, serial_seq=seq, serial=doc.serial)
+
+
 def _lock_delivery(delivery: Delivery) -> Delivery:
     return Delivery.objects.select_for_update().select_related("exchange", "to_org").get(pk=delivery.pk)
 
@@ -181,6 +204,9 @@ def sign_for(delivery: Delivery, *, by) -> Delivery:
         locked.decided_by = user_or_none(by)
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
+        incoming = IncomingDocument.objects.filter(delivery=locked).first()
+        if incoming is not None:
+            give_serial(incoming)
         log_event("documents.delivery.sign", actor=by, target=locked, org=locked.to_org,
                   also_org=locked.exchange.org, data={"exchange_id": locked.exchange_id})
     return locked

@@ -46,7 +46,7 @@ from smartunion.documents.models import (
     Secrecy,
     Urgency,
 )
-from smartunion.documents.services.exchange import administrators_of
+from smartunion.documents.services.exchange import administrators_of, give_serial
 from smartunion.orgs.models import Organisation, Position
 
 User = get_user_model()
@@ -132,8 +132,9 @@ INCOMING_WORKFLOW = Workflow(
 
 def register(*, org: Organisation, by, title: str, sender_name: str, original_number: str = "",
              received_on: dt.date | None = None, secrecy: str = "", urgency: str = "", body: str = "",
-             serial: str = "", scan=None) -> IncomingDocument:
-    """Register a paper (or mailed) document by hand, with its scan (PDF or image, at most 20 MB)."""
+             scan=None) -> IncomingDocument:
+    """Register a paper (or mailed) document by hand, with its scan (PDF or image, at most 20 MB); it takes the
+    org's next 收文编号."""
     require_actor(by)
     if not rules.can_register(by, org):
         raise Forbidden("只有本单位的主席或管理员可以登记收文")
@@ -150,8 +151,6 @@ def register(*, org: Organisation, by, title: str, sender_name: str, original_nu
         errors["sender_name"] = "来文单位最多100个字"
     if len(original_number or "") > 40:
         errors["original_number"] = "来文字号最多40个字"
-    if len(serial or "") > 30:
-        errors["serial"] = "收文编号最多30个字"
     if secrecy not in Secrecy.values:
         errors["secrecy"] = "密级取值无效"
     if urgency not in Urgency.values:
@@ -168,11 +167,12 @@ def register(*, org: Organisation, by, title: str, sender_name: str, original_nu
         raise Invalid.from_fields(errors, message=next(iter(errors.values())))
     with transaction.atomic():
         doc = IncomingDocument.objects.create(
-            org=org, org_path=org.path, source=IncomingDocument.Source.MANUAL, serial=(serial or "").strip(),
+            org=org, org_path=org.path, source=IncomingDocument.Source.MANUAL,
             sender_name=sender_name, original_number=(original_number or "").strip(), title=title,
             secrecy=secrecy, urgency=urgency, body=(body or "").strip(),
             received_on=received_on or timezone.localdate(), registered_by=user_or_none(by),
         )
+        give_serial(doc)
         if scan is not None and kind is not None:
             digest = hashlib.sha256()
             scan.seek(0)

@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from smartunion.core.actors import is_system, require_actor, user_or_none
@@ -46,6 +46,7 @@ from smartunion.core.audit import log_event
 from smartunion.core.diff import line_diff
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
 from smartunion.core.notifications import notify_users
+from smartunion.core.sequences import take_next
 from smartunion.core.uploads import IMAGES_AND_PDF, MB, check_upload, size_text
 from smartunion.core.workflow import Step, Transition, Workflow, transition
 from smartunion.documents import rules_outgoing as rules
@@ -335,29 +336,9 @@ def content_type_of(attachment: Attachment) -> str:
 
 
 def next_number(rule: NumberingRule, year: int) -> int:
-    """The rule's next sequence of the year: one conditional UPDATE ... RETURNING (the row stays locked until the
-    caller's transaction ends, so two numberings never share a sequence); the year's first makes the row."""
-    last = _take_number(rule.pk, year)
-    if last is None:
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.create(rule=rule, year=year, last=1)
-            last = 1
-        except IntegrityError:  # a concurrent first numbering of the year made the row
-            last = _take_number(rule.pk, year)
-    if last is None:  # pragma: no cover - the row exists now
-        raise Conflict("取号失败，请重试", code="number_failed")
-    return last
-
-
-def _take_number(rule_id: int, year: int) -> int | None:
-    quote = connection.ops.quote_name
-    table, column = quote(NumberSequence._meta.db_table), quote("last")
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 "  # noqa: S608
-                       f"WHERE {quote('rule_id')} = %s AND {quote('year')} = %s RETURNING {column}", [rule_id, year])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    """The rule's next sequence of the year (core.sequences: the row stays locked until the caller's transaction
+    ends, so two numberings never share a sequence)."""
+    return take_next(NumberSequence, rule=rule, year=year)
 
 
 # Steps ------------------------------------------------------------------------------------------------------------
