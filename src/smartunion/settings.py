@@ -285,7 +285,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"},
-                "axes": {"level": "WARNING"}},  # one INFO line per log-in otherwise
+                "axes": {"level": "WARNING"},  # one INFO line per log-in otherwise
+                "fontTools": {"level": "WARNING"}},  # ~100 INFO lines per PDF (font subsetting) otherwise
 }
 LOG_FILE = os.environ.get("LOG_FILE", "")  # also log to this file (created 0600, reopened after logrotate)
 if LOG_FILE:

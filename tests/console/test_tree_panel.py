@@ -157,7 +157,7 @@ def test_the_children_link_shows_only_where_there_are_children(tree, personas, c
         "济南市总工会": f'<a href="{ORG_LIST}?parent__id__exact={tree.jinan.pk}">下级</a>',
         "历下区总工会": f'<a href="{ORG_LIST}?parent__id__exact={tree.lixia.pk}">下级</a>',
         "历下区解放路街道工会": f'<a href="{ORG_LIST}?parent__id__exact={tree.lixia_town.pk}">下级</a>',
-        "甲公司工会委员会": "-",
+        "甲公司工会委员会": "—",
     }
 
 

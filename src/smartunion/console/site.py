@@ -161,6 +161,7 @@ class ConsoleSite(UnfoldAdminSite):
     site_header = f"{settings.PLATFORM_NAME}管理后台"
     site_title = settings.PLATFORM_NAME
     index_title = "工作台"
+    empty_value_display = "—"  # an empty cell in every list, as the lists' own columns write it
     index_template = "console/workbench.html"
     login_form = ConsoleLoginForm
     login_template = "console/login.html"

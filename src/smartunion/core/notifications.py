@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,6 +35,17 @@ def queue_sms(*, phone: str, body: str, user=None) -> OutboxMessage:
     )
     after_commit(deliver_message, message.pk)
     return message
+
+
+class Recipient(NamedTuple):
+    """Who an in-app message goes to, as a process-local cache may keep it: what inbox_message reads of an account
+    (an account object does as well)."""
+
+    pk: int
+    username: str
+
+    def get_username(self) -> str:
+        return self.username
 
 
 def inbox_message(user, *, subject: str, body: str) -> OutboxMessage:

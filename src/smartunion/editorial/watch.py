@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Count, Max
 
 from smartunion.core.cache import ttl_cache
-from smartunion.core.notifications import notify_user
+from smartunion.core.notifications import Recipient, inbox_message, send_inbox
 from smartunion.editorial import sensitive
 from smartunion.editorial.models import WatchHit, WatchRule, WatchSource
 from smartunion.editorial.rules import WRITING_ROLES
@@ -46,6 +47,7 @@ R = Position.Role
 class RuleEntry:
     rule_id: int
     org_id: int
+    org_path: str
     name: str
     sources: frozenset[str]
     exclusions: tuple[str, ...]  # normalised
@@ -97,11 +99,11 @@ class WatchMatcher:
 
 def _build(path: str) -> WatchMatcher:
     rows = WatchRule.objects.filter(active=True, org_path__in=ancestor_paths(path)).order_by("id").values_list(
-        "id", "org_id", "name", "sources", "keywords", "exclusions")
+        "id", "org_id", "org_path", "name", "sources", "keywords", "exclusions")
     rules: list[RuleEntry] = []
     keywords: list[tuple[RuleEntry, str]] = []
-    for pk, org_id, name, sources, words, exclusions in rows:
-        rule = RuleEntry(rule_id=pk, org_id=org_id, name=name, sources=frozenset(sources or ()),
+    for pk, org_id, org_path, name, sources, words, exclusions in rows:
+        rule = RuleEntry(rule_id=pk, org_id=org_id, org_path=org_path, name=name, sources=frozenset(sources or ()),
                          exclusions=tuple(k for k in (sensitive.normalize(str(w)) for w in exclusions or ()) if k))
         rules.append(rule)
         keywords.extend((rule, str(word)) for word in words or ())
@@ -172,45 +174,49 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -
     fresh = [f for f in found if (f.rule.rule_id, f.keyword[:50]) not in existing]
     if not fresh:
         return []
-    rule_paths = dict(WatchRule.objects.filter(pk__in={f.rule.rule_id for f in fresh}).values_list("id", "org_path"))
-    rows = [WatchHit(rule_id=f.rule.rule_id, org_path=rule_paths.get(f.rule.rule_id, ""), item_path=org_path,
+    rows = [WatchHit(rule_id=f.rule.rule_id, org_path=f.rule.org_path, item_path=org_path,
                      source=kind, source_ref=ref, source_title=(title or "")[:200], source_link=safe_link(link)[:500],
                      excerpt=excerpt(text, f.start, f.end), keyword=f.keyword[:50], start=f.start, end=f.end)
             for f in fresh]
-    # A scan of the same item at the same moment elsewhere may have kept some of them: those are skipped.
-    WatchHit.objects.bulk_create(rows, ignore_conflicts=True)
-    _alert(kind, title, fresh)
+    with transaction.atomic():  # the hits and their alerts in one commit
+        # A scan of the same item at the same moment elsewhere may have kept some of them: those are skipped.
+        WatchHit.objects.bulk_create(rows, ignore_conflicts=True)
+        _alert(kind, title, fresh)
     return rows
 
 
-def recipients(org_ids) -> dict[int, list]:
-    """The editors of each org (Position.Role.EDITOR there); an org without an editor: its chairs."""
+def recipients(org_id: int) -> tuple[Recipient, ...]:
+    """The editors of an org (Position.Role.EDITOR there); an org without an editor: its chairs. Read once per
+    process and minute (core/cache.py; granting or revoking a position clears it)."""
+    return _recipients(org_id)
+
+
+@ttl_cache(60)
+def _recipients(org_id: int) -> tuple[Recipient, ...]:
     from smartunion.accounts.models import User
 
-    positions = list(Position.objects.filter(org_id__in=set(org_ids), role__in=(R.EDITOR, R.CHAIR),
-                                             user__is_active=True).values_list("org_id", "role", "user_id"))
-    users = {u.pk: u for u in User.objects.filter(pk__in={p[2] for p in positions})}
-    found: dict[int, list] = {}
-    for org_id in set(org_ids):
-        editors = [users[u] for o, role, u in positions if o == org_id and role == R.EDITOR and u in users]
-        chairs = [users[u] for o, role, u in positions if o == org_id and role == R.CHAIR and u in users]
-        found[org_id] = sorted(set(editors or chairs), key=lambda user: user.pk)
-    return found
+    rows = (User.objects.filter(positions__org_id=org_id, positions__role__in=(R.EDITOR, R.CHAIR), is_active=True)
+            .values_list("id", "username", "positions__role").order_by("id"))
+    editors = [Recipient(pk, name or "") for pk, name, role in rows if role == R.EDITOR]
+    chairs = [Recipient(pk, name or "") for pk, name, role in rows if role == R.CHAIR]
+    return tuple(dict.fromkeys(editors or chairs))
 
 
 def _alert(kind: str, title: str, fresh: list[Found]) -> None:
+    """One message per rule to its org's editors (all in one INSERT)."""
     by_rule: dict[int, list[Found]] = defaultdict(list)
     for f in fresh:
         by_rule[f.rule.rule_id].append(f)
-    people = recipients({f.rule.org_id for f in fresh})
     label = dict(WatchSource.choices)[kind]
+    messages = []
     for hits in by_rule.values():
         rule = hits[0].rule
         words = "、".join(dict.fromkeys(f"“{f.keyword}”" for f in hits))
         body = (f"监测规则“{rule.name}”在{label}《{(title or '（无标题）')[:60]}》中发现关键词{words}，"
                 f"共 {len(hits)} 处。请到管理后台“舆情监测 → 舆情信息”查看并处理。")
-        for user in people.get(rule.org_id, []):
-            notify_user(user, subject=f"舆情提醒：{rule.name}", body=body)
+        messages += [inbox_message(person, subject=f"舆情提醒：{rule.name}", body=body)
+                     for person in recipients(rule.org_id)]
+    send_inbox(messages)
 
 
 def on_incoming_text(sender, *, kind: str, ref, title: str, text: str, org_path: str, link: str = "", **kwargs):

@@ -6,7 +6,6 @@ case (cases/routing.py), numbers it, computes its deadlines, counts it in the ro
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +26,7 @@ from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
 from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.events import record
-from smartunion.core.notifications import inbox_message, send_inbox
+from smartunion.core.notifications import Recipient, inbox_message, send_inbox
 from smartunion.core.sequences import take_next
 from smartunion.core.validators import validate_credit_code, validate_mobile
 from smartunion.orgs.models import Organisation, Region
@@ -160,23 +159,14 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
     return case
 
 
-class Account(NamedTuple):
-    """Who a notice goes to: what core.notifications.inbox_message reads of an account."""
-    pk: int
-    username: str
-
-    def get_username(self) -> str:
-        return self.username
-
-
-def managers_of(org: Organisation | None) -> list[Account]:
+def managers_of(org: Organisation | None) -> list[Recipient]:
     """The active accounts holding a handling role (chair, administrator, reviewer) in `org`, by id. Read once per
     process and minute (core/cache.py; granting or revoking a position clears it)."""
     return [] if org is None else list(_handling_accounts(org.pk))
 
 
 @ttl_cache(60)
-def _handling_accounts(org_id: int) -> tuple[Account, ...]:
+def _handling_accounts(org_id: int) -> tuple[Recipient, ...]:
     rows = (User.objects.filter(positions__org_id=org_id, positions__role__in=HANDLING_ROLES, is_active=True)
             .values_list("id", "username").distinct().order_by("id"))
-    return tuple(Account(pk, username or "") for pk, username in rows)
+    return tuple(Recipient(pk, username or "") for pk, username in rows)

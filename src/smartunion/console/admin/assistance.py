@@ -326,7 +326,7 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="下次复核", ordering="next_verification_due")
     def due(self, obj):
         if obj.next_verification_due is None:
-            return "-"
+            return "—"
         if obj.overdue:
             return format_html('<span class="text-red-600 font-semibold">{}（已逾期）</span>',
                                obj.next_verification_due.isoformat())
@@ -407,7 +407,7 @@ class HardshipFileAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                      exit_reasons=HardshipFile.ExitReason.choices,
                      versions=[{"v": v, "label": labels.get(v.action, v.action),
                                 "rows": _snapshot_rows(v.snapshot)} for v in versions],
-                     standard=yuan(f.standard_fen) if f.standard_fen else "-",
+                     standard=yuan(f.standard_fen) if f.standard_fen else "—",
                      threshold=yuan(f.threshold_fen) if f.threshold_fen else "不设收入上限",
                      per_capita=yuan(f.per_capita_monthly_fen), income=yuan(f.household_income_fen),
                      insurance=[hardship.INSURANCE.get(i, i) for i in f.insurance])
@@ -751,8 +751,8 @@ class ApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="当前审核")
     def level_shown(self, obj):
         if obj.status != Application.Status.PENDING:
-            return "-"
-        return f"{obj.reviewing_org.name}" if obj.reviewing_org_id else "-"
+            return "—"
+        return f"{obj.reviewing_org.name}" if obj.reviewing_org_id else "—"
 
     @admin.display(description="银行账号")
     def account(self, obj):
@@ -893,7 +893,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="操作")
     def fail_link(self, obj):
         if obj.status != Payment.Status.PENDING:
-            return "-"
+            return "—"
         return format_html('<a href="{}">标记发放失败</a>', reverse("console:assistance_payment_fail", args=[obj.pk]))
 
     @admin.action(description="标记为已发放")

@@ -211,7 +211,7 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     def filed_by(self, obj):
         if obj.submitted_by_id:
             return f"工会干部代为申请（经办人：{obj.submitted_by}）"
-        return "本人网上申请" if obj.applicant_id else "-"
+        return "本人网上申请" if obj.applicant_id else "—"
 
     @admin.display(description="身份证号码")
     def masked_id(self, obj):
@@ -235,7 +235,7 @@ class JoinApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="操作")
     def review_link(self, obj):
         if obj.status != JoinApplication.Status.PENDING:
-            return "-"
+            return "—"
         return format_html('<a href="{}">审核</a>', reverse("console:members_joinapplication_review", args=[obj.pk]))
 
     def changelist_view(self, request, extra_context=None):
@@ -365,7 +365,7 @@ class TransferAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="操作")
     def act_link(self, obj):
         if obj.status in (Transfer.Status.COMPLETED, Transfer.Status.REJECTED, Transfer.Status.CANCELLED):
-            return "-"
+            return "—"
         return format_html('<a href="{}">办理</a>', reverse("console:members_transfer_act", args=[obj.pk]))
 
     def get_urls(self):

@@ -205,14 +205,14 @@ class OrganisationAdmin(ScopedAdmin):
     @admin.display(description="下级组织")
     def children_link(self, obj):
         if not getattr(obj, "has_children", False):
-            return "-"
+            return "—"
         url = reverse("console:orgs_organisation_changelist") + f"?{TREE_SELECTED}={obj.pk}"
         return format_html('<a href="{}">下级</a>', url)
 
     @admin.display(description="上级组织链")
     def breadcrumbs(self, obj):
         if obj.pk is None:
-            return "-"
+            return "—"
         return " › ".join(a.name for a in obj.ancestors()) or "（顶级）"
 
     def changelist_view(self, request, extra_context=None):
@@ -317,7 +317,7 @@ class OrganisationAdmin(ScopedAdmin):
     @admin.display(description="入会二维码")
     def poster_link(self, obj):
         if obj.pk is None or obj.kind not in Organisation.MEMBER_KINDS:
-            return "-"
+            return "—"
         return format_html('<a href="{}" target="_blank">打印扫码入会海报</a>',
                            reverse("console:orgs_organisation_poster", args=[obj.pk]))
 
