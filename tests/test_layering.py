@@ -22,7 +22,7 @@ import smartunion
 # Rank of each data app: an app may import apps of the same or a lower rank. A new app must be added here (or to
 # SURFACES), so that its place in the graph is a decision, not an accident.
 DATA_APPS = {"core": 0, "accounts": 1, "orgs": 2, "members": 3, "subsites": 4, "benefits": 5, "cases": 5,
-             "assistance": 5, "editorial": 5, "documents": 5}
+             "assistance": 5, "editorial": 5, "documents": 5, "insight": 6}
 SURFACES = {"portal", "console", "api"}
 SEEDER = "demo"
 # The project's own modules (settings, URLs, the Celery app, the entry points) wire everything together.

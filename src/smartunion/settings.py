@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "smartunion.assistance",
     "smartunion.editorial",
     "smartunion.documents",
+    "smartunion.insight",
+    "oauth2_provider",  # the OIDC provider's tables and views (django-oauth-toolkit)
     "smartunion.portal",
     "smartunion.api",
     "ninja",  # API docs from ninja's own static files, not a CDN
@@ -375,3 +377,12 @@ BENEFITS_CLAIM_RATE_IP = os.environ.get("BENEFITS_CLAIM_RATE_IP", "300/min")
 BENEFITS_CHECKIN_CODE_RATE = os.environ.get("BENEFITS_CHECKIN_CODE_RATE", "10/10min")
 # A running roster job writes a heartbeat at every batch; one silent this long died with its process.
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))
+
+# Single sign-on (issue 13): django-oauth-toolkit as an OIDC provider. The insight app's SSO part owns this block.
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "PKCE_REQUIRED": True,
+    "SCOPES": {"openid": "身份标识", "profile": "姓名和用户名", "phone": "手机号码（脱敏）", "org": "所在单位和职务"},
+    "DEFAULT_SCOPES": ["openid"],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("console/", console_site.urls),
     path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),  # challenge images, served by us
+    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),  # the OIDC provider (SSO)
     path("regions/", include("smartunion.orgs.urls")),  # the region cascader's public reference data
     path("benefit-images/", include("smartunion.benefits.urls")),  # vote options' pictures
     path("", include("smartunion.portal.urls")),

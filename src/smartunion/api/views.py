@@ -227,3 +227,7 @@ api.add_router("", editorial_router, auth=bearer)
 from smartunion.api.documents import router as documents_router  # noqa: E402
 
 api.add_router("", documents_router, auth=bearer)
+
+from smartunion.api.insight import router as insight_router  # noqa: E402
+
+api.add_router("", insight_router, auth=bearer)

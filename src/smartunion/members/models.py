@@ -339,3 +339,28 @@ class RosterImport(models.Model):
     @property
     def percent(self) -> int:
         return int(self.processed * 100 / self.total) if self.total else 0
+
+
+class MemberTag(models.Model):
+    """A tag a member has (新业态, 青年, 困难职工, 活跃 ...), given by a rule of the data platform (insight.TagRule,
+    recomputed by its job) and kept here, beside the person, so that benefits' audience rules can read it. The member
+    sees their own tags and may object: an objected tag is kept (so the job does not give it again) but no rule uses
+    it. Tags never leave the deployment with the member's identity."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField("标签", max_length=20)
+    rule_id = models.PositiveIntegerField("规则编号", null=True, blank=True)  # insight.TagRule, not a constraint
+    reason = models.CharField("依据", max_length=200, blank=True)
+    computed_at = models.DateTimeField("计算时间", auto_now=True)
+    objected = models.BooleanField("本人有异议", default=False)
+    objection = models.CharField("异议说明", max_length=200, blank=True)
+    objected_at = models.DateTimeField("提出异议时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "会员标签"
+        verbose_name_plural = "会员标签"
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="member_tag_unique")]
+        indexes = [models.Index(fields=["tag"], name="member_tag_idx", condition=Q(objected=False))]
+
+    def __str__(self):
+        return self.tag

@@ -24,3 +24,9 @@ from smartunion.console.admin import documents_exchange  # noqa: F401  isort: sk
 from smartunion.console.admin import documents_reports  # noqa: F401  isort: skip
 from smartunion.console.admin import documents_approvals  # noqa: F401  isort: skip
 from smartunion.console.admin import documents_meetings  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_registries  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_dashboards  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_assessment  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_tags  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_access  # noqa: F401  isort: skip
+from smartunion.console.admin import insight_open  # noqa: F401  isort: skip

@@ -1,0 +1,3 @@
+"""/api/v1 data platform: tags (routes added to api.insight.common.router)."""
+
+from smartunion.api.insight.common import router  # noqa: F401
