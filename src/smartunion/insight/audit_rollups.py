@@ -1,1 +1,10 @@
-"""Audit labels of this part (core.audit.register_actions / register_data_labels)."""
+"""Audit labels of the roll-ups part (core.audit.register_actions / register_data_labels)."""
+
+from __future__ import annotations
+
+from smartunion.core.audit import register_actions, register_data_labels
+
+register_actions({
+    "insight.rollup.run": "运行统计汇总",
+})
+register_data_labels({"months": "月份", "rows": "写入行数", "seconds": "用时（秒）"}, action="insight.rollup.run")
