@@ -379,10 +379,29 @@ BENEFITS_CHECKIN_CODE_RATE = os.environ.get("BENEFITS_CHECKIN_CODE_RATE", "10/10
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "10"))
 
 # Single sign-on (issue 13): django-oauth-toolkit as an OIDC provider. The insight app's SSO part owns this block.
+# The RS256 signing key: SMARTUNION_OIDC_RSA_KEY (PEM) or SMARTUNION_OIDC_RSA_KEY_FILE, else var/oidc_rsa.pem, generated
+# when keys may be (insight/sso_keys.py). Without a key OIDC is off (plain OAuth2 only). Users sign in on the portal's
+# log-in page (LOGIN_URL above: every account, workers and cadres, can sign in there; it honours ?next=).
+from smartunion.insight.sso_keys import KEY_FILE_NAME as _OIDC_KEY_NAME  # noqa: E402
+from smartunion.insight.sso_keys import load_oidc_key as _load_oidc_key  # noqa: E402
+
+OIDC_RSA_PRIVATE_KEY = _load_oidc_key(
+    inline=os.environ.get("SMARTUNION_OIDC_RSA_KEY", ""),
+    path=os.environ.get("SMARTUNION_OIDC_RSA_KEY_FILE", str(VAR_DIR / _OIDC_KEY_NAME)), generate=GENERATE_KEYS)
 OAUTH2_PROVIDER = {
-    "OIDC_ENABLED": True,
+    "OIDC_ENABLED": bool(OIDC_RSA_PRIVATE_KEY),
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    # Fixed issuer for deployments behind a proxy (https://sso.example.org/oauth); else derived from the request.
+    "OIDC_ISS_ENDPOINT": os.environ.get("SMARTUNION_OIDC_ISSUER", ""),
     "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http only for 127.0.0.1/localhost (insight/services/access)
     "SCOPES": {"openid": "身份标识", "profile": "姓名和用户名", "phone": "手机号码（脱敏）", "org": "所在单位和职务"},
     "DEFAULT_SCOPES": ["openid"],
+    "OAUTH2_VALIDATOR_CLASS": "smartunion.insight.sso.Validator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
 }
+# Webhooks (insight/webhooks.py): only public addresses unless this is set (the tests' local receiver).
+INSIGHT_WEBHOOKS_ALLOW_PRIVATE = env_bool("INSIGHT_WEBHOOKS_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE["insight-webhooks"] = {"task": "insight.deliver_webhooks", "schedule": 60}
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
