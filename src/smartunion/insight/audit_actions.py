@@ -2,3 +2,4 @@
 audit_<part>.py, imported here."""
 
 from smartunion.insight import audit_registries, audit_rollups, audit_assessment, audit_tags, audit_access  # noqa: F401,I001
+from smartunion.insight import audit_open  # noqa: F401
