@@ -61,7 +61,7 @@ _CASE_EXTRA = ("file", "transfer", "assign", "escalate", "supervise", "end_super
 def _case_actions() -> tuple[str, ...]:
     from smartunion.cases.services.cases import CASE_WORKFLOW
 
-    steps = [t.name for t in CASE_WORKFLOW.transitions]
+    steps = [t.action for t in CASE_WORKFLOW.transitions]
     return tuple(f"cases.case.{name}" for name in dict.fromkeys([*_CASE_EXTRA, *steps]))
 
 
