@@ -9,10 +9,14 @@ The rules are a dict stored on the activity (Activity.audience); every key is op
     birth_months       list of months 1..12 (from the ID number's birth date)
     member_months_min  whole months of membership (since the membership's start)
     card_numbers       an uploaded list of member card numbers (only these members)
+    tags               list of member tags (members.MemberTag, computed by the data platform's tag rules): members
+                       holding any of them; a tag the member objected to does not count. Validated against the tag
+                       names members hold (a rule's tag exists once its job has run)
 
 `clean_rules` validates a submitted dict (Chinese messages per key); `audience_q` turns rules into one filter over
 active memberships for the audience size and the birthday grants; `ineligible_reason` checks one member in Python
-(no query) and says why not, in Chinese, for the 403 `not_eligible` answer.
+(no query, except one per person object for its tags when a rule names tags) and says why not, in Chinese, for the
+403 `not_eligible` answer.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ from django.db.models import Q
 
 from smartunion.core import codes
 from smartunion.core.errors import Invalid
-from smartunion.members.models import Membership, Person
+from smartunion.members.models import Membership, MemberTag, Person
 from smartunion.orgs.models import Organisation, subtree_q
 
 GIG = "gig"
-KEYS = ("employment_forms", "sex", "age_min", "age_max", "birth_months", "member_months_min", "card_numbers")
+KEYS = ("employment_forms", "sex", "age_min", "age_max", "birth_months", "member_months_min", "card_numbers",
+        "tags")
 MAX_CARD_NUMBERS = 100_000
+MAX_TAGS = 20
+_TAGS_ATTR = "_audience_tags"  # a person's tags, read once per person object (ineligible_reason)
 SEX_LABELS = {"1": "男", "2": "女"}
 
 
@@ -102,6 +109,20 @@ def clean_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
             errors["audience.card_numbers"] = f"会员卡号名单最多 {MAX_CARD_NUMBERS} 个"
         else:
             cleaned["card_numbers"] = sorted({n.strip() for n in numbers})
+    tags = rules.get("tags")
+    if tags not in (None, [], ""):
+        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 20 for t in tags):
+            errors["audience.tags"] = "画像标签格式不正确"
+        elif len(tags) > MAX_TAGS:
+            errors["audience.tags"] = f"画像标签最多 {MAX_TAGS} 个"
+        else:
+            wanted = sorted({t.strip() for t in tags})
+            known = set(MemberTag.objects.filter(tag__in=wanted).values_list("tag", flat=True).distinct())
+            unknown = [t for t in wanted if t not in known]
+            if unknown:
+                errors["audience.tags"] = f"没有会员持有这些画像标签：{'、'.join(unknown)}"
+            else:
+                cleaned["tags"] = wanted
     if errors:
         raise Invalid.from_fields(errors, message="参与对象规则有误")
     return cleaned
@@ -155,6 +176,8 @@ def audience_q(org: Organisation, rules: Mapping[str, Any], *, today: dt.date | 
         q &= Q(since__lte=_shift_months(today, rules["member_months_min"]))
     if rules.get("card_numbers"):
         q &= Q(card_number__in=rules["card_numbers"])
+    if rules.get("tags"):
+        q &= Q(person_id__in=MemberTag.objects.filter(tag__in=rules["tags"], objected=False).values("person_id"))
     return q
 
 
@@ -192,7 +215,17 @@ def ineligible_reason(org_path: str, rules: Mapping[str, Any], membership: Membe
         return f"本活动仅限入会满{rules['member_months_min']}个月的会员参加"
     if rules.get("card_numbers") and membership.card_number not in rules["card_numbers"]:
         return "本活动仅限指定名单内的会员参加"
+    if rules.get("tags") and not person_tags(person) & set(rules["tags"]):
+        return f"本活动仅限带有以下画像标签的会员参加：{'、'.join(rules['tags'])}"
     return None
+
+
+def person_tags(person: Person) -> set[str]:
+    """The person's tags without objection: one query per person object (kept on it), not one per activity."""
+    if _TAGS_ATTR not in person.__dict__:
+        person.__dict__[_TAGS_ATTR] = set(MemberTag.objects.filter(person_id=person.pk, objected=False)
+                                          .values_list("tag", flat=True))
+    return person.__dict__[_TAGS_ATTR]
 
 
 def describe(rules: Mapping[str, Any]) -> list[str]:
@@ -210,4 +243,6 @@ def describe(rules: Mapping[str, Any]) -> list[str]:
         parts.append(f"入会满{rules['member_months_min']}个月")
     if rules.get("card_numbers"):
         parts.append(f"指定名单{len(rules['card_numbers'])}人")
+    if rules.get("tags"):
+        parts.append("画像标签：" + "、".join(rules["tags"]))
     return parts
