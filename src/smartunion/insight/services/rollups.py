@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CHUNK = 2000
 
 
-class _Tree:
+class OrgTree:
     """The org tree as the job needs it: id -> (parent id, path), path -> id, and the live member counters."""
 
     def __init__(self):
@@ -69,10 +69,10 @@ class _Tree:
         return sums
 
 
-def compute_month(month: dt.date, *, tree: _Tree | None = None, keys: Iterable[str] | None = None,
+def compute_month(month: dt.date, *, tree: OrgTree | None = None, keys: Iterable[str] | None = None,
                   today: dt.date | None = None) -> dict[str, tuple[dict[int, int], dict[int, int]]]:
     """{key: (own by org, subtree by org)} of one month (non-zero values only), without writing anything."""
-    tree = tree or _Tree()
+    tree = tree or OrgTree()
     wanted = set(keys) if keys is not None else None
     current = month_of(today or timezone.localdate())
     out = {}
@@ -87,7 +87,7 @@ def compute_month(month: dt.date, *, tree: _Tree | None = None, keys: Iterable[s
     return out
 
 
-def _write_month(month: dt.date, values, tree: _Tree, *, started: dt.datetime) -> int:
+def _write_month(month: dt.date, values, tree: OrgTree, *, started: dt.datetime) -> int:
     rows = []
     for key, (own, subtree) in values.items():
         for org_id, sub in subtree.items():
@@ -121,7 +121,7 @@ def rollup(*, months: Iterable[dt.date] | None = None, by, keys: Iterable[str] |
     t0 = time.monotonic()
     written = 0
     try:
-        tree = _Tree()
+        tree = OrgTree()
         today = timezone.localdate()
         for month in chosen:
             values = compute_month(month, tree=tree, keys=keys, today=today)
