@@ -62,9 +62,9 @@ def test_use_scope_refusal_and_unknown_key(tree):
     assert client(secret).get(STATS).status_code == 200
     refused = client(secret).get("/api/v1/open/national/orgs")
     assert refused.status_code == 403
-    assert refused.json() == {"code": "scope_missing",
-                              "message": "该接口密钥没有“全国数据元格式的会员和组织数据（含个人信息，仅限本单位及下级）”权限",
-                              "fields": {}}
+    assert refused.json() == {
+        "code": "scope_missing", "fields": {},
+        "message": "该接口密钥没有“全国数据元格式的会员和组织数据（含个人信息，仅限本单位及下级）”权限"}
     assert Client().get(STATS).status_code == 401
     assert client(secret[:-1] + ("A" if secret[-1] != "A" else "B")).get(STATS).status_code == 401
     assert client("Bearer nonsense").get(STATS).status_code == 401
@@ -96,7 +96,7 @@ def test_expired_key_is_refused(tree):
 
 
 def test_rate_limit_answers_429_with_retry_after(tree, monkeypatch):
-    key, secret = make_key(tree.province, rate=3)
+    _, secret = make_key(tree.province, rate=3)
     monkeypatch.setattr(apikeys.time, "time", lambda: 1_800_000_015.0)  # 15 s into a minute window
     answers = [client(secret).get(STATS) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
