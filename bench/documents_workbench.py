@@ -17,7 +17,8 @@ Seed the org tree first (`smartunion seed --members 3000`). The script
    - as many information reports (信息报送) as a fifth of the documents, from counties, cities and townships to the
      org above; as many approval requests (移动审批) with two steps each; a fiftieth as many meetings, each with
      invitations to cadres and to the orgs below, and an action item for every second one;
-   the rows name the cadres who hold positions in their org (the demo's, and the bench cadres below);
+   the rows name the cadres who hold positions in their org (the demo's, and the bench cadres below), and each
+   bench cadre gets two more rows in every office queue whatever the spread gave them;
 2. makes three bench cadres (accounts that stay), each chair and administrator of its org so that every office
    queue of the workbench is theirs to see: `bench_wb_province` (山东省总工会), `bench_wb_city` (济南市总工会),
    `bench_wb_county` (历下区总工会), each head of its org's 【基准】办公室 department;
@@ -198,10 +199,11 @@ class Filler:
         pool = self.cadres.get(org_id)
         return self.rng.choice(pool) if pool else None
 
-    def fill(self) -> None:
+    def fill(self, cadres: list[tuple[User, Organisation]]) -> None:
         steps = [("departments", self.departments), ("outgoing", self.outgoing), ("exchanges", self.exchanges),
                  ("incoming", self.incoming), ("circulations", self.circulations), ("reports", self.reports),
-                 ("approvals", self.approvals), ("meetings", self.meetings)]
+                 ("approvals", self.approvals), ("meetings", self.meetings),
+                 ("two rows in every queue of each bench cadre", lambda: self.waiting_for_bench(cadres))]
         for name, step in steps:
             start = time.perf_counter()
             with transaction.atomic():
@@ -352,9 +354,9 @@ class Filler:
 
     def approvals(self) -> None:
         rng = self.rng
-        form, _ = ApprovalForm.objects.get_or_create(
+        self.form = form = ApprovalForm.objects.get_or_create(
             org=self.province, code="bench-leave",
-            defaults={"org_path": self.province.path, "name": f"{MARK}请假", "fields": [], "steps": []})
+            defaults={"org_path": self.province.path, "name": f"{MARK}请假", "fields": [], "steps": []})[0]
         A, P = ApprovalRequest.Status, ApprovalStep.Status
         shapes = {A.PENDING: (P.APPROVED, P.PENDING), A.APPROVED: (P.APPROVED, P.APPROVED),
                   A.REJECTED: (P.APPROVED, P.REJECTED), A.RETURNED: (P.RETURNED, P.WAITING),
@@ -424,6 +426,59 @@ class Filler:
         self.stats["meetings"] = len(meetings)
         self.stats["invitations"] = len(invitations)
         self.stats["action items"] = len(items)
+
+    def waiting_for_bench(self, cadres: list[tuple[User, Organisation]]) -> None:
+        """Whatever the random spread gave them, two rows in every office queue of each bench cadre: documents of
+        their org to check, sign, number and seal, countersigns asked of their org and their department, deliveries
+        to sign for, incoming documents to propose, instruct and handle, unread circulations, reports sent to their
+        org, approval steps, meeting notices to them and to their org, open action items."""
+        now, rows = self.now, 0
+        for user, org in cadres:
+            other = self.by_id.get(org.parent_id) or self.children[org.pk][0]
+            below = self.children[org.pk] or [t for t in self.towns if t.parent_id == org.pk]
+            docs = []
+            for n, (at, status) in enumerate([(org, OUT.CHECKING), (org, OUT.SIGNING), (org, OUT.NUMBERING),
+                                              (org, OUT.SEALING), (other, OUT.COUNTERSIGN), (org, OUT.COUNTERSIGN),
+                                              (other, OUT.DISTRIBUTION)] * 2):
+                docs.append(OutgoingDocument(org=at, org_path=at.path, title=f"{MARK}待办公文（{user.pk}-{n}）",
+                                             issuer_mark=f"{at.name}文件", body=BODY, status=status,
+                                             created_by_id=self.cadre(at.pk)))
+            docs = bulk(OutgoingDocument, docs)
+            bulk(Countersign, [Countersign(document=d, org=org) if d.org_id != org.pk else
+                               Countersign(document=d, department=self.depts[org.pk])
+                               for d in docs if d.status == OUT.COUNTERSIGN])
+            sent = bulk(Exchange, [Exchange(document=d, org_id=d.org_id, org_path=d.org_path, envelope={})
+                                   for d in docs if d.status == OUT.DISTRIBUTION])
+            deliveries = bulk(Delivery, [Delivery(exchange=e, to_org=org, to_path=org.path) for e in sent])
+            incoming = [self.incoming_row(org, IN.REGISTERED, source=IncomingDocument.Source.EXCHANGE, delivery=d,
+                                          sender_name=other.name, title=f"{MARK}交换来文") for d in deliveries]
+            for status in (IN.REGISTERED, IN.PROPOSED, IN.HANDLING) * 2:
+                row = self.incoming_row(org, status, sender_name=SENDERS[0], title=f"{MARK}来文")
+                if status == IN.HANDLING:
+                    row.handler_id = user.pk
+                incoming.append(row)
+            incoming = bulk(IncomingDocument, incoming)
+            bulk(Circulation, [Circulation(document=d, reader_id=user.pk) for d in incoming[-2:]])
+            bulk(InfoReport, [InfoReport(org=b, org_path=b.path, to_org=org, to_path=org.path, category="news",
+                                         title=f"{MARK}{b.name}报送信息", body=BODY) for b in below[:2]])
+            requests = bulk(ApprovalRequest, [
+                ApprovalRequest(form=self.form, org=org, org_path=org.path, applicant_id=user.pk,
+                                title=f"{MARK}待审批（{n}）", subject_key=f"bench-{user.pk}-{n}", current_step=1)
+                for n in range(2)])
+            bulk(ApprovalStep, [ApprovalStep(request=r, position=1, label="部门负责人", approver_id=user.pk,
+                                             status=ApprovalStep.Status.PENDING) for r in requests])
+            starts = now + dt.timedelta(days=7)
+            meetings = bulk(Meeting, [
+                Meeting(org=other, org_path=other.path, title=f"{MARK}工作会议（{n}）", starts_at=starts,
+                        ends_at=starts + dt.timedelta(hours=2), reply_due_at=starts - dt.timedelta(days=1))
+                for n in range(2)])
+            bulk(Invitation, [Invitation(meeting=m, user_id=user.pk) for m in meetings]
+                 + [Invitation(meeting=m, org=org) for m in meetings])
+            bulk(ActionItem, [ActionItem(meeting=m, org_id=m.org_id, org_path=m.org_path, owner_id=user.pk,
+                                         title=f"{MARK}会议督办事项", due_on=self.today + dt.timedelta(days=10))
+                              for m in meetings])
+            rows += len(docs) + len(incoming) + 4 * len(meetings) + 6
+        self.stats["rows for the bench cadres"] = rows
 
 
 def cleanup() -> None:
@@ -553,7 +608,7 @@ def main() -> None:
         filler = Filler(args.documents)
         start = time.perf_counter()
         print(f"filling {args.documents:,} documents over {len(filler.feds)} federations", flush=True)
-        filler.fill()
+        filler.fill([(user, org) for _, user, org in cadres])
         fill_s = time.perf_counter() - start
         print(f"filled in {fill_s:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in filler.stats.items()))
     start = time.perf_counter()
