@@ -64,7 +64,7 @@ def test_the_city_cadre_sees_their_city_and_drills_down(rolled, personas, consol
     assert page.context["rows"][0]["org"] == rolled.lixia
     assert page.context["headline"][0]["value"] == "1"  # live: 济南 has one member
     assert [(t["name"], t["value"], t["fill"]) for t in page.context["map"]["tiles"]] == [
-        ("历下区总工会", "1", "#a50f15")]
+        ("历下区", "1", "#a50f15")]
     down = client.get(URL, {"org": rolled.lixia.pk})
     assert down.status_code == 200 and "数据看板：历下区总工会" in down.content.decode()
     assert [o.name for o, _ in down.context["crumbs"]] == ["济南市总工会", "历下区总工会"]

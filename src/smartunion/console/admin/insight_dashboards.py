@@ -31,7 +31,7 @@ from smartunion.console.excel import workbook_response
 from smartunion.console.site import console_site
 from smartunion.core.audit import log_event
 from smartunion.core.errors import NotFound
-from smartunion.insight.figures import BY_KEY, RATE_BY_KEY, format_value, label, month_of
+from smartunion.insight.figures import BY_KEY, RATE_BY_KEY, format_value, label, last_months, month_of
 from smartunion.insight.models import Figure
 from smartunion.insight.queries import dashboards as q
 
@@ -91,8 +91,8 @@ def _map_tiles(kids: list[q.OrgFigures], key: str, *, link) -> dict:
         klass = 0 if not value or not top else min(4, int(5 * value / top - 1e-9))
         fill = PALETTE[klass] if value else EMPTY
         tiles.append({"x": col * (size + gap), "y": row * (size + gap), "w": size, "h": size, "fill": fill,
-                      "dark": value and klass >= 3, "name": kid.org.region.name if use_grid and kid.org.region
-                      else kid.org.name, "full_name": kid.org.name, "value": _cell(key, value),
+                      "dark": value and klass >= 3, "name": _tile_name(kid.org), "full_name": kid.org.name,
+                      "value": _cell(key, value),
                       "url": link(kid.org), "id": kid.org.pk})
     rows = 1 + max((t["y"] for t in tiles), default=0) // (size + gap)
     width = (max((t["x"] for t in tiles), default=0) + size) if tiles else size
@@ -103,6 +103,11 @@ def _map_tiles(kids: list[q.OrgFigures], key: str, *, link) -> dict:
             legend.append({"fill": colour, "text": f"{_cell(key, int(low))}—{_cell(key, int(high))}"})
     return {"tiles": tiles, "width": width, "height": rows * (size + gap), "legend": legend,
             "cut": max(0, len(kids) - len(shown)), "empty": EMPTY}
+
+
+def _tile_name(org) -> str:
+    """A federation's tile is named by its region (历下区), any other org by its own name."""
+    return org.region.name if org.is_federation and org.region_id else org.name
 
 
 def _is_city_code(code: str | None) -> bool:
@@ -185,7 +190,10 @@ class FigureAdmin(ModelAdmin):
             **console_site.each_context(request),
             "title": f"数据看板：{org.name}",
             "org": org, "crumbs": [(o, link(o)) for o in q.breadcrumbs(request.user, org)],
-            "month": month, "month_value": f"{month:%Y-%m}", "key": key, "search": search, "live": live,
+            "month": month, "month_value": f"{month:%Y-%m}",
+            "month_options": [(f"{m:%Y-%m}", f"{m.year}年{m.month}月", m == month)
+                              for m in reversed(last_months(24, until=today))],
+            "key": key, "search": search, "live": live,
             "headline": headline,
             "map_keys": [{"key": k, "label": label(k), "selected": k == key} for k in q.MAP_KEYS],
             "map": _map_tiles(kids, key, link=link), "map_label": label(key),
