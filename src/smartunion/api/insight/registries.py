@@ -186,16 +186,22 @@ def candidate_out(candidate: MatchCandidate) -> dict:
             "decided_at": candidate.decided_at}
 
 
+class CandidateParams(Schema):
+    status: str = text("状态", CHOICE_INPUT, "pending", description="pending（默认）、accepted、rejected 或 all")
+    page: int = 1
+    page_size: int = 20
+
+
 @router.get("/registries/candidates", response={200: dict, 400: ErrorOut, 422: ErrorOut},
             summary="待确认匹配（默认待确认的，匹配概率高的在前）")
-def list_candidates(request, status: str = text("状态", CHOICE_INPUT, "pending"), page: int = 1,
-                    page_size: int = 20):
+def list_candidates(request, params: Query[CandidateParams]):
     rows = queries.visible_candidates(request.auth)
-    if status != "all":
-        if status not in MatchCandidate.Status.values:
+    if params.status != "all":
+        if params.status not in MatchCandidate.Status.values:
             raise Invalid.from_fields({"status": "状态应为 pending、accepted、rejected 或 all"})
-        rows = rows.filter(status=status)
-    return paginate(rows.order_by("-score", "pk"), page=page, page_size=page_size, serialize=candidate_out)
+        rows = rows.filter(status=params.status)
+    return paginate(rows.order_by("-score", "pk"), page=params.page, page_size=params.page_size,
+                    serialize=candidate_out)
 
 
 def _candidate(request, candidate_id: int) -> MatchCandidate:
