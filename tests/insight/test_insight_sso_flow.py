@@ -158,3 +158,22 @@ def test_discovery_document(client):
     assert doc["scopes_supported"] == ["openid", "profile", "phone", "org"]
     keys = client.get("/oauth/.well-known/jwks.json").json()["keys"]
     assert [(k["kty"], k["alg"], k["use"]) for k in keys] == [("RSA", "RS256", "sig")]
+
+
+def test_refusing_consent_sends_the_user_back_without_a_code(client_app, personas, console):
+    app, _ = client_app
+    browser = console(personas.worker)
+    page = browser.get("/oauth/authorize/", {
+        "response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT, "scope": "openid",
+        "state": "s2", "code_challenge": challenge(VERIFIER), "code_challenge_method": "S256"})
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    answer = browser.post("/oauth/authorize/", data)  # 拒绝: the form without "allow"
+    query = parse_qs(urlsplit(answer["Location"]).query)
+    assert (query["error"], query["state"], "code" in query) == (["access_denied"], ["s2"], False)
+
+
+def test_unknown_client_gets_the_chinese_error_page(personas, console):
+    page = console(personas.worker).get("/oauth/authorize/", {"response_type": "code", "client_id": "nope",
+                                                              "redirect_uri": REDIRECT, "scope": "openid"})
+    assert page.status_code == 400
+    assert "应用不存在或已被吊销。" in page.content.decode()
