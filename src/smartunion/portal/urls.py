@@ -7,6 +7,7 @@ from smartunion.portal import (
     card_views,
     cases_views,
     counselling_views,
+    insight_views,
     membership_views,
     news_comments_views,
     news_views,
@@ -66,3 +67,4 @@ urlpatterns += cases_views.urlpatterns + counselling_views.urlpatterns + assista
 # 工会新闻 (editorial's portal channel) and the orgs' Atom feeds.
 urlpatterns += news_views.urlpatterns
 urlpatterns += news_comments_views.urlpatterns  # 工会新闻 comments (editorial/services/comments.py)
+urlpatterns += insight_views.urlpatterns  # 我的画像标签 (insight/services/tags.py)
