@@ -111,8 +111,8 @@ def _name_parts(name: str) -> tuple[str | None, str | None, str | None]:
 # Running -------------------------------------------------------------------------------------------------------------
 
 
-def start_run(*, org: Organisation, by) -> MatchRun:
-    """Start a matching run over the org's subtree (in the background)."""
+def start_run(*, org: Organisation, by, background: bool = True) -> MatchRun:
+    """Start a matching run over the org's subtree (in the background; `background` False: here and now)."""
     require_actor(by)
     if not rules.can_import(by, org):
         raise Forbidden("只有省、市总工会的主席或管理员可以运行企业匹配")
@@ -121,6 +121,8 @@ def start_run(*, org: Organisation, by) -> MatchRun:
         raise StateError("该范围内已有匹配正在运行，请稍后再试", code="bad_state")
     run = MatchRun.objects.create(org=org, created_by=user_or_none(by))
     log_event("insight.match_run.run", actor=by, target=run, org=org)
+    if not background:
+        return execute_run(run.pk)
     from smartunion.insight import tasks_registries as tasks
 
     tasks.schedule(tasks.registry_match, run.pk)

@@ -48,8 +48,9 @@ class Abandoned(Exception):
 # Upload and state changes ------------------------------------------------------------------------------------------
 
 
-def create_import(*, org: Organisation, kind: str, upload, by) -> RegistryImport:
-    """Store an uploaded registry file as a queued import of `org` and start it in the background."""
+def create_import(*, org: Organisation, kind: str, upload, by, background: bool = True) -> RegistryImport:
+    """Store an uploaded registry file as a queued import of `org` and start it in the background (`background`
+    False: run it here and now, as the demo seeder and the benchmark do)."""
     require_actor(by)
     if not rules.can_import(by, org):
         raise Forbidden("只有省、市总工会的主席或管理员可以导入政务数据")
@@ -73,7 +74,10 @@ def create_import(*, org: Organisation, kind: str, upload, by) -> RegistryImport
     job.save()
     log_event("insight.registry_import.upload", actor=by, target=job, org=org,
               data={"kind": kind, "file": name, "bytes": upload.size})
-    _schedule(job)
+    if background:
+        _schedule(job)
+    else:
+        run_import(job.pk)
     job.refresh_from_db()
     return job
 
