@@ -190,3 +190,22 @@ def test_resend_starts_a_failed_delivery_again(tree, hook, receiver, personas):
     with pytest.raises(Exception) as refused:
         access.resend_delivery(delivery, by=personas.other_city_cadre)
     assert refused.value.code == "forbidden"
+
+
+def test_a_real_case_filed_and_accepted_reaches_the_city_webhook(tree, hook, receiver, personas):
+    from smartunion.cases.models import Case
+    from smartunion.cases.services.cases import accept, file_case
+
+    case = file_case(by=personas.worker, kind=Case.Kind.COMPLAINT, category="wages", subcategory="arrears",
+                     description="公司已经连续三个月拖欠工资，多次讨要无果，请工会帮助协调解决。", region="370102",
+                     contact_name="", phone="13900000001", employer_name="济南乙商贸有限公司",
+                     channel=Case.Channel.PORTAL)
+    accept(case, by=SYSTEM)
+    webhooks.run(settle_seconds=0)
+    bodies = [json.loads(body) for _, body in receiver.received]
+    assert [(b["action"], b["object"], b.get("state")) for b in bodies] == [
+        ("cases.case.file", {"type": "cases.case", "id": str(case.pk), "number": case.number}, None),
+        ("cases.case.accept", {"type": "cases.case", "id": str(case.pk), "number": case.number},
+         {"from": "submitted", "to": "processing"})]
+    assert all(b["org"] == {"id": case.org_id, "name": case.org.name} for b in bodies)
+    assert "13900000001" not in str(bodies) and "拖欠" not in str(bodies)
