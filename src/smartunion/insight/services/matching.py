@@ -54,7 +54,10 @@ def _null(column: str) -> dict:
             "is_null_level": True}
 
 
-# The Splink model (settings dictionary, link_only between the records and the employers). m is the share of true
+# The Splink model (settings dictionary, link_only between the records and the employers). Blocking: the county and
+# the name's first two characters (after place names and company forms are gone, the most selective part of a
+# Chinese company name), or its last three (a typo early in the name; two would be the trade, 科技 or 商贸, far too
+# common a block), or the folded address (a renamed company at the same place). m is the share of true
 # pairs at a level, u the share of random pairs within a block at it; the prior is the chance that two records of
 # a block (same county, shared name head/tail or address) are the same company.
 SPLINK_SETTINGS = {
@@ -105,7 +108,7 @@ def address_key(address: str) -> str | None:
 def _name_parts(name: str) -> tuple[str | None, str | None, str | None]:
     if not name:
         return None, None, None
-    return name, name[:2], name[-2:]
+    return name, name[:2], name[-3:]
 
 
 # Running -------------------------------------------------------------------------------------------------------------
