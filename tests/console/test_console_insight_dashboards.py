@@ -138,6 +138,6 @@ def test_query_count_does_not_grow_with_the_children(rolled, personas, console):
     rollup(months=[this_month()], by=SYSTEM)
     assert Organisation.objects.filter(parent=rolled.qingdao).count() == 8
     eight = _queries(client, rolled.qingdao)
-    assert eight == one
+    assert eight == one and one >= 8
     page = client.get(URL, {"org": rolled.qingdao.pk})
     assert len(page.context["rows"]) == 8 and len(page.context["map"]["tiles"]) == 8
