@@ -139,3 +139,15 @@ def test_key_list_query_count_does_not_grow_with_rows(tree, personas, console):
     for name in ("乙", "丙"):
         services.create_key(org=tree.jinan, name=name, scopes=["open:national"], rate_per_minute=60, by=SYSTEM)
     assert _list_queries(client) == one
+
+
+def test_key_list_export(tree, personas, console):
+    key, _ = services.create_key(org=tree.jinan, name="市大数据局", scopes=["open:statistics", "open:national"],
+                                 rate_per_minute=60, by=SYSTEM)
+    answer = console(personas.city_cadre).get(reverse("console:insight_apikey_export_current"))
+    sheet = load_workbook(io.BytesIO(b"".join(answer.streaming_content)), read_only=True).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and r[0] == "名称")
+    body = rows[rows.index(header) + 1]
+    assert header[:6] == ["名称", "所属单位", "密钥", "权限范围", "每分钟请求上限", "状态"]
+    assert body[:6] == ["市大数据局", "济南市总工会", f"suk_{key.prefix}…", "全国数据元、开放统计", 60, "有效"]

@@ -107,5 +107,6 @@ def test_api_national_scope_inside_and_outside(tree, personas):
     orgs = qingdao.get("/api/v1/open/national/orgs").json()
     assert [i["name"] for i in orgs["items"]] == [
         "青岛市总工会", "市南区总工会", "市南区八大湖街道工会", "丙公司工会委员会"]
+    assert qingdao.get("/api/v1/open/national/orgs", {"page_size": 101}).status_code == 422
     _, stats_only = national_client(tree.province, scopes=("open:statistics",))
     assert stats_only.get("/api/v1/open/national/members").status_code == 403

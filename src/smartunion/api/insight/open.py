@@ -93,7 +93,7 @@ def open_statistics(request, params: Query[StatisticsParams]):
 class NationalParams(Schema):
     format: Literal["json", "csv"] = "json"
     page: int = 1
-    page_size: int = Field(100, ge=1, le=1000)
+    page_size: int = Field(100, ge=1, le=100)
 
 
 def _national(request, dataset: str, params: NationalParams):
