@@ -12,8 +12,19 @@ from smartunion.core.actors import SYSTEM
 from smartunion.core.models import AuditEvent
 from smartunion.insight.services import access
 from smartunion.insight.sso import pairwise_sub
+from smartunion.insight.sso_keys import generate_pem, load_oidc_key
 
 REDIRECT = "http://127.0.0.1:8001/callback"
+_KEY: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def signing_key(settings):
+    """A run whose environment supplies no OIDC key (production-shaped, keys not generated) signs with a test key."""
+    if not settings.OAUTH2_PROVIDER.get("OIDC_RSA_PRIVATE_KEY"):
+        _KEY[:] = _KEY or [generate_pem()]
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ENABLED": True,
+                                    "OIDC_RSA_PRIVATE_KEY": _KEY[0]}
 VERIFIER = "v" * 43 + "-pkce-verifier-of-the-test"
 
 
@@ -177,3 +188,14 @@ def test_unknown_client_gets_the_chinese_error_page(personas, console):
                                                               "redirect_uri": REDIRECT, "scope": "openid"})
     assert page.status_code == 400
     assert "应用不存在或已被吊销。" in page.content.decode()
+
+
+def test_the_key_is_generated_once_and_kept_private(tmp_path):
+    path = tmp_path / "var" / "oidc_rsa.pem"
+    assert load_oidc_key(inline="", path=str(path), generate=False) == ""
+    assert not path.exists()
+    pem = load_oidc_key(inline="", path=str(path), generate=True)
+    assert pem.startswith("-----BEGIN PRIVATE KEY-----")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert load_oidc_key(inline="", path=str(path), generate=True) == pem
+    assert load_oidc_key(inline="PEM-FROM-ENV", path=str(path), generate=True) == "PEM-FROM-ENV\n"
