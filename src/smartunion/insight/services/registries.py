@@ -16,7 +16,7 @@ import posixpath
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -255,7 +255,7 @@ class Applier:
                 changed.append(CompanyRecord(pk=existing[key][0], updated_at=now,
                                              **{k: values[k] for k in COMPANY_FIELDS if k != "updated_at"}))
         CompanyRecord.objects.bulk_create(new, batch_size=1000)
-        CompanyRecord.objects.bulk_update(changed, COMPANY_FIELDS, batch_size=1000)
+        update_rows(CompanyRecord, changed, COMPANY_FIELDS)
         counts["added"] += len(new)
         counts["changed"] += len(changed)
         counts["unchanged"] += valid - len(rows)  # a key repeated within the chunk: the earlier row is superseded
@@ -284,7 +284,7 @@ class Applier:
             else:
                 changed.append(CompanyRecord(pk=known[code][0], taxpayer_status=values["taxpayer_status"],
                                              updated_at=now))
-        CompanyRecord.objects.bulk_update(changed, ["taxpayer_status", "updated_at"], batch_size=1000)
+        update_rows(CompanyRecord, changed, ["taxpayer_status", "updated_at"])
         counts["changed"] += len(changed)
 
     def _insured(self, batch, counts):
@@ -319,7 +319,7 @@ class Applier:
             if company not in latest or latest[company][0] < month:
                 latest[company] = (month, values["headcount"])
         InsuredMonth.objects.bulk_create(new, batch_size=1000)
-        InsuredMonth.objects.bulk_update(changed, ["headcount"], batch_size=1000)
+        update_rows(InsuredMonth, changed, ["headcount"])
         counts["added"] += len(new)
         counts["changed"] += len(changed)
         # The company keeps its latest month's headcount (a file of an older month leaves it alone).
@@ -327,7 +327,22 @@ class Applier:
         updates = [CompanyRecord(pk=company, insured_month=month, insured_count=headcount)
                    for company, (month, headcount) in latest.items()
                    if months.get(company) is None or months[company] <= month]
-        CompanyRecord.objects.bulk_update(updates, ["insured_month", "insured_count"], batch_size=1000)
+        update_rows(CompanyRecord, updates, ["insured_month", "insured_count"])
+
+
+def update_rows(model, objects: list, fields: list[str]) -> None:
+    """UPDATE each object's `fields` by primary key with executemany: Django's bulk_update builds a CASE over every
+    id of a batch, quadratic in the batch for the database (5,000 changed rows a chunk)."""
+    if not objects:
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
+    rows = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk]
+            for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def after_chunk(job: RegistryImport) -> None:
