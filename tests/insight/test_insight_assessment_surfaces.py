@@ -92,6 +92,11 @@ def test_create_a_scheme_add_indicators_compute_publish(data, personas, console)
     assert rows[header + 1] == [1, "青岛市总工会", 76, 120, 60, 400, 16]
     assert rows[header + 2] == [2, "济南市总工会", 62, 50, 30, 800, 32]
     assert AuditEvent.objects.filter(action="insight.assessment_scheme.export").count() == 1
+    listing = client.get(reverse("console:insight_assessmentscheme_export_current"))
+    sheet = load_workbook(io.BytesIO(b"".join(listing.streaming_content))).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["2025年一季度考核", "山东省总工会", "市总工会", "2025年1月至2025年3月", "已发布"] in [
+        row[:5] for row in cells]
 
 
 def test_remove_an_indicator_behind_a_confirmation(data, personas, console):

@@ -4,9 +4,11 @@ rule (never a list of persons), scope; a member's own tags through the API (anot
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 from tests.benefits.conftest import make_member
 from tests.rows import assert_queries, measure
 
@@ -47,6 +49,11 @@ def test_create_run_and_counts_in_the_console(tree, personas, console):
     listing = client.get(reverse("console:insight_tagrule_changelist")).content.decode()
     for page in (detail, listing, result):
         assert "青年甲" not in page and "青年乙" not in page  # counts only, never persons
+    exported = client.get(reverse("console:insight_tagrule_export_current"))
+    sheet = load_workbook(io.BytesIO(b"".join(exported.streaming_content))).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["青年", "济南市总工会", "18至35周岁会员", "是", 2, 1] in [row[:6] for row in cells]
+    assert not any("青年甲" in str(value) for row in cells for value in row)
     edit = reverse("console:insight_tag_edit", args=[rule.pk])
     assert 'value="35"' in client.get(edit).content.decode()
     assert client.post(edit, {"org": tree.jinan.pk, "tag": "青年", "age_max": "30", "active": "on"}).status_code == 302
