@@ -328,7 +328,7 @@ TRANSFER_RELEASE_DAYS = int(os.environ.get("TRANSFER_RELEASE_DAYS", "3"))  # the
 DEPLOYMENT_ID = os.environ.get("SMARTUNION_DEPLOYMENT_ID", "smartunion-demo")  # names this platform in card QRs
 CELERY_IMPORTS = ["smartunion.members.deadline_tasks", "smartunion.core.events", "smartunion.benefits.tasks",
                  "smartunion.cases.tasks", "smartunion.cases.counselling_tasks", "smartunion.assistance.tasks",
-                 "smartunion.editorial.tasks", "smartunion.documents.tasks"]
+                 "smartunion.editorial.tasks", "smartunion.documents.tasks", "smartunion.insight.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "behaviour-retention": {"task": "core.purge_behaviour_events", "schedule": 24 * 3600},
     "membership-deadlines": {"task": "members.check_deadlines", "schedule": 15 * 60},
@@ -355,6 +355,13 @@ CELERY_BEAT_SCHEDULE = {
     "watch-feeds": {"task": "editorial.fetch_feeds", "schedule": 30 * 60},
     # 收文 past their deadline: their handlers are told (each item once: the day after its due time passed).
     "incoming-overdue": {"task": "documents.flag_overdue_incoming", "schedule": crontab(hour=8, minute=0)},
+    # Data platform: registry imports without a heartbeat are paused (resumable from their position).
+    "registry-stale-imports": {"task": "insight.mark_stale_imports", "schedule": 5 * 60},
+    # Roll-ups of the current and previous month, after the nightly member recount (safe to run twice).
+    "insight-rollups": {"task": "insight.rollup_recent", "schedule": crontab(hour=2, minute=30)},
+    # Assessment scores and member tags from the fresh roll-ups and events (computed, never typed in).
+    "insight-assessments": {"task": "insight.recompute_assessments", "schedule": crontab(hour=3, minute=30)},
+    "insight-tags": {"task": "insight.run_tag_rules", "schedule": crontab(hour=4, minute=0)},
 }
 # WeChat official-account API base (https://api.weixin.qq.com, or the deployment's gateway); empty = not reachable.
 EDITORIAL_WECHAT_API = os.environ.get("EDITORIAL_WECHAT_API", "")

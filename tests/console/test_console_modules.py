@@ -19,7 +19,8 @@ ADMIN = CONSOLE / "admin"
 PAGES = ["orgs", "members", "people", "roster", "accounts", "core", "subsites", "benefits", "cases", "counselling",
          "assistance", "editorial", "editorial_watch",
          "documents_outgoing", "documents_exchange", "documents_reports", "documents_approvals",
-         "documents_meetings"]  # registration order
+         "documents_meetings", "insight_registries", "insight_dashboards", "insight_assessment", "insight_tags",
+         "insight_access", "insight_open"]  # registration order
 SHARED = {"smartunion.console.admin.base", "smartunion.console.admin.pii_fields"}
 
 

@@ -224,7 +224,7 @@ def console_urls(client, operator) -> list[str]:
     return urls
 
 
-EXPECTED_PAGES = 124
+EXPECTED_PAGES = 134
 
 
 def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(seeded, tree, personas, console):
@@ -254,7 +254,10 @@ def test_no_page_of_the_console_shows_an_id_number_phone_or_address_in_clear(see
         "/console/documents/reportscore/", "/console/documents/room/", "/console/editorial/article/",
         "/console/editorial/articlecomment/", "/console/editorial/channel/", "/console/editorial/feedsource/",
         "/console/editorial/poolitem/", "/console/editorial/sensitiveword/", "/console/editorial/watchhit/",
-        "/console/editorial/watchrule/", "/console/members/joinapplication/",
+        "/console/editorial/watchrule/", "/console/insight/apikey/", "/console/insight/assessmentscheme/",
+        "/console/insight/clientprofile/", "/console/insight/companyrecord/", "/console/insight/figure/",
+        "/console/insight/matchcandidate/", "/console/insight/registryimport/", "/console/insight/tagrule/",
+        "/console/insight/webhook/", "/console/insight/webhookdelivery/", "/console/members/joinapplication/",
         "/console/members/membership/",
         "/console/members/person/", "/console/members/rosterimport/", "/console/members/transfer/",
         "/console/orgs/employer/", "/console/orgs/organisation/", "/console/orgs/position/", "/console/orgs/region/",

@@ -22,7 +22,13 @@ EVERYONE = ["工作台", "工会组织", "用人单位", "查找人员", "入会
 OFFICE = ["发文", "收文", "公文交换", "信息报送", "信息采用", "信息排行", "发起审批", "待我审批", "我的申请",
           "本单位审批", "会议", "安排会议", "我的会议", "督办事项", "发文字号规则", "部门", "计分规则", "会议室"]
 FORMS = ["审批表单"]
-EVERYONE = [*EVERYONE, *OFFICE]
+# 数据平台: every cadre reads its subtree's figures, assessments and registry results (importing re-checks for a
+# province or city federation's chair or administrator).
+INSIGHT = ["数据看板", "数据大屏", "考核方案", "未建会企业", "注销仍在册工会", "建会率统计", "登记企业", "待确认匹配",
+           "政务数据导入"]
+EVERYONE = [*EVERYONE, *OFFICE, *INSIGHT]
+INTEGRATIONS = ["单点登录应用", "事件推送", "推送记录"]  # chairs and administrators
+FEDERATION_DATA = ["画像标签规则", "开放数据", "数据上报", "接口密钥"]  # chairs and administrators of a federation
 BENEFITS = ["惠工活动", "活动报名", "领券与核销", "商户"]  # chairs, administrators and editors run benefits
 # 维权工单, 12351热线登记, 督办工单, 工单统计, 办理时限 are in EVERYONE: every cadre (scoped).
 LEGAL_AID = ["法律援助申请"]  # chairs, administrators, reviewers
@@ -34,14 +40,16 @@ DESK = ["稿件", "稿件库", "发布渠道", "传播力排行",  # new media: 
         "舆情信息", "监测规则", "舆情订阅源", "文章评论"]  # the watch: writing roles (chairs, administrators, editors)
 MENUS = {
     "province_admin": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号",
-                       "审计日志", "节假日安排", *FORMS],
-    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS],
-    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS],
-    "grassroots_cadre": [*EVERYONE, *BENEFITS, *SERVICES, *DESK, "审计日志", *FORMS],
+                       "审计日志", "节假日安排", *FORMS, *INTEGRATIONS, *FEDERATION_DATA],
+    "city_cadre": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS,
+                   *INTEGRATIONS, *FEDERATION_DATA],
+    "county_cadre": [*EVERYONE, "干部职务", *BENEFITS, *SERVICES, *DESK, "账号", "审计日志", *FORMS, *INTEGRATIONS,
+                     *FEDERATION_DATA],
+    "grassroots_cadre": [*EVERYONE, *BENEFITS, *SERVICES, *DESK, "审计日志", *FORMS, *INTEGRATIONS],
     "reviewer": [*EVERYONE, *LEGAL_AID, *HARDSHIP],
     "auditor": [*EVERYONE, "审计日志"],
     "root": [*EVERYONE, "干部职务", "城市分站与公告", *BENEFITS, *SERVICES, *DESK, "敏感词库", "账号", "审计日志",
-             "节假日安排", "消息发件箱", *FORMS],
+             "节假日安排", "消息发件箱", *FORMS, *INTEGRATIONS, *FEDERATION_DATA],
 }
 PAGES = {  # menu entry -> its page
     "工作台": "/console/", "工会组织": "/console/orgs/organisation/", "用人单位": "/console/orgs/employer/",
@@ -75,6 +83,16 @@ PAGES = {  # menu entry -> its page
     "发文字号规则": "/console/documents/numberingrule/", "部门": "/console/documents/department/",
     "计分规则": "/console/documents/reportscore/", "审批表单": "/console/documents/approvalform/",
     "会议室": "/console/documents/room/",
+    "数据看板": "/console/insight/dashboard/", "数据大屏": "/console/insight/screen/",
+    "考核方案": "/console/insight/assessmentscheme/",
+    "未建会企业": "/console/insight/companyrecord/?list=unorganised",
+    "注销仍在册工会": "/console/insight/companyrecord/?list=closed",
+    "建会率统计": "/console/insight/companyrecord/coverage/", "登记企业": "/console/insight/companyrecord/",
+    "待确认匹配": "/console/insight/matchcandidate/", "政务数据导入": "/console/insight/registryimport/",
+    "画像标签规则": "/console/insight/tagrule/", "开放数据": "/console/insight/apikey/open-data/",
+    "数据上报": "/console/insight/apikey/national/", "接口密钥": "/console/insight/apikey/",
+    "单点登录应用": "/console/insight/clientprofile/", "事件推送": "/console/insight/webhook/",
+    "推送记录": "/console/insight/webhookdelivery/",
 }
 
 

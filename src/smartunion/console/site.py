@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse_lazy
+from django.utils.text import format_lazy
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
@@ -86,6 +87,18 @@ def may_manage_counselling(user) -> bool:
     return is_unrestricted(user) or bool(managed_paths(user, roles=Position.MANAGING_ROLES))
 
 
+def may_manage_integrations(user) -> bool:
+    """Single sign-on clients, webhooks and their deliveries: chairs and administrators (registering a client
+    re-checks for a province or city federation)."""
+    return is_unrestricted(user) or bool(managed_paths(user, roles=Position.MANAGING_ROLES))
+
+
+def may_run_federation_data(user) -> bool:
+    """Member-tag rules, API keys, open data and the national-layout export: chairs and administrators of a
+    federation (creating a key re-checks for a province or city federation)."""
+    return is_unrestricted(user) or bool(managed_federation_kinds(user))
+
+
 def _superuser(user) -> bool:
     return is_unrestricted(user)
 
@@ -120,6 +133,11 @@ PAGE_RULES: dict[str, Callable[..., bool]] = {
     "editorial.feedsource": may_watch,
     "editorial.articlecomment": may_watch,
     "documents.approvalform": may_define_forms_somewhere,
+    "insight.clientprofile": may_manage_integrations,
+    "insight.webhook": may_manage_integrations,
+    "insight.webhookdelivery": may_manage_integrations,
+    "insight.tagrule": may_run_federation_data,
+    "insight.apikey": may_run_federation_data,
 }
 
 
@@ -245,6 +263,11 @@ def navigation(request):
         name = name or f"{label.replace('.', '_')}_changelist"
         return {"title": title, "icon": icon, "link": link(name), "_allowed": console_site.may_open(request, label)}
 
+    def listing(title, icon, label, query):
+        """A page's list with a filter in the address (one model, several lists)."""
+        entry = page(title, icon, label)
+        return {**entry, "link": format_lazy("{}?{}", entry["link"], query)}
+
     def anyone(title, icon, name):
         return {"title": title, "icon": icon, "link": link(name), "_allowed": True}
 
@@ -323,6 +346,26 @@ def navigation(request):
             page("计分规则", "scoreboard", "documents.reportscore"),
             page("审批表单", "dynamic_form", "documents.approvalform"),
             page("会议室", "meeting_room", "documents.room"),
+        ]),
+        ("数据平台", [
+            page("数据看板", "monitoring", "insight.figure", name="insight_dashboard"),
+            page("数据大屏", "tv", "insight.figure", name="insight_screen"),
+            page("考核方案", "military_tech", "insight.assessmentscheme"),
+            listing("未建会企业", "domain_disabled", "insight.companyrecord", "list=unorganised"),
+            listing("注销仍在册工会", "domain_verification_off", "insight.companyrecord", "list=closed"),
+            page("建会率统计", "pie_chart", "insight.companyrecord", name="insight_companyrecord_coverage"),
+            page("登记企业", "domain", "insight.companyrecord"),
+            page("待确认匹配", "rule", "insight.matchcandidate"),
+            page("政务数据导入", "upload_file", "insight.registryimport"),
+            page("画像标签规则", "sell", "insight.tagrule"),
+            page("开放数据", "public", "insight.apikey", name="insight_open_data"),
+            page("数据上报", "outbox", "insight.apikey", name="insight_open_national"),
+        ]),
+        ("开放接口", [
+            page("单点登录应用", "login", "insight.clientprofile"),
+            page("接口密钥", "key", "insight.apikey"),
+            page("事件推送", "webhook", "insight.webhook"),
+            page("推送记录", "send", "insight.webhookdelivery"),
         ]),
         ("系统", [
             page("账号", "manage_accounts", "accounts.user"),

@@ -10,6 +10,8 @@ Events: members.join_approved, cases.case_changed, editorial.article_published (
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.db.models import Q
 from ninja import Query, Schema, Status
 from pydantic import Field
@@ -79,7 +81,8 @@ class WebhookIn(Schema):
     org_id: int | None = Field(None, description="所属单位；只在一个单位任主席或管理员时可省略")
     name: str = text("名称", 100)
     url: str = text("接收地址", 500)
-    events: list[str] = Field(..., description="members.join_approved、cases.case_changed、editorial.article_published")
+    events: list[Annotated[str, Field(max_length=60)]] = Field(
+        ..., max_length=10, description="members.join_approved、cases.case_changed、editorial.article_published")
     active: bool = True
 
 

@@ -261,6 +261,6 @@ class FigureAdmin(ModelAdmin):
 
 
 console_site.register(Figure, FigureAdmin)
-_figures = console_site._registry[Figure]
+_figures = FigureAdmin(Figure, console_site)  # the two pages' views, on an instance of the registered class
 console_site.register_page("insight/dashboard/", _figures.dashboard_view, name="insight_dashboard")
 console_site.register_page("insight/screen/", _figures.screen_view, name="insight_screen")
