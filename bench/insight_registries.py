@@ -17,6 +17,10 @@ Run on a freshly migrated database of its own (it refuses one that already holds
 4. Matching (timed): one run over the province (exact, then Splink on DuckDB). Prints its figures and the time.
 5. Precision (correct links / links) and recall (correct links / companies that are employers) against the truth;
    pending candidates count as not linked.
+
+Figures (2026-11-28, SQLite, 2 cores shared with other test runs; 1,000,000 × 750,000): import 404 s = 2,475 rows/s,
+unchanged re-import 45 s = 22,128 rows/s, matching 71.8 s (exact 251,952, probabilistic 245,680, review 29,328),
+precision 1.0000, recall 0.9479; peak RSS 5.8 GB (DuckDB). 20,000 × 15,000: import 3,551 rows/s, matching 5.6 s.
 """
 
 from __future__ import annotations
