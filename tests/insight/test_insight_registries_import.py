@@ -172,3 +172,27 @@ def test_only_province_and_city_managers_import(tree, personas):
     job = registries.create_import(org=tree.jinan, kind="company", upload=upload("company", COMPANY_ROWS[:1]),
                                    by=personas.city_cadre)
     assert report(job) == ("done", 1, 1, 1, 0, 0, 0)
+
+
+def test_a_file_without_the_required_columns_fails_with_the_reason(tree):
+    content = "统一社会信用代码,名称\n".encode() + f"{A},济南甲科技有限公司\n".encode()
+    job = registries.create_import(org=tree.province, kind="company",
+                                   upload=SimpleUploadedFile("缺列.csv", content), by=SYSTEM)
+    job.refresh_from_db()
+    assert (job.status, job.position) == ("failed", 0)
+    assert job.error == "缺少必需的列：行政区划代码、登记状态（第1行应为表头）"
+
+
+def test_a_stale_running_import_is_paused_and_resumable(tree, settings):
+    from django.utils import timezone
+
+    stale = timezone.now() - dt.timedelta(minutes=settings.JOB_STALE_MINUTES + 1)
+    job = registries.create_import(org=tree.province, kind="company", upload=upload("company", COMPANY_ROWS[:2]),
+                                   by=SYSTEM, background=False)
+    RegistryImport.objects.filter(pk=job.pk).update(
+        status="running", position=1, heartbeat_at=stale)
+    assert registries.mark_stale_imports() == 1
+    job.refresh_from_db()
+    assert (job.status, job.error, registries.can_resume(job)) == ("paused", registries.STALE_MESSAGE, True)
+    registries.resume_import(job, by=SYSTEM)
+    assert report(job) == ("done", 2, 2, 2, 0, 1, 0)
