@@ -410,6 +410,7 @@ def seed_province(*, members: int, orgs: int | None = None, seed: int = 2026, pr
     seeder.report.accounts += [("sd_drafter", "山东省总工会办公室拟稿人（发文）"),
                                ("sd_chair", "山东省总工会主席（签发、批办）"),
                                ("jn_chair", "济南市总工会主席（会签、审批）")]
+    build_insight(progress=progress)
     refresh_statistics()
     log_event("demo.seed", actor=SYSTEM, data={"members": members, "orgs": seeder.report.orgs})
     seeder.report.seconds = time.monotonic() - started
@@ -432,6 +433,24 @@ def build_office(*, progress) -> None:
     build_reports(progress=progress)
     build_approvals(progress=progress)
     build_meetings(progress=progress)
+
+
+def build_insight(*, progress) -> None:
+    """数据平台 (issue 13): registries imported and matched (some employers unorganised, some pairs to review), the
+    roll-ups of the last 12 months, an assessment of the cities and three tag rules computed from them, one single
+    sign-on client and an inactive webhook, one API key. Roll-ups after everything else: they count what the other
+    builders made."""
+    from smartunion.demo.seed_insight_access import build_access
+    from smartunion.demo.seed_insight_assessment import build_assessment
+    from smartunion.demo.seed_insight_open import build_open
+    from smartunion.demo.seed_insight_registries import build_registries
+    from smartunion.demo.seed_insight_rollups import build_rollups
+
+    build_registries(progress=progress)
+    build_access(progress=progress)
+    build_open(progress=progress)
+    build_rollups(progress=progress)
+    build_assessment(progress=progress)
 
 
 def build_rights_and_assistance(*, progress) -> None:

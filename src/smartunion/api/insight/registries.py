@@ -59,13 +59,18 @@ def _import(request, import_id: int) -> RegistryImport:
     return job
 
 
+class RegistryUploadIn(Schema):
+    org_id: int
+    kind: str = text("数据类型", CHOICE_INPUT, description="company 市场监管企业登记；tax 税务登记；insured 社保参保")
+
+
 @router.post("/registries/imports", response={201: dict, **ERRORS},
              summary="上传政务数据文件（市场监管企业登记、税务登记或社保参保；CSV 或 .xlsx），后台导入")
-def upload_registry(request, org_id: Form[int], kind: Form[str], file: File[UploadedFile]):
-    org = scoped(Organisation.objects.all(), request.auth).filter(pk=org_id).first()
+def upload_registry(request, payload: Form[RegistryUploadIn], file: File[UploadedFile]):
+    org = scoped(Organisation.objects.all(), request.auth).filter(pk=payload.org_id).first()
     if org is None:
         raise NotFound("单位不存在")
-    job = services.create_import(org=org, kind=kind, upload=file, by=request.auth)
+    job = services.create_import(org=org, kind=payload.kind, upload=file, by=request.auth)
     return Status(201, import_out(RegistryImport.objects.select_related("org").get(pk=job.pk), rejects=True))
 
 
