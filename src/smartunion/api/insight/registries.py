@@ -137,14 +137,14 @@ def company_out(record: CompanyRecord) -> dict:
             "match_method": record.match_method}
 
 
-class ListParams(Schema):
+class RegistryListParams(Schema):
     org_id: int | None = Field(None, description="只看该单位的下辖范围；默认本人全部管辖范围")
     q: str = text("搜索（企业名称或信用代码）", 100, "")
     page: int = 1
     page_size: int = 20
 
 
-class UnorganisedParams(ListParams):
+class UnorganisedParams(RegistryListParams):
     min_insured: int | None = Field(None, ge=0, description="参保人数下限，例如 25（可建立工会委员会）")
 
 
@@ -162,7 +162,7 @@ def unorganised(request, params: Query[UnorganisedParams]):
 
 @router.get("/registries/closed", response={200: dict, 400: ErrorOut, 404: ErrorOut},
             summary="已吊销或注销、工会仍在册的企业")
-def closed(request, params: Query[ListParams]):
+def closed(request, params: Query[RegistryListParams]):
     rows = queries.closed_with_union(request.auth, root=_root(request, params.org_id), text=params.q)
     return paginate(rows, page=params.page, page_size=params.page_size, serialize=company_out)
 

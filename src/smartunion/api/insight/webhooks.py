@@ -61,14 +61,14 @@ def delivery_out(delivery: WebhookDelivery) -> dict:
             "created_at": delivery.created_at, "payload": delivery.payload}
 
 
-class ListParams(Schema):
+class WebhookListParams(Schema):
     page: int = 1
     page_size: int = 20
     q: str = text("搜索", 100, "", description="名称或接收地址中的文字")
 
 
 @router.get("/webhooks", response={200: dict, **ERRORS}, summary="事件推送地址列表（本单位及下级，主席或管理员）")
-def list_webhooks(request, params: Query[ListParams]):
+def list_webhooks(request, params: Query[WebhookListParams]):
     _require_admin(request.auth)
     rows = _hooks(request.auth)
     if params.q.strip():
