@@ -377,7 +377,8 @@ def test_a_proper_surrogate_pair_is_one_character_and_accepted(api, tree, person
     ("q=%00", {"q": "不能包含控制字符"}),
     ("page=1&q=%1B%5B31m", {"q": "不能包含控制字符"}),
     ("%ED%A0%80=1", {"query": "参数名含有无法识别的字符"}),
-], ids=["surrogate", "not-utf8", "nul", "escape", "in-a-name"])
+    ("page=1&=0", {"query": "参数名不能为空"}),
+], ids=["surrogate", "not-utf8", "nul", "escape", "in-a-name", "no-name"])
 @pytest.mark.parametrize("url", ["/api/v1/orgs", "/api/v1/codes/regions"])
 def test_bad_characters_in_the_query_string_are_422(lenient_api, personas, url, query, fields):
     response = lenient_api(personas.county_cadre).get(f"{url}?{query}")

@@ -51,7 +51,7 @@ def test_worker_logs_in_with_phone_and_sees_their_membership(client, personas):
     assert '<span class="strip-number">会员卡号 <span class="card-number">3701000000000014</span></span>' in html
     assert '<p class="muted">139****0001 · <span class="badge">工会会员</span></p>' in html
     assert "13900000001" not in html
-    assert menu(me) == ["card", "membership", "transfer", "applications", "activity", "settings"]
+    assert menu(me) == ["card", "membership", "transfer", "applications", "activity", "tags", "settings"]
 
 
 def test_login_accepts_a_formatted_phone(client, personas):

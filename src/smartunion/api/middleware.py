@@ -34,7 +34,7 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
 
 
 def query_errors(query_string: str) -> dict[str, str]:
-    """{parameter: message} for each query parameter that is not clean UTF-8 text."""
+    """{parameter: message} for each query parameter that is not clean UTF-8 text or has no name."""
     errors: dict[str, str] = {}
     # WSGI hands the query string over as latin-1 text: encoding it back gives the bytes the client sent.
     raw = query_string.encode("latin-1", "replace")
@@ -43,6 +43,9 @@ def query_errors(query_string: str) -> dict[str, str]:
             continue
         key, _, value = pair.partition(b"=")
         key_bytes, value_bytes = (unquote_to_bytes(part.replace(b"+", b" ")) for part in (key, value))
+        if not key_bytes.strip():  # "?=0": a value without a parameter name is not a request anyone meant
+            errors["query"] = "参数名不能为空"
+            continue
         try:
             name = key_bytes.decode("utf-8")
         except UnicodeDecodeError:

@@ -61,7 +61,8 @@ def _import(request, import_id: int) -> RegistryImport:
 
 class RegistryUploadIn(Schema):
     org_id: int
-    kind: str = text("数据类型", CHOICE_INPUT, description="company 市场监管企业登记；tax 税务登记；insured 社保参保")
+    kind: str = text("数据类型", CHOICE_INPUT, min_length=1,
+                     description="company 市场监管企业登记；tax 税务登记；insured 社保参保")
 
 
 @router.post("/registries/imports", response={201: dict, **ERRORS},
