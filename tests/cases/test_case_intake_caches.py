@@ -66,24 +66,34 @@ def test_a_counter_that_is_not_one_is_a_programming_error(tree, personas, clock)
     assert CaseStat.objects.get(org=tree.lixia_town).received == 1
 
 
-def test_a_filed_case_is_announced_to_the_watch_after_its_commit(tree, personas, clock,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_filed_case_is_announced_to_the_watch_within_its_transaction(tree, personas, clock):
+    """The watch reads the description inside the filing's transaction (its hits commit with the case); a watcher
+    that fails is undone to its savepoint and logged, and the case is filed all the same."""
+    from django.db import connection
+
     from smartunion.core.incoming import incoming_text
+    from smartunion.core.models import OutboxMessage
 
     heard = []
 
     def listener(sender, signal, **item):
-        heard.append(item)
+        heard.append({**item, "in_transaction": connection.in_atomic_block})
+
+    def failing(sender, signal, **item):
+        OutboxMessage.objects.create(channel="inbox", recipient="x", subject="由失败的监听者写入", body="")
+        raise RuntimeError("a broken watcher")
 
     incoming_text.connect(listener, weak=False)
+    incoming_text.connect(failing, weak=False)
     try:
         clock.set(at(2026, 11, 2, 9, 30))
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            case = new_case(personas.worker, title="拖欠工资")
-        assert heard == []  # nothing before the commit
-        for callback in callbacks:
-            callback()
+        case = new_case(personas.worker, title="拖欠工资")
     finally:
         incoming_text.disconnect(listener)
+        incoming_text.disconnect(failing)
     assert heard == [{"kind": "case", "ref": str(case.pk), "title": "拖欠工资", "text": case.description,
-                      "org_path": tree.lixia_town.path, "link": f"/console/cases/case/{case.pk}/handle/"}]
+                      "org_path": tree.lixia_town.path, "link": f"/console/cases/case/{case.pk}/handle/",
+                      "in_transaction": True}]
+    assert type(case).objects.filter(pk=case.pk).exists()
+    assert not OutboxMessage.objects.filter(subject="由失败的监听者写入").exists()
+

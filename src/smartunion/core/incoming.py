@@ -8,12 +8,19 @@ text importing the one that watches it: data apps at the same layer do not impor
                                                     text=case.description, org_path=case.org_path, link=...))
 
 Receivers get the keyword arguments kind, ref, title, text, org_path and link. Announce after the commit that keeps
-the text, so that a watcher never reports an item that was rolled back.
+the text, so that a watcher never reports an item that was rolled back; or, on a hot path, with `announce_within`
+inside the transaction that keeps it: what the watchers write then commits (or rolls back) with the item in one
+commit, and a watcher that fails is rolled back to its savepoint and logged without failing the item.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.dispatch import Signal
+
+log = logging.getLogger(__name__)
 
 # Sent with kind ("case", "comment", "feed"), ref (the item's id, as text), title, text, org_path (the org the item
 # belongs to) and link (where a cadre reads the item; may be empty).
@@ -23,3 +30,13 @@ incoming_text = Signal()
 def announce(*, kind: str, ref, title: str, text: str, org_path: str, link: str = "") -> None:
     incoming_text.send(sender=kind, kind=kind, ref=str(ref), title=title or "", text=text or "",
                        org_path=org_path or "", link=link or "")
+
+
+def announce_within(*, kind: str, ref, title: str, text: str, org_path: str, link: str = "") -> None:
+    """announce() inside the caller's transaction, under a savepoint: a watcher's error is logged (the item's kind
+    and id, never its text) and what the watchers wrote is undone; the caller's transaction goes on."""
+    try:
+        with transaction.atomic():
+            announce(kind=kind, ref=ref, title=title, text=text, org_path=org_path, link=link)
+    except Exception as error:  # a watcher must never fail the item it reads
+        log.error("a watcher of incoming text failed on %s %s: %s", kind, ref, type(error).__name__)

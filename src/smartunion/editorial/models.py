@@ -438,6 +438,9 @@ class WatchHit(models.Model):
         constraints = [models.UniqueConstraint(fields=["rule", "source", "source_ref", "keyword"],
                                                name="watch_hit_once")]
         indexes = [models.Index(fields=["org_path", "-id"], name="watch_hit_scope_idx"),
+                   # A scan asks which of an item's hits are kept already: by the item, whatever the planner makes
+                   # of the rule ids (with one rule for the whole table SQLite scanned it, 2.8 ms at 16k hits).
+                   models.Index(fields=["source", "source_ref"], name="watch_hit_item_idx"),
                    models.Index(fields=["status", "org_path"], name="watch_hit_status_idx")]
 
     def __str__(self):

@@ -169,8 +169,8 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -
         return []
     ref = str(ref)[:64]
     rule_ids = {f.rule.rule_id for f in found}
-    existing = set(WatchHit.objects.filter(rule_id__in=rule_ids, source=kind, source_ref=ref)
-                   .values_list("rule_id", "keyword"))
+    existing = set(WatchHit.objects.filter(source=kind, source_ref=ref, rule_id__in=rule_ids)
+                   .order_by().values_list("rule_id", "keyword"))  # no ordering: nothing to sort, no scan to avoid one
     fresh = [f for f in found if (f.rule.rule_id, f.keyword[:50]) not in existing]
     if not fresh:
         return []
@@ -178,7 +178,8 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -
                      source=kind, source_ref=ref, source_title=(title or "")[:200], source_link=safe_link(link)[:500],
                      excerpt=excerpt(text, f.start, f.end), keyword=f.keyword[:50], start=f.start, end=f.end)
             for f in fresh]
-    with transaction.atomic():  # the hits and their alerts in one commit
+    # The hits and their alerts together; inside a caller's transaction (a case's filing) no savepoint of its own.
+    with transaction.atomic(savepoint=False):
         # A scan of the same item at the same moment elsewhere may have kept some of them: those are skipped.
         WatchHit.objects.bulk_create(rows, ignore_conflicts=True)
         _alert(kind, title, fresh)
