@@ -10,20 +10,21 @@ The model needs the key fields, a unique constraint over them, and an integer fi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 
 from smartunion.core.errors import Conflict
 
 
-def take_next(model: type[models.Model], **key) -> int:
+def take_next(model: Any, **key) -> int:
     """The next value of the counter `key` names (1 for the first call)."""
     last = _increment(model, key)
     if last is None:
         try:
             with transaction.atomic():
-                model.objects.create(last=1, **{
-                    name if isinstance(value, models.Model) else model._meta.get_field(name).attname: value
+                model._default_manager.create(last=1, **{
+                    name if isinstance(value, models.Model) else _field(model, name).attname: value
                     for name, value in key.items()})
             return 1
         except IntegrityError:  # a concurrent first call made the row
@@ -33,13 +34,18 @@ def take_next(model: type[models.Model], **key) -> int:
     return last
 
 
-def _increment(model: type[models.Model], key: dict) -> int | None:
+def _field(model: Any, name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _increment(model: Any, key: dict) -> int | None:
     quote = connection.ops.quote_name
     table, column = quote(model._meta.db_table), quote("last")
     where, params = [], []
     for name, value in key.items():
-        field = model._meta.get_field(name)
-        where.append(f"{quote(field.column)} = %s")
+        where.append(f"{quote(str(_field(model, name).column))} = %s")
         if isinstance(value, models.Model):
             value = value.pk
         elif isinstance(value, dt.date):

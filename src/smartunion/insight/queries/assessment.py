@@ -70,17 +70,17 @@ def ranking(scheme: AssessmentScheme, *, indicators_list: list[Indicator] | None
               .order_by("rank", "org_path"))
     if search:
         totals = totals.filter(org__name__contains=search)
-    totals = list(totals)
-    if not totals:
+    rows = list(totals)
+    if not rows:
         return []
     cells: dict[int, dict[int, tuple]] = defaultdict(dict)
     parts = AssessmentScore.objects.filter(scheme=scheme, indicator__isnull=False)
     if search:
-        parts = parts.filter(org_id__in=[t.org_id for t in totals])
+        parts = parts.filter(org_id__in=[t.org_id for t in rows])
     for org_id, indicator_id, value, score in parts.values_list("org_id", "indicator_id", "value", "score"):
         cells[org_id][indicator_id] = (value, score)
     out = []
-    for total in totals:
+    for total in rows:
         row_cells = []
         for indicator in items:
             value, score = cells[total.org_id].get(indicator.pk, (None, None))

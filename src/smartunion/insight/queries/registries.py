@@ -102,7 +102,7 @@ def coverage(root: Organisation) -> list[dict]:
         companies=Count("pk"), organised=Count("pk", filter=Q(employer__covering_union__isnull=False)),
         insured=Sum("insured_count"))}
 
-    def line(org, rows: list[dict], members: int) -> dict:
+    def line(org, rows: list, members: int) -> dict:
         companies = sum(r["companies"] for r in rows)
         organised = sum(r["organised"] for r in rows)
         insured = sum(r["insured"] or 0 for r in rows)

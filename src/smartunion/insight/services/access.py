@@ -29,7 +29,8 @@ MAX_REDIRECT_URIS = 10
 
 
 def scope_choices() -> list[tuple[str, str]]:
-    return list(settings.OAUTH2_PROVIDER["SCOPES"].items())
+    scopes = dict(settings.OAUTH2_PROVIDER["SCOPES"])  # type: ignore[call-overload]
+    return list(scopes.items())
 
 
 def clean_redirect_uris(uris: Iterable[str]) -> list[str]:

@@ -133,7 +133,7 @@ def _clean_scheme(org: Organisation, *, name: str, level: str, period_start, per
         errors["name"] = "方案名称最多100个字"
     allowed = rules.levels_for(org)
     if level not in allowed:
-        names = "、".join(rules.LEVEL_LABELS[k] for k in allowed) or "（无）"
+        names = "、".join(rules.LEVEL_LABELS[k] for k in allowed) or "（无）"  # type: ignore[index]
         errors["level"] = f"{org.name}可考核的层级：{names}"
     if not isinstance(period_start, dt.date) or not isinstance(period_end, dt.date):
         errors["period_start"] = "请填写考核期"
@@ -340,8 +340,10 @@ def compute_scheme(scheme: AssessmentScheme, *, by) -> dict:
         for org_id, _, path in orgs:
             total = Decimal("0.00")
             for indicator in indicators:
-                value = _stored_value(parsed[indicator.pk].evaluate(
-                    lambda key, agg, org_id=org_id: values[(org_id, key)][agg]))
+                def lookup(key: str, agg: str, org_id: int = org_id):
+                    return values[(org_id, key)][agg]
+
+                value = _stored_value(parsed[indicator.pk].evaluate(lookup))
                 score = score_of(value, weight=indicator.weight, target=indicator.target,
                                  lower_is_better=indicator.lower_is_better)
                 total += score

@@ -201,7 +201,7 @@ def score_pairs(left: list[tuple], pool: list[tuple]) -> list[tuple[int, int, fl
     from splink import DuckDBAPI, Linker
 
     def table(rows, prefix):
-        columns = {"unique_id": [], "name": [], "name_head": [], "name_tail": [], "county_code": [],
+        columns: dict[str, list] = {"unique_id": [], "name": [], "name_head": [], "name_tail": [], "county_code": [],
                    "region_code": [], "address_key": []}
         for pk, name, county, region, address in rows:
             name, head, tail = _name_parts(name)
@@ -236,7 +236,8 @@ def choose(pairs, rejected: set[tuple[int, int]]):
     """Greedy one-to-one by score: (links ≥ LINK_AT, reviews between REVIEW_AT and LINK_AT)."""
     used_records: set[int] = set()
     used_employers: set[int] = set()
-    links, reviews = [], []
+    links: list[tuple] = []
+    reviews: list[tuple] = []
     for record, employer, p, features in sorted(pairs, key=lambda x: (-x[2], x[0], x[1])):
         if (record, employer) in rejected or record in used_records or employer in used_employers:
             continue

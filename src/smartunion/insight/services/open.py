@@ -183,7 +183,8 @@ def statistics(org: Organisation, *, month: dt.date, region: str = "") -> dict:
         v = values[o.pk]
         n_employers, n_organised = employers.get(o.path, 0), organised.get(o.path, 0)
         out_rows.append({
-            "region_code": o.region.code, "region_name": o.region.name, "org_name": o.name,
+            "region_code": o.region.code if o.region else "", "region_name": o.region.name if o.region else "",
+            "org_name": o.name,
             "level": o.get_kind_display(), "month": f"{month:%Y-%m}", **v,
             "unions": unions.get(o.path, 0), "employers": n_employers, "organised_employers": n_organised,
             "coverage_rate": round(n_organised * 1000 / n_employers) if n_employers else None,
@@ -193,7 +194,7 @@ def statistics(org: Organisation, *, month: dt.date, region: str = "") -> dict:
     suppress(out_rows, PEOPLE)
     if region:
         prefix = _region_prefix(region)
-        out_rows = [r for r in out_rows if r["region_code"].startswith(prefix)]
+        out_rows = [r for r in out_rows if str(r["region_code"]).startswith(prefix)]
         if not out_rows:
             raise NotFound("该地区不在本单位范围内或没有总工会")
     for row in out_rows:

@@ -260,12 +260,12 @@ class Applier:
         counts["changed"] += len(changed)
         counts["unchanged"] += valid - len(rows)  # a key repeated within the chunk: the earlier row is superseded
 
-    def _companies_by_code(self, codes: list[str]) -> dict[str, tuple]:
+    def _companies_by_code(self, codes: list[str]) -> dict[str | None, tuple]:
         return {code: (pk, tax, month) for code, pk, tax, month in CompanyRecord.objects.filter(
             credit_code__in=codes).values_list("credit_code", "pk", "taxpayer_status", "insured_month")}
 
     def _tax(self, batch, counts):
-        rows: dict[str, dict] = {}
+        rows: dict[str, tuple] = {}
         for number, raw in batch:
             values = formats.parse_tax(raw)
             if isinstance(values, formats.Rejected):

@@ -42,8 +42,8 @@ class OrgTree:
         self.live: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         fields = [f for pair in LIVE.values() for f in pair]
         rows = Organisation.objects.order_by().values_list("id", "parent_id", "path", *fields)
-        live_own = {key: {} for key in LIVE}
-        live_sub = {key: {} for key in LIVE}
+        live_own: dict[str, dict[int, int]] = {key: {} for key in LIVE}
+        live_sub: dict[str, dict[int, int]] = {key: {} for key in LIVE}
         for org_id, parent_id, path, *counts in rows.iterator(chunk_size=5000):
             self.parent[org_id] = parent_id
             self.path[org_id] = path
