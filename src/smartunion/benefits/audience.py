@@ -30,6 +30,7 @@ from django.db.models import Q
 from smartunion.core import codes
 from smartunion.core.errors import Invalid
 from smartunion.members.models import Membership, MemberTag, Person
+from smartunion.members.queries import age_q
 from smartunion.orgs.models import Organisation, subtree_q
 
 GIG = "gig"
@@ -128,13 +129,6 @@ def clean_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
     return cleaned
 
 
-def _shift_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _shift_months(day: dt.date, months: int) -> dt.date:
     total = day.year * 12 + day.month - 1 - months
     year, month = divmod(total, 12)
@@ -166,10 +160,7 @@ def audience_q(org: Organisation, rules: Mapping[str, Any], *, today: dt.date | 
         q &= Q(person__employment_form__in=sorted(_forms(rules)))
     if rules.get("sex"):
         q &= Q(person__sex=rules["sex"])
-    if rules.get("age_min") is not None:  # born on or before today minus age_min years
-        q &= Q(person__birth_date__lte=_shift_years(today, rules["age_min"]))
-    if rules.get("age_max") is not None:  # not yet age_max + 1
-        q &= Q(person__birth_date__gt=_shift_years(today, rules["age_max"] + 1))
+    q &= age_q(today, rules.get("age_min"), rules.get("age_max"))
     if rules.get("birth_months"):
         q &= Q(person__birth_date__month__in=rules["birth_months"])
     if rules.get("member_months_min"):

@@ -164,3 +164,22 @@ def member_figures(user, *, today: dt.date | None = None) -> MemberFigures:
         new_this_month=scoped(month, user, field="scope_path").count(),
         gig_workers=sum(row[2] for row in top_rows),
     )
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same date `years` earlier (29 February becomes the 28th in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_q(today: dt.date, age_min: int | None = None, age_max: int | None = None,
+          field: str = "person__birth_date") -> Q:
+    """People aged age_min to age_max (whole years, both included) on `today`, as a filter on their birth date."""
+    q = Q()
+    if age_min is not None:  # born on or before today minus age_min years
+        q &= Q(**{f"{field}__lte": years_before(today, age_min)})
+    if age_max is not None:  # not yet age_max + 1
+        q &= Q(**{f"{field}__gt": years_before(today, age_max + 1)})
+    return q

@@ -49,6 +49,7 @@ from smartunion.core.events import registered_kinds
 from smartunion.core.models import BehaviourEvent
 from smartunion.insight.models import TagRule
 from smartunion.members.models import Membership, MemberTag, Person
+from smartunion.members.queries import age_q
 from smartunion.orgs.models import Organisation, Position, subtree_q
 from smartunion.orgs.queries import in_scope
 
@@ -157,13 +158,6 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, Any]:
     return cleaned
 
 
-def _shift_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _forms(conditions: Mapping[str, Any]) -> list[str]:
     forms = set(conditions.get("employment_forms") or ())
     if GIG in forms:
@@ -188,10 +182,7 @@ def matching_memberships(org_path: str, conditions: Mapping[str, Any], *, now: d
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     rows = Membership.objects.filter(subtree_q(org_path, "union_path"), status=Membership.Status.ACTIVE)
-    if conditions.get("age_min") is not None:
-        rows = rows.filter(person__birth_date__lte=_shift_years(today, conditions["age_min"]))
-    if conditions.get("age_max") is not None:
-        rows = rows.filter(person__birth_date__gt=_shift_years(today, conditions["age_max"] + 1))
+    rows = rows.filter(age_q(today, conditions.get("age_min"), conditions.get("age_max")))
     if conditions.get("sex"):
         rows = rows.filter(person__sex=conditions["sex"])
     if conditions.get("employment_forms"):
