@@ -12,7 +12,7 @@ import unfold
 SRC = Path(__file__).resolve().parents[2] / "src" / "smartunion"
 THEME_CSS = Path(unfold.__file__).parent / "static" / "unfold" / "css" / "styles.css"
 # Hooks for scripts and tests, not styles.
-HOOKS = {"activity-field", "ok", "results-chart", "stats-table", "submit-row"}
+HOOKS = {"activity-field", "insight-trend", "ok", "results-chart", "stats-table", "submit-row"}
 
 
 def defined_classes() -> str:

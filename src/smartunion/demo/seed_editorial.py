@@ -184,6 +184,14 @@ def _watch(*, province, jinan, article, hashed: str) -> int:
                    sources=["feed"])
     feed = watch.register_feed(by=SYSTEM, org=jinan, name="本地论坛（演示）")
     watch.import_feed_file(feed, DEMO_FEED.encode(), by=SYSTEM)
+    # The demo's cases were filed before these rules existed: read them once, as the rules' first pass over what
+    # came in before (a case filed from now on is read as it is filed).
+    from smartunion.cases.models import Case
+    from smartunion.editorial.watch import scan
+
+    for case in Case.objects.order_by("id"):
+        scan("case", case.pk, case.title or case.number, case.description, case.org_path,
+             f"/console/cases/case/{case.pk}/handle/")
     readers = [User.objects.get_or_create(username=name, defaults={
         "display_name": label, "kind": User.Kind.WORKER, "password": hashed})[0]
         for name, label in (("news_reader_1", "职工小王"), ("news_reader_2", "职工小李"),

@@ -26,8 +26,8 @@ from smartunion.insight import rules_access as rules
 from smartunion.insight import webhooks
 from smartunion.insight.models import ClientProfile, Webhook, WebhookDelivery
 from smartunion.insight.services import access
-from smartunion.orgs.models import Position
-from smartunion.orgs.queries import is_unrestricted, managed_paths, scoped
+from smartunion.orgs.models import Organisation, Position
+from smartunion.orgs.queries import held_positions, is_unrestricted, managed_paths, scoped
 
 MANAGING = tuple(Position.MANAGING_ROLES)
 SHOWN_SECRET = "_insight_access_secret"  # noqa: S105  session key: the secret shown once on the page after registration
@@ -126,7 +126,10 @@ class ClientProfileAdmin(AccessAdmin):
         return super().get_queryset(request).select_related("application", "org")
 
     def has_add_permission(self, request):
-        return rules.client_orgs(request.user).exists()
+        # Asked on every console page (the app list): from the cached positions, no query; the form re-checks.
+        return is_unrestricted(request.user) or any(
+            role in Position.MANAGING_ROLES and kind in (Organisation.Kind.PROVINCE, Organisation.Kind.CITY)
+            for role, _path, kind, _org in held_positions(request.user))
 
     @admin.display(description="应用名称", ordering="application__name")
     def app_name(self, obj):

@@ -39,8 +39,8 @@ from smartunion.insight import apikeys, national
 from smartunion.insight import rules_open as rules
 from smartunion.insight.models import ApiKey
 from smartunion.insight.services import open as services
-from smartunion.orgs.models import Organisation
-from smartunion.orgs.queries import scoped
+from smartunion.orgs.models import Organisation, Position
+from smartunion.orgs.queries import held_positions, is_unrestricted, scoped
 
 K = Organisation.Kind
 
@@ -48,6 +48,11 @@ K = Organisation.Kind
 def _key_orgs(user) -> list[Organisation]:
     rows = scoped(Organisation.objects.filter(kind__in=rules.KEY_ORG_KINDS, status=Organisation.Status.ACTIVE), user)
     return [o for o in rows.order_by("path")[:500] if rules.can_manage_keys(user, o)]
+
+
+def _may_hold_keys(user) -> bool:
+    return is_unrestricted(user) or any(role in Position.MANAGING_ROLES and kind in rules.KEY_ORG_KINDS
+                                        for role, _path, kind, _org in held_positions(user))
 
 
 def _federations(user, *, managing: bool = False) -> list[Organisation]:
@@ -119,7 +124,8 @@ class ApiKeyAdmin(ScopedAdmin):
         return super().get_queryset(request).select_related("org")
 
     def has_add_permission(self, request):
-        return bool(_key_orgs(request.user))
+        # Asked on every console page (the app list): from the cached positions, no query; the form re-checks.
+        return _may_hold_keys(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False
