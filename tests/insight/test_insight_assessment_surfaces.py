@@ -161,7 +161,7 @@ def test_query_counts_of_the_lists(data, personas, console, api):
     for n in (1, 2):
         scheme_of(data.province, name=f"方案{n}", publish=True)
     console_three, api_three = pages()
-    assert_queries(9, console_one, console_three)
+    assert_queries(7, console_one, console_three)
     assert_queries(3, api_one, api_three)
     detail = reverse("console:insight_assess_detail", args=[scheme.pk])
     scores = f"/api/v1/assessment/schemes/{scheme.pk}/scores"
@@ -171,5 +171,5 @@ def test_query_counts_of_the_lists(data, personas, console, api):
     for n in range(3):
         org_services.org_create(parent=data.province, kind=K.CITY, name=f"新市{n}总工会", by=SYSTEM)
     services.compute_scheme(scheme, by=SYSTEM)
-    assert_queries(11, detail_two, measure(lambda: client.get(detail)))
+    assert_queries(9, detail_two, measure(lambda: client.get(detail)))
     assert_queries(6, scores_two, measure(lambda: bearer.get(scores)))

@@ -116,5 +116,5 @@ def test_query_counts_of_the_lists(tree, personas, console, api):
     add("活跃")
     add("新业态")
     console_three, api_three = pages()
-    assert_queries(8, console_one, console_three)
+    assert_queries(6, console_one, console_three)
     assert_queries(4, api_one, api_three)
