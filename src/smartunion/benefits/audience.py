@@ -46,7 +46,8 @@ def gig_forms() -> set[str]:
     return {e["code"] for e in codes.entries("employment_form") if e.get("gig")}
 
 
-def _int(value: Any, low: int, high: int) -> int | None:
+def int_in_range(value: Any, low: int, high: int) -> int | None:
+    """A whole number written as one (not a bool, not "3.0") within [low, high], else None."""
     if isinstance(value, bool):
         return None
     try:
@@ -82,7 +83,7 @@ def clean_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
             cleaned["sex"] = sex
     for key, label in (("age_min", "最小年龄"), ("age_max", "最大年龄")):
         if rules.get(key) not in (None, ""):
-            number = _int(rules[key], 16, 100)
+            number = int_in_range(rules[key], 16, 100)
             if number is None:
                 errors[f"audience.{key}"] = f"{label}应为 16 至 100 之间的整数"
             else:
@@ -91,13 +92,13 @@ def clean_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
         errors["audience.age_max"] = "最大年龄不能小于最小年龄"
     months = rules.get("birth_months")
     if months not in (None, [], ""):
-        parsed = [_int(m, 1, 12) for m in months] if isinstance(months, list) else [None]
+        parsed = [int_in_range(m, 1, 12) for m in months] if isinstance(months, list) else [None]
         if None in parsed:
             errors["audience.birth_months"] = "生日月份应为 1 至 12"
         else:
             cleaned["birth_months"] = sorted(set(parsed))  # type: ignore[type-var]
     if rules.get("member_months_min") not in (None, ""):
-        number = _int(rules["member_months_min"], 0, 1200)
+        number = int_in_range(rules["member_months_min"], 0, 1200)
         if number is None:
             errors["audience.member_months_min"] = "入会时长应为 0 至 1200 之间的整数（月）"
         elif number:

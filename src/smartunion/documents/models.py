@@ -13,21 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from smartunion.orgs.models import Organisation
+from smartunion.orgs.models import Organisation, OrgPathMixin
 
 USER = settings.AUTH_USER_MODEL
-
-
-class OrgPathMixin(models.Model):
-    """Copies the org's path at save when it is not set yet (rows move with their org only through services)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if getattr(self, "org_id", None) and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class Department(OrgPathMixin):

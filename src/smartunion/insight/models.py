@@ -13,21 +13,9 @@ from django.db import models
 from django.db.models import Q
 
 from smartunion.core.pii import EncryptedTextField
-from smartunion.orgs.models import Employer, Organisation
+from smartunion.orgs.models import Employer, Organisation, OrgPathMixin
 
 USER = settings.AUTH_USER_MODEL
-
-
-class OrgPathMixin(models.Model):
-    """A row filed under an org: `org_path` copies the org's path at insert (scoped lists filter one column)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not getattr(self, "org_path", "") and getattr(self, "org_id", None):
-            self.org_path = Organisation.objects.values_list("path", flat=True).get(pk=self.org_id)
-        super().save(*args, **kwargs)
 
 
 # Registries (政务数据) -----------------------------------------------------------------------------------------------

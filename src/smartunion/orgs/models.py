@@ -189,6 +189,20 @@ class Employer(models.Model):
         return self.covering_union_id is not None
 
 
+
+class OrgPathMixin(models.Model):
+    """A row filed under an org keeps the org's path (`org_path`, copied at save when not set yet), so that scoped
+    lists filter one column; rows move with their org only through services."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "org_id", None) and not self.org_path:
+            self.org_path = self.org.path
+        super().save(*args, **kwargs)
+
+
 class Position(models.Model):
     """A cadre's role in one org; a person may hold several."""
 

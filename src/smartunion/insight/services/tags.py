@@ -41,6 +41,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from smartunion.assistance.models import HardshipFile
+from smartunion.benefits.audience import int_in_range
 from smartunion.core import codes
 from smartunion.core.actors import is_system, require_actor, user_or_none
 from smartunion.core.audit import log_event
@@ -70,16 +71,6 @@ MAX_OBJECTION = 200
 # Conditions -------------------------------------------------------------------------------------------------------
 
 
-def _int(value: Any, low: int, high: int) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high and str(number) == str(value).strip() else None
-
-
 def _kind_ok(kind: str, known: dict[str, str]) -> bool:
     return kind in known or any(k.startswith(kind + ".") for k in known)
 
@@ -95,7 +86,7 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, Any]:
             errors[f"conditions.{key}"] = f"不支持的条件 {key}"
     for key in ("age_min", "age_max"):
         if conditions.get(key) not in (None, ""):
-            number = _int(conditions[key], 16, 100)
+            number = int_in_range(conditions[key], 16, 100)
             if number is None:
                 errors[f"conditions.{key}"] = f"{KEY_LABELS[key]}应为 16 至 100 之间的整数"
             else:
@@ -121,13 +112,13 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, Any]:
         else:
             cleaned["has_hardship_file"] = True
     if conditions.get("events_min") not in (None, ""):
-        number = _int(conditions["events_min"], 1, 10000)
+        number = int_in_range(conditions["events_min"], 1, 10000)
         if number is None:
             errors["conditions.events_min"] = "参与次数应为 1 至 10000 之间的整数"
         else:
             cleaned["events_min"] = number
     if conditions.get("events_days") not in (None, ""):
-        number = _int(conditions["events_days"], 1, 730)
+        number = int_in_range(conditions["events_days"], 1, 730)
         if number is None:
             errors["conditions.events_days"] = "统计天数应为 1 至 730 之间的整数"
         elif "events_min" in conditions:
@@ -146,7 +137,7 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, Any]:
     if "events_min" in cleaned:
         cleaned.setdefault("events_days", DEFAULT_EVENTS_DAYS)
     if conditions.get("joined_within_days") not in (None, ""):
-        number = _int(conditions["joined_within_days"], 1, 3650)
+        number = int_in_range(conditions["joined_within_days"], 1, 3650)
         if number is None:
             errors["conditions.joined_within_days"] = "入会天数应为 1 至 3650 之间的整数"
         else:
