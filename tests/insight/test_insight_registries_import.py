@@ -148,9 +148,11 @@ def test_tax_and_insured(tree):
     insured = registries.create_import(org=tree.jinan, kind="insured", upload=upload("insured", [
         [A, "2026-09", "30"], [A, "2026-10", "32"], [B, "202610", "8"], [B, "2026-10", "9"], [A, "2026-1x", "3"],
         [C, "2026-10", "-1"]]), by=SYSTEM)
-    assert report(insured) == ("done", 6, 6, 3, 0, 1, 2)
-    assert [r.reason for r in insured.rejects.all()] == ["月份“2026-1x”格式错误（应为 YYYY-MM）",
-                                                         "参保人数“-1”应为不小于0的整数"]
+    assert report(insured) == ("done", 6, 6, 3, 0, 0, 3)
+    assert [(r.row_number, r.reason) for r in insured.rejects.all()] == [
+        (4, "与第 5 行是同一企业同一月份，以后一行为准"),
+        (6, "月份“2026-1x”格式错误（应为 YYYY-MM）"),
+        (7, "参保人数“-1”应为不小于0的整数")]
     a = CompanyRecord.objects.get(credit_code=A)
     assert (a.insured_count, a.insured_month, a.taxpayer_status) == (32, dt.date(2026, 10, 1), "正常")
     assert CompanyRecord.objects.get(credit_code=B).insured_count == 9
@@ -160,6 +162,26 @@ def test_tax_and_insured(tree):
     a.refresh_from_db()
     assert (a.insured_count, a.insured_month) == (33, dt.date(2026, 10, 1))
     assert InsuredMonth.objects.filter(company=a).count() == 3
+
+
+def test_repeated_rows_in_a_file_are_reported_and_the_later_one_wins(tree):
+    rows = [list(r) for r in COMPANY_ROWS[:4]]
+    rows.append([A, "济南甲科技有限公司", "王一", "历下区解放路9号", "370102", "I", "存续", "2015-03-01"])
+    # No credit code: the same company is the same normalised name in the same county (width and brackets aside).
+    rows.append(["", "济南丁餐饮店（历下）", "钱四", "历下区泉城路5号", "370102", "", "存续", "2020-05-01"])
+    rows.append(["", "济南丁餐饮店", "钱四", "槐荫区经七路6号", "370104", "", "存续", "2020-05-01"])
+    job = registries.create_import(org=tree.province, kind="company", upload=upload("company", rows), by=SYSTEM)
+    assert report(job) == ("done", 7, 7, 5, 0, 0, 2)
+    reason = "与第 {} 行是同一企业（统一社会信用代码相同，无代码时名称和所在区县相同），以后一行为准"
+    assert [(r.row_number, r.reason) for r in job.rejects.all()] == [(2, reason.format(6)), (5, reason.format(7))]
+    assert CompanyRecord.objects.get(credit_code=A).address == "历下区解放路9号"
+    assert sorted(CompanyRecord.objects.filter(credit_code=None).values_list("county_code", "address")) == [
+        ("370102", "历下区泉城路5号"), ("370104", "槐荫区经七路6号")]
+    tax = registries.create_import(org=tree.province, kind="tax", upload=upload("tax", [[A, "正常"], [A, "非正常"]]),
+                                   by=SYSTEM)
+    assert report(tax) == ("done", 2, 2, 0, 1, 0, 1)
+    assert [(r.row_number, r.reason) for r in tax.rejects.all()] == [(2, "与第 3 行是同一统一社会信用代码，以后一行为准")]
+    assert CompanyRecord.objects.get(credit_code=A).taxpayer_status == "非正常"
 
 
 def test_only_province_and_city_managers_import(tree, personas):

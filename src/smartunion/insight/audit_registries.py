@@ -13,7 +13,7 @@ register_actions({
     "insight.registries.export": "导出政务数据统计",
 })
 _KEYS = {"kind": "数据类型", "file": "文件", "bytes": "大小（字节）", "added": "新增", "changed": "变更",
-         "unchanged": "未变", "rejected": "拒收", "position": "已处理行数", "exact": "信用代码匹配",
+         "unchanged": "未变", "rejected": "未采用", "position": "已处理行数", "exact": "信用代码匹配",
          "probable": "概率匹配", "to_review": "待确认", "unmatched": "未匹配", "record": "登记企业",
          "employer": "用人单位", "score": "匹配概率", "list": "清单", "rows": "行数"}
 for _action in ("registry_import.upload", "registry_import.finish", "registry_import.pause",

@@ -37,6 +37,13 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 S = RegistryImport.Status
 RUNNING = (S.QUEUED, S.RUNNING)
 NOT_FOUND = "登记企业中没有该统一社会信用代码（请先导入市场监管企业登记）"
+# A row superseded by a later row of the same file and chunk for the same company (and month): it is reported, not
+# counted as unchanged, so that the report's figures add up to the file's rows and nobody's row vanishes unseen.
+SUPERSEDED = {
+    "company": "与第 {later} 行是同一企业（统一社会信用代码相同，无代码时名称和所在区县相同），以后一行为准",
+    "tax": "与第 {later} 行是同一统一社会信用代码，以后一行为准",
+    "insured": "与第 {later} 行是同一企业同一月份，以后一行为准",
+}
 COMPANY_FIELDS = ["credit_code", "name", "normalized_name", "legal_representative", "address", "region_code",
                   "county_code", "area_path", "industry", "status", "founded_on", "digest", "updated_at"]
 
@@ -234,18 +241,20 @@ class Applier:
     # per kind: each yields (row number, reason, raw values) of the rows it refuses and counts the rest
     def _companies(self, batch, counts):
         rows: dict[str, dict] = {}
-        valid = 0
         for number, raw in batch:
             values = formats.parse_company(raw, self.known_region)
             if isinstance(values, formats.Rejected):
                 yield number, values.reason, raw
                 continue
-            valid += 1
-            rows[values["record_key"]] = values  # a key twice in a chunk: the later row wins
+            key = values["record_key"]
+            if key in rows:  # a key twice in a chunk: the later row wins, the earlier is reported
+                earlier, earlier_raw = rows[key][1]
+                yield earlier, SUPERSEDED["company"].format(later=number), earlier_raw
+            rows[key] = (values, (number, raw))
         existing = {key: (pk, digest) for key, pk, digest in CompanyRecord.objects.filter(
             record_key__in=list(rows)).values_list("record_key", "pk", "digest")}
         new, changed, now = [], [], timezone.now()
-        for key, values in rows.items():
+        for key, (values, _) in rows.items():
             values["area_path"] = self.area_path(values["region_code"])
             if key not in existing:
                 new.append(CompanyRecord(first_import=self.job, **values))
@@ -258,7 +267,6 @@ class Applier:
         update_rows(CompanyRecord, changed, COMPANY_FIELDS)
         counts["added"] += len(new)
         counts["changed"] += len(changed)
-        counts["unchanged"] += valid - len(rows)  # a key repeated within the chunk: the earlier row is superseded
 
     def _companies_by_code(self, codes: list[str]) -> dict[str | None, tuple]:
         return {code: (pk, tax, month) for code, pk, tax, month in CompanyRecord.objects.filter(
@@ -271,8 +279,9 @@ class Applier:
             if isinstance(values, formats.Rejected):
                 yield number, values.reason, raw
                 continue
-            if values["credit_code"] in rows:
-                counts["unchanged"] += 1  # repeated within the chunk: the later row wins
+            if values["credit_code"] in rows:  # repeated within the chunk: the later row wins
+                earlier, earlier_raw, _ = rows[values["credit_code"]]
+                yield earlier, SUPERSEDED["tax"].format(later=number), earlier_raw
             rows[values["credit_code"]] = (number, raw, values)
         known = self._companies_by_code(list(rows))
         changed, now = [], timezone.now()
@@ -294,8 +303,9 @@ class Applier:
             if isinstance(values, formats.Rejected):
                 yield number, values.reason, raw
                 continue
-            if (values["credit_code"], values["month"]) in rows:
-                counts["unchanged"] += 1  # repeated within the chunk: the later row wins
+            if (values["credit_code"], values["month"]) in rows:  # repeated within the chunk: the later row wins
+                earlier, earlier_raw, _ = rows[(values["credit_code"], values["month"])]
+                yield earlier, SUPERSEDED["insured"].format(later=number), earlier_raw
             rows[(values["credit_code"], values["month"])] = (number, raw, values)
         known = self._companies_by_code(sorted({code for code, _ in rows}))
         ids = {code: row[0] for code, row in known.items()}
