@@ -180,7 +180,8 @@ def test_repeated_rows_in_a_file_are_reported_and_the_later_one_wins(tree):
     tax = registries.create_import(org=tree.province, kind="tax", upload=upload("tax", [[A, "正常"], [A, "非正常"]]),
                                    by=SYSTEM)
     assert report(tax) == ("done", 2, 2, 0, 1, 0, 1)
-    assert [(r.row_number, r.reason) for r in tax.rejects.all()] == [(2, "与第 3 行是同一统一社会信用代码，以后一行为准")]
+    assert [(r.row_number, r.reason) for r in tax.rejects.all()] == [
+        (2, "与第 3 行是同一统一社会信用代码，以后一行为准")]
     assert CompanyRecord.objects.get(credit_code=A).taxpayer_status == "非正常"
 
 

@@ -13,6 +13,7 @@ from smartunion.insight.models import CompanyRecord, MatchCandidate, MatchRun
 from smartunion.insight.registry_formats import company_key
 from smartunion.insight.services import matching
 from smartunion.orgs import services as org_services
+from smartunion.orgs.models import Employer
 
 A = make_credit_code("91370102MA0000001")
 
@@ -127,3 +128,24 @@ def test_only_province_and_city_managers_run_matching(tree, personas):
         matching.start_run(org=tree.lixia, by=personas.county_cadre)
     run = matching.start_run(org=tree.jinan, by=personas.city_cadre)
     assert run.status == MatchRun.Status.DONE and run.org_path == tree.jinan.path
+
+
+def test_scoring_a_county_at_a_time_gives_the_same_pairs(tree, registry, monkeypatch):
+    """No blocking rule crosses a county, so chunks of whole counties score exactly the pairs one chunk does."""
+    left = list(CompanyRecord.objects.values_list("pk", "normalized_name", "county_code", "region_code", "address"))
+    pool = list(Employer.objects.values_list("pk", "normalized_name", "county_code", "region_id", "address"))
+    chunks = []
+    real = matching._score_chunk
+    monkeypatch.setattr(matching, "_score_chunk",
+                        lambda a, b: chunks.append(sorted({row[2] for row in a})) or real(a, b))
+    whole = matching.score_pairs(left, pool)
+    assert chunks == [["370102", "370202"]]
+    monkeypatch.setattr(matching, "SCORE_CHUNK_ROWS", 1)
+    chunks.clear()
+    by_county = matching.score_pairs(left, pool)
+    assert chunks == [["370102"], ["370202"]]  # 370103's record has no employer of its county: nothing to score
+    def scored(pairs):
+        return sorted((r, e, round(p, 9)) for r, e, p, _ in pairs)
+
+    assert scored(by_county) == scored(whole)
+    assert len(whole) == 9

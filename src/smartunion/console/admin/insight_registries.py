@@ -181,7 +181,8 @@ class RegistryImportAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         job = self._job(request, pk)
         rows = ([r.row_number, r.reason, "；".join(f"{k}：{v}" for k, v in r.values.items() if v)]
                 for r in job.rejects.all())
-        return excel.workbook_response(f"未采用的行-{job.pk}.xlsx", ["行号", "原因", "原始内容"], rows, title="未采用的行")
+        return excel.workbook_response(f"未采用的行-{job.pk}.xlsx", ["行号", "原因", "原始内容"], rows,
+                                       title="未采用的行")
 
     def match_view(self, request):
         if not rules.may_import(request.user):

@@ -43,6 +43,9 @@ M = CompanyRecord.MatchMethod
 LINK_AT = 0.90  # ≥ this match probability: linked without review
 REVIEW_AT = 0.20  # between this and LINK_AT: a pending candidate for review
 WRITE_BATCH = 5000
+# Every blocking rule holds the county equal, so no pair crosses counties: Splink scores whole counties at a time,
+# about this many rows (records and employers) per chunk, which bounds the memory of a province-wide run.
+SCORE_CHUNK_ROWS = 200_000
 
 
 def _level(sql: str, m: float, u: float, label: str) -> dict:
@@ -196,7 +199,29 @@ def _write_links(links) -> None:
 
 def score_pairs(left: list[tuple], pool: list[tuple]) -> list[tuple[int, int, float, dict]]:
     """Splink on DuckDB: (record id, employer id, match probability, features) of every blocked pair that scores at
-    least REVIEW_AT."""
+    least REVIEW_AT, scored a chunk of whole counties at a time (SCORE_CHUNK_ROWS); a row without a county blocks
+    with nothing."""
+    records_of: dict[str, list[tuple]] = {}
+    employers_of: dict[str, list[tuple]] = {}
+    for rows, into in ((left, records_of), (pool, employers_of)):
+        for row in rows:
+            if row[2]:
+                into.setdefault(row[2], []).append(row)
+    pairs: list[tuple[int, int, float, dict]] = []
+    chunk_left: list[tuple] = []
+    chunk_pool: list[tuple] = []
+    for county in sorted(records_of.keys() & employers_of.keys()):
+        chunk_left += records_of[county]
+        chunk_pool += employers_of[county]
+        if len(chunk_left) + len(chunk_pool) >= SCORE_CHUNK_ROWS:
+            pairs += _score_chunk(chunk_left, chunk_pool)
+            chunk_left, chunk_pool = [], []
+    if chunk_left:
+        pairs += _score_chunk(chunk_left, chunk_pool)
+    return pairs
+
+
+def _score_chunk(left: list[tuple], pool: list[tuple]) -> list[tuple[int, int, float, dict]]:
     import pyarrow as pa
     from splink import DuckDBAPI, Linker
 
