@@ -166,3 +166,20 @@ def test_the_menu_costs_a_grassroots_chair_no_query_for_the_federation_check(use
     with django_assert_num_queries(2):
         assert managed_federation_kinds(city) == {"city"}
         assert may_manage_cadres(city) is True
+
+
+@pytest.mark.parametrize(("url", "title"), [
+    ("/console/", "工作台"),
+    ("/console/insight/companyrecord/?list=unorganised", "未建会企业"),
+    ("/console/insight/companyrecord/?list=closed", "注销仍在册工会"),
+    ("/console/insight/companyrecord/", "登记企业"),
+    ("/console/insight/companyrecord/coverage/", "建会率统计"),
+    ("/console/members/person/", "职工实名信息"),
+])
+def test_one_sidebar_entry_is_highlighted(users, console, url, title):
+    """Entries of one model (登记企业 and its filtered lists, 建会率统计 under it) are not lit up together."""
+    response = console(users["province_admin"]).get(url)
+    assert response.status_code == 200
+    active = [item["title"] for group in response.context["sidebar_navigation"] for item in group["items"]
+              if item["active"]]
+    assert active == [title]

@@ -7,6 +7,7 @@ its page opens. The pages' own rights (has_module_permission, scoped querysets) 
 
 from collections.abc import Callable
 from functools import update_wrapper
+from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.apps import apps
@@ -380,4 +381,27 @@ def navigation(request):
         allowed = [{k: v for k, v in item.items() if k != "_allowed"} for item in items if item["_allowed"]]
         if allowed:
             navigation.append({"title": title, "items": allowed})
+    mark_active(request, [item for group in navigation for item in group["items"]])
     return navigation
+
+
+def mark_active(request, items: list[dict]) -> None:
+    """One sidebar entry is highlighted: the one whose address is the longest prefix of the page's, and among
+    entries of the same page the one whose filter the address carries (未建会企业, not also 登记企业 and 注销仍在册工会,
+    which unfold's own rule, "the link's path is in the page's path", would light up together)."""
+    best, best_key = None, (-1, -1)
+    index_path = str(reverse_lazy("console:index"))
+    for item in items:
+        link = urlsplit(str(item["link"]))
+        if link.path == index_path and request.path != index_path:
+            continue
+        if not request.path.startswith(link.path):
+            continue
+        wanted = parse_qs(link.query)
+        if any(request.GET.getlist(key) != values for key, values in wanted.items()):
+            continue
+        key = (len(link.path), len(wanted))
+        if key > best_key:
+            best, best_key = item, key
+    for item in items:
+        item["active"] = item is best
