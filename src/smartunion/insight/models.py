@@ -51,7 +51,7 @@ class RegistryImport(OrgPathMixin):
     added = models.PositiveIntegerField("新增", default=0)
     changed = models.PositiveIntegerField("变更", default=0)
     unchanged = models.PositiveIntegerField("未变", default=0)
-    rejected = models.PositiveIntegerField("拒收", default=0)
+    rejected = models.PositiveIntegerField("未采用", default=0)
     error = models.CharField("错误", max_length=500, blank=True)
     created_by = models.ForeignKey(USER, verbose_name="导入人", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
@@ -77,8 +77,8 @@ class RegistryReject(models.Model):
     values = models.JSONField("原始内容", default=dict)
 
     class Meta:
-        verbose_name = "拒收行"
-        verbose_name_plural = "拒收行"
+        verbose_name = "未采用的行"
+        verbose_name_plural = "未采用的行"
         ordering = ["row_number"]
 
     def __str__(self):
