@@ -13,11 +13,13 @@ seeded members all joined before this year with no join record. So, before the j
    (MembershipChange) dated in it. The job then computes `members` and `joins` for every month from the raw rows.
 2. The roll-up job runs for the last 12 months (services.rollups.rollup, by=SYSTEM): every figure from the raw
    tables.
-3. Demo history of the other apps' flows (HISTORY_KEYS): for a month before the previous one where the raw tables
-   hold nothing for a figure, each org's value is this month's own value scaled by a seasonal factor (a
-   deterministic random in 0.6–1.2), summed up the tree as the job does. These rows are the one thing in the demo
-   not derived from raw rows; the job replaces a month's rows with the raw counts whenever it recomputes that month
-   (the daily job recomputes the current and the previous month only, which is why they are left alone here).
+3. Demo history of the other apps' flows (HISTORY_KEYS): for a month before this one where the raw tables hold
+   nothing for a figure, each org's value is this month's own value scaled by a seasonal factor (a deterministic
+   random in 0.6–1.2), summed up the tree as the job does. These rows are the one thing in the demo not derived
+   from raw rows; the job replaces a month's rows with the raw counts whenever it recomputes that month. The
+   previous month is filled too (the trend charts would otherwise drop to nothing before this month): the daily
+   job, where a deployment schedules it (Celery beat; the embedded demo has none), recomputes the previous month
+   from the raw rows and so takes that month's demo history back to zero.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def _flow_history(months: list[dt.date], rng: random.Random) -> int:
     present = set(Figure.objects.filter(month__in=months, key__in=HISTORY_KEYS).values_list("month", "key")
                   .distinct())
     written = 0
-    for month in months[:-2]:
+    for month in months[:-1]:
         factor = rng.uniform(0.6, 1.2)
         rows = []
         for key in HISTORY_KEYS:
