@@ -29,6 +29,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -151,6 +152,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--employers", type=int, default=750_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--compare-one-pass", action="store_true",
+                        help="after the chunked run, match again in one pass (the memory figure it had before)")
     args = parser.parse_args()
     if CompanyRecord.objects.exists():
         sys.exit("the database already holds registry companies: use a freshly migrated one")
@@ -179,12 +182,14 @@ def main() -> None:
             print(f"{label}: {seconds:.1f} s, {job.position / seconds:,.0f} rows/s (status {job.status}, added "
                   f"{job.added:,}, changed {job.changed:,}, unchanged {job.unchanged:,}, rejected "
                   f"{job.rejected:,})", flush=True)
+    print(f"peak RSS before matching: {peak_mb():,.0f} MB", flush=True)
     t = time.perf_counter()
     run = matching.start_run(org=root, by=SYSTEM, background=False)
     seconds = time.perf_counter() - t
     print(f"matching {args.rows:,} × {args.employers:,}: {seconds:.1f} s (status {run.status} {run.error}; exact "
           f"{run.exact:,}, probabilistic {run.probable:,}, to review {run.to_review:,}, unmatched "
-          f"{run.unmatched:,})", flush=True)
+          f"{run.unmatched:,}); counties a chunk up to {matching.SCORE_CHUNK_ROWS:,} rows; peak RSS "
+          f"{peak_mb():,.0f} MB", flush=True)
     linked = correct = 0
     for key, employer in CompanyRecord.objects.values_list("record_key", "employer_id").iterator(chunk_size=20000):
         if employer is not None:
@@ -193,6 +198,17 @@ def main() -> None:
     true_pairs = sum(1 for e in truth.values() if e is not None)
     print(f"precision {correct / linked if linked else 1:.4f} ({correct:,}/{linked:,}); recall "
           f"{correct / true_pairs if true_pairs else 1:.4f} ({correct:,}/{true_pairs:,})", flush=True)
+    if args.compare_one_pass:
+        matching.SCORE_CHUNK_ROWS = 10**12
+        t = time.perf_counter()
+        again = matching.start_run(org=root, by=SYSTEM, background=False)
+        print(f"matching again in one pass: {time.perf_counter() - t:.1f} s (probabilistic {again.probable:,}, to "
+              f"review {again.to_review:,}); peak RSS {peak_mb():,.0f} MB", flush=True)
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":
