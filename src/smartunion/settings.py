@@ -411,4 +411,5 @@ OAUTH2_PROVIDER = {
 # Webhooks (insight/webhooks.py): only public addresses unless this is set (the tests' local receiver).
 INSIGHT_WEBHOOKS_ALLOW_PRIVATE = env_bool("INSIGHT_WEBHOOKS_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["insight-webhooks"] = {"task": "insight.deliver_webhooks", "schedule": 60}
+CELERY_BEAT_SCHEDULE["insight-apikey-usage"] = {"task": "insight.flush_api_key_usage", "schedule": 5 * 60}
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

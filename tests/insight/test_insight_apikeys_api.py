@@ -129,6 +129,20 @@ def test_uses_are_counted_without_a_write_per_request(tree, django_assert_num_qu
     assert apikeys.flush_usage() == 0
 
 
+def test_the_beat_job_counts_the_uses_a_quiet_key_left_pending(tree, settings):
+    from smartunion.insight.tasks import flush_api_key_usage
+
+    key, secret = make_key(tree.province)
+    for _ in range(3):
+        assert client(secret).get(STATS).status_code == 200
+    assert apikeys.pending_uses(key.pk) == 2  # the first use flushed itself; the key then falls quiet
+    job = settings.CELERY_BEAT_SCHEDULE["insight-apikey-usage"]
+    assert (job["task"], job["schedule"]) == (flush_api_key_usage.name, 300)
+    assert flush_api_key_usage.delay().get() == 1
+    key.refresh_from_db()
+    assert (key.uses, apikeys.pending_uses(key.pk)) == (3, 0)
+
+
 def test_an_api_key_is_not_a_bearer_token(tree, api, personas):
     _, secret = make_key(tree.province)
     assert Client(headers={"Authorization": f"Bearer {secret}"}).get(STATS).status_code == 401

@@ -13,7 +13,7 @@ Use counting without a write per request: each authenticated request adds one to
 (`apikey:uses:<id>`, one INCR) and sets the time (`apikey:last:<id>`); at most once per USE_FLUSH_SECONDS per key
 (a cache `add` decides which request does it) the pending count is moved into the row with one UPDATE (uses = uses
 + n, last_used_at = the last request's time). The console's key list flushes the keys it shows, and `flush_usage()`
-flushes every key (for a job or a test). A cache that is
+flushes every key (the beat job "insight-apikey-usage" every five minutes, and tests). A cache that is
 cleared before a flush loses at most USE_FLUSH_SECONDS of counts; last_used_at is the time of the last request counted.
 """
 
