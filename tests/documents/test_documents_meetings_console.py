@@ -131,11 +131,13 @@ def test_qr_screen_and_phone_sign_in(console, personas, meeting, monkeypatch):
     assert "<svg" in qr and f"/documents/meeting/checkin/{token}/" in qr
     url = reverse("console:documents_meeting_checkin", args=[token])
     client = console(personas.county_cadre)
-    page = text(client.get(url))
-    assert 'name="viewport"' in page and 'id="checkin-button"' in page and "全省工会工作会议" in page
+    page = text(client.get(url))  # before the window: the page says when it opens, no button to press in vain
+    assert 'name="viewport"' in page and "全省工会工作会议" in page
+    assert "签到尚未开始" in page and 'id="checkin-button"' not in page
     early = text(client.post(url))
     assert "签到尚未开始" in early
     freeze(monkeypatch, at(3, 9))
+    assert 'id="checkin-button"' in text(client.get(url))
     assert "签到成功（09:00）" in text(client.post(url))
     assert "已签到（09:00）" in text(client.post(url))
     assert "已签到（09:00）" in text(client.get(url))

@@ -643,6 +643,11 @@ class MeetingAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
                 invitation = result.invitation
         elif invitation is None:
             error = "您不在本次会议的参会名单中"
+        elif invitation.signed_in_at is None:
+            try:  # before the window opens (or after it closed) the page says so instead of offering the button
+                run_service(services.check_window, meeting)
+            except Refused as refused:
+                error = "；".join(refused.all_messages())
         return TemplateResponse(request, "console/documents_meetings_checkin.html", {
             "meeting": meeting, "when": services.when_text(meeting), "where": services.where_text(meeting),
             "invitation": invitation, "target": _notice_target(invitation) if invitation else "",
