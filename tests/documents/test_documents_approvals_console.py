@@ -116,24 +116,63 @@ def test_workbench_queue_counts_what_waits_for_me(office):
     assert counts["documents.approval.waiting"] == 0
 
 
-def test_definition_page_shows_the_services_messages(tree, office):
+def rows(prefix: str, *filled: dict, blank: int = 1) -> dict:
+    """A formset's POST: the filled rows, then `blank` untouched ones (as the page sends its spare rows)."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(filled) + blank), f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    spare = {"field": {"type": "text"}, "step": {"approver": "chair"}}[prefix]
+    for i, row in enumerate([*filled, *[spare] * blank]):
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_definition_page_builds_the_form_from_rows(tree, office):
     admin = console_client(office.admin)
     new = reverse("console:documents_approvalform_new")
-    page = admin.post(new, {"org": tree.jinan.pk, "code": "gift", "name": "慰问品", "active": "on",
-                            "fields": "[{\"name\": \"a\"", "steps": "[]"}).content.decode()
-    assert "不是有效的 JSON（第1行第14列）" in page
-    page = admin.post(new, {"org": tree.jinan.pk, "code": "gift", "name": "慰问品", "active": "on",
-                            "fields": '[{"name": "amount", "label": "金额", "type": "amount"}]',
-                            "steps": '[{"label": "审批", "role": "boss"}]'}).content.decode()
-    assert "第1个环节的角色（role）应为 chair、administrator、reviewer" in page
-    response = admin.post(new, {"org": tree.jinan.pk, "code": "gift", "name": "慰问品", "active": "on",
-                                "fields": '[{"name": "amount", "label": "金额", "type": "amount"}]',
-                                "steps": '[{"label": "主席审批", "role": "chair"}]', "subject_fields": "amount"})
+    head = {"org": tree.jinan.pk, "code": "gift", "name": "慰问品", "active": "on"}
+    page = admin.get(new).content.decode()
+    assert 'id="approval-field-rows"' in page and 'id="approval-step-rows"' in page and "添加一行" in page
+    # Nothing filled in: both tables ask for a row; a choice without options and a named approver without an
+    # account are refused on their rows; an unknown account is named.
+    page = admin.post(new, {**head, **rows("field"), **rows("step")}).content.decode()
+    assert "请至少填写一个表单字段" in page and "请至少填写一个审批环节" in page
+    page = admin.post(new, {**head, **rows("field", {"label": "物品", "type": "choice"}),
+                            **rows("step", {"label": "指定审批", "approver": "users"})}).content.decode()
+    assert "选项字段请填写选项，用逗号或顿号分隔" in page and "请填写审批人的账号" in page
+    page = admin.post(new, {**head, **rows("field", {"label": "金额", "type": "amount", "required": "on"}),
+                            **rows("step", {"label": "指定审批", "approver": "users", "users": "nobody_here"})
+                            }).content.decode()
+    assert "第1个环节：没有这些账号：nobody_here" in page
+    # The service's own checks still speak: an amount condition on a form without an amount field.
+    page = admin.post(new, {**head, **rows("field", {"label": "事由", "type": "text"}),
+                            **rows("step", {"label": "主席审批", "approver": "chair", "min_amount": "100"})
+                            }).content.decode()
+    assert "第1个环节设置了金额条件（min_amount_fen），但表单没有金额字段" in page
+    assert not ApprovalForm.objects.filter(org=tree.jinan, code="gift").exists()
+    response = admin.post(new, {**head, "subject_fields": "物品", **rows(
+        "field", {"label": "物品", "type": "choice", "choices": "米、面，油", "required": "on"},
+        {"label": "金额", "name": "amount", "type": "amount"}), **rows(
+        "step", {"label": "主席审批", "approver": "chair"},
+        {"label": "上级审批", "approver": "parent:chair", "min_amount": "5000.50"},
+        {"label": "财务复核", "approver": "users", "users": f"{office.staff.username}，{office.colleague.username}"},
+        {"label": "办公室", "approver": "department_head", "department": "办公室"})})
     assert response.status_code == 302
     form = ApprovalForm.objects.get(org=tree.jinan, code="gift")
-    assert form.subject_fields == ["amount"]
-    assert console_client(office.staff).get(reverse("console:documents_approvalform_define",
-                                                    args=[form.pk])).status_code in (403, 404)
+    assert form.fields == [
+        {"name": "f1", "label": "物品", "type": "choice", "required": True, "choices": ["米", "面", "油"]},
+        {"name": "amount", "label": "金额", "type": "amount", "required": False}]
+    assert form.steps == [
+        {"label": "主席审批", "role": "chair"},
+        {"label": "上级审批", "role": "parent:chair", "min_amount_fen": 500050},
+        {"label": "财务复核", "user_ids": [office.staff.pk, office.colleague.pk]},
+        {"label": "办公室", "department_head": "办公室"}]
+    assert form.subject_fields == ["f1"]
+    # Editing shows the rows as saved (accounts by name, the amount in yuan).
+    url = reverse("console:documents_approvalform_define", args=[form.pk])
+    page = admin.get(url).content.decode()
+    assert 'value="物品"' in page and 'value="米、面、油"' in page and 'value="5000.50"' in page
+    assert f'value="{office.staff.username}, {office.colleague.username}"' in page
+    assert console_client(office.staff).get(url).status_code in (403, 404)
     install = admin.post(reverse("console:documents_approvalform_install"), {"org": tree.jinan.pk})
     assert install.status_code == 302
     assert ApprovalForm.objects.filter(org=tree.jinan).count() == 7

@@ -3,14 +3,15 @@
 Cadres approve on the phone, so these pages are single-column and work at 390 px: 发起审批 (the forms they may start,
 then a form drawn from the form's fields), 我的申请, 待我审批 (big 同意 / 不同意 / 退回 / 加签 buttons, each
 through a confirmation page that asks for the reason where one is required), the request with its step history.
-审批表单 lists the forms of the orgs a chair or administrator manages, with a definition page (fields and steps as
-JSON, the service's Chinese messages under each) and 安装标准表单.
+审批表单 lists the forms of the orgs a chair or administrator manages, with a definition page (a table of fields and a
+table of steps, a row each, with 添加一行; the service's Chinese messages above) and 安装标准表单.
 The changelist of requests is the org's list (chairs and administrators, scoped), with the export.
 """
 
 from __future__ import annotations
 
-import json
+import re
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -121,23 +122,128 @@ class DefinitionForm(forms.Form):
     code = forms.CharField(label="代码", max_length=30, help_text="小写字母开头，如 leave、expense")
     name = forms.CharField(label="名称", max_length=50)
     active = forms.BooleanField(label="启用", required=False, initial=True)
-    fields = forms.CharField(label="表单字段（JSON）", widget=forms.Textarea(attrs={"rows": 14, "class": "font-mono"}),
-                             help_text='如 [{"name": "amount", "label": "金额", "type": "amount", "required": true}]；'
-                                       "类型：text、textarea、date、datetime、number、"
-                                       "amount（元，存为分）、choice（须有 choices）")
-    steps = forms.CharField(label="审批环节（JSON）", widget=forms.Textarea(attrs={"rows": 8, "class": "font-mono"}),
-                            help_text='如 [{"label": "主席审批", "role": "chair", "min_amount_fen": 500000}]；'
-                                      "审批人：role（chair、administrator、reviewer，上级单位加 parent:）、"
-                                      "user_ids（用户编号列表，依次审批）或 department_head（部门名称）")
     subject_fields = forms.CharField(label="查重字段", required=False,
-                                     help_text="字段名称，用逗号分隔；这些字段相同的未结申请只能有一个")
+                                     help_text="字段名称或代码，用逗号分隔；这些字段相同的未结申请只能有一个")
 
-    def parsed(self, name: str):
-        try:
-            return json.loads(self.cleaned_data[name])
-        except json.JSONDecodeError as exc:
-            self.add_error(name, f"不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）")
-            return None
+
+LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def split_list(text: str) -> list[str]:
+    """Items typed with commas, 顿号, semicolons or spaces between them."""
+    return [item for item in LIST_SPLIT.split(text or "") if item]
+
+APPROVERS = [
+    ("chair", "本单位主席"), ("administrator", "本单位管理员"), ("reviewer", "本单位审核员"),
+    ("parent:chair", "上级单位主席"), ("parent:administrator", "上级单位管理员"), ("parent:reviewer", "上级单位审核员"),
+    ("users", "指定人员（依次审批）"), ("department_head", "部门负责人"),
+]
+
+
+class FieldRow(forms.Form):
+    """One field of the form being defined: a row of the 表单字段 table (a row without a name is left out)."""
+
+    label = forms.CharField(label="字段名称", max_length=30, required=False)
+    name = forms.CharField(label="字段代码", max_length=30, required=False)
+    type = forms.ChoiceField(label="类型", choices=list(shapes.FIELD_TYPES.items()), initial="text")
+    required = forms.BooleanField(label="必填", required=False)
+    choices = forms.CharField(label="选项", max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("label"):
+            return data
+        if data.get("type") == "choice" and not split_list(data.get("choices", "")):
+            self.add_error("choices", "选项字段请填写选项，用逗号或顿号分隔")
+        return data
+
+
+class StepRow(forms.Form):
+    """One step of the chain: a row of the 审批环节 table (a row without a name is left out)."""
+
+    label = forms.CharField(label="环节名称", max_length=50, required=False)
+    approver = forms.ChoiceField(label="审批人", choices=APPROVERS, initial="chair")
+    users = forms.CharField(label="指定人员（账号）", max_length=500, required=False)
+    department = forms.CharField(label="部门", max_length=50, required=False)
+    min_amount = forms.DecimalField(label="金额达到（元）才需此环节", required=False, min_value=0, max_digits=14,
+                                    decimal_places=2)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("label"):
+            return data
+        if data.get("approver") == "users" and not data.get("users", "").strip():
+            self.add_error("users", "请填写审批人的账号，多人用逗号分隔，按顺序依次审批")
+        if data.get("approver") == "department_head" and not data.get("department", "").strip():
+            self.add_error("department", "请填写部门名称")
+        return data
+
+
+FieldRows = forms.formset_factory(FieldRow, extra=3, max_num=shapes.MAX_FIELDS, validate_max=True)
+StepRows = forms.formset_factory(StepRow, extra=2, max_num=shapes.MAX_STEPS, validate_max=True)
+
+
+def field_rows_initial(fields: list[dict]) -> list[dict]:
+    return [{"label": f["label"], "name": f["name"], "type": f["type"], "required": f.get("required", False),
+             "choices": "、".join(f.get("choices", []))} for f in fields]
+
+
+def step_rows_initial(steps: list[dict]) -> list[dict]:
+    ids = [pk for step in steps for pk in step.get("user_ids", [])]
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    rows = []
+    for step in steps:
+        row = {"label": step["label"], "approver": step.get("role", "")}
+        if "user_ids" in step:
+            row.update(approver="users", users=", ".join(names.get(pk, str(pk)) for pk in step["user_ids"]))
+        elif "department_head" in step:
+            row.update(approver="department_head", department=step["department_head"])
+        if "min_amount_fen" in step:
+            row["min_amount"] = (Decimal(step["min_amount_fen"]) / 100).quantize(Decimal("0.01"))
+        rows.append(row)
+    return rows
+
+
+def fields_of(rows) -> list[dict]:
+    """The filled rows as the service's field list; a row without a code gets f1, f2 … by its place."""
+    fields = []
+    for i, row in enumerate((r for r in rows.cleaned_data if r.get("label")), start=1):
+        field = {"name": row["name"].strip() or f"f{i}", "label": row["label"].strip(), "type": row["type"],
+                 "required": bool(row["required"])}
+        if row["type"] == "choice":
+            field["choices"] = split_list(row["choices"])
+        fields.append(field)
+    return fields
+
+
+def steps_of(rows, errors: list[str]) -> list[dict]:
+    """The filled rows as the service's chain; accounts are looked up by user name (unknown ones in `errors`)."""
+    filled = [r for r in rows.cleaned_data if r.get("label")]
+    wanted = {n for r in filled if r["approver"] == "users" for n in split_list(r["users"])}
+    ids = dict(get_user_model().objects.filter(username__in=wanted, is_active=True).values_list("username", "pk"))
+    steps = []
+    for i, row in enumerate(filled, start=1):
+        step: dict = {"label": row["label"].strip()}
+        if row["approver"] == "users":
+            names = split_list(row["users"])
+            unknown = [n for n in names if n not in ids]
+            if unknown:
+                errors.append(f"第{i}个环节：没有这些账号：{'、'.join(unknown)}")
+            step["user_ids"] = [ids[n] for n in names if n in ids] or [0]
+        elif row["approver"] == "department_head":
+            step["department_head"] = row["department"].strip()
+        else:
+            step["role"] = row["approver"]
+        if row.get("min_amount") is not None:
+            step["min_amount_fen"] = int(row["min_amount"] * 100)
+        steps.append(step)
+    return steps
+
+
+def subject_names(text: str, fields: list[dict]) -> list[str]:
+    """查重字段 as typed: codes or names of the form's fields (a name is turned into its code)."""
+    by_label = {f["label"]: f["name"] for f in fields}
+    return [by_label.get(n, n) for n in split_list(text)]
 
 
 @admin.register(ApprovalRequest, site=console_site)
@@ -302,7 +408,8 @@ class ApprovalRequestAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
 @admin.register(ApprovalForm, site=console_site)
 class ApprovalFormAdmin(ReadOnlyAdminMixin, ScopedAdmin):
-    """审批表单: the forms of the orgs a chair or administrator manages; defined as JSON, checked by the service."""
+    """审批表单: the forms of the orgs a chair or administrator manages; defined in two tables of rows (fields,
+    steps), checked by the service."""
 
     scope_field = "org_path"
     list_display = ("name", "code", "org", "active", "define_link")
@@ -363,23 +470,33 @@ class ApprovalFormAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             except NotFound as exc:
                 raise Http404("审批表单不存在") from exc
         initial = {"org": existing.org_id, "code": existing.code, "name": existing.name,
-                   "active": existing.active,
-                   "fields": json.dumps(existing.fields, ensure_ascii=False, indent=1),
-                   "steps": json.dumps(existing.steps, ensure_ascii=False, indent=1),
-                   "subject_fields": ", ".join(existing.subject_fields)} if existing else {"active": True}
+                   "active": existing.active, "subject_fields": ", ".join(existing.subject_fields)
+                   } if existing else {"active": True}
         form = DefinitionForm(request.POST or None, initial=initial)
         form.fields["org"].queryset = self._orgs(request)
+        field_rows = FieldRows(request.POST or None, prefix="field",
+                               initial=field_rows_initial(existing.fields) if existing else None)
+        step_rows = StepRows(request.POST or None, prefix="step",
+                             initial=step_rows_initial(existing.steps) if existing else None)
         if existing is not None:
             form.fields["org"].disabled = True
-        if request.method == "POST" and form.is_valid():
-            fields, steps = form.parsed("fields"), form.parsed("steps")
-            subject = [n.strip() for n in form.cleaned_data["subject_fields"].replace("，", ",").split(",")
-                       if n.strip()]
-            if not form.errors:
+        valid = [x.is_valid() for x in (form, field_rows, step_rows)]  # each, so every row shows its errors
+        if request.method == "POST" and all(valid):
+            problems: list[str] = []
+            fields = fields_of(field_rows)
+            steps = steps_of(step_rows, problems)
+            if not fields:
+                problems.append("请至少填写一个表单字段")
+            if not steps:
+                problems.append("请至少填写一个审批环节")
+            for problem in problems:
+                form.add_error(None, problem)
+            if not problems:
                 try:
                     saved = run_service(services.save_form, org=form.cleaned_data["org"],
                                         code=form.cleaned_data["code"], name=form.cleaned_data["name"],
-                                        fields=fields, steps=steps, subject_fields=subject,
+                                        fields=fields, steps=steps,
+                                        subject_fields=subject_names(form.cleaned_data["subject_fields"], fields),
                                         active=form.cleaned_data["active"], form=existing, by=request.user)
                 except Refused as refused:
                     refused.show(request, form)
@@ -388,6 +505,7 @@ class ApprovalFormAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                     return HttpResponseRedirect(reverse("console:documents_approvalform_changelist"))
         return TemplateResponse(request, "console/documents_approvals_define.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "field_rows": field_rows, "step_rows": step_rows,
             "title": f"修改审批表单：{existing.name}" if existing else "新建审批表单",
             "types": shapes.FIELD_TYPES})
 
