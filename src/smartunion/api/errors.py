@@ -293,9 +293,15 @@ def install(api) -> None:
     api.parser = CheckedJsonParser()
     api.validation_error_from_error_contexts = validation_error_from_contexts
     generate = api.get_openapi_schema
+    built: dict = {}
 
     def openapi_schema(**kwargs):
-        return add_error_responses(generate(**kwargs))
+        # The routes are fixed once the process has started: the schema (half a megabyte, a few seconds to build
+        # on a slow machine) is built once per process and prefix, not at every visit to /api/v1/docs.
+        key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
+        if key not in built:
+            built[key] = add_error_responses(generate(**kwargs))
+        return built[key]
 
     api.get_openapi_schema = openapi_schema
 
