@@ -194,3 +194,8 @@ def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):
             in html)
     assert "济南公告" not in html
     assert '<a class="more" href="/notices/">查看全部</a>' in html
+
+
+def test_favicon_is_an_empty_answer_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.content, response["Cache-Control"]) == (204, b"", "max-age=86400, public")
