@@ -1,5 +1,5 @@
-from django.http import HttpResponse
-from django.urls import include, path
+from django.http import HttpResponseRedirect
+from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control
 
 from smartunion.api.views import api
@@ -17,13 +17,13 @@ urlpatterns = [
 
 
 @cache_control(max_age=86400, public=True)
-def no_favicon(request):
-    """Browsers ask every site for /favicon.ico; the pages name no icon, so the answer is an empty one (not a 404
-    page, logged and reported as an error in every browser console)."""
-    return HttpResponse(status=204)
+def favicon(request):
+    """Browsers ask every site for /favicon.ico: the portal's own icon (the console's pages name none), not the 404
+    page every browser logged as an error."""
+    return HttpResponseRedirect(reverse("portal:icon", args=[192]))
 
 
-urlpatterns.insert(0, path("favicon.ico", no_favicon))
+urlpatterns.insert(0, path("favicon.ico", favicon))
 
 handler404 = "smartunion.portal.views.not_found"
 handler500 = "smartunion.portal.views.server_error"

@@ -196,6 +196,9 @@ def test_home_shows_the_three_latest_notices_of_the_subsite(client, subsites):
     assert '<a class="more" href="/notices/">查看全部</a>' in html
 
 
-def test_favicon_is_an_empty_answer_not_a_404(client):
+def test_favicon_is_the_portals_icon_not_a_404(client):
     response = client.get("/favicon.ico")
-    assert (response.status_code, response.content, response["Cache-Control"]) == (204, b"", "max-age=86400, public")
+    assert (response.status_code, response["Location"], response["Cache-Control"]) == (
+        302, "/icons/icon-192.png", "max-age=86400, public")
+    icon = client.get(response["Location"])
+    assert (icon.status_code, icon["Content-Type"]) == (200, "image/png")
