@@ -133,6 +133,7 @@ def split_list(text: str) -> list[str]:
     """Items typed with commas, 顿号, semicolons or spaces between them."""
     return [item for item in LIST_SPLIT.split(text or "") if item]
 
+
 APPROVERS = [
     ("chair", "本单位主席"), ("administrator", "本单位管理员"), ("reviewer", "本单位审核员"),
     ("parent:chair", "上级单位主席"), ("parent:administrator", "上级单位管理员"), ("parent:reviewer", "上级单位审核员"),
