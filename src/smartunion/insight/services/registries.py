@@ -240,7 +240,7 @@ class Applier:
 
     # per kind: each yields (row number, reason, raw values) of the rows it refuses and counts the rest
     def _companies(self, batch, counts):
-        rows: dict[str, dict] = {}
+        rows: dict[str, tuple[dict, tuple[int, dict]]] = {}  # key -> (values, (row number, raw row))
         for number, raw in batch:
             values = formats.parse_company(raw, self.known_region)
             if isinstance(values, formats.Rejected):
