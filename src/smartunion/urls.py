@@ -1,11 +1,15 @@
-from django.http import HttpResponseRedirect
-from django.urls import include, path, reverse
+from django.urls import include, path
 from django.views.decorators.cache import cache_control
+from django.views.generic import RedirectView
 
 from smartunion.api.views import api
 from smartunion.console.site import console_site
 
 urlpatterns = [
+    # Browsers ask every site for /favicon.ico: the portal's own icon (the console's pages name none), not the 404
+    # page every browser logged as an error.
+    path("favicon.ico", cache_control(max_age=86400, public=True)(RedirectView.as_view(pattern_name="portal:icon")),
+         {"size": 192}),
     path("console/", console_site.urls),
     path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),  # challenge images, served by us
@@ -15,15 +19,6 @@ urlpatterns = [
     path("", include("smartunion.portal.urls")),
 ]
 
-
-@cache_control(max_age=86400, public=True)
-def favicon(request):
-    """Browsers ask every site for /favicon.ico: the portal's own icon (the console's pages name none), not the 404
-    page every browser logged as an error."""
-    return HttpResponseRedirect(reverse("portal:icon", args=[192]))
-
-
-urlpatterns.insert(0, path("favicon.ico", favicon))
 
 handler404 = "smartunion.portal.views.not_found"
 handler500 = "smartunion.portal.views.server_error"

@@ -230,7 +230,7 @@ def steps_of(rows, errors: list[str]) -> list[dict]:
             unknown = [n for n in names if n not in ids]
             if unknown:
                 errors.append(f"第{i}个环节：没有这些账号：{'、'.join(unknown)}")
-            step["user_ids"] = [ids[n] for n in names if n in ids] or [0]
+            step["user_ids"] = [ids[n] for n in names if n in ids]
         elif row["approver"] == "department_head":
             step["department_head"] = row["department"].strip()
         else:

@@ -240,7 +240,7 @@ class Applier:
 
     # per kind: each yields (row number, reason, raw values) of the rows it refuses and counts the rest
     def _companies(self, batch, counts):
-        rows: dict[str, tuple[dict, tuple[int, dict]]] = {}  # key -> (values, (row number, raw row))
+        rows: dict[str, tuple[int, dict, dict]] = {}  # key -> (row number, raw row, values), as for tax and insured
         for number, raw in batch:
             values = formats.parse_company(raw, self.known_region)
             if isinstance(values, formats.Rejected):
@@ -248,13 +248,13 @@ class Applier:
                 continue
             key = values["record_key"]
             if key in rows:  # a key twice in a chunk: the later row wins, the earlier is reported
-                earlier, earlier_raw = rows[key][1]
+                earlier, earlier_raw, _ = rows[key]
                 yield earlier, SUPERSEDED["company"].format(later=number), earlier_raw
-            rows[key] = (values, (number, raw))
+            rows[key] = (number, raw, values)
         existing = {key: (pk, digest) for key, pk, digest in CompanyRecord.objects.filter(
             record_key__in=list(rows)).values_list("record_key", "pk", "digest")}
         new, changed, now = [], [], timezone.now()
-        for key, (values, _) in rows.items():
+        for key, (_, _, values) in rows.items():
             values["area_path"] = self.area_path(values["region_code"])
             if key not in existing:
                 new.append(CompanyRecord(first_import=self.job, **values))
