@@ -1,6 +1,7 @@
 """Rights-case filings per second through the HTTP API (gunicorn + wrk), beside the machine's own reference figures.
 
     DATABASE_URL=... python bench/cases_intake.py [--seconds 15] [--connections 8] [--workers 2]
+        [--worker-class sync|gthread --gthreads N]  (docs/deployment.md runs gthread workers; sync is the default)
 
 Seed the org tree first (bench/run.py, or `smartunion seed --members ... --orgs ...`). The script
 
@@ -108,7 +109,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--gthreads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--filings", type=int, default=15_000, help="distinct workers and bodies prepared")
     parser.add_argument("--skip-reference", action="store_true", help="only the filings")
     parser.add_argument("--warmup", type=int, default=5,
@@ -131,7 +134,7 @@ def main() -> None:
     env = dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "smartunion.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(args.workers),
-         "-k", "sync", "--log-level", "warning"], env=env, cwd=ROOT)
+         "-k", args.worker_class, "--threads", str(args.gthreads), "--log-level", "warning"], env=env, cwd=ROOT)
     try:
         wait_for(f"http://127.0.0.1:{PORT}/api/v1/codes/sex")
         common = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}

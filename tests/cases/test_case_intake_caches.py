@@ -93,7 +93,30 @@ def test_a_filed_case_is_announced_to_the_watch_within_its_transaction(tree, per
         incoming_text.disconnect(failing)
     assert heard == [{"kind": "case", "ref": str(case.pk), "title": "拖欠工资", "text": case.description,
                       "org_path": tree.lixia_town.path, "link": f"/console/cases/case/{case.pk}/handle/",
-                      "in_transaction": True}]
+                      "new": True, "in_transaction": True}]
     assert type(case).objects.filter(pk=case.pk).exists()
     assert not OutboxMessage.objects.filter(subject="由失败的监听者写入").exists()
 
+
+
+def test_a_filing_the_watch_reports_does_not_look_for_earlier_reports_of_a_case_just_written(
+        tree, personas, clock):
+    """The case was inserted by the same transaction: no earlier scan can have kept a hit for it, so the watch only
+    inserts (its hits, then one alert per rule)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from smartunion.editorial.models import WatchHit
+    from smartunion.editorial.services.watch import add_rule
+
+    editor = make_user("case_watch_editor")
+    org_services.position_grant(user=editor, org=tree.province, role=Position.Role.EDITOR, by=SYSTEM)
+    add_rule(by=editor, org=tree.province, name="欠薪监测", keywords=["拖欠工资"], sources=["case"])
+    clock.set(at(2026, 11, 2, 9, 30))
+    new_case(personas.worker)  # the first filing fills the per-process caches (routing, deadlines, the matcher)
+    with CaptureQueriesContext(connection) as queries:
+        case = new_case(personas.outsider)
+    watch_sql = [q["sql"].split()[0] for q in queries.captured_queries if "editorial_watchhit" in q["sql"]]
+    assert watch_sql == ["INSERT"]
+    assert list(WatchHit.objects.filter(source_ref=str(case.pk)).values_list("keyword", "start")) == [("拖欠工资", 9)]
+    assert _notices(editor)[-1].startswith("监测规则“欠薪监测”在维权诉求")

@@ -157,9 +157,11 @@ def safe_link(link: str) -> str:
     return ""
 
 
-def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -> list[WatchHit]:
+def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "", *,
+         new_item: bool = False) -> list[WatchHit]:
     """Read one incoming item with every rule that applies to it; keep the new hits and tell the editors of each
-    rule's org once. Returns the hits this scan added."""
+    rule's org once. Returns the hits this scan added. `new_item`: the item was inserted by the caller's open
+    transaction, so no earlier scan can have reported it (its earlier hits are not looked for)."""
     if kind not in WatchSource.values:
         raise ValueError(f"unknown watch source {kind!r}")
     if not org_path or not text:
@@ -168,9 +170,11 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "") -
     if not found:
         return []
     ref = str(ref)[:64]
-    rule_ids = {f.rule.rule_id for f in found}
-    existing = set(WatchHit.objects.filter(source=kind, source_ref=ref, rule_id__in=rule_ids)
-                   .order_by().values_list("rule_id", "keyword"))  # no ordering: nothing to sort, no scan to avoid one
+    existing: set[tuple[int, str]] = set()
+    if not new_item:
+        rule_ids = {f.rule.rule_id for f in found}
+        existing = set(WatchHit.objects.filter(source=kind, source_ref=ref, rule_id__in=rule_ids)
+                       .order_by().values_list("rule_id", "keyword"))  # no ordering: nothing to sort or scan for
     fresh = [f for f in found if (f.rule.rule_id, f.keyword[:50]) not in existing]
     if not fresh:
         return []
@@ -220,8 +224,9 @@ def _alert(kind: str, title: str, fresh: list[Found]) -> None:
     send_inbox(messages)
 
 
-def on_incoming_text(sender, *, kind: str, ref, title: str, text: str, org_path: str, link: str = "", **kwargs):
+def on_incoming_text(sender, *, kind: str, ref, title: str, text: str, org_path: str, link: str = "",
+                     new: bool = False, **kwargs):
     """core.incoming.incoming_text's receiver (connected in EditorialConfig.ready): scan what another app announced.
     A kind no rule can read (not a WatchSource) is not watched."""
     if kind in WatchSource.values:
-        scan(kind, ref, title, text, org_path, link)
+        scan(kind, ref, title, text, org_path, link, new_item=new)

@@ -156,7 +156,7 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
         # The public-opinion watch reads it (editorial/watch.py): its hits and alerts commit with the case, in the
         # same commit (a second transaction per filing cost a commit and, on PostgreSQL, a WAL flush).
         incoming.announce_within(kind="case", ref=case.pk, title=case.title or case.number, text=case.description,
-                                 org_path=case.org_path, link=f"{CONSOLE_CASE_PATH}{case.pk}/handle/")
+                                 org_path=case.org_path, link=f"{CONSOLE_CASE_PATH}{case.pk}/handle/", new=True)
     return case
 
 
