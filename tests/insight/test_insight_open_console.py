@@ -102,6 +102,20 @@ def test_open_data_page_and_download(tree, personas, console):
     assert "月份格式应为 YYYY-MM" in bad
 
 
+def test_open_data_page_is_paged_with_the_filters_kept(tree, personas, console, monkeypatch):
+    from smartunion.console.admin import insight_open
+
+    monkeypatch.setattr(insight_open, "OPEN_DATA_PAGE", 1)
+    client = console(personas.city_cadre)
+    url = reverse("console:insight_open_data")
+    first = client.get(url, {"month": "2026-10", "region": ""}).content.decode()
+    second = client.get(url, {"org": tree.jinan.pk, "month": "2026-10", "region": "", "p": "2"}).content.decode()
+    assert "共 2 行，第 1 / 2 页" in first
+    assert f'href="?org={tree.jinan.pk}&amp;month=2026-10&amp;region=&amp;p=2">下一页</a>' in first
+    assert "共 2 行，第 2 / 2 页" in second and "上一页" in second and "下一页" not in second
+    assert first.count("<td>370100</td>") == 1 and second.count("<td>370100</td>") == 0
+
+
 def test_national_export_masked_by_default_clear_when_asked(tree, personas, console):
     client = console(personas.city_cadre)
     url = reverse("console:insight_open_national")

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -43,6 +44,7 @@ from smartunion.orgs.models import Organisation, Position
 from smartunion.orgs.queries import held_positions, is_unrestricted, scoped
 
 K = Organisation.Kind
+OPEN_DATA_PAGE = 50  # rows of the open statistics a page
 
 
 def _key_orgs(user) -> list[Organisation]:
@@ -258,10 +260,14 @@ class ApiKeyAdmin(ScopedAdmin):
             response["Content-Disposition"] = f'attachment; filename="statistics-{data["month"]}.csv"'
             return response
         keys = [c["key"] for c in data["columns"]] if data else []
+        # A province's answer holds every federation below it (140+ rows): shown a page at a time, the download
+        # has them all.
+        page = Paginator(data["rows"] if data else [], OPEN_DATA_PAGE).get_page(request.GET.get("p"))
+        month = month_text or f"{timezone.localdate():%Y-%m}"
         return self._page(request, "console/insight_open_data.html", title="开放数据", orgs=orgs, chosen=chosen,
-                          month=month_text or f"{timezone.localdate():%Y-%m}", region=region, data=data,
-                          table=[[r[k] if r[k] is not None else "—" for k in keys] for r in data["rows"]] if data
-                          else [])
+                          month=month, region=region, data=data, page=page,
+                          filters=urlencode({"org": chosen.pk if chosen else "", "month": month, "region": region}),
+                          table=[[r[k] if r[k] is not None else "—" for k in keys] for r in page.object_list])
 
     def national_view(self, request):
         orgs = _federations(request.user, managing=True)
