@@ -154,6 +154,23 @@ def test_the_app_list_leaves_out_what_the_user_may_not_open(users, console):
     assert sorted(models) == ["Employer", "Organisation", "Position"]
 
 
+def test_the_workbench_builds_the_app_list_once(users, console, monkeypatch):
+    """The index page asks for the app list, and so does every page's context (available_apps): built once."""
+    from smartunion.console.site import ConsoleSite
+
+    built = []
+    build = ConsoleSite._build_app_dict
+    monkeypatch.setattr(ConsoleSite, "_build_app_dict",
+                        lambda self, request, label=None: built.append(label) or build(self, request, label))
+    client = console(users["province_admin"])
+    response = client.get("/console/")
+    assert response.status_code == 200 and built == [None]
+    assert response.context["app_list"] is response.context["available_apps"]
+    built.clear()
+    assert client.get("/console/orgs/").status_code == 200  # an app's own index: that app's list, then the whole
+    assert built == ["orgs", None]
+
+
 def test_the_menu_costs_a_grassroots_chair_no_query_for_the_federation_check(users, console,
                                                                              django_assert_num_queries):
     from smartunion.console.site import managed_federation_kinds, may_manage_cadres

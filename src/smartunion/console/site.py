@@ -237,6 +237,14 @@ class ConsoleSite(UnfoldAdminSite):
 
         return update_wrapper(guarded, wrapped)
 
+    def get_app_list(self, request, app_label=None):
+        """Once per request: the workbench (index) asks for it, and so does every page's context (available_apps)."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        if not hasattr(request, "_console_app_list"):
+            request._console_app_list = super().get_app_list(request)
+        return request._console_app_list
+
     def _build_app_dict(self, request, label=None):
         app_dict = super()._build_app_dict(request, label)
         for app_label in list(app_dict):
