@@ -8,7 +8,7 @@ orgs where the user holds an office position (rules_exchange.office_org_ids), th
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from smartunion.core.errors import NotFound
@@ -137,11 +137,18 @@ def to_instruct(user) -> QuerySet[IncomingDocument]:
 
 
 def to_handle(user) -> QuerySet[IncomingDocument]:
-    """待办理: documents being handled by the user, or by a department the user heads or belongs to."""
+    """待办理: documents being handled by the user, or by a department the user heads or belongs to.
+
+    The user's departments are read first (one small statement): `handler = me OR department IN (ids)` uses the two
+    foreign-key indexes, where the same test joined to the departments read every 承办中 document of the province
+    for each cadre (bench/README.md, documents workbench: 13.9 → 3.6 ms on PostgreSQL at 300k documents)."""
     uid = getattr(user, "pk", None)
-    mine = Exists(Department.members.through.objects.filter(department_id=OuterRef("department_id"), user_id=uid))
+    if uid is None:
+        return IncomingDocument.objects.none()
+    departments = list(Department.objects.filter(Q(head_id=uid) | Q(members=uid)).order_by()
+                       .values_list("id", flat=True).distinct())
     return (IncomingDocument.objects.filter(status=S.HANDLING)
-            .filter(Q(handler_id=uid) | Q(department__head_id=uid) | mine).order_by("due_at", "id"))
+            .filter(Q(handler_id=uid) | Q(department_id__in=departments)).order_by("due_at", "id"))
 
 
 def to_read(user) -> QuerySet[Circulation]:
