@@ -211,3 +211,19 @@ def test_an_announced_case_description_is_scanned_after_its_commit(tree, people,
     # A kind the watch does not read is ignored.
     incoming.announce(kind="sms", ref=1, title="", text="欠薪", org_path=tree.lixia.path)
     assert WatchHit.objects.count() == 1
+
+
+def test_orgs_without_rules_of_their_own_share_their_nearest_holders_matcher(tree, people, django_assert_num_queries):
+    """Matchers are kept by the rule-holding orgs above an item, not by the item's org: every union under 济南 without
+    rules of its own reads with 济南's (and the province's) rules, from one automaton built once."""
+    add_rule(by=people.jinan_editor, org=tree.jinan, name="劳资", keywords=["欠薪"], sources=["case"])
+    jinan = watch.matcher_for(tree.lixia.path)
+    with django_assert_num_queries(0):
+        assert watch.matcher_for(tree.grassroots.path) is jinan
+        assert watch.matcher_for(tree.lixia_town.path) is jinan
+    qingdao = watch.matcher_for(tree.qd_grassroots.path)
+    assert qingdao is not jinan
+    assert [r.name for r in jinan.rules] == ["劳资"] and qingdao.rules == []
+    add_rule(by=people.jinan_editor, org=tree.lixia, name="历下", keywords=["跳楼"], sources=["case"])
+    assert [r.name for r in watch.matcher_for(tree.grassroots.path).rules] == ["劳资", "历下"]
+    assert [r.name for r in watch.matcher_for(tree.jinan.path).rules] == ["劳资"]

@@ -11,8 +11,9 @@ however it is written (full width, traditional characters, spaces or symbols ins
 positions are mapped back to the original text. A rule's exclusion words silence the rule for a whole item: an item
 containing any of them (normalised the same way) gives that rule no hit.
 
-One automaton per item org path, cached per process and rebuilt when the rules change (this process at once, the
-others within VERSION_TTL seconds, as the word list's matcher).
+One automaton per set of rule-holding orgs above an item (all the orgs under a city without rules of their own share
+the city's), cached per process and rebuilt when the rules change (this process at once, the others within
+VERSION_TTL seconds, as the word list's matcher).
 
 Hits are kept once per (rule, kind, item, keyword): the keyword's first place in the item. Scanning an item again
 (an edited comment, a feed fetched twice) adds only what is new. The editors of each rule's org get one inbox
@@ -36,7 +37,7 @@ from smartunion.orgs.models import Position, ancestor_paths
 
 VERSION_TTL = 10.0
 EXCERPT_CHARS = 30  # characters of the original text kept on each side of a hit
-MAX_CACHED_PATHS = 2000
+MAX_CACHED_MATCHERS = 2000
 # Who keeps an org's rules, reads its hits, moderates its comments and imports its feeds: its writing desk (chairs,
 # administrators and editors) in the org or above.
 KEEPING_ROLES = WRITING_ROLES
@@ -97,8 +98,8 @@ class WatchMatcher:
         return sorted(found.values(), key=lambda f: (f.start, f.rule.rule_id, f.keyword))
 
 
-def _build(path: str) -> WatchMatcher:
-    rows = WatchRule.objects.filter(active=True, org_path__in=ancestor_paths(path)).order_by("id").values_list(
+def _build(holders: tuple[str, ...]) -> WatchMatcher:
+    rows = WatchRule.objects.filter(active=True, org_path__in=holders).order_by("id").values_list(
         "id", "org_id", "org_path", "name", "sources", "keywords", "exclusions")
     rules: list[RuleEntry] = []
     keywords: list[tuple[RuleEntry, str]] = []
@@ -120,18 +121,34 @@ def _current_version() -> tuple:
     return _version()
 
 
-_compiled: dict[str, tuple[tuple, WatchMatcher]] = {}
+# Matchers by the org paths that hold active rules on an item's way to the root: every org below a city without
+# rules of its own shares the city's matcher (a province has 100k+ org paths and a few dozen rule holders).
+_compiled: dict[tuple[str, ...], tuple[tuple, WatchMatcher]] = {}
+_holders: dict[str, tuple[tuple, frozenset[str]]] = {}
+
+
+def _rule_holders(version: tuple) -> frozenset[str]:
+    """The org paths that hold an active rule, read once per version."""
+    cached = _holders.get("current")
+    if cached is None or cached[0] != version:
+        paths = frozenset(WatchRule.objects.filter(active=True).order_by().values_list("org_path", flat=True)
+                          .distinct())
+        cached = (version, paths)
+        _holders["current"] = cached
+    return cached[1]
 
 
 def matcher_for(path: str) -> WatchMatcher:
     """The matcher of the rules reading items of the org at `path` (cached, rebuilt when the rules change)."""
     version = _current_version()
-    cached = _compiled.get(path)
+    holders = _rule_holders(version)
+    key = tuple(p for p in ancestor_paths(path) if p in holders)
+    cached = _compiled.get(key)
     if cached is None or cached[0] != version:
-        if len(_compiled) >= MAX_CACHED_PATHS:
+        if len(_compiled) >= MAX_CACHED_MATCHERS:
             _compiled.clear()
-        cached = (version, _build(path))
-        _compiled[path] = cached
+        cached = (version, _build(key))
+        _compiled[key] = cached
     return cached[1]
 
 
@@ -139,6 +156,7 @@ def rules_changed() -> None:
     """Called by the services after a rule changed (this process sees it at once)."""
     _current_version.cache_clear()
     _compiled.clear()
+    _holders.clear()
 
 
 def excerpt(text: str, start: int, end: int, limit: int = 300) -> str:
