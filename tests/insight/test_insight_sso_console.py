@@ -102,3 +102,19 @@ def test_list_query_count_does_not_grow_with_rows(tree, personas, console):
         access.register_client(org=tree.jinan, name=f"b{n}", redirect_uris=["https://c.example.org/cb"],
                                scopes=["openid"], by=SYSTEM)
     assert count() == one
+
+
+def test_without_a_signing_key_the_list_and_the_deploy_check_say_oidc_is_off(personas, console, settings):
+    from django.core import checks
+
+    from smartunion.insight.checks import oidc_signing_key
+
+    browser = console(personas.city_cadre)
+    assert 'id="oidc-off"' not in browser.get(LIST).content.decode()  # the tests' settings have a key
+    assert oidc_signing_key(None) == []
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ENABLED": False, "OIDC_RSA_PRIVATE_KEY": ""}
+    page = browser.get(LIST).content.decode()
+    assert "单点登录的身份令牌（OpenID Connect）尚未启用" in page and 'id="oidc-off"' in page
+    assert [w.id for w in oidc_signing_key(None)] == ["insight.W001"]
+    assert "insight.W001" in [m.id for m in checks.run_checks(include_deployment_checks=True)]
+    assert "insight.W001" not in [m.id for m in checks.run_checks()]  # a deploy check only

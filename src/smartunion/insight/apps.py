@@ -7,4 +7,7 @@ class InsightConfig(AppConfig):
     verbose_name = "数据整合"
 
     def ready(self):
-        from smartunion.insight import audit_actions  # noqa: F401  the labels of its audit actions (core.audit)
+        from smartunion.insight import (
+            audit_actions,  # noqa: F401  the labels of its audit actions (core.audit)
+            checks,  # noqa: F401  registers its system checks
+        )

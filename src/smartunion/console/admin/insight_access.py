@@ -13,6 +13,7 @@ Every list is scoped by org path to the subtrees where the cadre holds a managin
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -124,6 +125,11 @@ class ClientProfileAdmin(AccessAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("application", "org")
+
+    def changelist_view(self, request, extra_context=None):
+        # Without a signing key the provider runs plain OAuth2: applications get no id_token (docs/deployment.md).
+        oidc_off = not settings.OAUTH2_PROVIDER.get("OIDC_ENABLED")
+        return super().changelist_view(request, {"oidc_off": oidc_off, **(extra_context or {})})
 
     def has_add_permission(self, request):
         # Asked on every console page (the app list): from the cached positions, no query; the form re-checks.
