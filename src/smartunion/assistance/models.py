@@ -24,7 +24,7 @@ from django.db.models import F, Q
 
 from smartunion.core.pii import EncryptedTextField
 from smartunion.members.models import Person
-from smartunion.orgs.models import Organisation, Region
+from smartunion.orgs.models import Organisation, OrgPathMixin, Region
 
 
 def mask_account(value: str | None) -> str:
@@ -43,7 +43,7 @@ class Category(models.TextChoices):
     ACCIDENT = "accident", "意外致困"
 
 
-class LivingStandard(models.Model):
+class LivingStandard(OrgPathMixin):
     """城乡低保标准: the monthly minimum living standard per person of a region in a year, in fen."""
 
     org = models.ForeignKey(Organisation, verbose_name="维护单位", on_delete=models.PROTECT, related_name="+")
@@ -68,13 +68,8 @@ class LivingStandard(models.Model):
     def __str__(self):
         return f"{self.region_id} {self.year}年"
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
-
-class HardshipThreshold(models.Model):
+class HardshipThreshold(OrgPathMixin):
     """A federation's multiplier table: a file of `category` qualifies when its per-capita monthly income is at most
     `percent` % of the local living standard. The nearest federation above the file's union that set a row for the
     category decides; without one the defaults of assistance/thresholds.py apply."""
@@ -94,13 +89,10 @@ class HardshipThreshold(models.Model):
     def __str__(self):
         return f"{self.get_category_display()} {self.percent}%"
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
+class HardshipFile(OrgPathMixin):
+    ORG_PATHS = (("org_path", "union"),)
 
-class HardshipFile(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         PENDING_GRASSROOTS = "pending_grassroots", "待基层工会审核"
@@ -201,8 +193,6 @@ class HardshipFile(models.Model):
         return f"困难档案 #{self.pk}"
 
     def save(self, *args, **kwargs):
-        if self.union_id and not self.org_path:
-            self.org_path = self.union.path
         self.per_capita_monthly_fen = per_capita_monthly(self.household_income_fen, self.household_size)
         super().save(*args, **kwargs)
 
@@ -244,7 +234,7 @@ class HardshipFileVersion(models.Model):
         return f"v{self.version}"
 
 
-class Programme(models.Model):
+class Programme(OrgPathMixin):
     class Kind(models.TextChoices):
         MEDICAL = "medical", "医疗互助"
         EDUCATION = "education", "助学"
@@ -303,11 +293,6 @@ class Programme(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
     @property
     def remaining_fen(self) -> int:
         return max(self.budget_fen - self.committed_fen, 0)
@@ -317,7 +302,9 @@ class Programme(models.Model):
         return round(100 * self.committed_fen / self.budget_fen, 1) if self.budget_fen else 0.0
 
 
-class Application(models.Model):
+class Application(OrgPathMixin):
+    ORG_PATHS = (("org_path", "union"),)
+
     class Status(models.TextChoices):
         PENDING = "pending", "审核中"
         APPROVED = "approved", "已批准"
@@ -375,11 +362,6 @@ class Application(models.Model):
 
     def __str__(self):
         return f"帮扶申请 #{self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.union_id and not self.org_path:
-            self.org_path = self.union.path
-        super().save(*args, **kwargs)
 
     @property
     def masked_account(self) -> str:

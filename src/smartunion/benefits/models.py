@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from smartunion.core.pii import EncryptedTextField
 from smartunion.members.models import Person
-from smartunion.orgs.models import Organisation
+from smartunion.orgs.models import Organisation, OrgPathMixin
 
 
-class Activity(models.Model):
+class Activity(OrgPathMixin):
     class Kind(models.TextChoices):
         SIGNUP = "signup", "报名活动"
         COUPON = "coupon", "领券"
@@ -111,17 +111,12 @@ class Activity(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
     @property
     def remaining(self) -> int | None:
         return None if self.stock is None else max(self.stock - self.claimed, 0)
 
 
-class Merchant(models.Model):
+class Merchant(OrgPathMixin):
     """A shop or service that accepts an org's coupons; its staff log in with merchant accounts."""
 
     class Status(models.TextChoices):
@@ -146,11 +141,6 @@ class Merchant(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class Coupon(models.Model):

@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from smartunion.core.pii import BlindIndexField, EncryptedTextField, mask_name, mask_phone
 from smartunion.core.validators import validate_mobile
 from smartunion.members.models import Person
-from smartunion.orgs.models import Employer, Organisation, Region
+from smartunion.orgs.models import Employer, Organisation, OrgPathMixin, Region
 
 USER = settings.AUTH_USER_MODEL
 
@@ -33,7 +33,7 @@ class CaseClass(models.TextChoices):
     COMPLEX = "complex", "特别复杂"
 
 
-class DeadlineRule(models.Model):
+class DeadlineRule(OrgPathMixin):
     """Working days allowed per deadline class; an org's own row overrides its ancestors' (the nearest wins), and
     with no row on the path the defaults of cases/deadlines.py apply. A federation changes its table here."""
 
@@ -61,13 +61,8 @@ class DeadlineRule(models.Model):
     def __str__(self):
         return f"{self.org} · {self.get_case_class_display()}"
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
-
-class Case(models.Model):
+class Case(OrgPathMixin):
     class Kind(models.TextChoices):
         CONSULT = "consult", "咨询"
         ASSISTANCE = "assistance", "帮扶"
@@ -199,11 +194,6 @@ class Case(models.Model):
     def __str__(self):
         return self.number
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES
@@ -260,7 +250,7 @@ class CaseMessage(models.Model):
         return f"{self.case_id} · {self.get_kind_display()}"
 
 
-class CaseAssist(models.Model):
+class CaseAssist(OrgPathMixin):
     """Co-handling (协办): another org asked to help with the case; it sees the case while the request is open."""
 
     class Status(models.TextChoices):
@@ -291,11 +281,6 @@ class CaseAssist(models.Model):
 
     def __str__(self):
         return f"{self.case_id} · {self.org_id}"
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class CaseCounters(models.Model):
@@ -370,7 +355,7 @@ class Attachment(models.Model):
 # Legal aid -------------------------------------------------------------------------------------------------------
 
 
-class Lawyer(models.Model):
+class Lawyer(OrgPathMixin):
     """A lawyer in an org's directory (法律援助律师库), assignable to that org's and its subtree's applications."""
 
     org = models.ForeignKey(Organisation, verbose_name="所属单位", on_delete=models.PROTECT, related_name="lawyers")
@@ -394,13 +379,8 @@ class Lawyer(models.Model):
     def __str__(self):
         return f"{self.name}（{self.firm}）"
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
-
-class LegalAidApplication(models.Model):
+class LegalAidApplication(OrgPathMixin):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "待审查"
         ACCEPTED = "accepted", "已受理"
@@ -455,11 +435,6 @@ class LegalAidApplication(models.Model):
     def __str__(self):
         return self.number
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
 
 class LegalAidNote(models.Model):
     """A progress note on a legal-aid application (by the reviewing cadre or the lawyer's liaison)."""
@@ -483,7 +458,7 @@ class LegalAidNote(models.Model):
 # Counselling -----------------------------------------------------------------------------------------------------
 
 
-class Counsellor(models.Model):
+class Counsellor(OrgPathMixin):
     """A counsellor of an org: the account that alone reads the session notes of their bookings."""
 
     org = models.ForeignKey(Organisation, verbose_name="所属单位", on_delete=models.PROTECT,
@@ -503,11 +478,6 @@ class Counsellor(models.Model):
 
     def __str__(self):
         return self.display_name
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class WeeklySchedule(models.Model):

@@ -264,8 +264,10 @@ class Exchange(OrgPathMixin):
         return f"{self.document} → {self.sent_at:%Y-%m-%d}"
 
 
-class Delivery(models.Model):
+class Delivery(OrgPathMixin):
     """One receiving org of an exchange: delivered (it has an incoming document), signed for or returned."""
+
+    ORG_PATHS = (("to_path", "to_org"),)
 
     class Status(models.TextChoices):
         DELIVERED = "delivered", "待签收"
@@ -291,11 +293,6 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.exchange_id} → {self.to_org_id} {self.get_status_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.to_org_id and not self.to_path:
-            self.to_path = self.to_org.path
-        super().save(*args, **kwargs)
 
 
 # Incoming documents (收文) -----------------------------------------------------------------------------------------
@@ -412,6 +409,8 @@ class Circulation(models.Model):
 class InfoReport(OrgPathMixin):
     """An information item a lower org submits to the org above, adopted at a level or declined."""
 
+    ORG_PATHS = (("org_path", "org"), ("to_path", "to_org"))
+
     class Category(models.TextChoices):
         NEWS = "news", "工作动态"
         PRACTICE = "practice", "经验做法"
@@ -455,11 +454,6 @@ class InfoReport(OrgPathMixin):
 
     def __str__(self):
         return self.title
-
-    def save(self, *args, **kwargs):
-        if self.to_org_id and not self.to_path:
-            self.to_path = self.to_org.path
-        super().save(*args, **kwargs)
 
 
 class ReportScore(OrgPathMixin):

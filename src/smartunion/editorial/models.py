@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from smartunion.core.pii import EncryptedTextField
+from smartunion.orgs.models import OrgPathMixin
 
 USER = settings.AUTH_USER_MODEL
 
@@ -70,7 +71,7 @@ class AllowedContext(models.Model):
         return self.context
 
 
-class Article(models.Model):
+class Article(OrgPathMixin):
     """An article of an org's new-media desk, through its review chain (editorial/services/articles.py)."""
 
     class Status(models.TextChoices):
@@ -131,11 +132,6 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
 
 class ArticleRevision(models.Model):
     """Each saved version of an article (the first save is revision 1), for the history and diffs."""
@@ -160,7 +156,7 @@ class ArticleRevision(models.Model):
         return f"{self.article_id} v{self.number}"
 
 
-class Channel(models.Model):
+class Channel(OrgPathMixin):
     """One of an org's publishing channels (a WeChat official account, a Weibo account, the portal...)."""
 
     class Kind(models.TextChoices):
@@ -195,11 +191,6 @@ class Channel(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.name}"
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class Publication(models.Model):
@@ -267,9 +258,11 @@ class ChannelRecord(models.Model):
         return f"{self.action} {self.title}"
 
 
-class PoolItem(models.Model):
+class PoolItem(OrgPathMixin):
     """An article in another org's pool: sent down the tree (下发) for the lower org to republish, or submitted up
     (报送) for the upper org to adopt (采用) into its own review chain or decline with a reason."""
+
+    ORG_PATHS = (("to_path", "to_org"),)
 
     class Direction(models.TextChoices):
         DOWN = "down", "下发"
@@ -316,11 +309,6 @@ class PoolItem(models.Model):
     def __str__(self):
         return f"{self.get_direction_display()} {self.article_id} → {self.to_org_id}"
 
-    def save(self, *args, **kwargs):
-        if self.to_org_id and not self.to_path:
-            self.to_path = self.to_org.path
-        super().save(*args, **kwargs)
-
 
 class ChannelMetric(models.Model):
     """One channel's figures for one day, from its adapter, an import of the platform's own export, or (the portal
@@ -366,7 +354,7 @@ class WatchSource(models.TextChoices):
     CASE = "case", "维权诉求"
 
 
-class WatchRule(models.Model):
+class WatchRule(OrgPathMixin):
     """An org's keywords to watch for. It applies to the items of its org's whole subtree (an item belongs to an org
     path; every active rule whose org path is a prefix of it and that reads the item's kind matches)."""
 
@@ -393,11 +381,6 @@ class WatchRule(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
     def sources_display(self) -> str:
         labels = dict(WatchSource.choices)
@@ -447,7 +430,7 @@ class WatchHit(models.Model):
         return f"{self.keyword} · {self.source_title}"
 
 
-class FeedSource(models.Model):
+class FeedSource(OrgPathMixin):
     """An RSS 2.0 or Atom feed an org imports (fetched from its address, or uploaded as a file)."""
 
     org = models.ForeignKey("orgs.Organisation", verbose_name="所属单位", on_delete=models.PROTECT,
@@ -471,11 +454,6 @@ class FeedSource(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.org_id and not self.org_path:
-            self.org_path = self.org.path
-        super().save(*args, **kwargs)
 
 
 class FeedItem(models.Model):

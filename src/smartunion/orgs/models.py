@@ -6,6 +6,8 @@ answer from an ordinary B-tree index (a LIKE 'prefix%' would need a special oper
 pragma on SQLite). Digits only, so collation cannot reorder it.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -192,14 +194,18 @@ class Employer(models.Model):
 
 class OrgPathMixin(models.Model):
     """A row filed under an org keeps the org's path (`org_path`, copied at save when not set yet), so that scoped
-    lists filter one column; rows move with their org only through services."""
+    lists filter one column; rows move with their org only through services. A model whose path comes from another
+    org (a delivery's recipient, a hardship file's union) names its (path field, org field) pairs in ORG_PATHS."""
+
+    ORG_PATHS: ClassVar[tuple[tuple[str, str], ...]] = (("org_path", "org"),)
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        if getattr(self, "org_id", None) and not self.org_path:
-            self.org_path = self.org.path
+        for path_field, org_field in self.ORG_PATHS:
+            if getattr(self, f"{org_field}_id", None) and not getattr(self, path_field):
+                setattr(self, path_field, getattr(self, org_field).path)
         super().save(*args, **kwargs)
 
 
