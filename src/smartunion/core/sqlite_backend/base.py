@@ -7,16 +7,27 @@ exclusive flock on `<database>-writer.lock`, which the kernel hands to the next 
 commits or rolls back (or dies: the lock goes with the process), so writers follow each other without sleeping.
 Single statements outside a transaction keep SQLite's own busy handler. An in-memory database (the tests) has one
 process and no file: nothing is locked.
+
+Before a connection closes (they live a minute, settings.CONN_MAX_AGE) it runs `PRAGMA optimize`, SQLite's advice for
+connections that come and go: the tables this connection queried whose planner statistics look stale (never taken, or
+the table grew or shrank tenfold since) are analysed again, reading at most ANALYSIS_LIMIT rows of each index, so a
+database that grew after its seeding keeps plans that fit its size. It writes, so it takes the writers' lock without
+waiting: when another writer holds it, a later close does the work.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
 
 from django.db.backends.sqlite3 import base
 
 from smartunion.core.files import FILE_MODE
+
+log = logging.getLogger(__name__)
+ANALYSIS_LIMIT = 1000  # rows of each index that PRAGMA optimize's ANALYZE reads (an estimate, not a full scan)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -57,7 +68,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._release_writer()
 
+    def _optimize_statistics(self) -> None:
+        if self.connection is None or self.in_atomic_block or self.is_in_memory_db():
+            return
+        fd = self._writer_lock()
+        if fd is None:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a writer is busy: not worth making it wait
+        try:
+            self.connection.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            self.connection.execute("PRAGMA optimize")
+        except sqlite3.Error as error:  # statistics are an optimisation: never fail the close for them
+            log.warning("PRAGMA optimize failed: %s", error)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
     def _close(self):
+        self._optimize_statistics()
         try:
             return super()._close()  # type: ignore[misc]  # BaseDatabaseWrapper._close, not in the stubs
         finally:
