@@ -189,6 +189,8 @@ SCHEDULE_2027 = {
 def test_a_loaded_schedule_takes_precedence_over_the_estimate(personas, warnings_fresh, caplog):
     assert is_working_day(dt.date(2027, 2, 11)) is True  # the estimate: an ordinary Thursday
     assert is_working_day(dt.date(2027, 2, 20)) is False  # an ordinary Saturday
+    # A deadline walked once is kept for a minute per process; loading the schedule drops it.
+    assert compute_deadline(at(2027, 2, 10, 10, 0), 1) == Deadline(at(2027, 2, 11, 23, 59, 59), True)
     result = load_holiday_schedule(year=2027, source="国务院办公厅关于2027年部分节假日安排的通知",
                                    by=personas.province_admin, **SCHEDULE_2027)
     assert (result.created, result.recomputed, result.schedule.year) == (True, 0, 2027)
@@ -196,6 +198,7 @@ def test_a_loaded_schedule_takes_precedence_over_the_estimate(personas, warnings
     assert is_working_day(dt.date(2027, 2, 11)) is False
     assert is_working_day(dt.date(2027, 2, 20)) is True  # the make-up Saturday
     assert is_working_day(dt.date(2027, 2, 5)) is True  # 除夕 is not off in this notice
+    assert compute_deadline(at(2027, 2, 10, 10, 0), 1) == Deadline(at(2027, 2, 15, 23, 59, 59), False)
     # 19 Feb (Fri) + 1 working day: the make-up Saturday 20 February.
     assert compute_deadline(at(2027, 2, 19, 10, 0), 1) == Deadline(at(2027, 2, 20, 23, 59, 59), False)
     caplog.clear()

@@ -83,6 +83,12 @@ def _loaded(year: int) -> _Loaded | None:
     return _Loaded(frozenset(map(dt.date.fromisoformat, row[0])), frozenset(map(dt.date.fromisoformat, row[1])))
 
 
+def _forget() -> None:
+    """Drop what this process read or computed from the loaded schedules."""
+    _loaded.cache_clear()
+    _count_walk.cache_clear()
+
+
 def year_source(year: int) -> Source:
     """Where the schedule of `year` comes from."""
     if _loaded(year) is not None:
@@ -150,6 +156,13 @@ def is_working_day(day: dt.date) -> bool:
 
 
 def _count(start: dt.date, days: int) -> tuple[dt.date, bool]:
+    """(the day `days` working days after `start`, whether an estimated day was counted): walked once per process
+    and minute for a (start, days) pair, every case filed that day asking the same (loading a schedule clears it)."""
+    return _count_walk(start, days)
+
+
+@ttl_cache(60)
+def _count_walk(start: dt.date, days: int) -> tuple[dt.date, bool]:
     if days < 0:
         raise ValueError("days must not be negative")
     current, remaining, estimated = start, days, False
@@ -353,7 +366,7 @@ def load_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = (), 
             schedule.source = source
             schedule.loaded_by = actor
             schedule.save()
-            _loaded.cache_clear()
+            _forget()
             # Every day of the year may change (an estimate gives way), and so may late-December days either list.
             listed = [dt.date.fromisoformat(d) for d in before] + holiday_days + workday_days
             first_day = min([dt.date(year, 1, 1), *listed])
@@ -366,9 +379,9 @@ def load_holiday_schedule(*, year, holidays: Iterable, workdays: Iterable = (), 
                             "workdays": len(workday_days), "source": source, "recomputed": recomputed})
             # Nothing read inside this transaction may outlive it (a caller's transaction may still roll back), and
             # other threads may have cached the old rows meanwhile.
-            _loaded.cache_clear()
-            transaction.on_commit(_loaded.cache_clear)
+            _forget()
+            transaction.on_commit(_forget)
     except BaseException:
-        _loaded.cache_clear()
+        _forget()
         raise
     return ScheduleLoad(schedule, created, recomputed)
