@@ -81,6 +81,50 @@ def test_one_open_application_per_programme_and_person(tree, personas, aid):
     assert Application.objects.count() == 1
 
 
+def test_one_aid_per_purpose_and_year_across_programmes_and_levels(tree, personas, aid):
+    """A granted aid (approved, in notice, paid) keeps the person out of every programme of the same purpose and
+    year, its own included; one under review keeps a second application out; a rejected one keeps nothing out."""
+    county = programmes.create_programme(by=SYSTEM, org=tree.lixia, **programme_values(
+        name="历下区助学", review_chain=["grassroots", "county"]))
+    other_year = programmes.create_programme(by=SYSTEM, org=tree.lixia, **programme_values(
+        name="历下区明年助学", year=aid.year + 1, review_chain=["grassroots", "county"]))
+    first = apply(aid.programme, personas.worker)
+    with pytest.raises(NotEligible) as refused:
+        apply(county, personas.worker)
+    assert refused.value.message == "同一用途的帮扶每人每年只能获得一次：您申请的“2026年金秋助学”正在审核中"
+    assert applications.ineligible_reasons(county, personas.worker.person_id) == [
+        "同一用途的帮扶每人每年只能获得一次：您申请的“2026年金秋助学”正在审核中"]
+    approve_all(first, personas)
+    for programme in (aid.programme, county):
+        with pytest.raises(NotEligible) as refused:
+            apply(programme, personas.worker)
+        assert refused.value.message == f"同一用途的帮扶每人每年只能获得一次：您已获得{aid.year}年的“2026年金秋助学”"
+    assert apply(other_year, personas.worker).status == A.PENDING  # another year is another aid
+    assert Application.objects.filter(person=personas.worker.person).count() == 2
+    applications.revoke_application(first, by=personas.city_cadre, note="核查不实")
+    assert apply(county, personas.worker).status == A.PENDING  # the revoked grant keeps nothing out
+
+
+def test_an_aid_granted_meanwhile_stops_the_other_applications_approval(tree, personas, aid):
+    """Two applications of one purpose and year that were both under review (the second filed by a cadre before
+    the first was decided): once one is granted, the other is refused at its next approval, naming the first."""
+    county = programmes.create_programme(by=SYSTEM, org=tree.lixia, **programme_values(
+        name="历下区助学", review_chain=["grassroots", "county"]))
+    first = apply(aid.programme, personas.worker)
+    second = Application.objects.create(  # as it could have been filed before this rule (no service refuses here)
+        programme=county, person=personas.worker.person, union=tree.grassroots, amount_fen=100_000,
+        bank_name="中国工商银行", bank_account="6222020200112233445", account_holder="张伟",
+        chain=[tree.grassroots.pk, tree.lixia.pk], level=0, reviewing_org=tree.grassroots)
+    applications.add_document(second, by=SYSTEM, name="录取通知书", upload=pdf())
+    approve_all(first, personas)
+    with pytest.raises(NotEligible) as refused:
+        applications.approve_application(second, by=personas.grassroots_cadre)
+    assert refused.value.message == ("申请人已不符合申请条件：同一用途的帮扶每人每年只能获得一次："
+                                     f"该职工已获得{aid.year}年的“2026年金秋助学”")
+    second.refresh_from_db()
+    assert (second.status, second.level) == (A.PENDING, 0)
+
+
 def test_cadre_applies_on_behalf_of_a_worker_in_scope_only(tree, personas, aid):
     member = make_member(tree.grassroots)
     active_file(member.person, tree.grassroots, category="relative")

@@ -66,9 +66,38 @@ def why_closed(programme: Programme, today: dt.date | None = None) -> str | None
     return None
 
 
+# An application of the same purpose and year that keeps another one from being granted: one under review keeps a
+# new application out (one at a time), one granted (approved, in notice, paid) keeps every other from approval too.
+GRANTED_STATES = (A.APPROVED, A.NOTICE, A.PAID)
+
+
+def same_purpose_aid(programme: Programme, person_id: int, *, states=(*Application.OPEN_STATES, A.PAID),
+                     exclude: int | None = None) -> Application | None:
+    """The person's application in `states` for a programme of the same purpose and year as `programme` (this
+    programme or another, at any level): one person gets one aid per purpose and year."""
+    found = (Application.objects.filter(person_id=person_id, status__in=states, programme__purpose=programme.purpose,
+                                        programme__year=programme.year)
+             .select_related("programme").order_by("id"))
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.first()
+
+
+def _same_purpose_reason(other: Application, *, own: bool = True) -> str:
+    who = "您" if own else "该职工"
+    if other.status in GRANTED_STATES:
+        return f"同一用途的帮扶每人每年只能获得一次：{who}已获得{other.programme.year}年的“{other.programme.name}”"
+    return f"同一用途的帮扶每人每年只能获得一次：{who}申请的“{other.programme.name}”正在审核中"
+
+
 def ineligible_reasons(programme: Programme, person_id: int) -> list[str]:
+    """Why the person may not apply now: the programme's rules, then an aid of the same purpose and year."""
     membership = active_membership(person_id)
-    return eligibility.reasons(programme.eligibility, membership=membership, hardship_file=current_file(person_id))
+    reasons = eligibility.reasons(programme.eligibility, membership=membership, hardship_file=current_file(person_id))
+    other = same_purpose_aid(programme, person_id)
+    if other is not None and not (other.programme_id == programme.pk and other.status == A.PENDING):
+        reasons.append(_same_purpose_reason(other))  # this programme's own pending one: AlreadyApplied says so
+    return reasons
 
 
 def review_chain_orgs(programme: Programme, union: Organisation) -> list[int]:
@@ -137,6 +166,11 @@ def submit_application(programme: Programme, *, by, bank_name: str, bank_account
     reasons = eligibility.reasons(programme.eligibility, membership=membership, hardship_file=hardship_file)
     if reasons:
         raise NotEligible("；".join(reasons))
+    other = same_purpose_aid(programme, person_id)
+    if other is not None and other.programme_id == programme.pk and other.status == A.PENDING:
+        raise AlreadyApplied() if own else AlreadyApplied("该职工已申请过该项目，申请正在办理中")
+    if other is not None:
+        raise NotEligible(_same_purpose_reason(other, own=own))
     rule_amount = eligibility.amount_for(programme.amount_rule, hardship_file)
     if rule_amount is None:
         raise NotEligible("本项目的金额规则不含您的困难类别")
@@ -204,7 +238,12 @@ def missing_documents(application: Application) -> list[str]:
 
 
 def _recheck(locked: Application) -> None:
-    reasons = ineligible_reasons(locked.programme, locked.person_id)
+    membership = active_membership(locked.person_id)
+    reasons = eligibility.reasons(locked.programme.eligibility, membership=membership,
+                                  hardship_file=current_file(locked.person_id))
+    granted = same_purpose_aid(locked.programme, locked.person_id, states=GRANTED_STATES, exclude=locked.pk)
+    if granted is not None:
+        reasons.append(_same_purpose_reason(granted, own=False))
     if reasons:
         raise NotEligible("申请人已不符合申请条件：" + "；".join(reasons))
     missing = missing_documents(locked)
