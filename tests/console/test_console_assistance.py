@@ -135,6 +135,8 @@ def test_programme_created_with_rules_and_budget_bar(tree, personas, console, ai
         ["grassroots", "city"], ["困难证明", "身份证"])
     page = client.get(reverse("console:assistance_programme_detail", args=[p.pk])).content.decode()
     assert "0.00 / 50000.00 元（0.0%）" in page
+    # 结束受理 cannot be undone: the console asks first (console/editorial_confirm.js reads data-confirm).
+    assert 'data-confirm="确定结束“冬季送温暖”的受理吗？' in page and "console/editorial_confirm.js" in page
     assert console(personas.other_city_cadre).get(reverse("console:assistance_programme_detail", args=[p.pk])) \
         .status_code == 404
 

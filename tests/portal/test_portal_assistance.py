@@ -64,6 +64,7 @@ def test_apply_with_documents_then_follow_and_withdraw(tree, personas, aid):
     assert "6222***********3445" in page and "6222020200112233445" not in page
     assert "甲公司工会委员会审核中" in page
     assert "审核中（基层工会审核）" in client.get(reverse("portal:assistance")).content.decode()
+    assert 'data-confirm="确定撤回这份帮扶申请吗？' in page  # portal/app.js asks before the form is sent
     again = client.post(url, {"bank_name": "工商银行", "bank_account": "6222020200112233445", "account_holder": "张伟"})
     assert again.status_code == 409
     assert "您已申请过该项目" in again.content.decode()

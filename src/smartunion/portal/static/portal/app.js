@@ -1,8 +1,17 @@
-/* The portal on every page: registers the service worker (/sw.js, installable and usable on a weak signal), and
+/* The portal on every page: registers the service worker (/sw.js, installable and usable on a weak signal),
    drives the inline 获取验证码 buttons: ask /sms-code/ for a code with the phone already typed in the form, show the
-   answer next to the field, count down until another code may be asked. No inline script: loaded with defer. */
+   answer next to the field, count down until another code may be asked; and asks before a form with data-confirm
+   is sent (cancelling a booking, withdrawing an application). No inline script: loaded with defer. */
 (function () {
   "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
     window.addEventListener("load", function () {
