@@ -180,6 +180,15 @@ def test_required_documents_checked_at_approval(tree, personas, aid):
     assert applications.approve_application(application, by=personas.grassroots_cadre).level == 1
 
 
+def test_a_programme_names_its_purpose_from_the_list(tree, personas):
+    with pytest.raises(Invalid) as refused:
+        programmes.create_programme(by=SYSTEM, org=tree.jinan, **programme_values(purpose="education2026"))
+    assert refused.value.fields == {"purpose": "资金用途应为以下之一：education（助学）、medical（医疗救助）、"
+                                               "winter（送温暖（生活救助））、accident（意外致困救助）、"
+                                               "employment（就业创业帮扶）、other（其他帮扶）"}
+    assert not Programme.objects.exists()
+
+
 def test_budget_rechecked_at_final_approval(tree, personas, aid):
     small = programmes.create_programme(by=personas.city_cadre, org=tree.jinan,
                                         **programme_values(name="小额项目", budget_fen=500_000))

@@ -126,7 +126,7 @@ def test_programme_created_with_rules_and_budget_bar(tree, personas, console, ai
         "org": tree.jinan.pk, "name": "冬季送温暖", "kind": "winter", "purpose": "winter", "year": today.year,
         "budget": "50000", "fixed_amount": "800", "member_required": "on", "file_required": "on",
         "categories": ["deep"], "required_documents": "困难证明\n身份证", "opens_on": today.isoformat(),
-        "closes_on": (today + dt.timedelta(days=20)).isoformat(), "review_chain": "grassroots，city",
+        "closes_on": (today + dt.timedelta(days=20)).isoformat(), "review_chain": ["grassroots", "city"],
         "notice_days": 7, "objection_contact": "0531-12351"})
     assert response.status_code == 302, response.content.decode()
     p = Programme.objects.get(name="冬季送温暖")
@@ -134,7 +134,7 @@ def test_programme_created_with_rules_and_budget_bar(tree, personas, console, ai
         5_000_000, {"fixed": 80_000}, {"member_required": True, "file_required": True, "categories": ["deep"]},
         ["grassroots", "city"], ["困难证明", "身份证"])
     page = client.get(reverse("console:assistance_programme_detail", args=[p.pk])).content.decode()
-    assert "0.00 / 50000.00 元（0.0%）" in page
+    assert "0.00 / 50000.00 元（0.0%）" in page and f"{today.year} 年 · 送温暖（生活救助）" in page
     # 结束受理 cannot be undone: the console asks first (console/editorial_confirm.js reads data-confirm).
     assert 'data-confirm="确定结束“冬季送温暖”的受理吗？' in page and "console/editorial_confirm.js" in page
     assert console(personas.other_city_cadre).get(reverse("console:assistance_programme_detail", args=[p.pk])) \
@@ -213,7 +213,10 @@ def test_payments_list_mark_paid_and_failed(tree, personas, console, aid):
     assert Payment.objects.count() == 1
     payment = Payment.objects.get()
     page = client.get(changelist("assistance_payment")).content.decode()
-    assert "张*" in page and "3000.00" in page
+    assert "张*" in page and "3000.00" in page and "助学" in page and ">education<" not in page
+    detail = client.get(reverse("console:assistance_payment_change", args=[payment.pk])).content.decode()
+    assert "3000.00" in detail and "助学" in detail and "console-key-1" in detail
+    assert "300000" not in detail and "education" not in detail and "幂等键" not in detail
     assert len(console(personas.other_city_cadre).get(changelist("assistance_payment")).context["cl"]
                .result_list) == 0
     client.post(reverse("console:assistance_payment_fail", args=[payment.pk]), {"reason": "账户已销户"})

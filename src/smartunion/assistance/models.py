@@ -234,6 +234,16 @@ class HardshipFileVersion(models.Model):
         return f"v{self.version}"
 
 
+class Purpose(models.TextChoices):
+    """What the money is for: one person gets one aid of a purpose in a year, across programmes and levels."""
+    EDUCATION = "education", "助学"
+    MEDICAL = "medical", "医疗救助"
+    WINTER = "winter", "送温暖（生活救助）"
+    ACCIDENT = "accident", "意外致困救助"
+    EMPLOYMENT = "employment", "就业创业帮扶"
+    OTHER = "other", "其他帮扶"
+
+
 class Programme(OrgPathMixin):
     class Kind(models.TextChoices):
         MEDICAL = "medical", "医疗互助"
@@ -257,7 +267,7 @@ class Programme(OrgPathMixin):
     org_path = models.CharField("主办单位路径", max_length=255, editable=False)
     name = models.CharField("项目名称", max_length=100)
     kind = models.CharField("项目类型", max_length=15, choices=Kind.choices)
-    purpose = models.CharField("资金用途代码", max_length=30,
+    purpose = models.CharField("资金用途", max_length=30, choices=Purpose.choices,
                                help_text="同一用途、同一年度，每人只能获得一次帮扶（跨项目、跨层级）")
     year = models.PositiveSmallIntegerField("年度")
     description = models.TextField("项目说明", max_length=2000, blank=True)
@@ -407,10 +417,11 @@ class Payment(models.Model):
     person = models.ForeignKey(Person, verbose_name="收款人", on_delete=models.PROTECT,
                                related_name="assistance_payments")
     org_path = models.CharField("主办单位路径", max_length=255, editable=False)
-    purpose = models.CharField("资金用途代码", max_length=30)
+    purpose = models.CharField("资金用途", max_length=30, choices=Purpose.choices)
     year = models.PositiveSmallIntegerField("年度")
     amount_fen = models.PositiveIntegerField("金额（分）")
-    idempotency_key = models.CharField("幂等键", max_length=64, unique=True)
+    idempotency_key = models.CharField("发放请求编号", max_length=64, unique=True,
+                                       help_text="重复提交同一编号不会重复发放")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.CharField("失败原因", max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,

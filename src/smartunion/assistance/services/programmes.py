@@ -13,7 +13,7 @@ import datetime as dt
 from django.db import transaction
 
 from smartunion.assistance import eligibility
-from smartunion.assistance.models import Category, HardshipThreshold, LivingStandard, Programme
+from smartunion.assistance.models import Category, HardshipThreshold, LivingStandard, Programme, Purpose
 from smartunion.assistance.rules import may_manage
 from smartunion.core.actors import require_actor, user_or_none
 from smartunion.core.audit import log_event
@@ -104,8 +104,9 @@ def create_programme(*, by, org: Organisation, name: str, kind: str, purpose: st
         errors["name"] = "请填写项目名称"
     if kind not in Programme.Kind.values:
         errors["kind"] = "项目类型取值无效"
-    if not (purpose or "").strip() or len(purpose) > 30:
-        errors["purpose"] = "请填写资金用途代码（30 字以内）"
+    purpose = (purpose or "").strip()
+    if purpose not in Purpose.values:
+        errors["purpose"] = f"资金用途应为以下之一：{'、'.join(f'{v}（{label}）' for v, label in Purpose.choices)}"
     if not isinstance(budget_fen, int) or budget_fen <= 0:
         errors["budget_fen"] = "预算应为正整数（分）"
     if not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -126,7 +127,7 @@ def create_programme(*, by, org: Organisation, name: str, kind: str, purpose: st
     amounts = eligibility.clean_amount_rule(amount_rule)
     with transaction.atomic():
         programme = Programme.objects.create(
-            org=org, name=name.strip(), kind=kind, purpose=purpose.strip(), year=year, budget_fen=budget_fen,
+            org=org, name=name.strip(), kind=kind, purpose=purpose, year=year, budget_fen=budget_fen,
             eligibility=rule, required_documents=docs, amount_rule=amounts, opens_on=opens_on, closes_on=closes_on,
             review_chain=chain, notice_days=notice_days, objection_contact=objection_contact[:100],
             description=description[:2000], created_by=user_or_none(by))

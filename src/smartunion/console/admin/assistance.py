@@ -29,6 +29,7 @@ from smartunion.assistance.models import (
     LivingStandard,
     Payment,
     Programme,
+    Purpose,
     mask_account,
 )
 from smartunion.assistance.rules import (
@@ -465,8 +466,8 @@ class ProgrammeForm(forms.Form):
                                  error_messages={"invalid_choice": "请选择管辖范围内的工会"})
     name = forms.CharField(label="项目名称", max_length=100)
     kind = forms.ChoiceField(label="项目类型", choices=Programme.Kind.choices)
-    purpose = forms.CharField(label="资金用途代码（同一用途同一年度每人只能获得一次，如 education、winter）",
-                              max_length=30)
+    purpose = forms.ChoiceField(label="资金用途（同一用途同一年度每人只能获得一次，跨项目、跨层级）",
+                                choices=Purpose.choices)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     budget = forms.DecimalField(label="预算（元）", min_value=0.01, max_digits=14, decimal_places=2)
     description = forms.CharField(label="项目说明", max_length=2000, required=False,
@@ -492,9 +493,10 @@ class ProgrammeForm(forms.Form):
                                          widget=forms.Textarea(attrs={"rows": 3}))
     opens_on = forms.DateField(label="受理开始日期", widget=DATE)
     closes_on = forms.DateField(label="受理截止日期", widget=DATE)
-    review_chain = forms.CharField(label="审核层级（由低到高，逗号分隔：grassroots 基层、township 乡镇街道、"
-                                         "county 县区、city 市、province 省；最后一级为主办单位）",
-                                   max_length=100, initial="grassroots,county,city")
+    review_chain = forms.MultipleChoiceField(
+        label="审核层级（勾选的层级由低到高依次审核，最后一级由主办单位终审）", choices=Programme.Level.choices,
+        initial=["grassroots", "county", "city"], widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少勾选一个审核层级"})
     notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60, initial=5)
     objection_contact = forms.CharField(label="异议受理联系方式", max_length=100, required=False)
 
@@ -609,7 +611,7 @@ class ProgrammeAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                     programmes.create_programme, by=request.user, org=data["org"], name=data["name"],
                     kind=data["kind"], purpose=data["purpose"], year=data["year"], budget_fen=to_fen(data["budget"]),
                     amount_rule=form.amount_rule(), opens_on=data["opens_on"], closes_on=data["closes_on"],
-                    review_chain=[c.strip() for c in data["review_chain"].replace("，", ",").split(",") if c.strip()],
+                    review_chain=[level for level in Programme.Level.values if level in data["review_chain"]],
                     eligibility_rule=form.eligibility_rule(),
                     required_documents=[d.strip() for d in data["required_documents"].splitlines() if d.strip()],
                     notice_days=data["notice_days"], objection_contact=data["objection_contact"],
@@ -867,8 +869,12 @@ class ApplicationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 @admin.register(Payment, site=console_site)
 class PaymentAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     scope_field = "org_path"
-    list_display = ["payee", "programme", "amount", "purpose", "year", "status", "created_at", "settled_at",
+    list_display = ["payee", "programme", "amount", "purpose_label", "year", "status", "created_at", "settled_at",
                     "fail_link"]
+    # The change page: what a cadre checks, the amount in yuan (the row keeps fen), the purpose by its name.
+    fields = ["payee", "programme", "amount", "purpose_label", "year", "status", "failure_reason", "created_by",
+              "created_at", "settled_at", "idempotency_key"]
+    readonly_fields = fields
     list_filter = ["status", "programme"]
     search_fields = ["programme__name"]
     ordering = ["-id"]
@@ -889,6 +895,10 @@ class PaymentAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     @admin.display(description="金额（元）", ordering="amount_fen")
     def amount(self, obj):
         return yuan(obj.amount_fen)
+
+    @admin.display(description="资金用途", ordering="purpose")
+    def purpose_label(self, obj):
+        return obj.get_purpose_display()
 
     @admin.display(description="操作")
     def fail_link(self, obj):
