@@ -88,3 +88,20 @@ def test_loading_a_holiday_schedule_withdraws_the_free_slots_of_its_new_holidays
         ("03-05 14:30", False, False)]
     assert AuditEvent.objects.get(action="cases.slot.withdraw_days_off").data == {"count": 1}
     assert counselling.make_slots(by=SYSTEM, days=3, now=now) == 0  # the withdrawn slot is not made again
+
+
+def test_removing_a_schedule_withdraws_its_free_future_slots_and_keeps_the_booked_ones(tree, lin, personas):
+    """Nobody can book hours the counsellor no longer keeps; a booking already made stands."""
+    counselling.make_slots(by=SYSTEM, days=14, now=dt.datetime(2031, 3, 3, 8, 0, tzinfo=TZ))  # all in the future
+    mondays = list(Slot.objects.filter(counsellor=lin, starts_at__week_day=2).order_by("starts_at"))
+    assert [timezone.localtime(s.starts_at).strftime("%m-%d %H:%M") for s in mondays] == [
+        "03-03 09:00", "03-03 09:50", "03-10 09:00", "03-10 09:50"]
+    counselling.book_slot(mondays[1].pk, by=personas.worker, nickname="小张")
+    monday = lin.schedules.get(weekday=0)
+    removed = counselling.remove_schedule(monday, by=SYSTEM)
+    assert (removed.withdrawn, removed.kept) == (3, 1)
+    assert list(Slot.objects.filter(counsellor=lin, withdrawn=False, starts_at__week_day=2)
+                .values_list("pk", "booked")) == [(mondays[1].pk, True)]
+    assert Slot.objects.filter(counsellor=lin, withdrawn=False).exclude(starts_at__week_day=2).count() == 4
+    event = AuditEvent.objects.get(action="cases.schedule.delete")
+    assert event.data == {"weekday": 0, "start": "09:00", "end": "11:00", "withdrawn": 3, "kept": 1}

@@ -47,8 +47,9 @@ register_data_labels({"outcome": "结案方式", "recovered_fen": "挽回金额�
 register_data_labels({"fields": "修改项"}, action="cases.lawyer.update")
 register_data_labels({"fields": "修改项"}, action="cases.counsellor.update")
 register_data_labels({"username": "用户名"}, action="cases.counsellor.create")
-for _action in ("cases.schedule.create", "cases.schedule.delete"):
-    register_data_labels({"weekday": "星期（0为星期一）", "start": "开始", "end": "结束"}, action=_action)
+register_data_labels({"weekday": "星期（0为星期一）", "start": "开始", "end": "结束"}, action="cases.schedule.create")
+register_data_labels({"weekday": "星期（0为星期一）", "start": "开始", "end": "结束", "withdrawn": "撤下的未预约时段",
+                      "kept": "保留的已预约时段"}, action="cases.schedule.delete")
 register_data_labels({"count": "生成时段数", "days": "天数"}, action="cases.slot.make")
 register_data_labels({"starts_at": "开始时间"}, action="cases.slot.withdraw")
 register_data_labels({"count": "停约时段数"}, action="cases.slot.withdraw_days_off")

@@ -14,6 +14,7 @@ worker within the rules, or the counsellor), booked -> done / no_show (the couns
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -169,8 +170,15 @@ def add_schedule(counsellor: Counsellor, *, by, weekday: int, start: dt.time, en
     return schedule
 
 
-def remove_schedule(schedule: WeeklySchedule, *, by) -> None:
-    """Stop the recurring hours; slots already made stay (booked ones are kept, free ones may be withdrawn)."""
+@dataclass(frozen=True)
+class ScheduleRemoved:
+    withdrawn: int  # future free slots of those hours taken off the list
+    kept: int  # future booked slots of those hours: the bookings stand (cancel them one by one if need be)
+
+
+def remove_schedule(schedule: WeeklySchedule, *, by) -> ScheduleRemoved:
+    """Stop the recurring hours. The future slots already made for them are withdrawn when free (nobody can book
+    hours the counsellor no longer keeps); booked ones are kept with their bookings."""
     require_actor(by)
     counsellor = schedule.counsellor
     if not can_manage(by, counsellor.org):
@@ -178,8 +186,20 @@ def remove_schedule(schedule: WeeklySchedule, *, by) -> None:
     with transaction.atomic():
         data = {"weekday": schedule.weekday, "start": schedule.start.strftime("%H:%M"),
                 "end": schedule.end.strftime("%H:%M")}
+        future = Slot.objects.filter(counsellor=counsellor, withdrawn=False, starts_at__gt=timezone.now())
+        ours = [(pk, booked) for pk, starts_at, booked in future.values_list("pk", "starts_at", "booked")
+                if _within(schedule, timezone.localtime(starts_at))]
+        withdrawn = Slot.objects.filter(pk__in=[pk for pk, booked in ours if not booked], booked=False,
+                                        withdrawn=False).update(withdrawn=True)
+        kept = len(ours) - withdrawn
         schedule.delete()
-        log_event("cases.schedule.delete", actor=by, target=counsellor, org=counsellor.org, data=data)
+        log_event("cases.schedule.delete", actor=by, target=counsellor, org=counsellor.org,
+                  data={**data, "withdrawn": withdrawn, "kept": kept})
+    return ScheduleRemoved(withdrawn=withdrawn, kept=kept)
+
+
+def _within(schedule: WeeklySchedule, local: dt.datetime) -> bool:
+    return local.weekday() == schedule.weekday and schedule.start <= local.time() < schedule.end
 
 
 def withdraw_slot(slot: Slot, *, by) -> Slot:

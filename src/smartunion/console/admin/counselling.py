@@ -471,11 +471,12 @@ class CounsellorAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
         if schedule is None:
             raise Http404("排班不存在")
         try:
-            run_service(counselling.remove_schedule, schedule, by=request.user)
+            removed = run_service(counselling.remove_schedule, schedule, by=request.user)
         except Refused as refused:
             refused.show(request)
         else:
-            messages.success(request, "已删除排班（已生成的时段保留）")
+            messages.success(request, f"已删除排班：撤下 {removed.withdrawn} 个未预约的时段"
+                             + (f"，已预约的 {removed.kept} 个时段保留（如需取消请逐个处理）" if removed.kept else ""))
         return HttpResponseRedirect(reverse("console:cases_counsellor_manage", args=[counsellor.pk]))
 
 
