@@ -283,6 +283,12 @@ def test_a_transfer_asks_first_and_offers_only_orgs_in_scope(tree, personas, con
     client.post(act(case, "transfer"), {**data, "confirmed": "1"})
     case.refresh_from_db()
     assert (case.org, case.org_path, case.handler) == (tree.lixia, tree.lixia.path, None)
+    services.assign(case, by=personas.city_cadre, handler=personas.county_cadre)
+    # The record names where it went and to whom (the states alone read 待受理 → 待受理).
+    steps = [(row["label"], row["body"]) for row in client.get(detail(case)).context["timeline"]
+             if row["kind"] == "step"]
+    assert steps == [("转办", "由甲公司工会委员会转至历下区总工会：涉及多家单位，由区总工会统一办理"),
+                     ("分派承办人", f"分派给{personas.county_cadre.display_name or 'county_cadre'}")]
     # The chair of the union it left no longer sees it.
     assert console(personas.grassroots_cadre).get(detail(case)).status_code == 404
 

@@ -100,6 +100,8 @@ def test_every_step_through_the_handling_page(tree, personas, console):
         "closed", chosen.pk, "mediated", 800050, "材料齐全")
     page = client.get(detail(made.pk)).content.decode()
     assert "调解结案，挽回 8000.50 元" in page and "已调解一次" in page and 'id="step-' not in page
+    assert [row["action"] for row in client.get(detail(made.pk)).context["history"]] == [
+        "受理", f"指派律师：{chosen.name}", "结案"]
 
 
 def test_reject_needs_a_reason_and_a_reviewer_role(tree, personas, console):

@@ -706,15 +706,43 @@ def timeline(case: Case, *, worker_view: bool) -> list[dict]:
                      "internal": message.kind == CaseMessage.Kind.NOTE})
     workflow = services.CASE_WORKFLOW
     if not worker_view:
+        details = _step_details(case)
         for row in history(workflow, case):
             actor = row.actor
+            what = details.get(row.action, [])
             rows.append({"at": row.created_at, "kind": "step", "label": workflow.action_label(row.action),
-                         "body": f"{workflow.label(row.from_state)} → {workflow.label(row.to_state)}"
+                         "body": (what.pop(0) if what else
+                                  f"{workflow.label(row.from_state)} → {workflow.label(row.to_state)}")
                                  + (f"：{row.note}" if row.note else ""),
                          "org": "", "author": (actor.display_name or actor.username) if actor else "系统",
                          "internal": False})
     rows.sort(key=lambda r: r["at"])
     return rows
+
+
+def _step_details(case: Case) -> dict[str, list[str]]:
+    """What the steps that change who handles the case did, in their order: 分派给 whom, 转办 from which org to
+    which (their audit events keep the ids; the history rows keep only the states, the same before and after)."""
+    from smartunion.accounts.models import User
+    from smartunion.core.models import AuditEvent
+
+    events = list(AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.pk),
+                                            action__in=("cases.case.assign", "cases.case.transfer"))
+                  .order_by("id").values_list("action", "data"))
+    user_ids = {d.get("handler_id") for a, d in events if a == "cases.case.assign"}
+    org_ids = {d.get(k) for a, d in events if a == "cases.case.transfer" for k in ("org_id", "from_org_id")}
+    users = {pk: name or username for pk, name, username in
+             User.objects.filter(pk__in=user_ids - {None}).values_list("pk", "display_name", "username")}
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids - {None}).values_list("pk", "name"))
+    details: dict[str, list[str]] = {}
+    for action, data in events:
+        if action == "cases.case.assign":
+            text = f"分派给{users.get(data.get('handler_id'), '（账号已删除）')}"
+        else:
+            source, target = orgs.get(data.get("from_org_id"), "原单位"), orgs.get(data.get("org_id"), "（单位已撤销）")
+            text = f"由{source}转至{target}"
+        details.setdefault(action.rsplit(".", 1)[1], []).append(text)
+    return details
 
 
 # The deadline table ------------------------------------------------------------------------------------------------

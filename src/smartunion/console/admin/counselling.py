@@ -321,8 +321,7 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
                           claim=_yuan(application.claim_amount_fen), recovered=_yuan(application.recovered_fen),
                           notes=list(legal_aid_queries.notes_of(application)),
                           attachments=list(application.attachments.all()),
-                          history=[{"at": h.created_at, "action": legal_aid.WORKFLOW.action_label(h.action),
-                                    "note": h.note} for h in history(legal_aid.WORKFLOW, application)])
+                          history=_legal_aid_history(application))
 
 
 # 心理咨询师与排班 ---------------------------------------------------------------------------------------------------
@@ -478,6 +477,23 @@ class CounsellorAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             messages.success(request, f"已删除排班：撤下 {removed.withdrawn} 个未预约的时段"
                              + (f"，已预约的 {removed.kept} 个时段保留（如需取消请逐个处理）" if removed.kept else ""))
         return HttpResponseRedirect(reverse("console:cases_counsellor_manage", args=[counsellor.pk]))
+
+
+def _legal_aid_history(application) -> list[dict]:
+    """The steps of an application; 指派律师 names the lawyer (its audit event keeps the lawyer's id)."""
+    from smartunion.core.models import AuditEvent
+
+    lawyer_ids = [data.get("lawyer_id") for data in AuditEvent.objects.filter(
+        action="cases.legal_aid.assign", target_type=application._meta.label_lower, target_id=str(application.pk))
+        .order_by("id").values_list("data", flat=True)]
+    names = dict(Lawyer.objects.filter(pk__in=[i for i in lawyer_ids if i]).values_list("pk", "name"))
+    rows = []
+    for h in history(legal_aid.WORKFLOW, application):
+        action = legal_aid.WORKFLOW.action_label(h.action)
+        if h.action == "assign" and lawyer_ids:
+            action = f"{action}：{names.get(lawyer_ids.pop(0), '（律师已删除）')}"
+        rows.append({"at": h.created_at, "action": action, "note": h.note})
+    return rows
 
 
 # Workbench ------------------------------------------------------------------------------------------------------
