@@ -5,10 +5,12 @@ scope of every list and export, masking and the audited reveal, and the lists' f
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 from tests.assistance.conftest import active_file, apply, approve_all, make_aid, make_member
 from tests.conftest import make_user
 from tests.console.test_console_query_counts import changelist, show
@@ -238,6 +240,11 @@ def test_statistics_with_chart(tree, personas, console, aid):
                                                                                    "3000.00")]
     assert page.context["kinds"] == [("金秋助学", 1, "3000.00")]
     assert 'class="results-chart"' in page.content.decode()
+    export = console(personas.city_cadre).get(reverse("console:assistance_statistics") + "?export=1")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    row = list(next(sheet.iter_rows(min_row=2, max_row=2)))
+    assert [c.value for c in row] == ["2026年金秋助学", "金秋助学", aid.year, 1, 1, 0, 3000, 0, 10000]
+    assert row[6].number_format == "#,##0.00"  # amounts are numbers, not text
     assert console(personas.other_city_cadre).get(reverse("console:assistance_statistics")).context["rows"] == []
 
 

@@ -209,14 +209,20 @@ def test_the_statistics_page_counts_the_subtree(tree, personas, console, excel):
     page = client.get(reverse("console:cases_case_stats"))
     assert page.status_code == 200
     tables = {t["key"]: dict(t["rows"]) for t in page.context["tables"]}
-    wanted = ("受理量（件）", "在办（件）", "已办结（件）", "按期办结率", "已首次响应（件）")
-    assert {k: tables["summary"][k] for k in wanted} == {
-        "受理量（件）": 2, "在办（件）": 1, "已办结（件）": 1, "按期办结率": "100.0%", "已首次响应（件）": 1}
+    wanted = ("受理量（件）", "在办（件）", "已办结（件）", "按期办结率（已办结的）", "已首次响应（件）")
+    assert {k: tables["summary"][k] for k in wanted} == {"受理量（件）": 2, "在办（件）": 1, "已办结（件）": 1,
+                                                         "按期办结率（已办结的）": "100.0%", "已首次响应（件）": 1}
     assert (tables["by_kind"]["信访投诉"], tables["by_kind"]["咨询"]) == (1, 1)
     assert (tables["by_category"]["工资报酬"], tables["by_category"]["劳动合同"]) == (1, 1)
     assert len(page.context["charts"]) == 3
     export = client.get(reverse("console:cases_case_stats") + f"?org={tree.jinan.pk}&export=1")
     assert ("总体情况", "受理量（件）", 2) in excel.rows(export)
+    assert ("总体情况", "按期办结率（已办结的）", 1) in excel.rows(export)  # a number, shown as a percentage
+    from openpyxl import load_workbook as _load
+
+    sheet = _load(io.BytesIO(export.content)).active
+    rate = next(row[2] for row in sheet.iter_rows(min_row=2) if row[1].value == "按期办结率（已办结的）")
+    assert (rate.value, rate.number_format) == (1, "0.0%")
     # Another city's org is not offered, and asking for it shows the cadre's own top org.
     other = client.get(reverse("console:cases_case_stats") + f"?org={tree.qingdao.pk}")
     assert other.context["org"] == tree.jinan

@@ -700,7 +700,9 @@ class ProgrammeAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             return excel.workbook_response("帮扶统计.xlsx", ["项目", "类型", "年度", "申请数", "批准数", "已发放数",
                                                          "批准金额（元）", "已发放（元）", "预算（元）"],
                                            [[r["name"], r["kind_label"], r["year"], r["n"], r["n_approved"],
-                                             r["n_paid"], r["approved"], r["paid"], r["budget"]] for r in rows],
+                                             r["n_paid"], *(excel.Yuan.of_fen(r[k]) for k in
+                                                            ("approved_fen", "paid_fen", "budget_fen"))]
+                                            for r in rows],
                                            title="帮扶统计")
         return _page(self, request, "console/assistance_statistics.html", title="帮扶统计", rows=rows,
                      kinds=[(name, k["n"], yuan(k["fen"])) for name, k in kinds.items()], chart=chart)

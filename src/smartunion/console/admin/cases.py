@@ -661,24 +661,35 @@ def _pct(value) -> str:
 
 
 def stats_tables(figures: dict) -> list[dict]:
-    """The statistics as tables of (label, value) rows, each with its unit; the volume tables are charted."""
+    """The statistics as tables of (label, value) rows, each with its unit; the volume tables are charted. The
+    export has numbers where the page has text: rates as percentages, the average rating as a number."""
     totals = figures["totals"]
-    summary = [("受理量（件）", totals["received"]), ("在办（件）", figures["open"]),
-               ("已超期（件）", figures["overdue"]), ("已首次响应（件）", totals["responded"]),
-               ("首次响应按期率", _pct(figures["first_response_on_time_rate"])),
-               ("已办结（件）", totals["closed"]), ("按期办结率", _pct(figures["resolution_on_time_rate"])),
-               ("已评价（件）", totals["rated"]),
-               ("平均评分", "-" if figures["average_rating"] is None else f"{figures['average_rating']:.2f}"),
-               ("满意率（4-5分）", _pct(figures["satisfaction_rate"]))]
-    tables = [{"key": "summary", "title": "总体情况", "unit": "", "rows": summary, "chart": False}]
+    average = figures["average_rating"]
+    # (label, value shown, value exported); a rate counts the cases responded to or closed, not the open ones.
+    summary = [
+        ("受理量（件）", totals["received"], None), ("在办（件）", figures["open"], None),
+        ("已超期（件）", figures["overdue"], None), ("已首次响应（件）", totals["responded"], None),
+        ("首次响应按期率（已响应的）", *_rate(figures["first_response_on_time_rate"])),
+        ("已办结（件）", totals["closed"], None),
+        ("按期办结率（已办结的）", *_rate(figures["resolution_on_time_rate"])),
+        ("已评价（件）", totals["rated"], None),
+        ("平均评分", "-" if average is None else f"{average:.2f}", None if average is None else round(average, 2)),
+        ("满意率（4-5分）", *_rate(figures["satisfaction_rate"]))]
+    tables = [{"key": "summary", "title": "总体情况", "unit": "", "chart": False,
+               "rows": [(label, shown) for label, shown, _ in summary],
+               "export": [["总体情况", label, shown if exported is None else exported]
+                          for label, shown, exported in summary]}]
     for key, title, rows in (
             ("by_kind", "按诉求类型", [(r["label"], r["received"]) for r in figures["by_kind"]]),
             ("by_category", "按问题类别", [(r["label"], r["received"]) for r in figures["by_category"]]),
             ("by_month", "按月受理量", [(r["month"], r["received"]) for r in figures["months"]])):
-        tables.append({"key": key, "title": title, "unit": "件", "rows": rows, "chart": True})
-    for table in tables:
-        table["export"] = [[table["title"], label, value] for label, value in table["rows"]]
+        tables.append({"key": key, "title": title, "unit": "件", "rows": rows, "chart": True,
+                       "export": [[title, label, value] for label, value in rows]})
     return tables
+
+
+def _rate(value) -> tuple[str, excel.Percent | None]:
+    return _pct(value), None if value is None else excel.Percent(value)
 
 
 def _confirm_summary(act, form) -> list[str]:
