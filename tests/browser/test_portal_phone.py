@@ -140,8 +140,8 @@ def test_home_me_and_the_card_on_a_phone(channels, personas, live_server, phone)
     phone.locator("nav.tabbar a", has_text="我的").tap()
     expect(phone).to_have_url(base + "/me/")
     expect(phone.locator("nav.tabbar a.current")).to_have_text("我的")
-    expect(phone.locator(".menu a span")).to_have_text(["电子会员证", "我的会籍", "申请转会", "我的申请", "我的足迹",
-                                                        "我的画像标签", "设置"])
+    expect(phone.locator(".menu a span")).to_have_text(["电子会员证", "我的会籍", "申请转会", "我的入会申请",
+                                                        "我的足迹", "我的画像标签", "设置"])
     card_number = phone.locator("#my-card .card-number").inner_text()
     assert re.fullmatch(r"3701\d{12}", card_number), card_number
     expect(phone.locator(".logout button")).to_have_text("退出登录")

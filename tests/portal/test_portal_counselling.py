@@ -130,6 +130,8 @@ def test_cancelling_too_late_is_refused_with_the_reason(tree, personas, worker, 
 def test_the_counsellor_sees_the_nickname_and_keeps_notes_nobody_else_reads(tree, personas, worker, lin):
     booking = counselling.book_slot(slot(lin).pk, by=personas.worker, nickname="小雨", topic="压力")
     mine = console_client(lin.user)
+    assert 'href="/me/counselling/sessions/" id="me-counselling-sessions"' in mine.get("/me/").content.decode()
+    assert 'id="me-counselling-sessions"' not in console_client(personas.worker).get("/me/").content.decode()
     sessions = mine.get("/me/counselling/sessions/").content.decode()
     assert f'data-booking="{booking.pk}"' in sessions and "小雨" in sessions and "张伟" not in sessions
     saved = mine.post(f"/me/counselling/sessions/{booking.pk}/", {"action": "note", "body": "首次访谈，情绪平稳"},

@@ -48,7 +48,7 @@ def test_a_pending_applicant_sees_the_application_and_its_deadline_and_no_join_e
     assert f"<p>受理工会：{application.union.name}</p>" in html
     assert f"<p>审核期限：{deadline.year}年{deadline.month}月{deadline.day}日前</p>" in html
     assert menu(response) == ["membership", "applications", "activity", "settings"]
-    assert re.search(r'data-item="applications">.*?<span>我的申请</span><small>待审核</small>', html)
+    assert re.search(r'data-item="applications">.*?<span>我的入会申请</span><small>待审核</small>', html)
 
 
 def test_a_member_never_sees_join(personas):

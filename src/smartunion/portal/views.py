@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from smartunion.accounts import services as account_services
 from smartunion.accounts.lockout import request_ip
 from smartunion.accounts.models import SmsCode
+from smartunion.cases.queries import counselling as counselling_queries
 from smartunion.core.errors import DomainError
 from smartunion.core.pii import mask_name, mask_phone
 from smartunion.core.qr import qr_svg
@@ -268,6 +269,7 @@ def me(request):
         "latest_application": latest,
         "pending": latest if latest is not None and latest.status == JoinApplication.Status.PENDING else None,
         "rights": rights_summary(request.user),
+        "counsellor": counselling_queries.counsellor_of(request.user),  # 我的咨询 for a counsellor's own sessions
     })
 
 
