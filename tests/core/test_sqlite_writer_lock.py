@@ -59,13 +59,18 @@ print(json.dumps(seen))
 """
 
 
-def test_the_writer_lock_is_held_for_a_transaction_and_released_after_it(tmp_path):
+def run_on_a_file_database(script: str, tmp_path) -> dict:
+    """Run `script` in a child process on a new SQLite file; what it printed last, as JSON."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"SMARTUNION_VAR_DIR": str(tmp_path), "SMARTUNION_GENERATE_KEYS": "1",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'locks.sqlite3'}"})
-    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}"})
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_writer_lock_is_held_for_a_transaction_and_released_after_it(tmp_path):
+    assert run_on_a_file_database(SCRIPT, tmp_path) == {
         "autocommit statement": None, "inside a transaction": True, "mode": "0o600", "inside a savepoint": True,
         "after commit": False, "after rollback": False, "rows": [0, 1], "engine": "smartunion.core.sqlite_backend"}
 
@@ -113,12 +118,7 @@ print(json.dumps(seen))
 
 
 def test_a_closing_connection_refreshes_stale_planner_statistics_without_waiting_for_a_writer(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update({"SMARTUNION_VAR_DIR": str(tmp_path), "SMARTUNION_GENERATE_KEYS": "1",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'stats.sqlite3'}"})
-    result = subprocess.run([sys.executable, "-c", OPTIMIZE], env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = run_on_a_file_database(OPTIMIZE, tmp_path)
     assert seen["closed while a writer held the lock"] == []
     # ANALYZE reads at most ANALYSIS_LIMIT rows of an index: the row counts of a larger table are estimates.
     (t, t_index, t_rows), (u, u_index, u_rows) = seen["closed"]
