@@ -188,6 +188,10 @@ def test_bank_account_masked_everywhere_and_reveal_audited(tree, personas, conso
 
 def test_bank_file_export_managers_only_and_audited(tree, personas, console, aid):
     application = payable(aid, personas)
+    empty = console(personas.city_cadre).get(reverse("console:assistance_bank_file", args=[aid.programme.pk, "csv"]))
+    assert empty.status_code == 302  # nothing to pay yet: no empty file, a message on the programme's page
+    assert empty["Location"] == reverse("console:assistance_programme_detail", args=[aid.programme.pk])
+    assert not AuditEvent.objects.filter(action="assistance.payment.export").exists()
     payments.create_payment(application, by=personas.city_cadre, idempotency_key="console-000001")
     client = console(personas.city_cadre)
     csv = client.get(reverse("console:assistance_bank_file", args=[aid.programme.pk, "csv"]))

@@ -668,6 +668,10 @@ class ProgrammeAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             raise Http404("文件格式应为 xlsx 或 csv")
         rows_qs = Payment.objects.filter(programme=programme, status=Payment.Status.PENDING).select_related(
             "application", "programme__org").order_by("id")
+        if may_manage(request.user, programme.org) and not rows_qs.exists():
+            messages.warning(request, "该项目没有待发放的记录，无需导出银行代发文件"
+                                      "（请先在公示期满的申请中生成发放记录）")
+            return HttpResponseRedirect(reverse("console:assistance_programme_detail", args=[programme.pk]))
         try:
             rows = run_service(payments.export_bank_file, rows_qs, by=request.user, programme=programme, fmt=fmt)
         except Refused as refused:
