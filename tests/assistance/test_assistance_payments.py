@@ -23,6 +23,16 @@ def noticed(programme, personas, user=None):
     return application
 
 
+def granted_meanwhile(programme, personas, tree) -> Application:
+    """The worker's application to `programme` approved and past its notice, made directly: the services refuse a
+    second grant of one purpose and year, and only two approvals racing (or rows from before that check) make one."""
+    return end_notice(Application.objects.create(
+        programme=programme, person=personas.worker.person, union=tree.grassroots, amount_fen=300_000,
+        bank_name="中国工商银行", bank_account="6222020200112233445", account_holder="张伟",
+        chain=[tree.grassroots.pk, tree.lixia.pk], level=1, status=Application.Status.NOTICE,
+        notice_starts_on=timezone.localdate() - dt.timedelta(days=6)))
+
+
 def end_notice(application):
     Application.objects.filter(pk=application.pk).update(
         notice_ends_on=timezone.localdate() - dt.timedelta(days=1))
@@ -73,11 +83,7 @@ def test_never_paid_twice_for_the_same_purpose_and_year_across_programmes(tree, 
     county = programmes.create_programme(by=personas.county_cadre, org=tree.lixia, **programme_values(
         name="历下区助学", review_chain=["grassroots", "county"]))
     a1 = end_notice(noticed(aid.programme, personas))
-    a2 = end_notice(Application.objects.create(
-        programme=county, person=personas.worker.person, union=tree.grassroots, amount_fen=300_000,
-        bank_name="中国工商银行", bank_account="6222020200112233445", account_holder="张伟",
-        chain=[tree.grassroots.pk, tree.lixia.pk], level=1, status=Application.Status.NOTICE,
-        notice_starts_on=timezone.localdate() - dt.timedelta(days=6)))
+    a2 = granted_meanwhile(county, personas, tree)
     payments.create_payment(a1, by=personas.city_cadre, idempotency_key="city-000001")
     with pytest.raises(AlreadyPaid) as caught:
         payments.create_payment(a2, by=personas.county_cadre, idempotency_key="county-00001")
