@@ -58,6 +58,13 @@ def log_event(
     )
 
 
+def events_of(target: models.Model, actions: tuple[str, ...]) -> list[tuple[str, dict]]:
+    """(action, data) of the target's audit events of these actions, oldest first: what a step did when its
+    history row keeps only the states (whom a case was assigned to, which lawyer was chosen)."""
+    return list(AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk),
+                                          action__in=actions).order_by("id").values_list("action", "data"))
+
+
 def _org_of(target):
     """The org an object belongs to: itself for an org, else its `org`/`union` attribute if any."""
     if target._meta.label_lower == "orgs.organisation":

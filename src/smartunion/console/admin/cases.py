@@ -34,7 +34,7 @@ from smartunion.console.admin.base import (
 )
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, changelist, register
-from smartunion.core.audit import log_event, register_actions, register_data_labels
+from smartunion.core.audit import events_of, log_event, register_actions, register_data_labels
 from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE, add_working_days
 from smartunion.core.errors import NotFound
 from smartunion.core.workflow import history
@@ -735,11 +735,8 @@ def _step_details(case: Case) -> dict[str, list[str]]:
     """What the steps that change who handles the case did, in their order: 分派给 whom, 转办 from which org to
     which (their audit events keep the ids; the history rows keep only the states, the same before and after)."""
     from smartunion.accounts.models import User
-    from smartunion.core.models import AuditEvent
 
-    events = list(AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.pk),
-                                            action__in=("cases.case.assign", "cases.case.transfer"))
-                  .order_by("id").values_list("action", "data"))
+    events = events_of(case, ("cases.case.assign", "cases.case.transfer"))
     user_ids = {d.get("handler_id") for a, d in events if a == "cases.case.assign"}
     org_ids = {d.get(k) for a, d in events if a == "cases.case.transfer" for k in ("org_id", "from_org_id")}
     users = {pk: name or username for pk, name, username in

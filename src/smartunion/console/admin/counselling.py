@@ -25,6 +25,7 @@ from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdm
 from smartunion.console.admin.pii_fields import KEEP, MaskedReplaceField
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
+from smartunion.core.audit import events_of
 from smartunion.core.pii import mask_name, mask_phone
 from smartunion.core.workflow import history
 from smartunion.orgs.models import Organisation, Position
@@ -481,11 +482,7 @@ class CounsellorAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
 
 def _legal_aid_history(application) -> list[dict]:
     """The steps of an application; 指派律师 names the lawyer (its audit event keeps the lawyer's id)."""
-    from smartunion.core.models import AuditEvent
-
-    lawyer_ids = [data.get("lawyer_id") for data in AuditEvent.objects.filter(
-        action="cases.legal_aid.assign", target_type=application._meta.label_lower, target_id=str(application.pk))
-        .order_by("id").values_list("data", flat=True)]
+    lawyer_ids = [data.get("lawyer_id") for _, data in events_of(application, ("cases.legal_aid.assign",))]
     names = dict(Lawyer.objects.filter(pk__in=[i for i in lawyer_ids if i]).values_list("pk", "name"))
     rows = []
     for h in history(legal_aid.WORKFLOW, application):
