@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from smartunion.accounts import lockout
 from smartunion.accounts.models import ApiToken, SmsCode, User
+from smartunion.core import hotsql
 from smartunion.core.actors import require_actor
 from smartunion.core.audit import log_event
 from smartunion.core.brand import brand_for_user, sms_signature
@@ -516,10 +517,14 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str) -> User | None:
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(token), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
-    return record.user if record else None
+    """The active account holding this unexpired API token, or None. Every API request asks it first, so its SQL
+    text is written once (core/hotsql.py)."""
+    if not token:
+        return None
+    rows = User.objects.raw(hotsql.select(User, BY_DIGEST), [_digest(token), hotsql.when(timezone.now())])
+    return next(iter(rows), None)
+
+
+BY_DIGEST = ('INNER JOIN "accounts_apitoken" ON "accounts_apitoken"."user_id" = {t}."id" '
+             'WHERE "accounts_apitoken"."digest" = %s AND "accounts_apitoken"."expires_at" > %s AND {t}."is_active"')
 

@@ -17,6 +17,7 @@ matched and recorded for the handlers).
 from __future__ import annotations
 
 from smartunion.cases.errors import NoOrgForRegion
+from smartunion.core import hotsql
 from smartunion.core.text import normalize_employer_name
 from smartunion.core.validators import normalize_credit_code
 from smartunion.members.dispatch import county_federation_for, township_union_for
@@ -24,6 +25,8 @@ from smartunion.orgs.models import Employer, Organisation, Region
 from smartunion.orgs.regions import federation_for_region, org_by_id
 
 ACTIVE = Organisation.Status.ACTIVE
+# Every filing with an employer name asks it (core/hotsql.py): two rows tell "exactly one" from "several".
+EMPLOYER_BY_NAME = 'WHERE {t}."county_code" = %s AND {t}."normalized_name" = %s ORDER BY {t}."id" LIMIT 2'
 NO_ORG = "该地区暂无受理维权诉求的工会组织，请拨打12351职工服务热线"
 
 
@@ -44,8 +47,7 @@ def match_employer(region: Region, employer_name: str, employer_credit_code: str
     normalized = normalize_employer_name(name, region=region.code)
     if not normalized:
         return None
-    matches = list(Employer.objects.filter(county_code=region.code[:6], normalized_name=normalized)
-                   .order_by("id")[:2])
+    matches = list(Employer.objects.raw(hotsql.select(Employer, EMPLOYER_BY_NAME), [region.code[:6], normalized]))
     return matches[0] if len(matches) == 1 else None
 
 

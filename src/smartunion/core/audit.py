@@ -18,6 +18,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from smartunion.core import hotsql
 from smartunion.core.middleware import client_ip, current_request
 from smartunion.core.models import AuditEvent
 
@@ -43,7 +44,7 @@ def log_event(
         ip = client_ip(request)
     if org is None and target is not None:
         org = _org_of(target)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=(actor.get_username() or str(actor)) if actor is not None else "系统",
         action=action,
@@ -56,6 +57,8 @@ def log_event(
         data=data or {},
         ip=ip,
     )
+    hotsql.insert([event])  # every write logs one: its INSERT text is kept, not rebuilt (core/hotsql.py)
+    return event
 
 
 def events_of(target: models.Model, actions: tuple[str, ...]) -> list[tuple[str, dict]]:

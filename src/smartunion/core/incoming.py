@@ -22,6 +22,8 @@ import logging
 from django.db import transaction
 from django.dispatch import Signal
 
+from smartunion.core import notifications
+
 log = logging.getLogger(__name__)
 
 # Sent with kind ("case", "comment", "feed"), ref (the item's id, as text), title, text, org_path (the org the item
@@ -37,10 +39,11 @@ def announce(*, kind: str, ref, title: str, text: str, org_path: str, link: str 
 def announce_within(*, kind: str, ref, title: str, text: str, org_path: str, link: str = "",
                     new: bool = False) -> None:
     """announce() inside the caller's transaction, under a savepoint: a watcher's error is logged (the item's kind
-    and id, never its text) and what the watchers wrote is undone; the caller's transaction goes on. `new`: the
+    and id, never its text) and what the watchers wrote is undone (in-app messages they left in the caller's
+    `notifications.one_insert()` block too); the caller's transaction goes on. `new`: the
     caller inserted the item in this transaction (no one can have read it yet)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), notifications.dropping_on_error():
             announce(kind=kind, ref=ref, title=title, text=text, org_path=org_path, link=link, new=new)
     except Exception as error:  # a watcher must never fail the item it reads
         log.error("a watcher of incoming text failed on %s %s: %s", kind, ref, type(error).__name__)

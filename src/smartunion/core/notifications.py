@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from smartunion.core import hotsql
 from smartunion.core.models import OutboxMessage
 from smartunion.core.pii import mask_phone
 
@@ -64,9 +67,51 @@ def notify_user(user, *, subject: str, body: str) -> OutboxMessage:
 
 
 def send_inbox(messages: list[OutboxMessage]) -> None:
-    """Several in-app messages in one INSERT (inbox_message builds them)."""
+    """Several in-app messages in one INSERT (inbox_message builds them); inside `one_insert()`, with the block's
+    other messages when it ends."""
+    if not messages:
+        return
+    pending = getattr(_batch, "messages", None)
+    if pending is not None:
+        pending.extend(messages)
+    else:
+        hotsql.insert(messages)
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def one_insert():
+    """In-app messages sent inside the block (send_inbox, notify_users, by whichever app) are written together in
+    one INSERT as the block ends: a hot path that several apps tell (a case filing: its handlers, the filer, the
+    public-opinion watch's editors) saves a statement per app. A block that raises writes none of them. Nested, the
+    outermost block writes. Use `dropping_on_error` around a part whose failure the block survives."""
+    if getattr(_batch, "messages", None) is not None:
+        yield
+        return
+    _batch.messages = []
+    try:
+        yield
+        messages = _batch.messages
+    finally:
+        _batch.messages = None
     if messages:
-        OutboxMessage.objects.bulk_create(messages)
+        hotsql.insert(messages)
+
+
+@contextmanager
+def dropping_on_error():
+    """Inside `one_insert()`: the messages sent by this part are dropped if it raises (as its savepoint undoes
+    what it wrote), the block's others kept."""
+    pending = getattr(_batch, "messages", None)
+    mark = len(pending) if pending is not None else 0
+    try:
+        yield
+    except BaseException:
+        if pending is not None:
+            del pending[mark:]
+        raise
 
 
 def notify_users(users, *, subject: str, body: str) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Max
 
+from smartunion.core import hotsql
 from smartunion.core.cache import ttl_cache
 from smartunion.core.notifications import Recipient, inbox_message, send_inbox
 from smartunion.editorial import sensitive
@@ -203,7 +204,7 @@ def scan(kind: str, ref, title: str, text: str, org_path: str, link: str = "", *
     # The hits and their alerts together; inside a caller's transaction (a case's filing) no savepoint of its own.
     with transaction.atomic(savepoint=False):
         # A scan of the same item at the same moment elsewhere may have kept some of them: those are skipped.
-        WatchHit.objects.bulk_create(rows, ignore_conflicts=True)
+        hotsql.insert(rows, ignore_conflicts=True)
         _alert(kind, title, fresh)
     return rows
 

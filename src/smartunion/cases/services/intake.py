@@ -20,13 +20,13 @@ from smartunion.cases.models import Case, CaseClass, CaseSequence
 from smartunion.cases.routing import route
 from smartunion.cases.rules import HANDLING_ROLES, can_take_calls
 from smartunion.cases.services import stats
-from smartunion.core import incoming
+from smartunion.core import hotsql, incoming
 from smartunion.core.actors import is_system, require_actor
 from smartunion.core.audit import log_event
 from smartunion.core.cache import ttl_cache
 from smartunion.core.errors import Forbidden, Invalid
 from smartunion.core.events import record
-from smartunion.core.notifications import Recipient, inbox_message, send_inbox
+from smartunion.core.notifications import Recipient, inbox_message, one_insert, send_inbox
 from smartunion.core.sequences import take_next
 from smartunion.core.validators import validate_credit_code, validate_mobile
 from smartunion.orgs.models import Organisation, Region
@@ -138,9 +138,10 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
     )
     for name, value in due_fields(case).items():
         setattr(case, name, value)
-    with transaction.atomic():
+    # The in-app messages (the handlers', the filer's, the watch's alerts) go out in one INSERT at the end.
+    with transaction.atomic(), one_insert():
         case.number = next_number(now)
-        case.save(force_insert=True)
+        hotsql.insert([case])  # what save() adds (the org path) is set above (core/hotsql.py)
         stats.bump(case, received=1)
         if checked:
             case_files.store(checked, by=by, case=case)
@@ -152,7 +153,7 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
         if account is not None:
             notices.append(inbox_message(account, subject="维权诉求已受理登记",
                                          body=f"您的诉求已登记，工单编号{case.number}，由{org.name}办理。"))
-        send_inbox(notices)  # the handling org's chairs, administrators and reviewers, and the filer: one INSERT
+        send_inbox(notices)  # the handling org's chairs, administrators and reviewers, and the filer
         # The public-opinion watch reads it (editorial/watch.py): its hits and alerts commit with the case, in the
         # same commit (a second transaction per filing cost a commit and, on PostgreSQL, a WAL flush).
         incoming.announce_within(kind="case", ref=case.pk, title=case.title or case.number, text=case.description,

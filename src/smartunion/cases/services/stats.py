@@ -36,7 +36,8 @@ def month_of(moment: dt.datetime) -> dt.date:
 
 def bump(case: Case, *, org=None, **deltas: int) -> None:
     """Add `deltas` to the row of the case's org (or `org`), month, kind and category, and to the subtree rows of
-    that org and each of its ancestors: two INSERT ... ON CONFLICT DO UPDATE statements (SQLite and PostgreSQL),
+    that org and each of its ancestors: two INSERT ... ON CONFLICT DO UPDATE statements (SQLite and PostgreSQL; one
+    round trip on PostgreSQL),
     so concurrent first changes of a month count exactly. A row created by a negative delta starts at 0 for that
     counter."""
     deltas = {k: v for k, v in deltas.items() if v}
@@ -47,8 +48,14 @@ def bump(case: Case, *, org=None, **deltas: int) -> None:
         raise ValueError(f"not a CaseStat counter: {sorted(unknown)}")
     org = org or case.org
     key = [month_of(case.submitted_at).isoformat(), case.kind, case.category]
-    _upsert(CaseStat, [[org.pk, org.path, *key]], ["org_id", "org_path"], deltas)
-    _upsert(CaseSubtreeStat, [[pk, *key] for pk in ancestor_ids(org.path)], ["org_id"], deltas)
+    statements = [_upsert(CaseStat, [[org.pk, org.path, *key]], ["org_id", "org_path"], deltas),
+                  _upsert(CaseSubtreeStat, [[pk, *key] for pk in ancestor_ids(org.path)], ["org_id"], deltas)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one round trip (psycopg's client-side binding takes several)
+            cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 def ancestor_ids(path: str) -> list[int]:
@@ -56,7 +63,7 @@ def ancestor_ids(path: str) -> list[int]:
     return [int(p[-SEGMENT:]) for p in ancestor_paths(path)]
 
 
-def _upsert(model, rows: list[list], leading: list[str], deltas: dict[str, int]) -> None:
+def _upsert(model, rows: list[list], leading: list[str], deltas: dict[str, int]) -> tuple[str, list]:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = list(deltas)
@@ -69,8 +76,7 @@ def _upsert(model, rows: list[list], leading: list[str], deltas: dict[str, int])
            f"ON CONFLICT ({', '.join(quote(c) for c in ['org_id', 'month', 'kind', 'category'])}) "
            f"DO UPDATE SET {updates}")
     params = [value for row in rows for value in (*row, *starting)] + [deltas[n] for n in names]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
 def rebuild_subtree_stats() -> int:
