@@ -119,4 +119,4 @@ def test_bank_file_rows_and_audit(tree, personas, aid):
     assert event.data == {"count": 1, "format": "csv", "total_fen": 300_000}
     with pytest.raises(Forbidden):
         payments.export_bank_file(Payment.objects.all(), by=personas.grassroots_cadre, programme=aid.programme)
-    assert payments.yuan(5) == "0.05" and payments.yuan(123_456) == "1234.56"
+    assert payments.yuan(5) == "0.05" and payments.yuan(123_456) == "1234.56"  # core.money.yuan, as it uses

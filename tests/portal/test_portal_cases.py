@@ -163,3 +163,35 @@ def test_my_cases_and_me_cost_the_same_for_one_case_as_for_three(tree, personas,
     # The case: session, user, the case, the lines the worker reads (with their org), its files, and the
     # portal's own (two, as above).
     assert_queries(7, one_case, three_lines)
+
+
+def test_the_worker_gives_the_people_and_the_amount_involved_and_reads_them_back(tree, personas, client):
+    logged_in(client, personas.worker)
+    response = client.post(NEW, form(people_involved="12", amount_yuan="86400.50"))
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert (case.people_involved, case.amount_involved_fen) == (12, 8_640_050)
+    text = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert "<dt>涉及人数</dt><dd>12人</dd>" in text and "<dt>涉及金额</dt><dd>86400.50元</dd>" in text
+
+
+def test_people_and_amount_left_empty_mean_one_person_and_no_amount(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form(people_involved="", amount_yuan=""))
+    assert Case.objects.values_list("people_involved", "amount_involved_fen").get() == (1, None)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("people_involved", "0", "涉及人数至少为1人"),
+    ("people_involved", "3.5", "涉及人数请填写整数"),
+    ("amount_yuan", "-1", "涉及金额不能为负数"),
+    ("amount_yuan", "12.345", "涉及金额最多两位小数"),
+    ("amount_yuan", "十万", "涉及金额请填写数字，如 12000 或 12000.50"),
+])
+def test_a_wrong_number_is_refused_with_its_reason_and_files_nothing(tree, personas, client, field, value, message):
+    logged_in(client, personas.worker)
+    response = client.post(NEW, form(**{field: value}))
+    assert response.status_code == 422
+    assert response.context["form"].errors[field] == [message]
+    assert response.context["form"]["description"].value() == form()["description"]  # the input is kept
+    assert Case.objects.count() == 0

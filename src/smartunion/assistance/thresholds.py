@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from smartunion.assistance.errors import NoStandard, ThresholdNotMet
 from smartunion.assistance.models import Category, HardshipThreshold, LivingStandard
+from smartunion.core.money import yuan
 from smartunion.orgs.models import ancestor_paths
 
 DEFAULT_PERCENT: dict[str, int | None] = {Category.DEEP: 100, Category.RELATIVE: 150, Category.ACCIDENT: None}
@@ -84,5 +85,3 @@ def require(result: Check, category: str) -> None:
             fields={"household_income_fen": "家庭收入高于认定上限"})
 
 
-def yuan(fen: int) -> str:
-    return f"{fen / 100:.2f}"

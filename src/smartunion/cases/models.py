@@ -102,13 +102,13 @@ class Case(OrgPathMixin):
 
     # Who filed it: an account (portal, API), or nobody when a hotline operator took the call.
     filer = models.ForeignKey(USER, verbose_name="提交账号", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="filed_cases")
+                              related_name="filed_cases", db_index=False)  # case_filer_idx leads with it
     person = models.ForeignKey(Person, verbose_name="职工", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="cases")
     contact_name = models.CharField("联系人", max_length=50)
     phone = EncryptedTextField("联系电话")
     phone_index = BlindIndexField(source="phone", purpose="phone", normalizer=validate_mobile, null=True,
-                                  blank=True, db_index=True)
+                                  blank=True)  # case_phone_idx (Meta: no LIKE twin on PostgreSQL)
     # The worker asked that the employer not learn who complained: outside the handling org the name is hidden.
     hide_identity = models.BooleanField("对单位保密身份", default=False)
 
@@ -126,7 +126,7 @@ class Case(OrgPathMixin):
     org_path = models.CharField("承办单位路径", max_length=255, editable=False)
     routing_note = models.CharField("分派依据", max_length=200, blank=True)
     handler = models.ForeignKey(USER, verbose_name="承办人", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="handled_cases")
+                                related_name="handled_cases", db_index=False)  # case_handler_idx leads with it
 
     # Deadlines: stored, recomputed on every change (class, pause, resume, transfer, a holiday schedule loaded).
     submitted_at = models.DateTimeField("提交时间", db_index=True)
@@ -189,6 +189,9 @@ class Case(OrgPathMixin):
             models.Index(fields=["handler", "status"], name="case_handler_idx"),
             models.Index(fields=["filer", "-id"], name="case_filer_idx"),
             models.Index(fields=["org_path"], name="case_supervised_idx", condition=Q(supervised=True)),
+            # A blind index is matched whole: a plain index, without the varchar_pattern_ops twin that db_index gives
+            # a CharField on PostgreSQL. Every index is written on each filing (bench/README.md, issue 10).
+            models.Index(fields=["phone_index"], name="case_phone_idx"),
         ]
 
     def __str__(self):

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 from smartunion.assistance import eligibility, queries
 from smartunion.assistance.models import Application, Programme, mask_account
 from smartunion.assistance.services import applications
-from smartunion.assistance.services.payments import yuan
 from smartunion.core.errors import DomainError
+from smartunion.core.money import yuan
 from smartunion.core.pii import mask_name
 from smartunion.members.queries import active_membership
 from smartunion.portal.errors import add_refusal

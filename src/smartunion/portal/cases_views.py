@@ -28,6 +28,7 @@ from smartunion.cases import files as case_files
 from smartunion.cases.models import Case
 from smartunion.cases.queries import cases as queries
 from smartunion.cases.services import cases as services
+from smartunion.cases.services.intake import MAX_PEOPLE
 from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE
 from smartunion.core.errors import DomainError, NotFound
 from smartunion.core.widgets import RegionCascaderWidget
@@ -73,6 +74,18 @@ class CaseForm(forms.Form):
                              error_messages={"required": "请选择发生地"})
     description = forms.CharField(label="诉求内容", max_length=5000, widget=forms.Textarea(attrs={
         "rows": 6, "placeholder": "请写明发生了什么、涉及多少人和金额、您希望工会帮您做什么"}))
+    people_involved = forms.IntegerField(
+        label="涉及人数", min_value=1, max_value=MAX_PEOPLE, initial=1, required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+        error_messages={"invalid": "涉及人数请填写整数", "min_value": "涉及人数至少为1人",
+                        "max_value": f"涉及人数最多{MAX_PEOPLE}人"})
+    amount_yuan = forms.DecimalField(
+        label="涉及金额（元，选填）", required=False, min_value=0, max_digits=14, decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": 0, "step": "0.01",
+                                        "placeholder": "如拖欠工资的总额"}),
+        error_messages={"invalid": "涉及金额请填写数字，如 12000 或 12000.50", "min_value": "涉及金额不能为负数",
+                        "max_decimal_places": "涉及金额最多两位小数", "max_digits": "涉及金额过大，请核对",
+                        "max_whole_digits": "涉及金额过大，请核对"})
     contact_name = forms.CharField(label="您的称呼", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     hide_identity = forms.BooleanField(label="对涉及单位保密我的身份", required=False, help_text=HIDE_IDENTITY_HELP)
@@ -120,6 +133,9 @@ def file_case(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         attachments = data.pop("attachments") or ()
+        amount = data.pop("amount_yuan")
+        data["amount_involved_fen"] = int(amount * 100) if amount is not None else None
+        data["people_involved"] = data["people_involved"] or 1
         try:
             case = services.file_case(by=request.user, channel=Case.Channel.PORTAL, attachments=attachments,
                                       person=getattr(request.user, "person", None), **data)

@@ -29,6 +29,7 @@ from smartunion.cases.queries import counselling as counselling_queries
 from smartunion.cases.queries import legal_aid as legal_aid_queries
 from smartunion.cases.services import counselling, legal_aid
 from smartunion.core.errors import DomainError
+from smartunion.core.money import yuan
 from smartunion.core.pii import mask_phone
 from smartunion.core.widgets import RegionCascaderWidget
 from smartunion.orgs.models import Organisation
@@ -131,11 +132,6 @@ def legal_aid_detail(request, pk: int):
         "notes": list(legal_aid_queries.notes_of(application)), "attachments": list(application.attachments.all()),
         "lawyer_phone": mask_phone(application.lawyer.phone) if application.lawyer else "",
         "claim_yuan": yuan(application.claim_amount_fen), "recovered_yuan": yuan(application.recovered_fen)})
-
-
-def yuan(fen: int | None) -> str:
-    """1250000 -> "12500.00" (exact, no float)."""
-    return "" if fen is None else f"{fen // 100}.{fen % 100:02d}"
 
 
 # 心理咨询 --------------------------------------------------------------------------------------------------------

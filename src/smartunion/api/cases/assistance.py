@@ -22,6 +22,7 @@ from smartunion.assistance.models import Application, HardshipFile, Payment, Pro
 from smartunion.assistance.services import applications as services
 from smartunion.assistance.services import payments as payment_services
 from smartunion.assistance.services.applications import current_file
+from smartunion.core import money
 from smartunion.core.pagination import paginate
 from smartunion.core.pii import mask_name
 from smartunion.members.models import Membership, Person
@@ -39,7 +40,7 @@ def is_cadre(user) -> bool:
 
 
 def yuan(fen: int | None) -> str:
-    return payment_services.yuan(fen or 0)
+    return money.yuan(fen or 0)
 
 
 def programme_out(p: Programme, *, cadre: bool = False) -> dict:

@@ -30,6 +30,7 @@ from smartunion.core.actors import require_actor, user_or_none
 from smartunion.core.audit import log_event
 from smartunion.core.errors import Conflict, Forbidden, Invalid, StateError
 from smartunion.core.events import record
+from smartunion.core.money import yuan
 from smartunion.core.workflow import transition
 
 KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,64}$")
@@ -114,10 +115,6 @@ def mark_failed(payment: Payment, *, by, reason: str) -> Payment:
                   data={"reason": reason})
     payment.refresh_from_db()
     return payment
-
-
-def yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def bank_file_rows(payments) -> list[list[str]]:

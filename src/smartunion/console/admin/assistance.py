@@ -45,6 +45,7 @@ from smartunion.console import excel
 from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
+from smartunion.core import money
 from smartunion.core.pii import mask_name
 from smartunion.core.workflow import history
 from smartunion.members.models import Membership, Person
@@ -55,7 +56,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def yuan(fen: int | None) -> str:
-    return payments.yuan(fen or 0)
+    return money.yuan(fen or 0)
 
 
 def to_fen(value) -> int | None:

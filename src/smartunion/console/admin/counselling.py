@@ -26,6 +26,7 @@ from smartunion.console.admin.pii_fields import KEEP, MaskedReplaceField
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
 from smartunion.core.audit import events_of
+from smartunion.core.money import yuan
 from smartunion.core.pii import mask_name, mask_phone
 from smartunion.core.workflow import history
 from smartunion.orgs.models import Organisation, Position
@@ -45,10 +46,6 @@ def may_handle_legal_aid(user) -> bool:
 def _managed_orgs(user):
     return scoped(Organisation.objects.filter(status=Organisation.Status.ACTIVE), user,
                   roles=Position.MANAGING_ROLES).order_by("path")
-
-
-def _yuan(fen: int | None) -> str:
-    return "" if fen is None else f"{fen // 100}.{fen % 100:02d}"
 
 
 class _Pages:
@@ -245,7 +242,7 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
 
     @admin.display(description="请求金额（元）")
     def claim_shown(self, obj):
-        return _yuan(obj.claim_amount_fen)
+        return yuan(obj.claim_amount_fen)
 
     @admin.display(description="操作")
     def handle_link(self, obj):
@@ -319,7 +316,7 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
                           application=application, steps=steps, bound=bound,
                           type_label=legal_aid.DISPUTE_TYPES.get(application.dispute_type, ""),
                           applicant=mask_name(application.name), phone=mask_phone(application.phone),
-                          claim=_yuan(application.claim_amount_fen), recovered=_yuan(application.recovered_fen),
+                          claim=yuan(application.claim_amount_fen), recovered=yuan(application.recovered_fen),
                           notes=list(legal_aid_queries.notes_of(application)),
                           attachments=list(application.attachments.all()),
                           history=_legal_aid_history(application))

@@ -26,6 +26,7 @@ from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdm
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
 from smartunion.core.errors import NotFound
+from smartunion.core.money import yuan
 from smartunion.documents import approvals as shapes
 from smartunion.documents import rules_approvals as rules
 from smartunion.documents.models import ApprovalForm, ApprovalRequest
@@ -42,10 +43,6 @@ ACTS = {
     "add_signer": ("加签", False),
     "withdraw": ("撤回申请", False),
 }
-
-
-def _yuan(fen) -> str:
-    return "" if fen is None else f"{fen // 100}.{fen % 100:02d}"
 
 
 def request_form(fields: list[dict], *, data=None, initial: dict | None = None) -> forms.Form:
@@ -85,7 +82,7 @@ def initial_of(fields: list[dict], data: dict) -> dict:
         if value is None:
             continue
         if spec["type"] == "amount":
-            value = _yuan(value)
+            value = yuan(value)
         elif spec["type"] == "datetime":
             value = str(value).replace(" ", "T")
         initial[spec["name"]] = value
