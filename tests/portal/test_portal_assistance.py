@@ -109,6 +109,20 @@ def test_public_notice_masks_names_and_needs_no_login(tree, personas, aid):
     assert "6222" not in text
 
 
+
+def test_my_application_links_the_notice_while_it_is_on_it_and_says_when_it_ended(tree, personas, aid):
+    application = apply(aid.programme, personas.worker)
+    approve_all(application, personas)
+    applications.publish_notice(aid.programme, by=personas.city_cadre)
+    client = login(personas.worker)
+    url = reverse("portal:assistance_application", args=[application.pk])
+    notice = reverse("portal:assistance_notice", args=[aid.programme.pk])
+    text = client.get(url).content.decode()
+    assert f'<a href="{notice}">查看公示</a>' in text and "公示已结束" not in text
+    Application.objects.filter(pk=application.pk).update(notice_ends_on=timezone.localdate() - dt.timedelta(days=1))
+    text = client.get(url).content.decode()
+    assert "（公示已结束）" in text and notice not in text
+
 def test_list_query_count_is_fixed(tree, personas, aid):
     client = login(personas.worker)
     url = reverse("portal:assistance")

@@ -127,8 +127,12 @@ def _mine(request, pk: int) -> Application:
 @login_required
 def application_detail(request, pk: int):
     application = _mine(request, pk)
+    # The programme's 公示 page lists the applications under notice today: linked while this one is among them.
+    notice_open = (application.status == Application.Status.NOTICE and application.notice_ends_on is not None
+                   and application.notice_ends_on >= timezone.localdate())
     return render(request, "portal/assistance_application.html", {
         "a": application, "amount": yuan(application.amount_fen), "account": mask_account(application.bank_account),
+        "notice_open": notice_open,
         "documents": list(application.documents.values_list("name", flat=True)),
         "missing": applications.missing_documents(application),
     })
