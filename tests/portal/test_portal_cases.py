@@ -195,3 +195,36 @@ def test_a_wrong_number_is_refused_with_its_reason_and_files_nothing(tree, perso
     assert response.context["form"].errors[field] == [message]
     assert response.context["form"]["description"].value() == form()["description"]  # the input is kept
     assert Case.objects.count() == 0
+
+
+def test_the_worker_sends_the_documents_asked_for_with_the_reply(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form())
+    case = Case.objects.get()
+    services.reply(case, by=personas.city_cadre, body="已受理。")
+    services.pause(case, by=personas.city_cadre, note="请上传工资条。")
+    page = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "补充材料（选填" in page
+    photo = SimpleUploadedFile("十月工资条.png", PNG, content_type="image/png")
+    response = client.post(reverse("portal:case_message", args=[case.pk]),
+                           {"body": "工资条已上传。", "attachments": [photo]})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "processing"
+    assert list(case.attachments.values_list("name", flat=True)) == ["十月工资条.png"]
+    assert list(case.messages.filter(kind="worker").values_list("body", flat=True)) == ["工资条已上传。"]
+
+
+def test_a_reply_with_a_file_that_is_not_allowed_is_refused_whole(tree, personas, client):
+    logged_in(client, personas.worker)
+    client.post(NEW, form())
+    case = Case.objects.get()
+    services.reply(case, by=personas.city_cadre, body="已受理。")
+    services.pause(case, by=personas.city_cadre, note="请上传工资条。")
+    bad = SimpleUploadedFile("工资条.exe", b"MZ\x90\x00 not a picture", content_type="image/png")
+    response = client.post(reverse("portal:case_message", args=[case.pk]), {"body": "见附件。", "attachments": [bad]})
+    assert response.status_code == 422
+    assert "“工资条.exe”不是允许的文件类型" in response.context["message_form"].errors["attachments"][0]
+    assert response.context["message_form"]["body"].value() == "见附件。"
+    case.refresh_from_db()
+    assert (case.status, case.attachments.count(), case.messages.filter(kind="worker").count()) == ("waiting", 0, 0)

@@ -106,6 +106,8 @@ class CaseForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label="回复工会", max_length=5000, widget=forms.Textarea(attrs={
         "rows": 4, "placeholder": "补充说明情况或回答工作人员的问题"}))
+    attachments = FilesField(label=f"补充材料（选填：照片或 PDF，最多{MAX_FILES}个，每个不超过"
+                                   f"{case_files.MAX_BYTES // (1024 * 1024)}MB）", required=False)
 
 
 class RateForm(forms.Form):
@@ -205,10 +207,11 @@ def case_detail(request, pk):
 def case_message(request, pk):
     """回复工会: a message on the case; when the handler asked for more (待补充), the reply restarts the clock."""
     case = _mine(request, pk)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.worker_message(case, by=request.user, body=form.cleaned_data["body"])
+            services.worker_message(case, by=request.user, body=form.cleaned_data["body"],
+                                    files=form.cleaned_data["attachments"] or ())
         except DomainError as exc:
             add_refusal(form, exc)
         else:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from smartunion.cases import files as case_files
 from smartunion.cases import rules
 from smartunion.cases.deadlines import due_fields, rule_days
 from smartunion.cases.deadlines import set_deadline_rule as set_deadline_rule
@@ -328,10 +329,12 @@ def _open_assist_of(by, case: Case) -> CaseAssist | None:
     return None
 
 
-def worker_message(case: Case, *, by, body: str) -> CaseMessage:
-    """The worker's message; it resumes a case waiting for them."""
+def worker_message(case: Case, *, by, body: str, files=()) -> CaseMessage:
+    """The worker's message, with the files they add to it (checked first: a bad file refuses the whole message);
+    it resumes a case waiting for them."""
     require_actor(by)
     body = _body(body, label="留言内容")
+    checked = case_files.check_files(files) if files else []
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not rules.is_filer(by, locked):
@@ -343,6 +346,8 @@ def worker_message(case: Case, *, by, body: str) -> CaseMessage:
         else:
             log_event("cases.case.worker_message", actor=by, target=locked, org=locked.org)
         message = _message(locked, CaseMessage.Kind.WORKER, by=by, body=body)
+        if checked:
+            _store_files(locked, checked, by=by)
         _tell_handler(locked, "职工留言", f"维权工单{locked.number}有职工新留言。")
     return message
 
@@ -484,8 +489,6 @@ def answer_assist(assist: CaseAssist, *, by, reply: str) -> CaseAssist:
 
 def add_attachments(case: Case, *, by, files) -> list:
     """More files for an open case, by its filer or a handler (cases/files.py checks them)."""
-    from smartunion.cases import files as case_files
-
     require_actor(by)
     if not (rules.is_filer(by, case) or rules.can_handle(by, case)):
         raise Forbidden()
@@ -494,12 +497,17 @@ def add_attachments(case: Case, *, by, files) -> list:
     checked = case_files.check_files(files)
     if not checked:
         raise Invalid.from_fields({"attachments": "请选择要上传的文件"}, message="请选择要上传的文件")
-    existing = case.attachments.count()
-    if existing + len(checked) > case_files.MAX_FILES * 2:
-        raise Invalid.from_fields({"attachments": f"每个工单最多{case_files.MAX_FILES * 2}个附件"})
     with transaction.atomic():
-        saved = case_files.store(checked, by=by, case=case)
-        log_event("cases.case.attach", actor=by, target=case, org=case.org, data={"attachments": len(saved)})
+        return _store_files(case, checked, by=by)
+
+
+def _store_files(case: Case, checked: list, *, by) -> list:
+    """Checked files kept for the case within the per-case limit, audited (inside the caller's transaction)."""
+    limit = case_files.MAX_FILES * 2
+    if case.attachments.count() + len(checked) > limit:
+        raise Invalid.from_fields({"attachments": f"每个工单最多{limit}个附件"}, message=f"每个工单最多{limit}个附件")
+    saved = case_files.store(checked, by=by, case=case)
+    log_event("cases.case.attach", actor=by, target=case, org=case.org, data={"attachments": len(saved)})
     return saved
 
 
