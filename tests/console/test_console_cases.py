@@ -167,6 +167,23 @@ def test_bulk_assign_asks_for_the_handler_then_assigns_every_selected_case(tree,
     assert other.pk not in [first.pk, second.pk]
 
 
+
+def test_the_choosers_tell_same_names_apart_and_can_be_searched(tree, personas, console):
+    case = jinan_case()
+    client = console(personas.city_cadre)
+    page = client.get(detail(case))
+    text = page.content.decode()
+    assert "console/select_search.js" in text
+    assign = next(a["form"] for a in page.context["acts"] if a["name"] == "assign")
+    labels = [label for value, label in assign.fields["handler"].choices if value]
+    assert labels == ["city_cadre · 济南市总工会管理员", "county_cadre · 历下区总工会管理员",
+                      "grassroots_cadre · 甲公司工会委员会主席"]
+    assert assign.fields["handler"].widget.attrs["data-searchable"] == "输入姓名、账号或单位筛选"
+    transfer = next(a["form"] for a in page.context["acts"] if a["name"] == "transfer")
+    orgs = [label for value, label in transfer.fields["org"].choices if value]
+    assert "历下区总工会（济南市总工会）" in orgs and "历下区解放路街道工会（历下区总工会）" in orgs
+    assert transfer.fields["org"].widget.attrs["data-searchable"] == "输入工会名称筛选"
+
 def test_the_export_is_masked(tree, personas, console, excel):
     services.request_assist(jinan_case(name="张伟"), by=personas.province_admin, org=tree.qingdao, note="协助")
     response = console(personas.other_city_cadre).get(reverse("console:cases_case_export_current"))

@@ -13,7 +13,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -264,21 +264,36 @@ class ClassForm(forms.Form):
 
 
 def _handlers(user):
-    """Cadres who may be given a case: the holders of a position in the user's scope."""
+    """Cadres who may be given a case: the holders of a position in the user's scope, each with those positions
+    (two cadres of one name are told apart by their union and role)."""
     from django.contrib.auth import get_user_model
     positions = scoped(Position.objects.all(), user, field="org__path")
-    return get_user_model().objects.filter(pk__in=positions.values("user_id"), is_active=True).order_by(
-        "display_name", "username")
+    return (get_user_model().objects.filter(pk__in=positions.values("user_id"), is_active=True)
+            .prefetch_related(Prefetch("positions", queryset=positions.select_related("org").order_by("org__path"),
+                                       to_attr="scoped_positions"))
+            .order_by("display_name", "username"))
 
 
 class HandlerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         name = obj.display_name or obj.username
-        return f"{name}（{obj.username}）" if name != obj.username else name
+        label = f"{name}（{obj.username}）" if name != obj.username else name
+        held = [f"{p.org.name}{p.get_role_display()}" for p in getattr(obj, "scoped_positions", [])[:2]]
+        return f"{label} · {'、'.join(held)}" if held else label
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    """A union by its name and its parent's: a province has many a 城关街道总工会."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.parent.name}）" if obj.parent_id else obj.name
+
+
+SEARCH = {"data-searchable": "输入姓名、账号或单位筛选"}
 
 
 class AssignForm(forms.Form):
-    handler = HandlerChoiceField(label="承办人", queryset=None, error_messages={
+    handler = HandlerChoiceField(label="承办人", queryset=None, widget=forms.Select(attrs=SEARCH), error_messages={
         "invalid_choice": "请选择管辖范围内的干部"})
 
     def __init__(self, *args, user, **kwargs):
@@ -287,8 +302,9 @@ class AssignForm(forms.Form):
 
 
 class OrgForm(forms.Form):
-    org = forms.ModelChoiceField(label="单位", queryset=Organisation.objects.none(),
-                                 error_messages={"invalid_choice": "请选择管辖范围内的工会"})
+    org = OrgChoiceField(label="单位", queryset=Organisation.objects.none(),
+                         widget=forms.Select(attrs={"data-searchable": "输入工会名称筛选"}),
+                         error_messages={"invalid_choice": "请选择管辖范围内的工会"})
     note = forms.CharField(label="说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, case=None, **kwargs):
@@ -301,7 +317,7 @@ class OrgForm(forms.Form):
         orgs = scoped(Organisation.objects.filter(near, status=Organisation.Status.ACTIVE), user)
         if case is not None:
             orgs = orgs.exclude(pk=case.org_id)
-        self.fields["org"].queryset = orgs.order_by("path")
+        self.fields["org"].queryset = orgs.select_related("parent").order_by("path")
 
 
 class AnswerAssistForm(forms.Form):
