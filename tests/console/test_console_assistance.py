@@ -121,6 +121,24 @@ def test_file_lists_scope_filters_and_queue(tree, personas, console, aid):
         .status_code == 404
 
 
+
+def test_files_and_applications_are_found_by_the_worker_s_whole_name(tree, personas, console, aid):
+    member = make_member(tree.grassroots, name="欧阳明月")
+    f = active_file(member.person, tree.grassroots)
+    mine = apply(aid.programme, personas.worker)  # 张伟, whose file the aid fixture keeps
+    theirs = apply(aid.programme, member)
+    client = console(personas.city_cadre)
+    files = changelist("assistance_hardshipfile")
+    assert [o.pk for o in client.get(files, {"q": "欧阳明月"}).context["cl"].result_list] == [f.pk]
+    assert [o.pk for o in client.get(files, {"q": "欧阳"}).context["cl"].result_list] == []  # whole names only
+    assert len(client.get(files, {"q": "甲公司"}).context["cl"].result_list) == 2  # the union, as before
+    page = client.get(files)
+    assert page.context["cl"].search_help_text == "按职工完整姓名或建档工会名称搜索"
+    listed = changelist("assistance_application")
+    assert [o.pk for o in client.get(listed, {"q": " 欧阳明月 "}).context["cl"].result_list] == [theirs.pk]
+    assert [o.pk for o in client.get(listed, {"q": "张伟"}).context["cl"].result_list] == [mine.pk]
+    assert list(console(personas.other_city_cadre).get(listed, {"q": "张伟"}).context["cl"].result_list) == []
+
 def test_programme_created_with_rules_and_budget_bar(tree, personas, console, aid):
     client = console(personas.city_cadre)
     today = timezone.localdate()
