@@ -139,6 +139,23 @@ def test_files_and_applications_are_found_by_the_worker_s_whole_name(tree, perso
     assert [o.pk for o in client.get(listed, {"q": "张伟"}).context["cl"].result_list] == [mine.pk]
     assert list(console(personas.other_city_cadre).get(listed, {"q": "张伟"}).context["cl"].result_list) == []
 
+
+def test_a_reviewer_reveals_the_worker_behind_a_file_or_an_application_with_a_reason_audited(
+        tree, personas, console, aid):
+    member = make_member(tree.grassroots, name="欧阳明月")
+    f = active_file(member.person, tree.grassroots)
+    application = apply(aid.programme, member)
+    client = console(personas.county_cadre)
+    reveal = reverse("console:members_person_reveal", args=[member.person.pk])
+    for page in (reverse("console:assistance_file_detail", args=[f.pk]),
+                 reverse("console:assistance_application_detail", args=[application.pk])):
+        text = client.get(page).content.decode()
+        assert "欧阳**" in text and "欧阳明月" not in text and f'href="{reveal}"' in text
+    shown = client.post(reveal, {"reason": "复核困难档案，电话核实家庭情况"}).content.decode()
+    assert "欧阳明月" in shown and member.person.phone in shown
+    event = AuditEvent.objects.get(action="members.person.reveal")
+    assert (event.actor_id, event.data["reason"]) == (personas.county_cadre.pk, "复核困难档案，电话核实家庭情况")
+
 def test_programme_created_with_rules_and_budget_bar(tree, personas, console, aid):
     client = console(personas.city_cadre)
     today = timezone.localdate()

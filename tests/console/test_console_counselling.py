@@ -20,6 +20,7 @@ from tests.rows import assert_queries
 from smartunion.cases.models import Counsellor, Lawyer, LegalAidApplication, WeeklySchedule
 from smartunion.cases.services import counselling, legal_aid
 from smartunion.core.actors import SYSTEM
+from smartunion.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,24 @@ def test_every_step_through_the_handling_page(tree, personas, console):
     assert [row["action"] for row in client.get(detail(made.pk)).context["history"]] == [
         "受理", f"指派律师：{chosen.name}", "结案"]
 
+
+
+def test_the_handler_reveals_the_applicant_with_a_reason_audited(tree, personas, console):
+    made = application(personas.worker)
+    reveal = reverse("console:cases_legal_aid_reveal", args=[made.pk])
+    client = console(personas.county_cadre)
+    page = client.get(detail(made.pk)).content.decode()
+    assert f'href="{reveal}"' in page and "13900000001" not in page
+    asked = client.post(reveal, {"reason": ""}).content.decode()
+    assert "请填写查看原因" in asked and "13900000001" not in asked
+    shown_page = client.post(reveal, {"reason": "律师联系申请人"}).content.decode()
+    assert 'id="revealed-name">张伟<' in shown_page and 'id="revealed-phone">13900000001<' in shown_page
+    event = AuditEvent.objects.get(action="cases.legal_aid.reveal")
+    assert (event.actor_id, event.target_id, event.data) == (personas.county_cadre.pk, str(made.pk),
+                                                            {"reason": "律师联系申请人"})
+    # Out of scope: not found, nothing logged.
+    assert console(personas.other_city_cadre).post(reveal, {"reason": "看看"}).status_code == 404
+    assert AuditEvent.objects.filter(action="cases.legal_aid.reveal").count() == 1
 
 def test_reject_needs_a_reason_and_a_reviewer_role(tree, personas, console):
     made = application(personas.worker)

@@ -25,12 +25,16 @@ from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdm
 from smartunion.console.admin.pii_fields import KEEP, MaskedReplaceField
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
-from smartunion.core.audit import events_of
+from smartunion.core.audit import events_of, log_event, register_actions, register_data_labels
 from smartunion.core.money import yuan
 from smartunion.core.pii import mask_name, mask_phone
 from smartunion.core.workflow import history
 from smartunion.orgs.models import Organisation, Position
 from smartunion.orgs.queries import is_unrestricted, managed_paths, scoped
+
+# What these pages log themselves (the services log the rest): revealing a legal-aid applicant.
+register_actions({"cases.legal_aid.reveal": "查看法律援助申请人信息"})
+register_data_labels({"reason": "原因"}, action="cases.legal_aid.reveal")
 
 
 def may_manage_directory(user) -> bool:
@@ -252,6 +256,7 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
         view = self.admin_site.admin_view
         return [path("<int:pk>/handle/", view(self.detail_view), name="cases_legal_aid_detail"),
                 path("<int:pk>/files/<int:file_id>/", view(self.file_view), name="cases_legal_aid_file"),
+                path("<int:pk>/reveal/", view(self.reveal_view), name="cases_legal_aid_reveal"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -271,6 +276,21 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             raise Http404("附件不存在")
         return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
                             as_attachment=True, filename=attachment.name)
+
+    def reveal_view(self, request, pk):
+        """The applicant's name and phone in clear, for the handling org and those above it, with a reason, audited
+        (the lawyer or the cadre has to call them)."""
+        application = self._visible(request, pk)
+        if not legal_aid.can_handle(request.user, application):
+            raise PermissionDenied("只有承办单位及其上级单位可以查看申请人的完整信息")
+        reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
+        if request.method == "POST" and not reason:
+            messages.error(request, "请填写查看原因")
+        if reason:
+            log_event("cases.legal_aid.reveal", actor=request.user, target=application, org=application.org,
+                      data={"reason": reason[:200]})
+        return self._page(request, "console/legal_aid_reveal.html", title="查看申请人完整信息",
+                          application=application, revealed=bool(reason))
 
     def _act(self, request, application, step: str, form):
         data = form.cleaned_data
@@ -313,7 +333,7 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
             available.add("note")
         steps = [(step, STEP_TITLES[step], forms_shown[step]) for step in STEP_FORMS if step in available]
         return self._page(request, "console/legal_aid_detail.html", title=f"法律援助申请 {application.number}",
-                          application=application, steps=steps, bound=bound,
+                          application=application, steps=steps, bound=bound, may_handle=may_handle,
                           type_label=legal_aid.DISPUTE_TYPES.get(application.dispute_type, ""),
                           applicant=mask_name(application.name), phone=mask_phone(application.phone),
                           claim=yuan(application.claim_amount_fen), recovered=yuan(application.recovered_fen),
