@@ -117,3 +117,17 @@ def test_one_insert_writes_nothing_when_the_block_fails_and_drops_a_failed_part_
             raise RuntimeError("watcher failed")
         send_inbox([_message(user, 4)])
     assert sorted(OutboxMessage.objects.filter(user=user).values_list("subject", flat=True)) == ["标题2", "标题4"]
+
+
+def test_without_returning_rows_each_row_is_its_own_statement_keyed_by_lastrowid(monkeypatch):
+    """An embedded database older than SQLite 3.35 has no RETURNING (Ubuntu 20.04 ships 3.31)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's fallback")
+    user = make_user("hot_g")
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    messages = [_message(user, n) for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        hotsql.insert(messages)
+    assert [q["sql"].count("RETURNING") for q in queries.captured_queries] == [0, 0, 0]
+    stored = dict(OutboxMessage.objects.filter(user=user).values_list("pk", "subject"))
+    assert {m.pk: m.subject for m in messages} == stored and len(stored) == 3

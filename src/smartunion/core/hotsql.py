@@ -64,6 +64,8 @@ def insert(objs, *, ignore_conflicts: bool = False) -> None:
     model: type[models.Model] = type(objs[0])
     fields, head, row = _insert_plan(model)
     per_statement = max(1, MAX_PARAMS // len(fields))
+    if not ignore_conflicts and not connection.features.can_return_rows_from_bulk_insert:
+        per_statement = 1  # SQLite before 3.35 has no RETURNING: one row a statement, its key from lastrowid
     for start in range(0, len(objs), per_statement):
         part = objs[start:start + per_statement]
         _insert_rows(part, model, fields, head + ", ".join([row] * len(part)), ignore_conflicts=ignore_conflicts)
@@ -82,15 +84,18 @@ def _insert_rows(objs: list, model, fields, sql: str, *, ignore_conflicts: bool)
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"hotsql.insert takes values, not expressions ({field.name})")
             params.append(field.get_db_prep_save(value, connection))
+    returning = not ignore_conflicts and connection.features.can_return_rows_from_bulk_insert
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    else:
+    elif returning:
         sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if not ignore_conflicts:
+        if returning:
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
+        elif not ignore_conflicts:
+            objs[0].pk = cursor.lastrowid
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
