@@ -17,8 +17,10 @@ Seed the org tree first (bench/run.py, or `smartunion seed --members ... --orgs 
    - an authenticated one-object read (GET /api/v1/orgs/{id} as a cadre),
    - case filings (POST /api/v1/cases: validation, routing, numbering, deadlines on the business calendar, the
      case, its roll-up row, the audit event and the in-app notices, in one transaction);
-4. prints requests/s, latency percentiles, the statuses, and checks the database afterwards: the cases written
-   since the start, their numbers all distinct, and the roll-up's `received` grown by exactly as many.
+4. prints requests/s, latency percentiles, the statuses, the CPU time a filing took in the gunicorn workers and in
+   PostgreSQL's backends (from /proc: steadier than requests/s on a shared machine, and it says what the cores
+   would give at full use), and checks the database afterwards: the cases written since the start, their numbers
+   all distinct, and the roll-up's `received` grown by exactly as many.
 
 Target (issue 10): >= 300 filings/s.
 """
@@ -96,6 +98,42 @@ def build_bodies(count: int, seed: int = 5) -> list[str]:
     return bodies
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 where a process is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """gunicorn's workers: the processes whose parent is its master."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def database_pids() -> list[int]:
+    """PostgreSQL's backends serving this database other than this script's own (the workers' connections)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
 def cadre_token() -> tuple[str, int]:
     position = Position.objects.select_related("org", "user").filter(org__kind=Organisation.Kind.CITY).first()
     if position is None:
@@ -152,9 +190,19 @@ def main() -> None:
             time.sleep(2)  # the warm-up's last requests finish before the counts below are read
         first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0)
         received_before = CaseStat.objects.aggregate(n=Sum("received"))["n"] or 0
+        workers, backends = worker_pids(server.pid), database_pids()
+        cpu_before = (cpu_seconds(workers), cpu_seconds(backends))
         filing = wrk(PORT, "/api/v1/cases", "POST", [f"{t}\t{b}" for t, b in zip(tokens, bodies, strict=True)],
                      **common)
+        cpu_after = (cpu_seconds(workers), cpu_seconds(backends))
         report("case filings (POST /api/v1/cases)", filing)
+        if filing["total"] and Path("/proc").is_dir():
+            app, db = ((after - before) * 1000 / filing["total"] for before, after in zip(cpu_before, cpu_after,
+                                                                                          strict=True))
+            print(f"  CPU per filing: gunicorn workers {app:.2f} ms"
+                  + (f", PostgreSQL backends {db:.2f} ms ({len(backends)} connections)" if backends else "")
+                  + f"; {os.cpu_count()} cores give {os.cpu_count() * 1000 / (app + db):.0f} filings/s at full use",
+                  flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,6 +1,8 @@
 """The demo exchange and incoming documents (demo/seed_documents_exchange.py) on the test tree (济南 with 历下区,
 青岛 with 市南区): who signed, returned and is late, 济南's incoming documents in every state, the circulation."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -42,3 +44,15 @@ def test_the_demo_exchange(tree, personas):
     assert sorted(by_year.values()) == sorted(list(range(1, len(seqs) + 1)) for seqs in by_year.values())
     assert sum(len(seqs) for seqs in by_year.values()) == 7
     assert IncomingDocument.objects.get(org=tree.qingdao).serial == ""
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2026, 11, 27, 16, 30, tzinfo=dt.UTC),  # Saturday 00:30 in Beijing: 4 days back is a Wednesday
+    dt.datetime(2026, 11, 29, 17, 0, tzinfo=dt.UTC),  # Monday 01:00 in Beijing: 4 days back is a Thursday
+    dt.datetime(2026, 10, 8, 2, 0, tzinfo=dt.UTC),  # the day after the National Day holiday
+])
+def test_the_late_sendings_are_past_their_sign_by_date_on_any_day(tree, personas, monkeypatch, moment):
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    made = build_exchange(progress=lambda message: None)
+    assert (made["late"], made["counties_late"]) == (0, 1)
+    assert all(e.sign_due_at < moment for e in visible_exchanges(personas.province_admin))

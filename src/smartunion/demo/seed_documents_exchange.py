@@ -60,9 +60,14 @@ def _released(org: Organisation, seq: int, title: str, body: str, recipients: st
 
 
 def _backdate(exchange: Exchange, days: int) -> None:
-    """Move a sending `days` days into the past (and its sign-by date with it): the demo's late receivers."""
-    sent = timezone.now() - dt.timedelta(days=days)
+    """Move a sending `days` days into the past, and further back until its sign-by date has passed (the demo's
+    late receivers): counted in working days, 4 days back from early on a Saturday in Beijing is still due."""
+    now = timezone.now()
+    sent = now - dt.timedelta(days=days)
     due = compute_deadline(timezone.localtime(sent), exchange_services.DEFAULT_SIGN_DAYS).at
+    while due >= now:
+        sent -= dt.timedelta(days=1)
+        due = compute_deadline(timezone.localtime(sent), exchange_services.DEFAULT_SIGN_DAYS).at
     Exchange.objects.filter(pk=exchange.pk).update(sent_at=sent, sign_due_at=due)
     IncomingDocument.objects.filter(delivery__exchange=exchange).update(received_on=timezone.localtime(sent).date())
 
