@@ -39,14 +39,20 @@ def _user(username: str) -> User | None:
 
 
 def _backdate(case: Case, days: int) -> Case:
-    """File `case` `days` ago: its submission moves back, its deadlines are recomputed from there, and the roll-up
+    """File `case` `days` ago, or further back until its resolution deadline has passed (a long holiday in between
+    leaves fewer working days): its submission moves back, its deadlines are recomputed from there, and the roll-up
     counts it in the month it now belongs to."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         stats.bump(case, received=-1)
-        case.submitted_at = timezone.now() - dt.timedelta(days=days)
+        now = timezone.now()
+        case.submitted_at = now - dt.timedelta(days=days)
         for name, value in deadlines.due_fields(case).items():
             setattr(case, name, value)
+        while case.resolution_due >= now:
+            case.submitted_at -= dt.timedelta(days=1)
+            for name, value in deadlines.due_fields(case).items():
+                setattr(case, name, value)
         case.save()
         stats.bump(case, received=1)
     return case
