@@ -149,3 +149,32 @@ def test_numbers_follow_the_day_in_beijing(db, clock):
     assert next_number(at(2026, 12, 31, 23, 59)) == "WQ20261231000001"
     assert next_number(at(2027, 1, 1, 0, 0)) == "WQ20270101000001"
     assert next_number(at(2026, 12, 31, 23, 59, 59)) == "WQ20261231000002"
+
+
+def test_the_number_is_taken_last_and_a_failed_filing_gives_it_back(tree, personas, clock, monkeypatch):
+    """The day's counter row stays locked until the commit, so the number is taken after the case, its roll-up and
+    its files are written (under a provisional number nobody sees); the audit event and the messages name the
+    real number, and a filing that fails after taking it gives it back."""
+    from smartunion.cases.services import intake
+
+    clock.set(at(2026, 11, 2, 9, 30))
+    first = new_case(personas.worker)
+    assert first.number == "WQ20261102000001"
+    assert AuditEvent.objects.get(action="cases.case.file").target_label == "WQ20261102000001"
+    seen = []
+    real = intake._number
+
+    def number_then_fail(case, now):
+        seen.append(Case.objects.filter(pk=case.pk).values_list("number", flat=True).get())
+        real(case, now)
+        raise RuntimeError("the watch's database went away")
+
+    monkeypatch.setattr(intake, "_number", number_then_fail)
+    with pytest.raises(RuntimeError):
+        new_case(personas.outsider)
+    assert seen[0].startswith(intake.PROVISIONAL) and len(seen[0]) == 20
+    monkeypatch.setattr(intake, "_number", real)
+    assert new_case(personas.outsider).number == "WQ20261102000002"  # the failed one's number, given back
+    assert not Case.objects.filter(number__startswith=intake.PROVISIONAL).exists()
+    assert list(Case.objects.order_by("id").values_list("number", flat=True)) == [
+        "WQ20261102000001", "WQ20261102000002"]

@@ -6,9 +6,10 @@ case (cases/routing.py), numbers it, computes its deadlines, counts it in the ro
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from smartunion.accounts.models import User
@@ -36,6 +37,7 @@ MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5000
 MAX_PEOPLE = 100_000
 NUMBER_PREFIX = "WQ"
+PROVISIONAL = "~"  # a case's number while its filing is being written (never committed: see file_case)
 CONSOLE_CASE_PATH = "/console/cases/case/"  # a data app names the path, not the surface's URL name
 
 
@@ -44,6 +46,29 @@ def next_number(now: dt.datetime) -> str:
     two filings never get the same number; a filing that rolls back gives its number back with it)."""
     day = timezone.localtime(now).date()
     return f"{NUMBER_PREFIX}{day:%Y%m%d}{take_next(CaseSequence, day=day):06d}"
+
+
+# PostgreSQL: the day's counter and the case's number in one round trip, once the day's row exists.
+NUMBER_SQL = ('WITH n AS (UPDATE "cases_casesequence" SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last") '
+              'UPDATE "cases_case" SET "number" = %s || CASE WHEN n."last" < 1000000 '
+              'THEN lpad(n."last"::text, 6, \'0\') ELSE n."last"::text END '
+              'FROM n WHERE "cases_case"."id" = %s RETURNING "cases_case"."number"')
+
+
+def _number(case: Case, now: dt.datetime) -> str:
+    """Give the case written under a provisional number its real one (next_number's), inside the filing's
+    transaction."""
+    if connection.vendor == "postgresql":
+        day = timezone.localtime(now).date()
+        with connection.cursor() as cursor:
+            cursor.execute(NUMBER_SQL, [day, f"{NUMBER_PREFIX}{day:%Y%m%d}", case.pk])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+    number = next_number(now)  # the day's first filing makes the day's row; SQLite
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE "cases_case" SET "number" = %s WHERE "id" = %s', [number, case.pk])
+    return number
 
 
 def _region(region, errors: dict) -> Region | None:
@@ -140,11 +165,15 @@ def file_case(*, by, kind: str, category: str, description: str, region, contact
         setattr(case, name, value)
     # The in-app messages (the handlers', the filer's, the watch's alerts) go out in one INSERT at the end.
     with transaction.atomic(), one_insert():
-        case.number = next_number(now)
+        # The day's counter row stays locked from the moment it gives a number until the commit, so concurrent
+        # filings queue on it: the case, its roll-up and its files are written first under a provisional number
+        # no one else can see, and the number is taken as late as the rows that show it allow.
+        case.number = f"{PROVISIONAL}{uuid.uuid4().hex[:19]}"
         hotsql.insert([case])  # what save() adds (the org path) is set above (core/hotsql.py)
         stats.bump(case, received=1)
         if checked:
             case_files.store(checked, by=by, case=case)
+        case.number = _number(case, now)
         log_event("cases.case.file", actor=by, target=case, org=org,
                   data={"channel": channel, "kind": kind, "attachments": len(checked)})
         record(person, "cases.case.file", target=case, org=org, label=Case.Kind(kind).label)
