@@ -14,8 +14,8 @@ Seed the org tree first (bench/run.py, or `smartunion seed --members ... --orgs 
      each worker process holds the reference look-ups a running deployment has cached (regions, township unions,
      deadline tables, handlers: core/cache.py, a minute to an hour). 30 s by default: the seed's 1,632 townships
      and 2,000-odd unions are each met a few times by each worker in that time, as in a minute of a deployment
-     taking 300 filings a second; after 5 s most were still cold and a filing read them from the database,
-     (6.9 ms of CPU a filing against 5.7 ms),
+     taking 300 filings a second; after 5 s many were still cold and read from the database (7.1–7.4 ms of CPU a
+     filing against 6.9 ms with the same code),
    - a no-database endpoint (the machine's ceiling for a Django view),
    - an authenticated one-object read (GET /api/v1/orgs/{id} as a cadre),
    - case filings (POST /api/v1/cases: validation, routing, numbering, deadlines on the business calendar, the
