@@ -73,7 +73,7 @@ class CaseForm(forms.Form):
     region = forms.CharField(label="发生地", max_length=12, widget=RegionCascaderWidget(deepest="township"),
                              error_messages={"required": "请选择发生地"})
     description = forms.CharField(label="诉求内容", max_length=5000, widget=forms.Textarea(attrs={
-        "rows": 6, "placeholder": "请写明发生了什么、涉及多少人和金额、您希望工会帮您做什么"}))
+        "rows": 6, "placeholder": "请写明发生了什么、从什么时候开始、您希望工会帮您做什么"}))
     people_involved = forms.IntegerField(
         label="涉及人数", min_value=1, max_value=MAX_PEOPLE, initial=1, required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),

@@ -1,6 +1,7 @@
 // A long select (a province's cadres, the unions near a case) marked data-searchable gets a search box above it:
 // typing keeps the options whose text holds every typed word (name, account, union), the rest are hidden; the
-// first match is chosen when the current choice is hidden, so the form never posts an option the cadre cannot see.
+// first match is chosen when the current choice is hidden, so the form never posts an option the cadre cannot see,
+// and a single match is chosen when nothing was.
 (function () {
   function filter(select, box, empty) {
     var words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
@@ -16,6 +17,7 @@
     });
     var current = select.selectedOptions[0];
     if (current && current.hidden) select.value = first ? first.value : "";
+    else if (!select.value && shown === 1) select.value = first.value;  // the one match: chosen
     empty.hidden = shown > 0;
   }
   document.querySelectorAll("select[data-searchable]").forEach(function (select) {
