@@ -54,6 +54,15 @@ _REFUSED = "_console_refused"  # request attribute: the refusal to show on the c
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def reveal_reason(request) -> str:
+    """The reason a cadre posted for showing personal data in clear (every reveal page audits it); "" on a GET, and
+    "" with a message asking for one when a POST left it empty."""
+    reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
+    if request.method == "POST" and not reason:
+        messages.error(request, "请填写查看原因")
+    return reason[:200]
+
+
 class Refused(Exception):
     """A service's refusal in the console's terms: `messages` for the page, `fields` (name -> messages) for the form,
     and the stable `code` a page may branch on ("already_member").

@@ -30,6 +30,7 @@ from smartunion.console.admin.base import (
     Refused,
     ScopedAdmin,
     region_widget,
+    reveal_reason,
     run_service,
 )
 from smartunion.console.site import console_site
@@ -610,13 +611,11 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         case = self._visible(request, pk)
         if not rules.can_handle(request.user, case):
             raise PermissionDenied("只有承办单位及其上级单位可以查看完整联系电话")
-        reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
-        if request.method == "POST" and not reason:
-            messages.error(request, "请填写查看原因")
+        reason = reveal_reason(request)
         revealed = bool(reason)
         if revealed:
             log_event("cases.case.reveal_phone", actor=request.user, target=case, org=case.org,
-                      data={"reason": reason[:200]})
+                      data={"reason": reason})
         return self._page(request, "console/cases/reveal.html", title="查看联系电话", case=case,
                           contact=queries.display_name(case, request.user), revealed=revealed)
 

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from smartunion.cases.models import Counsellor, Lawyer, LegalAidApplication, WeeklySchedule
 from smartunion.cases.queries import legal_aid as legal_aid_queries
 from smartunion.cases.services import counselling, legal_aid
-from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, run_service
+from smartunion.console.admin.base import ReadOnlyAdminMixin, Refused, ScopedAdmin, reveal_reason, run_service
 from smartunion.console.admin.pii_fields import KEEP, MaskedReplaceField
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, register
@@ -283,12 +283,10 @@ class LegalAidApplicationAdmin(_Pages, ReadOnlyAdminMixin, ScopedAdmin):
         application = self._visible(request, pk)
         if not legal_aid.can_handle(request.user, application):
             raise PermissionDenied("只有承办单位及其上级单位可以查看申请人的完整信息")
-        reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
-        if request.method == "POST" and not reason:
-            messages.error(request, "请填写查看原因")
+        reason = reveal_reason(request)
         if reason:
             log_event("cases.legal_aid.reveal", actor=request.user, target=application, org=application.org,
-                      data={"reason": reason[:200]})
+                      data={"reason": reason})
         return self._page(request, "console/legal_aid_reveal.html", title="查看申请人完整信息",
                           application=application, revealed=bool(reason))
 
