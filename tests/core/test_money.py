@@ -15,3 +15,11 @@ def test_yuan_is_exact_for_every_size_and_sign():
 def test_the_template_filter_shows_yuan_and_nothing_for_no_amount():
     page = Template("{% load money %}[{{ a|yuan }}][{{ b|yuan }}][{{ c|yuan }}]")
     assert page.render(Context({"a": 123_456, "b": None, "c": "x"})) == "[1234.56][][]"
+
+
+def test_fen_takes_a_form_s_yuan_exactly():
+    from decimal import Decimal
+
+    from smartunion.core.money import fen
+
+    assert [fen(v) for v in (Decimal("86400.50"), "12.34", 0.1, None, "")] == [8_640_050, 1234, 10, None, None]

@@ -82,6 +82,13 @@ def my_applications(person_id: int) -> QuerySet[Application]:
     return Application.objects.filter(person_id=person_id).select_related("programme").order_by("-id")
 
 
+def on_notice(application: Application, today: dt.date | None = None) -> bool:
+    """The application is among its programme's notice_list today."""
+    today = today or timezone.localdate()
+    return (application.status == Application.Status.NOTICE and application.notice_ends_on is not None
+            and application.notice_ends_on >= today)
+
+
 def notice_list(programme: Programme, today: dt.date | None = None) -> QuerySet[Application]:
     """The applications of a programme under public notice today."""
     today = today or timezone.localdate()

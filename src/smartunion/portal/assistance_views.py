@@ -128,8 +128,7 @@ def _mine(request, pk: int) -> Application:
 def application_detail(request, pk: int):
     application = _mine(request, pk)
     # The programme's 公示 page lists the applications under notice today: linked while this one is among them.
-    notice_open = (application.status == Application.Status.NOTICE and application.notice_ends_on is not None
-                   and application.notice_ends_on >= timezone.localdate())
+    notice_open = queries.on_notice(application)
     return render(request, "portal/assistance_application.html", {
         "a": application, "amount": yuan(application.amount_fen), "account": mask_account(application.bank_account),
         "notice_open": notice_open,

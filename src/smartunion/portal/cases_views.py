@@ -29,6 +29,7 @@ from smartunion.cases.models import Case
 from smartunion.cases.queries import cases as queries
 from smartunion.cases.services import cases as services
 from smartunion.cases.services.intake import MAX_PEOPLE
+from smartunion.core import money
 from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE
 from smartunion.core.errors import DomainError, NotFound
 from smartunion.core.widgets import RegionCascaderWidget
@@ -136,7 +137,7 @@ def file_case(request):
         data = dict(form.cleaned_data)
         attachments = data.pop("attachments") or ()
         amount = data.pop("amount_yuan")
-        data["amount_involved_fen"] = int(amount * 100) if amount is not None else None
+        data["amount_involved_fen"] = money.fen(amount)
         data["people_involved"] = data["people_involved"] or 1
         try:
             case = services.file_case(by=request.user, channel=Case.Channel.PORTAL, attachments=attachments,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -59,8 +58,7 @@ def yuan(fen: int | None) -> str:
     return money.yuan(fen or 0)
 
 
-def to_fen(value) -> int | None:
-    return None if value in (None, "") else int(Decimal(str(value)) * 100)
+to_fen = money.fen
 
 
 def _orgs(user, roles, *, federations=False):

@@ -35,6 +35,7 @@ from smartunion.console.admin.base import (
 )
 from smartunion.console.site import console_site
 from smartunion.console.workbench import Queue, changelist, register
+from smartunion.core import money
 from smartunion.core.audit import events_of, log_event, register_actions, register_data_labels
 from smartunion.core.calendar import ESTIMATED_HINT, ESTIMATED_NOTE, add_working_days
 from smartunion.core.errors import NotFound
@@ -231,7 +232,7 @@ class HotlineForm(forms.Form):
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         amount = data.pop("amount_yuan", None)
-        data["amount_involved_fen"] = int(amount * 100) if amount is not None else None
+        data["amount_involved_fen"] = money.fen(amount)
         data["attachments"] = data.pop("attachments", None) or ()
         return data
 
